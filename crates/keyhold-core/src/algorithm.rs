@@ -1,0 +1,261 @@
+//! The algorithms keyhold manages keys for, and what each can be used for.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+use crate::usage::UsageMask;
+
+/// A key algorithm (and size). The per-request scheme (RSA-PSS vs PKCS#1 v1.5,
+/// say) is chosen by the operation, not stored with the key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// AES-256 in GCM mode (the default).
+    Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 8439).
+    ChaCha20Poly1305,
+    /// AES-256 key wrap with padding (RFC 5649).
+    Aes256KeyWrap,
+    /// HMAC with SHA-256.
+    HmacSha256,
+    /// HMAC with SHA-384.
+    HmacSha384,
+    /// HMAC with SHA-512.
+    HmacSha512,
+    /// RSA with a 2048-bit modulus.
+    Rsa2048,
+    /// RSA with a 3072-bit modulus.
+    Rsa3072,
+    /// RSA with a 4096-bit modulus.
+    Rsa4096,
+    /// ECDSA on NIST P-256.
+    EcdsaP256,
+    /// ECDSA on NIST P-384.
+    EcdsaP384,
+    /// Ed25519 (RFC 8032).
+    Ed25519,
+    /// ML-KEM-768 (FIPS 203).
+    MlKem768,
+    /// ML-DSA-65 (FIPS 204).
+    MlDsa65,
+}
+
+/// Whether a key is one secret or a private/public pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    /// One secret value.
+    Symmetric,
+    /// A private key with its public key.
+    Asymmetric,
+}
+
+impl Algorithm {
+    /// Every algorithm, in a stable order.
+    pub const ALL: [Self; 14] = [
+        Self::Aes256Gcm,
+        Self::ChaCha20Poly1305,
+        Self::Aes256KeyWrap,
+        Self::HmacSha256,
+        Self::HmacSha384,
+        Self::HmacSha512,
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::EcdsaP256,
+        Self::EcdsaP384,
+        Self::Ed25519,
+        Self::MlKem768,
+        Self::MlDsa65,
+    ];
+
+    /// The name used on the wire and in the CLI.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Aes256Gcm => "aes-256-gcm",
+            Self::ChaCha20Poly1305 => "chacha20-poly1305",
+            Self::Aes256KeyWrap => "aes-256-kwp",
+            Self::HmacSha256 => "hmac-sha256",
+            Self::HmacSha384 => "hmac-sha384",
+            Self::HmacSha512 => "hmac-sha512",
+            Self::Rsa2048 => "rsa-2048",
+            Self::Rsa3072 => "rsa-3072",
+            Self::Rsa4096 => "rsa-4096",
+            Self::EcdsaP256 => "ecdsa-p256",
+            Self::EcdsaP384 => "ecdsa-p384",
+            Self::Ed25519 => "ed25519",
+            Self::MlKem768 => "ml-kem-768",
+            Self::MlDsa65 => "ml-dsa-65",
+        }
+    }
+
+    /// A stable one-byte code, written into ciphertext envelopes and bound
+    /// into AAD. Never reuse or renumber a code.
+    pub const fn code(self) -> u8 {
+        match self {
+            Self::Aes256Gcm => 1,
+            Self::ChaCha20Poly1305 => 2,
+            Self::Aes256KeyWrap => 3,
+            Self::HmacSha256 => 10,
+            Self::HmacSha384 => 11,
+            Self::HmacSha512 => 12,
+            Self::Rsa2048 => 20,
+            Self::Rsa3072 => 21,
+            Self::Rsa4096 => 22,
+            Self::EcdsaP256 => 30,
+            Self::EcdsaP384 => 31,
+            Self::Ed25519 => 32,
+            Self::MlKem768 => 40,
+            Self::MlDsa65 => 41,
+        }
+    }
+
+    /// The algorithm with this code, if any.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    /// Symmetric or asymmetric.
+    pub const fn kind(self) -> KeyKind {
+        match self {
+            Self::Aes256Gcm
+            | Self::ChaCha20Poly1305
+            | Self::Aes256KeyWrap
+            | Self::HmacSha256
+            | Self::HmacSha384
+            | Self::HmacSha512 => KeyKind::Symmetric,
+            Self::Rsa2048
+            | Self::Rsa3072
+            | Self::Rsa4096
+            | Self::EcdsaP256
+            | Self::EcdsaP384
+            | Self::Ed25519
+            | Self::MlKem768
+            | Self::MlDsa65 => KeyKind::Asymmetric,
+        }
+    }
+
+    /// Every usage a key of this algorithm may be given.
+    pub const fn possible_usage(self) -> UsageMask {
+        match self {
+            Self::Aes256Gcm | Self::ChaCha20Poly1305 => UsageMask::ENCRYPT
+                .union(UsageMask::DECRYPT)
+                .union(UsageMask::WRAP_KEY)
+                .union(UsageMask::UNWRAP_KEY),
+            Self::Aes256KeyWrap => UsageMask::WRAP_KEY.union(UsageMask::UNWRAP_KEY),
+            Self::HmacSha256 | Self::HmacSha384 | Self::HmacSha512 => {
+                UsageMask::MAC_GENERATE.union(UsageMask::MAC_VERIFY)
+            }
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => UsageMask::ENCRYPT
+                .union(UsageMask::DECRYPT)
+                .union(UsageMask::SIGN)
+                .union(UsageMask::VERIFY)
+                .union(UsageMask::WRAP_KEY)
+                .union(UsageMask::UNWRAP_KEY),
+            Self::EcdsaP256 | Self::EcdsaP384 | Self::Ed25519 | Self::MlDsa65 => {
+                UsageMask::SIGN.union(UsageMask::VERIFY)
+            }
+            Self::MlKem768 => UsageMask::ENCRYPT.union(UsageMask::DECRYPT),
+        }
+    }
+
+    /// The usage a key gets when its creator names none.
+    pub const fn default_usage(self) -> UsageMask {
+        match self {
+            Self::Aes256Gcm | Self::ChaCha20Poly1305 | Self::MlKem768 => {
+                UsageMask::ENCRYPT.union(UsageMask::DECRYPT)
+            }
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => {
+                UsageMask::SIGN.union(UsageMask::VERIFY)
+            }
+            other => other.possible_usage(),
+        }
+    }
+
+    /// Checks that `usage` is non-empty and possible for this algorithm.
+    pub fn check_usage(self, usage: UsageMask) -> Result<(), CoreError> {
+        if usage.is_empty() || !self.possible_usage().contains(usage) {
+            return Err(CoreError::UsageNotSupported {
+                algorithm: self,
+                requested: usage,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or(CoreError::UnknownAlgorithm)
+    }
+}
+
+impl TryFrom<String> for Algorithm {
+    type Error = CoreError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Algorithm> for &'static str {
+    fn from(a: Algorithm) -> Self {
+        a.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_codes_are_unique_and_round_trip() {
+        for a in Algorithm::ALL {
+            assert_eq!(a.as_str().parse::<Algorithm>().unwrap(), a);
+            assert_eq!(Algorithm::from_code(a.code()), Some(a));
+            let n = Algorithm::ALL
+                .iter()
+                .filter(|b| b.code() == a.code())
+                .count();
+            assert_eq!(n, 1, "{a} code reused");
+        }
+        assert!("aes-128-ecb".parse::<Algorithm>().is_err());
+        assert_eq!(Algorithm::from_code(0), None);
+    }
+
+    #[test]
+    fn default_usage_is_always_possible() {
+        for a in Algorithm::ALL {
+            a.check_usage(a.default_usage()).unwrap();
+        }
+    }
+
+    #[test]
+    fn impossible_usage_is_refused() {
+        assert!(
+            Algorithm::HmacSha256
+                .check_usage(UsageMask::ENCRYPT)
+                .is_err()
+        );
+        assert!(Algorithm::Ed25519.check_usage(UsageMask::DECRYPT).is_err());
+        assert!(Algorithm::Aes256Gcm.check_usage(UsageMask::EMPTY).is_err());
+    }
+}

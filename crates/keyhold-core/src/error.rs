@@ -1,0 +1,86 @@
+//! Errors of the domain layer: each variant names what was wrong, with the
+//! values involved, and never carries secret material.
+
+use crate::algorithm::Algorithm;
+use crate::lifecycle::{KeyState, LifecycleEvent};
+use crate::operation::KeyOperation;
+use crate::usage::UsageMask;
+
+/// What the domain refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// A text that should be an identifier of `kind` is not one.
+    #[error("invalid {kind} identifier")]
+    InvalidId {
+        /// Which identifier ("key", "tenant", ...).
+        kind: &'static str,
+    },
+    /// A name breaks the naming rules.
+    #[error("invalid {kind} name: {reason}")]
+    InvalidName {
+        /// Which name ("key", "tenant").
+        kind: &'static str,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+    /// An algorithm name nobody knows.
+    #[error("unknown algorithm")]
+    UnknownAlgorithm,
+    /// A usage name nobody knows.
+    #[error("unknown key usage")]
+    UnknownUsage,
+    /// The requested usage does not fit the key's algorithm.
+    #[error("usage {requested} is not possible with {algorithm}")]
+    UsageNotSupported {
+        /// The algorithm of the key.
+        algorithm: Algorithm,
+        /// The usage asked for.
+        requested: UsageMask,
+    },
+    /// The key was not created for this operation.
+    #[error("key usage does not allow {operation}")]
+    UsageNotPermitted {
+        /// The operation asked for.
+        operation: KeyOperation,
+    },
+    /// The algorithm cannot perform this operation at all.
+    #[error("{algorithm} cannot {operation}")]
+    OperationNotSupported {
+        /// The algorithm of the key.
+        algorithm: Algorithm,
+        /// The operation asked for.
+        operation: KeyOperation,
+    },
+    /// The lifecycle forbids this event in this state.
+    #[error("illegal state transition: cannot {event} a key that is {state}")]
+    IllegalTransition {
+        /// The state the key is in.
+        state: KeyState,
+        /// What was asked of it.
+        event: LifecycleEvent,
+    },
+    /// The key's state does not allow this operation.
+    #[error("key is {state}; {operation} is not allowed")]
+    StateForbids {
+        /// The state the key version is in.
+        state: KeyState,
+        /// The operation asked for.
+        operation: KeyOperation,
+    },
+    /// A protect operation (encrypt, sign, ...) asked of a version that is not
+    /// the key's primary version.
+    #[error("only the primary version may {operation}")]
+    NotPrimary {
+        /// The operation asked for.
+        operation: KeyOperation,
+    },
+    /// A field's value is out of its allowed range.
+    #[error("invalid {field}: {reason}")]
+    InvalidValue {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}

@@ -1,0 +1,30 @@
+//! The keyhold domain: what a tenant, a key and a key version are, the
+//! NIST SP 800-57 / KMIP key lifecycle as one pure state machine, and the rule
+//! deciding which cryptographic operation a key state permits.
+//!
+//! This crate does no I/O: no files, no network, no database, no async
+//! runtime, no clock and no randomness. Those arrive through the ports in
+//! [`ports`] (a clock) or as values the caller passes in (identifiers are
+//! made by the caller from its own randomness). Everything here is a value
+//! type or a pure function, so it is tested without a server.
+
+pub mod algorithm;
+pub mod error;
+pub mod ids;
+pub mod lifecycle;
+pub mod model;
+pub mod name;
+pub mod operation;
+pub mod ports;
+pub mod time;
+pub mod usage;
+
+pub use algorithm::{Algorithm, KeyKind};
+pub use error::CoreError;
+pub use ids::{KeyId, PrincipalId, RequestId, TenantId, VersionId, VersionNumber};
+pub use lifecycle::{KeyState, LifecycleEvent};
+pub use model::{Key, KeyVersion, Origin, Protection, SealedBlob, Tenant};
+pub use name::{KeyName, KeyRef, TenantName};
+pub use operation::{Direction, KeyOperation};
+pub use time::Timestamp;
+pub use usage::UsageMask;

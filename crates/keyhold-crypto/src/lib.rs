@@ -1,0 +1,1 @@
+//! keyhold-crypto (being built).

@@ -1,0 +1,1 @@
+//! keyhold-server (being built).

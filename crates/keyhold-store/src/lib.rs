@@ -1,0 +1,1 @@
+//! keyhold-store (being built).
