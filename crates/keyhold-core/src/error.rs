@@ -75,6 +75,13 @@ pub enum CoreError {
         /// The operation asked for.
         operation: KeyOperation,
     },
+    /// The key version is archived (KMIP 2.1 section 6.1.4, Archive): it may
+    /// perform no operation until it is recovered (section 6.1.42, Recover).
+    #[error("key version is archived; recover it before it can {operation}")]
+    Archived {
+        /// The operation asked for.
+        operation: KeyOperation,
+    },
     /// A field's value is out of its allowed range.
     #[error("invalid {field}: {reason}")]
     InvalidValue {

@@ -18,13 +18,17 @@ pub mod operation;
 pub mod ports;
 pub mod time;
 pub mod usage;
+pub mod usage_rule;
 
 pub use algorithm::{Algorithm, KeyKind};
 pub use error::CoreError;
 pub use ids::{KeyId, PrincipalId, RequestId, TenantId, VersionId, VersionNumber};
-pub use lifecycle::{KeyState, LifecycleEvent};
+pub use lifecycle::{
+    DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
+};
 pub use model::{Key, KeyVersion, Origin, Protection, SealedBlob, Tenant};
 pub use name::{KeyName, KeyRef, TenantName};
 pub use operation::{Direction, KeyOperation};
 pub use time::Timestamp;
 pub use usage::UsageMask;
+pub use usage_rule::{Permit, UseContext, check_use};

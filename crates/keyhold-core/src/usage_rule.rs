@@ -1,0 +1,260 @@
+//! The usage rule: which operations a key version may perform, given its
+//! lifecycle state, whether it is its key's primary version, whether it is
+//! archived, and whether the caller holds the `use-compromised` permission.
+//!
+//! NIST SP 800-57 Part 1 section 5.3 splits use into applying protection
+//! (originator usage) and processing protected data (recipient usage); the
+//! states' meanings are those of KMIP 1.4 section 3.22 / KMIP 2.1 section 4.57:
+//!
+//! | state | protect | process |
+//! |---|---|---|
+//! | PreActive | no | no |
+//! | Active | primary version only | yes |
+//! | Suspended | no | no |
+//! | Deactivated | no | yes |
+//! | Compromised | no | with `use-compromised` only, and raise an alert |
+//! | Destroyed, DestroyedCompromised | no | no |
+//!
+//! An archived version performs nothing (KMIP 2.1 section 6.1.42: it is
+//! recovered before it is used). The algorithm and usage-mask check is
+//! separate: [`KeyOperation::check`].
+
+use crate::error::CoreError;
+use crate::lifecycle::KeyState;
+use crate::operation::{Direction, KeyOperation};
+
+/// What the usage rule needs to know about one key version and the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UseContext {
+    /// The version's lifecycle state.
+    pub state: KeyState,
+    /// Whether it is its key's primary version (the one that protects new data).
+    pub is_primary: bool,
+    /// Whether it is archived (KMIP Archive).
+    pub archived: bool,
+    /// Whether the caller holds the `use-compromised` permission.
+    pub may_use_compromised: bool,
+}
+
+/// The usage rule's consent to an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use = "a CompromisedUse permit requires an alert"]
+pub enum Permit {
+    /// Allowed.
+    Normal,
+    /// Allowed because the caller may use compromised keys, but the use of a
+    /// Compromised version must raise an alert.
+    CompromisedUse,
+}
+
+/// Decides whether `version` may perform `op`.
+///
+/// Errors: [`CoreError::Archived`] for an archived version, whatever its
+/// state; [`CoreError::NotPrimary`] for a protect operation on an Active
+/// version that is not the primary; [`CoreError::StateForbids`] for every
+/// other refusal (including a Compromised version processing without
+/// `use-compromised`).
+pub fn check_use(version: &UseContext, op: KeyOperation) -> Result<Permit, CoreError> {
+    if version.archived {
+        return Err(CoreError::Archived { operation: op });
+    }
+    let forbidden = CoreError::StateForbids {
+        state: version.state,
+        operation: op,
+    };
+    match (version.state, op.direction()) {
+        (KeyState::Active, Direction::Protect) if version.is_primary => Ok(Permit::Normal),
+        (KeyState::Active, Direction::Protect) => Err(CoreError::NotPrimary { operation: op }),
+        (KeyState::Active | KeyState::Deactivated, Direction::Process) => Ok(Permit::Normal),
+        (KeyState::Compromised, Direction::Process) if version.may_use_compromised => {
+            Ok(Permit::CompromisedUse)
+        }
+        (KeyState::Compromised, Direction::Process) => Err(forbidden),
+        (
+            KeyState::PreActive
+            | KeyState::Suspended
+            | KeyState::Destroyed
+            | KeyState::DestroyedCompromised,
+            Direction::Protect | Direction::Process,
+        )
+        | (KeyState::Deactivated | KeyState::Compromised, Direction::Protect) => Err(forbidden),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use Direction::{Process, Protect};
+    use KeyState as S;
+
+    /// The expected answer for one combination.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Want {
+        /// `Ok(Permit::Normal)`.
+        Ok,
+        /// `Ok(Permit::CompromisedUse)`.
+        Alert,
+        /// `Err(StateForbids)`.
+        Forbids,
+        /// `Err(NotPrimary)`.
+        NotPrimary,
+        /// `Err(Archived)`.
+        Archived,
+    }
+    use Want::{Alert, Archived as Arch, Forbids as No, NotPrimary as NotPri, Ok as Yes};
+
+    /// Each operation with its direction, written out (not taken from
+    /// `direction()`, which the rule itself uses).
+    const OPERATIONS: [(KeyOperation, Direction); 11] = [
+        (KeyOperation::Encrypt, Protect),
+        (KeyOperation::Decrypt, Process),
+        (KeyOperation::GenerateDataKey, Protect),
+        (KeyOperation::Sign, Protect),
+        (KeyOperation::Verify, Process),
+        (KeyOperation::MacGenerate, Protect),
+        (KeyOperation::MacVerify, Process),
+        (KeyOperation::WrapKey, Protect),
+        (KeyOperation::UnwrapKey, Process),
+        (KeyOperation::Encapsulate, Protect),
+        (KeyOperation::Decapsulate, Process),
+    ];
+
+    /// Columns, in order: (archived, is_primary, may_use_compromised) =
+    /// fff, fft, ftf, ftt, tff, tft, ttf, ttt.
+    #[rustfmt::skip]
+    const TABLE: [(KeyState, Direction, [Want; 8]); 14] = [
+        //                          fff     fft     ftf  ftt  tff   tft   ttf   ttt
+        (S::PreActive, Protect,    [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::PreActive, Process,    [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::Active, Protect,       [NotPri, NotPri, Yes, Yes, Arch, Arch, Arch, Arch]),
+        (S::Active, Process,       [Yes,    Yes,    Yes, Yes, Arch, Arch, Arch, Arch]),
+        (S::Suspended, Protect,    [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::Suspended, Process,    [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::Deactivated, Protect,  [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::Deactivated, Process,  [Yes,    Yes,    Yes, Yes, Arch, Arch, Arch, Arch]),
+        (S::Compromised, Protect,  [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::Compromised, Process,  [No,     Alert,  No,  Alert, Arch, Arch, Arch, Arch]),
+        (S::Destroyed, Protect,    [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::Destroyed, Process,    [No,     No,     No,  No,  Arch, Arch, Arch, Arch]),
+        (S::DestroyedCompromised, Protect, [No, No, No,  No,  Arch, Arch, Arch, Arch]),
+        (S::DestroyedCompromised, Process, [No, No, No,  No,  Arch, Arch, Arch, Arch]),
+    ];
+
+    /// The flag combination of each table column.
+    fn column(index: usize) -> (bool, bool, bool) {
+        (index & 4 != 0, index & 2 != 0, index & 1 != 0)
+    }
+
+    /// What `check_use` must return for `want`.
+    fn expected(want: Want, state: KeyState, op: KeyOperation) -> Result<Permit, CoreError> {
+        match want {
+            Yes => Ok(Permit::Normal),
+            Alert => Ok(Permit::CompromisedUse),
+            No => Err(CoreError::StateForbids {
+                state,
+                operation: op,
+            }),
+            NotPri => Err(CoreError::NotPrimary { operation: op }),
+            Arch => Err(CoreError::Archived { operation: op }),
+        }
+    }
+
+    #[test]
+    fn check_use_matches_the_table_for_every_combination() {
+        let mut checked = 0;
+        for (state, direction, row) in TABLE {
+            for (op, _) in OPERATIONS.iter().filter(|(_, d)| *d == direction) {
+                for (index, want) in row.into_iter().enumerate() {
+                    let (archived, is_primary, may_use_compromised) = column(index);
+                    let ctx = UseContext {
+                        state,
+                        is_primary,
+                        archived,
+                        may_use_compromised,
+                    };
+                    assert_eq!(
+                        check_use(&ctx, *op),
+                        expected(want, state, *op),
+                        "{state} {op} archived={archived} primary={is_primary} \
+                         use-compromised={may_use_compromised}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, KeyState::ALL.len() * OPERATIONS.len() * 8);
+    }
+
+    #[test]
+    fn table_covers_every_state_and_direction_once() {
+        for state in KeyState::ALL {
+            for direction in [Protect, Process] {
+                let rows = TABLE
+                    .iter()
+                    .filter(|(s, d, _)| *s == state && *d == direction)
+                    .count();
+                assert_eq!(rows, 1, "{state} {direction:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn operation_list_agrees_with_direction() {
+        for (op, direction) in OPERATIONS {
+            assert_eq!(op.direction(), direction, "{op}");
+        }
+    }
+
+    /// A number per operation; stops compiling when one is added, until
+    /// [`OPERATIONS`] lists it.
+    fn operation_variant(op: KeyOperation) -> usize {
+        match op {
+            KeyOperation::Encrypt => 0,
+            KeyOperation::Decrypt => 1,
+            KeyOperation::GenerateDataKey => 2,
+            KeyOperation::Sign => 3,
+            KeyOperation::Verify => 4,
+            KeyOperation::MacGenerate => 5,
+            KeyOperation::MacVerify => 6,
+            KeyOperation::WrapKey => 7,
+            KeyOperation::UnwrapKey => 8,
+            KeyOperation::Encapsulate => 9,
+            KeyOperation::Decapsulate => 10,
+        }
+    }
+
+    #[test]
+    fn operation_list_is_complete() {
+        let mut seen = [false; OPERATIONS.len()];
+        for (op, _) in OPERATIONS {
+            assert!(!seen[operation_variant(op)], "{op} listed twice");
+            seen[operation_variant(op)] = true;
+        }
+        assert!(seen.iter().all(|s| *s), "an operation is missing: {seen:?}");
+    }
+
+    #[test]
+    fn refusals_name_state_and_operation() {
+        let ctx = UseContext {
+            state: S::Deactivated,
+            is_primary: true,
+            archived: false,
+            may_use_compromised: false,
+        };
+        let err = check_use(&ctx, KeyOperation::Encrypt).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "key is deactivated; encrypt is not allowed"
+        );
+        let archived = UseContext {
+            archived: true,
+            ..ctx
+        };
+        let err = check_use(&archived, KeyOperation::Decrypt).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "key version is archived; recover it before it can decrypt"
+        );
+    }
+}
