@@ -1,0 +1,137 @@
+//! The error body every failed request gets, and the stable error codes.
+//!
+//! Codes are API: never rename or reuse one. `docs/api.md` documents each,
+//! and a test checks the two agree.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// `{"error": {"code": "...", "message": "...", "request_id": "..."}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs (`code`) and people (`message`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDetail {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A message for people; never holds secrets or internal detail.
+    pub message: String,
+    /// The request's id, to find it in the server's log and audit trail.
+    pub request_id: String,
+}
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = ($text:literal, $status:literal),)*) => {
+        /// A stable, documented error code and its HTTP status.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code's text, as on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $text,)* }
+            }
+
+            /// The HTTP status that goes with the code.
+            pub const fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The request is malformed: bad JSON, an unknown or misspelt field, bad
+    /// base64, a bad name or id in the path, an unknown algorithm.
+    InvalidRequest = ("invalid_request", 400),
+    /// The ciphertext is not a keyhold ciphertext envelope.
+    InvalidCiphertext = ("invalid_ciphertext", 400),
+    /// The ciphertext did not authenticate: tampered, truncated, moved to
+    /// another key, or decrypted with a different encryption context.
+    DecryptionFailed = ("decryption_failed", 400),
+    /// The ciphertext was made by another key than the one in the path.
+    KeyMismatch = ("key_mismatch", 400),
+    /// An unseal share is malformed.
+    InvalidShare = ("invalid_share", 400),
+    /// This unseal share was already given in this unseal attempt.
+    DuplicateShare = ("duplicate_share", 400),
+    /// The shares given do not rebuild the root key; unseal starts over.
+    UnsealFailed = ("unseal_failed", 400),
+    /// No valid bearer token.
+    Unauthenticated = ("unauthenticated", 401),
+    /// The token is valid but may not do this.
+    PermissionDenied = ("permission_denied", 403),
+    /// No such key (or not in the caller's tenant).
+    KeyNotFound = ("key_not_found", 404),
+    /// No such route.
+    NotFound = ("not_found", 404),
+    /// The route exists, the method does not.
+    MethodNotAllowed = ("method_not_allowed", 405),
+    /// A key with this name already exists in the tenant.
+    KeyAlreadyExists = ("key_already_exists", 409),
+    /// The lifecycle forbids this transition from the key's state.
+    IllegalStateTransition = ("illegal_state_transition", 409),
+    /// The key version's state (or archival) forbids this operation.
+    KeyNotActive = ("key_not_active", 409),
+    /// The server was already initialized.
+    AlreadyInitialized = ("already_initialized", 409),
+    /// The body is larger than the server accepts.
+    PayloadTooLarge = ("payload_too_large", 413),
+    /// The body is not JSON (wrong content type).
+    UnsupportedMediaType = ("unsupported_media_type", 415),
+    /// The key's usage does not include this operation.
+    UsageNotPermitted = ("usage_not_permitted", 422),
+    /// The key's algorithm cannot perform this operation.
+    UnsupportedOperation = ("unsupported_operation", 422),
+    /// The requested usage is impossible for the algorithm.
+    InvalidUsage = ("invalid_usage", 422),
+    /// Shares and threshold do not make a valid seal configuration.
+    InvalidSealConfig = ("invalid_seal_config", 422),
+    /// The server is sealed: only health, seal status, init and unseal work.
+    Sealed = ("sealed", 503),
+    /// The server has not been initialized yet (`keyhold operator init`).
+    NotInitialized = ("not_initialized", 503),
+    /// Something failed inside the server; the log has the detail.
+    InternalError = ("internal_error", 500),
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_serialize_as_their_text() {
+        for (i, c) in ErrorCode::ALL.iter().enumerate() {
+            let json = serde_json::to_string(c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), *c);
+            assert!(
+                ErrorCode::ALL
+                    .iter()
+                    .skip(i + 1)
+                    .all(|d| d.as_str() != c.as_str())
+            );
+            assert!((400..600).contains(&c.http_status()));
+        }
+    }
+}
