@@ -135,3 +135,25 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    /// `docs/api.md` lists every code with its status, and no other.
+    #[test]
+    fn api_doc_lists_every_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        // Error rows are the table rows whose second column is an HTTP status.
+        let documented: Vec<&str> = doc
+            .lines()
+            .filter(|l| l.split('|').nth(2).is_some_and(|c| c.trim().parse::<u16>().is_ok()))
+            .collect();
+        for code in ErrorCode::ALL {
+            let row = format!("| `{}` | {} |", code.as_str(), code.http_status());
+            assert!(doc.contains(&row), "docs/api.md lacks {row}");
+        }
+        assert_eq!(documented.len(), ErrorCode::ALL.len(), "docs/api.md lists codes that do not exist");
+    }
+}
