@@ -1,0 +1,315 @@
+//! Domain types to column values and back, once for every backend. The
+//! column order is the one in [`crate::queries`]. Decoding never panics: a
+//! value that does not parse is [`StoreError::Corrupt`] naming the column.
+
+use std::collections::BTreeMap;
+
+use keyhold_core::lifecycle::RevocationReason;
+use keyhold_core::{
+    Algorithm, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection, SealedBlob,
+    Tenant, TenantId, UsageMask, VersionId, VersionNumber,
+};
+
+use crate::error::{CorruptReason, StoreError};
+use crate::model::{KeyQuery, StoredVersion};
+use crate::queries;
+use crate::value::{Cols, Value};
+
+/// An identifier's 16 bytes.
+pub(crate) fn id(bytes: &[u8; 16]) -> Value {
+    Value::Blob(bytes.to_vec())
+}
+
+/// A version number.
+pub(crate) fn version_number(v: VersionNumber) -> Value {
+    Value::Int(i64::from(v.get()))
+}
+
+/// The tenant's columns.
+pub(crate) fn tenant_values(t: &Tenant) -> Vec<Value> {
+    vec![
+        id(t.id.as_bytes()),
+        Value::Text(t.name.as_str().to_owned()),
+        Value::Blob(t.sealed_kek.as_bytes().to_vec()),
+        Value::Int(i64::from(t.root_generation)),
+        Value::time(t.created_at),
+    ]
+}
+
+/// A tenant from its columns.
+pub(crate) fn tenant_from(row: Vec<Value>) -> Result<Tenant, StoreError> {
+    let mut c = Cols::new(row);
+    Ok(Tenant {
+        id: TenantId::from_bytes(c.id("tenant.id")?),
+        name: parse_core("tenant.name", c.text("tenant.name")?.try_into())?,
+        sealed_kek: SealedBlob::new(c.blob("tenant.sealed_kek")?),
+        root_generation: to_u32("tenant.root_generation", c.int("tenant.root_generation")?)?,
+        created_at: c.time("tenant.created_at")?,
+    })
+}
+
+/// The key's columns.
+pub(crate) fn key_values(k: &Key) -> Result<Vec<Value>, StoreError> {
+    let rotation = k
+        .rotation_period_secs
+        .map(|s| {
+            i64::try_from(s).map_err(|_| StoreError::OutOfRange {
+                field: "key.rotation_period_secs",
+            })
+        })
+        .transpose()?;
+    Ok(vec![
+        id(k.id.as_bytes()),
+        id(k.tenant.as_bytes()),
+        Value::Text(k.name.as_str().to_owned()),
+        Value::Text(k.description.clone()),
+        Value::Text(tags_json(&k.tags)),
+        Value::Text(k.algorithm.as_str().to_owned()),
+        Value::Int(i64::from(k.usage.bits())),
+        Value::Text(protection_name(k.protection).to_owned()),
+        Value::Text(origin_name(k.origin).to_owned()),
+        Value::Bool(k.exportable),
+        Value::opt(k.owner, |o| id(o.as_bytes())),
+        Value::opt(rotation, Value::Int),
+        Value::opt(k.next_rotation_at, Value::time),
+        version_number(k.primary_version),
+        Value::opt(k.destroy_scheduled_at, Value::time),
+        Value::time(k.created_at),
+        Value::time(k.updated_at),
+    ])
+}
+
+/// A key from its columns.
+pub(crate) fn key_from(row: Vec<Value>) -> Result<Key, StoreError> {
+    let mut c = Cols::new(row);
+    Ok(Key {
+        id: KeyId::from_bytes(c.id("key.id")?),
+        tenant: TenantId::from_bytes(c.id("key.tenant_id")?),
+        name: parse_core("key.name", c.text("key.name")?.try_into())?,
+        description: c.text("key.description")?,
+        tags: parse_tags(&c.text("key.tags")?)?,
+        algorithm: parse_core(
+            "key.algorithm",
+            c.text("key.algorithm")?.parse::<Algorithm>(),
+        )?,
+        usage: parse_core(
+            "key.usage",
+            UsageMask::from_bits(to_u32("key.usage", c.int("key.usage")?)?),
+        )?,
+        protection: parse_name(
+            "key.protection",
+            &c.text("key.protection")?,
+            &PROTECTIONS,
+            protection_name,
+        )?,
+        origin: parse_name("key.origin", &c.text("key.origin")?, &ORIGINS, origin_name)?,
+        exportable: c.bool("key.exportable")?,
+        owner: c.opt_id("key.owner")?.map(PrincipalId::from_bytes),
+        rotation_period_secs: c
+            .opt_int("key.rotation_period_secs")?
+            .map(|s| u64::try_from(s).map_err(|_| out_of_range("key.rotation_period_secs")))
+            .transpose()?,
+        next_rotation_at: c.opt_time("key.next_rotation_at")?,
+        primary_version: to_version("key.primary_version", c.int("key.primary_version")?)?,
+        destroy_scheduled_at: c.opt_time("key.destroy_scheduled_at")?,
+        created_at: c.time("key.created_at")?,
+        updated_at: c.time("key.updated_at")?,
+    })
+}
+
+/// The version's columns.
+pub(crate) fn version_values(v: &StoredVersion) -> Vec<Value> {
+    let m = &v.meta;
+    vec![
+        id(m.id.as_bytes()),
+        id(m.key.as_bytes()),
+        version_number(m.version),
+        Value::Text(m.state.as_str().to_owned()),
+        Value::Bool(m.archived),
+        Value::time(m.created_at),
+        Value::opt(m.activation_date, Value::time),
+        Value::opt(m.deactivation_date, Value::time),
+        Value::opt(m.compromise_date, Value::time),
+        Value::opt(m.destroy_date, Value::time),
+        Value::opt(m.revocation_reason, |r| {
+            Value::Text(revocation_name(r).to_owned())
+        }),
+        Value::opt(m.public_key.clone(), Value::Blob),
+        Value::opt(v.sealed_material.as_ref(), |s| {
+            Value::Blob(s.as_bytes().to_vec())
+        }),
+    ]
+}
+
+/// A version from its columns.
+pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError> {
+    let mut c = Cols::new(row);
+    let meta = KeyVersion {
+        id: VersionId::from_bytes(c.id("key_version.id")?),
+        key: KeyId::from_bytes(c.id("key_version.key_id")?),
+        version: to_version("key_version.version", c.int("key_version.version")?)?,
+        state: parse_state("key_version.state", &c.text("key_version.state")?)?,
+        archived: c.bool("key_version.archived")?,
+        created_at: c.time("key_version.created_at")?,
+        activation_date: c.opt_time("key_version.activation_date")?,
+        deactivation_date: c.opt_time("key_version.deactivation_date")?,
+        compromise_date: c.opt_time("key_version.compromise_date")?,
+        destroy_date: c.opt_time("key_version.destroy_date")?,
+        revocation_reason: c
+            .opt_text("key_version.revocation_reason")?
+            .map(|s| {
+                parse_name(
+                    "key_version.revocation_reason",
+                    &s,
+                    &REVOCATION_REASONS,
+                    revocation_name,
+                )
+            })
+            .transpose()?,
+        public_key: c.opt_blob("key_version.public_key")?,
+    };
+    let sealed_material = c
+        .opt_blob("key_version.sealed_material")?
+        .map(SealedBlob::new);
+    Ok(StoredVersion {
+        meta,
+        sealed_material,
+    })
+}
+
+/// The statement and parameters listing a tenant's keys. The name range is
+/// one index range scan: from the prefix (or just after the cursor, whichever
+/// is later) up to the first name past the prefix.
+pub(crate) fn key_list(tenant: TenantId, q: &KeyQuery) -> (&'static str, Vec<Value>) {
+    let prefix = q.name_prefix.as_deref().unwrap_or("");
+    let (sql, lower) = match &q.after {
+        Some(cursor) if cursor.as_str() >= prefix => (queries::KEYS_AFTER, cursor.as_str()),
+        _ => (queries::KEYS_FROM, prefix),
+    };
+    let upper = prefix_end(prefix).unwrap_or_else(|| NAME_CEILING.to_owned());
+    let values = vec![
+        id(tenant.as_bytes()),
+        Value::Text(lower.to_owned()),
+        Value::Text(upper),
+        Value::opt(q.algorithm, |a| Value::Text(a.as_str().to_owned())),
+        Value::opt(q.state, |s| Value::Text(s.as_str().to_owned())),
+        Value::Int(i64::from(q.limit)),
+    ];
+    (sql, values)
+}
+
+/// Greater than every key name: names are ASCII ([`keyhold_core::KeyName`]),
+/// so the last code point is above all of them in byte (and code point) order.
+const NAME_CEILING: &str = "\u{10FFFF}";
+
+/// The least string greater than every string starting with `prefix`, if
+/// any (`None` for the empty prefix). Byte order of UTF-8 is code point order,
+/// so incrementing the last code point that can be incremented is enough.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+fn tags_json(tags: &BTreeMap<String, String>) -> String {
+    let map = tags
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    // serde_json's message may quote the text: keep only "malformed JSON".
+    serde_json::from_str(json).map_err(|_| StoreError::corrupt("key.tags", CorruptReason::Json))
+}
+
+fn parse_core<T>(
+    what: &'static str,
+    parsed: Result<T, keyhold_core::CoreError>,
+) -> Result<T, StoreError> {
+    parsed.map_err(|e| StoreError::corrupt(what, e))
+}
+
+fn parse_state(what: &'static str, s: &str) -> Result<KeyState, StoreError> {
+    KeyState::from_name(s).ok_or(StoreError::corrupt(what, CorruptReason::UnknownName))
+}
+
+fn out_of_range(what: &'static str) -> StoreError {
+    StoreError::corrupt(what, CorruptReason::OutOfRange)
+}
+
+fn to_u32(what: &'static str, n: i64) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|_| out_of_range(what))
+}
+
+fn to_version(what: &'static str, n: i64) -> Result<VersionNumber, StoreError> {
+    parse_core(what, VersionNumber::new(to_u32(what, n)?))
+}
+
+fn parse_name<T: Copy>(
+    what: &'static str,
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, StoreError> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == s)
+        .ok_or(StoreError::corrupt(what, CorruptReason::UnknownName))
+}
+
+// keyhold-core names these enums only through serde (kebab-case); the tables
+// below use the same names, and a test holds them equal.
+
+const PROTECTIONS: [Protection; 2] = [Protection::Software, Protection::Hsm];
+
+fn protection_name(p: Protection) -> &'static str {
+    match p {
+        Protection::Software => "software",
+        Protection::Hsm => "hsm",
+    }
+}
+
+const ORIGINS: [Origin; 2] = [Origin::Generated, Origin::Imported];
+
+fn origin_name(o: Origin) -> &'static str {
+    match o {
+        Origin::Generated => "generated",
+        Origin::Imported => "imported",
+    }
+}
+
+const REVOCATION_REASONS: [RevocationReason; 7] = [
+    RevocationReason::Unspecified,
+    RevocationReason::KeyCompromise,
+    RevocationReason::CaCompromise,
+    RevocationReason::AffiliationChanged,
+    RevocationReason::Superseded,
+    RevocationReason::CessationOfOperation,
+    RevocationReason::PrivilegeWithdrawn,
+];
+
+fn revocation_name(r: RevocationReason) -> &'static str {
+    match r {
+        RevocationReason::Unspecified => "unspecified",
+        RevocationReason::KeyCompromise => "key-compromise",
+        RevocationReason::CaCompromise => "ca-compromise",
+        RevocationReason::AffiliationChanged => "affiliation-changed",
+        RevocationReason::Superseded => "superseded",
+        RevocationReason::CessationOfOperation => "cessation-of-operation",
+        RevocationReason::PrivilegeWithdrawn => "privilege-withdrawn",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+use keyhold_core::Timestamp;
+use uuid::Uuid;
+
+use super::*;
+
+fn sample_key() -> Key {
+    Key {
+        id: KeyId::from_uuid(Uuid::from_u128(1)),
+        tenant: TenantId::from_uuid(Uuid::from_u128(2)),
+        name: "app/db".parse().unwrap(),
+        description: "d".into(),
+        tags: BTreeMap::from([("env".into(), "prod".into())]),
+        algorithm: Algorithm::Ed25519,
+        usage: UsageMask::SIGN.union(UsageMask::VERIFY),
+        protection: Protection::Hsm,
+        origin: Origin::Imported,
+        exportable: true,
+        owner: Some(PrincipalId::from_uuid(Uuid::from_u128(3))),
+        rotation_period_secs: Some(86_400),
+        next_rotation_at: Some(Timestamp::from_unix_seconds(100)),
+        primary_version: VersionNumber::new(3).unwrap(),
+        destroy_scheduled_at: None,
+        created_at: Timestamp::from_unix_micros(-5),
+        updated_at: Timestamp::from_unix_micros(7),
+    }
+}
+
+fn sample_version() -> StoredVersion {
+    StoredVersion {
+        meta: KeyVersion {
+            id: VersionId::from_uuid(Uuid::from_u128(4)),
+            key: KeyId::from_uuid(Uuid::from_u128(1)),
+            version: VersionNumber::FIRST,
+            state: KeyState::Compromised,
+            archived: true,
+            created_at: Timestamp::from_unix_seconds(1),
+            activation_date: Some(Timestamp::from_unix_seconds(2)),
+            deactivation_date: Some(Timestamp::from_unix_seconds(3)),
+            compromise_date: Some(Timestamp::from_unix_seconds(4)),
+            destroy_date: None,
+            revocation_reason: Some(RevocationReason::KeyCompromise),
+            public_key: Some(vec![1, 2, 3]),
+        },
+        sealed_material: Some(SealedBlob::new(vec![9; 40])),
+    }
+}
+
+/// Replaces column `i` of the encoded row.
+fn with(mut row: Vec<Value>, i: usize, v: Value) -> Vec<Value> {
+    row[i] = v;
+    row
+}
+
+fn corrupt_what(e: StoreError) -> &'static str {
+    match e {
+        StoreError::Corrupt { what, .. } => what,
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn rows_round_trip() {
+    let key = sample_key();
+    assert_eq!(key_from(key_values(&key).unwrap()).unwrap(), key);
+    let v = sample_version();
+    assert_eq!(version_from(version_values(&v)).unwrap(), v);
+    let t = Tenant {
+        id: TenantId::from_uuid(Uuid::from_u128(2)),
+        name: "acme".parse().unwrap(),
+        sealed_kek: SealedBlob::new(vec![1; 60]),
+        root_generation: u32::MAX,
+        created_at: Timestamp::EPOCH,
+    };
+    assert_eq!(tenant_from(tenant_values(&t)).unwrap(), t);
+}
+
+#[test]
+fn enum_names_match_core_serde_names() {
+    fn serde_name<T: serde::Serialize>(v: T) -> String {
+        match serde_json::to_value(v).unwrap() {
+            serde_json::Value::String(s) => s,
+            other => panic!("not a string: {other}"),
+        }
+    }
+    for p in PROTECTIONS {
+        assert_eq!(protection_name(p), serde_name(p));
+    }
+    for o in ORIGINS {
+        assert_eq!(origin_name(o), serde_name(o));
+    }
+    for r in REVOCATION_REASONS {
+        assert_eq!(revocation_name(r), serde_name(r));
+    }
+}
+
+#[test]
+fn unrepresentable_rotation_period_is_refused() {
+    let mut key = sample_key();
+    key.rotation_period_secs = Some(u64::MAX);
+    assert!(matches!(
+        key_values(&key),
+        Err(StoreError::OutOfRange {
+            field: "key.rotation_period_secs"
+        })
+    ));
+}
+
+#[test]
+fn corrupt_key_columns_are_named() {
+    let row = key_values(&sample_key()).unwrap();
+    let cases = [
+        (2, Value::Text("bad name".into()), "key.name"),
+        (4, Value::Text("{\"a\": 1}".into()), "key.tags"),
+        (5, Value::Text("rot13".into()), "key.algorithm"),
+        (6, Value::Int(0x400), "key.usage"),
+        (7, Value::Text("cloud".into()), "key.protection"),
+        (8, Value::Text("found".into()), "key.origin"),
+        (11, Value::Int(-1), "key.rotation_period_secs"),
+        (13, Value::Int(0), "key.primary_version"),
+        (13, Value::Int(i64::MAX), "key.primary_version"),
+    ];
+    for (i, v, what) in cases {
+        let e = key_from(with(row.clone(), i, v)).unwrap_err();
+        assert_eq!(corrupt_what(e), what);
+    }
+}
+
+#[test]
+fn corrupt_version_columns_are_named() {
+    let row = version_values(&sample_version());
+    let cases = [
+        (0, Value::Blob(vec![0; 3]), "key_version.id"),
+        (3, Value::Text("zombie".into()), "key_version.state"),
+        (
+            10,
+            Value::Text("boredom".into()),
+            "key_version.revocation_reason",
+        ),
+        (
+            12,
+            Value::Text("not a blob".into()),
+            "key_version.sealed_material",
+        ),
+    ];
+    for (i, v, what) in cases {
+        let e = version_from(with(row.clone(), i, v)).unwrap_err();
+        assert_eq!(corrupt_what(e), what);
+    }
+}
+
+#[test]
+fn prefix_end_is_the_least_string_after_the_prefix() {
+    assert_eq!(prefix_end(""), None);
+    assert_eq!(prefix_end("a").as_deref(), Some("b"));
+    assert_eq!(prefix_end("a_").as_deref(), Some("a`"));
+    assert_eq!(prefix_end("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+    assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+    assert_eq!(prefix_end("\u{10FFFF}"), None);
+    assert!(NAME_CEILING > "zzzz");
+}
+
+#[test]
+fn key_list_starts_at_the_later_of_prefix_and_cursor() {
+    let tenant = TenantId::from_uuid(Uuid::from_u128(2));
+    let mut q = KeyQuery::first(10);
+    q.name_prefix = Some("m".into());
+    q.after = Some("a".parse().unwrap());
+    let (sql, values) = key_list(tenant, &q);
+    assert_eq!(sql, queries::KEYS_FROM);
+    assert!(values[1] == Value::Text("m".into()));
+    assert!(values[2] == Value::Text("n".into()));
+    q.after = Some("m1".parse().unwrap());
+    let (sql, values) = key_list(tenant, &q);
+    assert_eq!(sql, queries::KEYS_AFTER);
+    assert!(values[1] == Value::Text("m1".into()));
+}

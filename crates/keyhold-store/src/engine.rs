@@ -1,0 +1,41 @@
+//! The crate-private engine interface behind [`Store`](crate::Store). An
+//! engine opens transactions; [`Store`](crate::Store) runs the caller's body
+//! in them and decides commit or rollback. A second engine is one more
+//! adapter module implementing these three traits.
+
+use std::fmt;
+
+use crate::error::StoreError;
+use crate::model::BackendKind;
+use crate::tx::{ReadTx, WriteTx};
+
+/// A database engine.
+pub(crate) trait Engine: Send + Sync + fmt::Debug {
+    /// Which engine this is.
+    fn kind(&self) -> BackendKind;
+    /// Begins a read-only transaction over one consistent snapshot.
+    fn begin_read(&self) -> Result<Box<dyn ReadTxn + '_>, StoreError>;
+    /// Begins the (single) write transaction.
+    fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, StoreError>;
+    /// Moves everything written so far into the main database and erases the
+    /// write-ahead log, so erased material lingers nowhere.
+    fn checkpoint(&self) -> Result<(), StoreError>;
+}
+
+/// An open read transaction. Dropped unfinished, it ends without effect.
+pub(crate) trait ReadTxn: ReadTx {
+    /// The transaction as the caller sees it.
+    fn as_read(&mut self) -> &mut dyn ReadTx;
+    /// Ends the transaction.
+    fn finish(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// An open write transaction. Dropped unfinished, it rolls back.
+pub(crate) trait WriteTxn: WriteTx {
+    /// The transaction as the caller sees it.
+    fn as_write(&mut self) -> &mut dyn WriteTx;
+    /// Makes every change durable.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Discards every change.
+    fn rollback(self: Box<Self>) -> Result<(), StoreError>;
+}

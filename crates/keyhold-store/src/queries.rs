@@ -1,0 +1,204 @@
+//! Every DML statement, shared by all backends. Placeholders are `$1, $2, ...`
+//! (PostgreSQL's form; SQLite reads them as named parameters, and adapters
+//! bind them by name). The SQL is portable: optional filters are written
+//! `CAST($n AS TEXT) IS NULL OR ...` so PostgreSQL can infer the parameter
+//! type. The column lists here fix the order [`crate::codec`] encodes and
+//! decodes. DDL is per backend.
+
+macro_rules! tenant_columns {
+    () => {
+        "id, name, sealed_kek, root_generation, created_at"
+    };
+}
+
+macro_rules! key_columns {
+    () => {
+        "k.id, k.tenant_id, k.name, k.description, k.tags, k.algorithm, k.usage, \
+         k.protection, k.origin, k.exportable, k.owner, k.rotation_period_secs, \
+         k.next_rotation_at, k.primary_version, k.destroy_scheduled_at, k.created_at, \
+         k.updated_at"
+    };
+}
+
+macro_rules! version_columns {
+    () => {
+        "id, key_id, version, state, archived, created_at, activation_date, \
+         deactivation_date, compromise_date, destroy_date, revocation_reason, public_key, \
+         sealed_material"
+    };
+}
+
+macro_rules! key_list {
+    ($lower:literal) => {
+        concat!(
+            "SELECT ",
+            key_columns!(),
+            " FROM keys k LEFT JOIN key_versions v \
+             ON v.key_id = k.id AND v.version = k.primary_version \
+             WHERE k.tenant_id = $1 AND k.name ",
+            $lower,
+            " $2 AND k.name < $3 \
+             AND (CAST($4 AS TEXT) IS NULL OR k.algorithm = $4) \
+             AND (CAST($5 AS TEXT) IS NULL OR v.state = $5) \
+             ORDER BY k.name LIMIT $6"
+        )
+    };
+}
+
+/// `$1` key name → value.
+pub(crate) const SYSTEM_GET: &str = "SELECT value FROM system WHERE key = $1";
+/// `$1` key name, `$2` value.
+pub(crate) const SYSTEM_PUT: &str = "INSERT INTO system (key, value) VALUES ($1, $2) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/// `$1` tenant id.
+pub(crate) const TENANT_GET: &str =
+    concat!("SELECT ", tenant_columns!(), " FROM tenants WHERE id = $1");
+/// `$1` tenant name.
+pub(crate) const TENANT_BY_NAME: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    " FROM tenants WHERE name = $1"
+);
+/// No parameters.
+pub(crate) const TENANTS: &str =
+    concat!("SELECT ", tenant_columns!(), " FROM tenants ORDER BY name");
+/// The tenant's columns in order.
+pub(crate) const TENANT_INSERT: &str = concat!(
+    "INSERT INTO tenants (",
+    tenant_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5)"
+);
+/// The tenant's columns in order; `$1` (id) selects the row.
+pub(crate) const TENANT_UPDATE: &str = "UPDATE tenants SET name = $2, sealed_kek = $3, \
+     root_generation = $4, created_at = $5 WHERE id = $1";
+
+/// `$1` tenant id, `$2` key id.
+pub(crate) const KEY_GET: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys k WHERE k.tenant_id = $1 AND k.id = $2"
+);
+/// `$1` tenant id, `$2` key name.
+pub(crate) const KEY_BY_NAME: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys k WHERE k.tenant_id = $1 AND k.name = $2"
+);
+/// `$1` tenant, `$2` lower bound (inclusive), `$3` upper bound (exclusive),
+/// `$4` algorithm or NULL, `$5` primary version state or NULL, `$6` limit.
+pub(crate) const KEYS_FROM: &str = key_list!(">=");
+/// As [`KEYS_FROM`], with `$2` an exclusive lower bound (the cursor).
+pub(crate) const KEYS_AFTER: &str = key_list!(">");
+/// The key's columns in order.
+pub(crate) const KEY_INSERT: &str = "INSERT INTO keys (id, tenant_id, name, description, tags, \
+     algorithm, usage, protection, origin, exportable, owner, rotation_period_secs, \
+     next_rotation_at, primary_version, destroy_scheduled_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+/// The key's columns in order; `$1` (id) and `$2` (tenant) select the row.
+pub(crate) const KEY_UPDATE: &str = "UPDATE keys SET name = $3, description = $4, tags = $5, \
+     algorithm = $6, usage = $7, protection = $8, origin = $9, exportable = $10, owner = $11, \
+     rotation_period_secs = $12, next_rotation_at = $13, primary_version = $14, \
+     destroy_scheduled_at = $15, created_at = $16, updated_at = $17 \
+     WHERE id = $1 AND tenant_id = $2";
+
+/// `$1` key id, `$2` version number.
+pub(crate) const VERSION_GET: &str = concat!(
+    "SELECT ",
+    version_columns!(),
+    " FROM key_versions WHERE key_id = $1 AND version = $2"
+);
+/// `$1` version id.
+pub(crate) const VERSION_BY_ID: &str = concat!(
+    "SELECT ",
+    version_columns!(),
+    " FROM key_versions WHERE id = $1"
+);
+/// `$1` key id.
+pub(crate) const VERSIONS: &str = concat!(
+    "SELECT ",
+    version_columns!(),
+    " FROM key_versions WHERE key_id = $1 ORDER BY version"
+);
+/// The version's columns in order.
+pub(crate) const VERSION_INSERT: &str = concat!(
+    "INSERT INTO key_versions (",
+    version_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+);
+/// The version's columns in order; `$1` (id), `$2` (key) and `$3` (number)
+/// select the row.
+pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, archived = $5, \
+     created_at = $6, activation_date = $7, deactivation_date = $8, compromise_date = $9, \
+     destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13 \
+     WHERE id = $1 AND key_id = $2 AND version = $3";
+
+/// Every statement with the number of parameters its callers bind.
+#[cfg(test)]
+pub(crate) const ALL: [(&str, usize); 18] = [
+    (SYSTEM_GET, 1),
+    (SYSTEM_PUT, 2),
+    (TENANT_GET, 1),
+    (TENANT_BY_NAME, 1),
+    (TENANTS, 0),
+    (TENANT_INSERT, 5),
+    (TENANT_UPDATE, 5),
+    (KEY_GET, 2),
+    (KEY_BY_NAME, 2),
+    (KEYS_FROM, 6),
+    (KEYS_AFTER, 6),
+    (KEY_INSERT, 17),
+    (KEY_UPDATE, 17),
+    (VERSION_GET, 2),
+    (VERSION_BY_ID, 1),
+    (VERSIONS, 1),
+    (VERSION_INSERT, 13),
+    (VERSION_UPDATE, 13),
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The distinct placeholder numbers in `sql`.
+    fn placeholders(sql: &str) -> BTreeSet<usize> {
+        let mut found = BTreeSet::new();
+        let mut rest = sql;
+        while let Some(at) = rest.find('$') {
+            let digits: String = rest[at + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            found.insert(digits.parse().expect("a number after $"));
+            rest = &rest[at + 1 + digits.len()..];
+        }
+        found
+    }
+
+    #[test]
+    fn placeholder_scan_counts_each_number_once() {
+        assert_eq!(
+            placeholders("$2 = $10 OR $2 IS NULL"),
+            BTreeSet::from([2, 10])
+        );
+    }
+
+    #[test]
+    fn placeholders_are_exactly_one_to_n() {
+        for (sql, n) in ALL {
+            let expected: BTreeSet<usize> = (1..=n).collect();
+            assert_eq!(placeholders(sql), expected, "{sql}");
+        }
+    }
+
+    #[test]
+    fn no_sqlite_only_syntax() {
+        for (sql, _) in ALL {
+            for bad in ["?", "INSERT OR", "REPLACE INTO", "rowid", "LIKE", "GLOB"] {
+                assert!(!sql.contains(bad), "{bad:?} in {sql}");
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Versioned schema migrations, embedded in the binary and applied in order
+//! in one immediate transaction. Applying is idempotent; a database whose
+//! schema is newer than this binary knows is refused.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::error::backend;
+use crate::error::StoreError;
+
+/// One schema change.
+struct Migration {
+    /// Its number: 1, 2, ... in order, never reused.
+    version: u32,
+    /// What it does, recorded with it.
+    name: &'static str,
+    /// The DDL.
+    sql: &'static str,
+}
+
+const MIGRATIONS: [Migration; 1] = [Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("migrations/0001_initial.sql"),
+}];
+
+/// The schema version this binary creates.
+pub(super) const LATEST: u32 = 1;
+
+const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
+     version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";
+
+/// Brings the schema to [`LATEST`].
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    tx.execute_batch(CREATE_LEDGER).map_err(backend)?;
+    let current: i64 = tx
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(backend)?
+        .flatten()
+        .unwrap_or(0);
+    if current > i64::from(LATEST) {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported: LATEST,
+        });
+    }
+    for m in MIGRATIONS.iter().filter(|m| i64::from(m.version) > current) {
+        apply(&tx, m)?;
+    }
+    tx.commit().map_err(backend)
+}
+
+fn apply(conn: &Connection, m: &Migration) -> Result<(), StoreError> {
+    let failed = |e: rusqlite::Error| StoreError::Migration {
+        version: m.version,
+        source: Box::new(e),
+    };
+    conn.execute_batch(m.sql).map_err(failed)?;
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+        (m.version, m.name),
+    )
+    .map_err(failed)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(conn: &Connection) -> Vec<u32> {
+        let mut stmt = conn
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn migrations_are_numbered_one_to_latest() {
+        let numbers: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let expected: Vec<u32> = (1..=LATEST).collect();
+        assert_eq!(numbers, expected);
+    }
+
+    #[test]
+    fn applying_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(versions(&conn), (1..=LATEST).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_and_left_alone() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (99, 'future')",
+            [],
+        )
+        .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(
+            err,
+            StoreError::SchemaTooNew {
+                found: 99,
+                supported: LATEST
+            }
+        ));
+        assert!(versions(&conn).contains(&99));
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_schema_unchanged() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A table the initial migration wants to create already exists.
+        conn.execute_batch("CREATE TABLE tenants (x INTEGER)")
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(err, StoreError::Migration { version: 1, .. }));
+        let ledger: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('schema_migrations', 'system')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(ledger, 0);
+    }
+}

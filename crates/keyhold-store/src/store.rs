@@ -1,0 +1,108 @@
+//! [`Store`]: the one handle callers hold, whatever the engine behind it.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::error::{StoreError, TxError};
+use crate::model::BackendKind;
+use crate::sqlite::SqliteEngine;
+use crate::tx::{ReadTx, WriteTx};
+
+/// A handle on the database. Cheap to clone; clones share the connections.
+///
+/// Transactions are closures. A body returns `Ok` to commit (for
+/// [`write`](Self::write)), `Err(TxError::Abort(e))` to roll back with its own
+/// error, and store failures inside it propagate with `?` as
+/// `TxError::Store`. After a store call fails inside a body, return its error
+/// rather than carrying on: some engines (PostgreSQL) accept no further
+/// statement in that transaction. Do not open a transaction inside another one on the same
+/// store: the single writer (and, in memory, the single connection) would
+/// wait for itself.
+#[derive(Clone)]
+pub struct Store {
+    engine: Arc<dyn Engine>,
+}
+
+impl Store {
+    /// Opens (creating it, mode 0600, if missing) the SQLite database at
+    /// `path` and brings its schema up to date.
+    pub fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        Ok(Self::from_engine(SqliteEngine::open(path)?))
+    }
+
+    /// A fresh SQLite database in memory, for tests. It lives as long as the
+    /// store (and its clones).
+    pub fn open_sqlite_in_memory() -> Result<Store, StoreError> {
+        Ok(Self::from_engine(SqliteEngine::open_in_memory()?))
+    }
+
+    fn from_engine(engine: impl Engine + 'static) -> Self {
+        Self {
+            engine: Arc::new(engine),
+        }
+    }
+
+    /// Runs `f` in a read transaction: every read sees one consistent
+    /// snapshot, whatever commits meanwhile.
+    pub fn read<T, E>(
+        &self,
+        f: impl FnOnce(&mut dyn ReadTx) -> Result<T, TxError<E>>,
+    ) -> Result<T, TxError<E>> {
+        let mut txn = self.engine.begin_read()?;
+        let result = f(txn.as_read());
+        let ended = txn.finish();
+        let value = result?;
+        ended?;
+        Ok(value)
+    }
+
+    /// Runs `f` in the write transaction: commits (durably) if it returns
+    /// `Ok`, rolls back if it returns `Err`. On a commit failure nothing is
+    /// written and the error is `TxError::Store`.
+    pub fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<E>>,
+    ) -> Result<T, TxError<E>> {
+        let mut txn = self.engine.begin_write()?;
+        match f(txn.as_write()) {
+            Ok(value) => {
+                txn.commit()?;
+                Ok(value)
+            }
+            Err(e) => {
+                // Nothing was committed whether or not the rollback succeeds
+                // (an engine also rolls back an unfinished transaction when it
+                // is dropped or next begun), so the body's error is the answer.
+                if let Err(rollback) = txn.rollback() {
+                    tracing::warn!(error = %rollback, "rolling back a write transaction failed");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> BackendKind {
+        self.engine.kind()
+    }
+
+    /// Copies every committed change into the main database file and
+    /// empties the write-ahead log, so that bytes erased by
+    /// [`WriteTx::version_update`] remain in no file. Commits that erase
+    /// material already do this; call it after a backup or before handing
+    /// the file over. [`StoreError::Busy`] if long readers kept it from
+    /// completing.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.engine.checkpoint()
+    }
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.engine.kind())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,62 @@
+//! What a transaction body can do: [`ReadTx`] inside [`Store::read`] and
+//! [`WriteTx`] inside [`Store::write`]. Every call reads or writes rows as
+//! they are; no call decides policy or lifecycle.
+//!
+//! [`Store::read`]: crate::Store::read
+//! [`Store::write`]: crate::Store::write
+
+use keyhold_core::{Key, KeyId, KeyName, Tenant, TenantId, TenantName, VersionId, VersionNumber};
+
+use crate::error::StoreError;
+use crate::model::{KeyQuery, StoredVersion, SystemKey};
+
+/// Reads within one consistent snapshot.
+pub trait ReadTx {
+    /// The value stored under a system key.
+    fn system_get(&mut self, key: SystemKey) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The tenant with this id.
+    fn tenant_get(&mut self, id: TenantId) -> Result<Option<Tenant>, StoreError>;
+    /// The tenant with this name.
+    fn tenant_by_name(&mut self, name: &TenantName) -> Result<Option<Tenant>, StoreError>;
+    /// Every tenant, ordered by name.
+    fn tenants(&mut self) -> Result<Vec<Tenant>, StoreError>;
+    /// The key with this id in this tenant; another tenant's key is `None`.
+    fn key_get(&mut self, tenant: TenantId, id: KeyId) -> Result<Option<Key>, StoreError>;
+    /// The key with this name in this tenant.
+    fn key_by_name(&mut self, tenant: TenantId, name: &KeyName) -> Result<Option<Key>, StoreError>;
+    /// The tenant's keys matching `query`, ordered by name.
+    fn keys(&mut self, tenant: TenantId, query: &KeyQuery) -> Result<Vec<Key>, StoreError>;
+    /// One version of a key.
+    fn version_get(
+        &mut self,
+        key: KeyId,
+        version: VersionNumber,
+    ) -> Result<Option<StoredVersion>, StoreError>;
+    /// The version with this id (its KMIP unique identifier).
+    fn version_by_id(&mut self, id: VersionId) -> Result<Option<StoredVersion>, StoreError>;
+    /// Every version of a key, ordered by version number.
+    fn versions(&mut self, key: KeyId) -> Result<Vec<StoredVersion>, StoreError>;
+}
+
+/// Reads and writes within one transaction: all of it commits, or none.
+pub trait WriteTx: ReadTx {
+    /// Stores (inserts or replaces) a system value.
+    fn system_put(&mut self, key: SystemKey, value: &[u8]) -> Result<(), StoreError>;
+    /// Inserts a tenant; a duplicate id or name is [`StoreError::Conflict`].
+    fn tenant_insert(&mut self, t: &Tenant) -> Result<(), StoreError>;
+    /// Replaces the tenant with `t.id`; a missing one is [`StoreError::NotFound`].
+    fn tenant_update(&mut self, t: &Tenant) -> Result<(), StoreError>;
+    /// Inserts a key; a duplicate id or (tenant, name) is
+    /// [`StoreError::Conflict`], a missing tenant [`StoreError::MissingParent`].
+    fn key_insert(&mut self, k: &Key) -> Result<(), StoreError>;
+    /// Replaces the key with `k.id` in tenant `k.tenant` (the id and tenant
+    /// never change); a missing one is [`StoreError::NotFound`].
+    fn key_update(&mut self, k: &Key) -> Result<(), StoreError>;
+    /// Inserts a version; a duplicate id or (key, version) is
+    /// [`StoreError::Conflict`], a missing key [`StoreError::MissingParent`].
+    fn version_insert(&mut self, v: &StoredVersion) -> Result<(), StoreError>;
+    /// Replaces the version with `v.meta.id` (its key and number never
+    /// change); a missing one is [`StoreError::NotFound`]. Setting
+    /// `sealed_material` to `None` erases the stored bytes.
+    fn version_update(&mut self, v: &StoredVersion) -> Result<(), StoreError>;
+}

@@ -1,0 +1,93 @@
+//! The store conformance suite, written once and run against every backend.
+//! A backend's test file defines a factory returning a fresh [`Harness`] and
+//! calls `conformance_suite!(factory)`, which makes one `#[test]` per case.
+
+mod entities;
+pub(crate) mod fixtures;
+mod listing;
+mod transactions;
+
+pub(crate) use entities::*;
+pub(crate) use listing::*;
+pub(crate) use transactions::*;
+
+use std::convert::Infallible;
+
+use keyhold_store::{ReadTx, Store, StoreError, TxError, WriteTx};
+
+/// A store under test and whatever must live as long as it (a temporary
+/// directory).
+pub(crate) struct Harness {
+    /// The store.
+    pub(crate) store: Store,
+    /// Kept alive until the test ends.
+    pub(crate) _keep: Option<tempfile::TempDir>,
+}
+
+/// Runs `f` in a write transaction, with store errors as the only errors.
+pub(crate) fn write<T>(
+    store: &Store,
+    f: impl FnOnce(&mut dyn WriteTx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    store
+        .write::<T, Infallible>(|tx| Ok(f(tx)?))
+        .map_err(store_only)
+}
+
+/// Runs `f` in a read transaction, with store errors as the only errors.
+pub(crate) fn read<T>(
+    store: &Store,
+    f: impl FnOnce(&mut dyn ReadTx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    store
+        .read::<T, Infallible>(|tx| Ok(f(tx)?))
+        .map_err(store_only)
+}
+
+fn store_only(e: TxError<Infallible>) -> StoreError {
+    match e {
+        TxError::Store(e) => e,
+        TxError::Abort(never) => match never {},
+    }
+}
+
+/// One `#[test]` per conformance case, each on a fresh store from `$factory`.
+macro_rules! conformance_suite {
+    ($factory:path) => {
+        conformance_suite!(@cases $factory;
+            system_values_round_trip,
+            tenants_round_trip_by_id_and_name,
+            tenant_id_and_name_conflict,
+            tenant_update_replaces_the_row,
+            keys_round_trip_for_every_algorithm,
+            versions_round_trip_for_every_state,
+            keys_are_scoped_to_their_tenant,
+            key_names_conflict_within_a_tenant_only,
+            version_numbers_and_ids_conflict,
+            key_update_replaces_every_field,
+            updates_of_missing_rows_are_not_found,
+            rows_need_their_parent,
+            erasing_material_keeps_the_tombstone,
+            list_filters_by_name_prefix,
+            list_filters_by_algorithm,
+            list_filters_by_primary_version_state,
+            list_pages_without_gaps_or_duplicates,
+            list_pages_within_a_prefix,
+            list_respects_the_limit,
+            aborted_write_leaves_nothing,
+            store_error_inside_a_write_rolls_back,
+            abort_from_a_read_passes_through,
+            panic_inside_a_write_rolls_back,
+            readers_see_consistent_snapshots_while_writing,
+        );
+    };
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let harness = $factory();
+                crate::conformance::$case(&harness.store);
+            }
+        )*
+    };
+}

@@ -1,0 +1,259 @@
+//! The conformance suite on SQLite, in memory and on disk, and what only a
+//! file can show: reopening, permissions, erasure from the raw bytes,
+//! migrations and corrupt rows.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[macro_use]
+mod conformance;
+
+use std::path::{Path, PathBuf};
+
+use conformance::{Harness, read, write};
+use keyhold_core::{Algorithm, KeyState, SealedBlob, Tenant};
+use keyhold_store::{BackendKind, CorruptReason, KeyQuery, Store, StoreError, SystemKey};
+use rusqlite::Connection;
+
+fn in_memory() -> Harness {
+    Harness {
+        store: Store::open_sqlite_in_memory().unwrap(),
+        _keep: None,
+    }
+}
+
+fn on_disk() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("keyhold.db")).unwrap();
+    Harness {
+        store,
+        _keep: Some(dir),
+    }
+}
+
+mod sqlite_in_memory {
+    use super::in_memory;
+    conformance_suite!(in_memory);
+}
+
+mod sqlite_on_disk {
+    use super::on_disk;
+    conformance_suite!(on_disk);
+}
+
+/// Rows for the file tests: a tenant, a key and its first version.
+fn seed(
+    store: &Store,
+    material: &[u8],
+) -> (Tenant, keyhold_core::Key, keyhold_store::StoredVersion) {
+    let t = conformance::fixtures::tenant("acme");
+    let k = conformance::fixtures::full_key(&t, "orders", Algorithm::Aes256Gcm);
+    let mut v = conformance::fixtures::version(&k, 1, KeyState::Active);
+    v.sealed_material = Some(SealedBlob::new(material.to_vec()));
+    write(store, |tx| {
+        tx.tenant_insert(&t)?;
+        tx.key_insert(&k)?;
+        tx.version_insert(&v)
+    })
+    .unwrap();
+    (t, k, v)
+}
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyhold.db");
+    (dir, path)
+}
+
+#[test]
+fn backend_is_sqlite() {
+    assert_eq!(in_memory().store.backend(), BackendKind::Sqlite);
+    assert_eq!(on_disk().store.backend(), BackendKind::Sqlite);
+}
+
+#[test]
+fn reopened_store_finds_everything() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, k, v) = seed(&store, &[5; 48]);
+    write(&store, |tx| tx.system_put(SystemKey::SealConfig, b"dev")).unwrap();
+    drop(store);
+    let store = Store::open_sqlite(&path).unwrap();
+    read(&store, |tx| {
+        assert_eq!(tx.tenants()?, vec![t.clone()]);
+        assert_eq!(tx.keys(t.id, &KeyQuery::first(10))?, vec![k.clone()]);
+        assert_eq!(tx.versions(k.id)?, vec![v.clone()]);
+        assert_eq!(tx.system_get(SystemKey::SealConfig)?.unwrap(), b"dev");
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn database_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    seed(&store, &[1; 16]);
+    let wal = wal_path(&path);
+    for file in [path.as_path(), wal.as_path()] {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+    }
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Whether `needle` occurs in the file (a missing file holds nothing).
+fn file_contains(path: &Path, needle: &[u8]) -> bool {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Distinct bytes that appear nowhere else: a counter pattern with a tag.
+fn marker(len: usize, tag: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(tag) ^ 0xA5)
+        .collect()
+}
+
+#[test]
+fn erased_material_is_gone_from_the_files() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    // One blob that fits in its page and one that spills to overflow pages.
+    let small = marker(64, 1);
+    let large = marker(9000, 2);
+    let (_, k, v1) = seed(&store, &small);
+    let mut v2 = conformance::fixtures::version(&k, 2, KeyState::Active);
+    v2.sealed_material = Some(SealedBlob::new(large.clone()));
+    write(&store, |tx| tx.version_insert(&v2)).unwrap();
+    store.checkpoint().unwrap();
+    assert!(
+        file_contains(&path, &small),
+        "the scan must see stored bytes"
+    );
+    assert!(file_contains(&path, &large[..64]));
+
+    write(&store, |tx| {
+        for v in [&v1, &v2] {
+            let mut gone = v.clone();
+            gone.meta.state = KeyState::Destroyed;
+            gone.sealed_material = None;
+            tx.version_update(&gone)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    for file in [path.clone(), wal_path(&path)] {
+        assert!(!file_contains(&file, &small[..32]), "{}", file.display());
+        assert!(!file_contains(&file, &large[..32]), "{}", file.display());
+        assert!(
+            !file_contains(&file, &large[8000..8032]),
+            "{}",
+            file.display()
+        );
+    }
+    let left = read(&store, |tx| tx.versions(k.id)).unwrap();
+    assert!(left.iter().all(|v| v.sealed_material.is_none()));
+    assert_eq!(left.len(), 2);
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let (_dir, path) = temp_db();
+    drop(Store::open_sqlite(&path).unwrap());
+    let raw = Connection::open(&path).unwrap();
+    raw.execute(
+        "INSERT INTO schema_migrations (version, name) VALUES (1000, 'from the future')",
+        [],
+    )
+    .unwrap();
+    drop(raw);
+    let err = Store::open_sqlite(&path).unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 1000, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("upgrade keyhold"));
+}
+
+#[test]
+fn reopening_applies_no_migration_twice() {
+    let (_dir, path) = temp_db();
+    for _ in 0..3 {
+        drop(Store::open_sqlite(&path).unwrap());
+    }
+    let raw = Connection::open(&path).unwrap();
+    let (rows, distinct): (i64, i64) = raw
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(rows >= 1);
+    assert_eq!(rows, distinct);
+}
+
+#[test]
+fn corrupt_rows_are_reported_not_panicked_on() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, k, v) = seed(&store, &[3; 32]);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "UPDATE keys SET algorithm = 'rot13'; UPDATE key_versions SET state = 'undead';",
+    )
+    .unwrap();
+    let err = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Corrupt {
+                what: "key.algorithm",
+                reason: CorruptReason::Core(_)
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("rot13"));
+    let err = read(&store, |tx| tx.keys(t.id, &KeyQuery::first(10))).unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::Corrupt {
+            what: "key.algorithm",
+            ..
+        }
+    ));
+    let err = read(&store, |tx| tx.version_by_id(v.meta.id)).unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::Corrupt {
+            what: "key_version.state",
+            reason: CorruptReason::UnknownName
+        }
+    ));
+    raw.execute("UPDATE keys SET tags = 'not json'", [])
+        .unwrap();
+    raw.execute("UPDATE keys SET algorithm = 'aes-256-gcm'", [])
+        .unwrap();
+    let err = read(&store, |tx| tx.key_by_name(t.id, &k.name)).unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::Corrupt {
+            what: "key.tags",
+            reason: CorruptReason::Json
+        }
+    ));
+    // The rest of the store still works.
+    assert_eq!(read(&store, |tx| tx.tenants()).unwrap(), vec![t]);
+}
