@@ -1,1 +1,106 @@
-//! keyhold-server (being built).
+//! The keyhold server: the REST API (axum), the operations service that
+//! every interface calls, the seal that holds the root key, bearer-token
+//! authentication, and the TLS listener.
+//!
+//! It does not hold domain rules (they are in `keyhold-core`), cryptography
+//! (`keyhold-crypto`) or SQL (`keyhold-store`); it wires them together. Not
+//! yet here: principals and policies, the audit trail, the scheduler and the
+//! KMIP listener, each of which has its own issue.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod ops;
+pub mod rest;
+pub mod serve;
+pub mod vault;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use keyhold_store::Store;
+
+use crate::auth::RootToken;
+use crate::config::{Mode, ServerConfig};
+use crate::error::StartError;
+use crate::ops::Operations;
+use crate::vault::Vault;
+
+/// What the server tells its operator once it listens.
+#[derive(Debug)]
+pub struct Started {
+    /// The base URL clients use.
+    pub url: String,
+    /// The address bound (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// A root token made at this start (dev mode's first start), shown once.
+    pub new_root_token: Option<RootToken>,
+    /// Whether this is dev mode.
+    pub dev: bool,
+    /// The seal status at start.
+    pub sealed: bool,
+}
+
+/// Opens the store, sets up the seal, binds, calls `announce`, then serves
+/// until `shutdown` completes.
+pub async fn run(
+    config: ServerConfig,
+    announce: impl FnOnce(&Started),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), StartError> {
+    serve::harden_process();
+    config.check()?;
+    create_data_dir(&config.data_dir)?;
+    let store =
+        Store::open_sqlite(&config.data_dir.join("keyhold.db")).map_err(StartError::Store)?;
+    let crypto = keyhold_crypto::software();
+    let vault = Arc::new(Vault::load(store.clone(), crypto)?);
+    let clock: Arc<dyn keyhold_core::ports::Clock> = Arc::new(clock::SystemClock);
+    let new_root_token = match &config.mode {
+        Mode::Dev { root_token } => vault.start_dev(
+            &config.data_dir,
+            root_token.as_deref().map(String::as_str),
+            clock.now(),
+        )?,
+        Mode::Production => {
+            vault.check_production()?;
+            None
+        }
+    };
+    let tls = config.tls.as_ref().map(serve::tls_acceptor).transpose()?;
+    let listener = serve::bind(config.listen).await?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        listen: config.listen,
+        source,
+    })?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let sealed = vault.status().sealed;
+    let ops = Arc::new(Operations::new(store, crypto, vault, clock));
+    let app = rest::router(rest::AppState { ops }, config.max_body_bytes);
+    announce(&Started {
+        url: format!("{scheme}://{addr}"),
+        addr,
+        new_root_token,
+        dev: config.is_dev(),
+        sealed,
+    });
+    serve::serve(listener, tls, app, shutdown).await;
+    Ok(())
+}
+
+fn create_data_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StartError::Io {
+            what: "cannot create data directory",
+            path: dir.to_owned(),
+            source,
+        })
+}

@@ -1,0 +1,163 @@
+//! Server configuration: `keyhold server --dev` flags, or a `keyhold.toml`
+//! file in production. Parsed once at start-up into checked types.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::error::StartError;
+
+/// Largest request body accepted by default (1 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+
+/// How the server runs.
+#[derive(Debug)]
+pub struct ServerConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Where the database (and, in dev mode, the dev root key) lives.
+    pub data_dir: PathBuf,
+    /// TLS certificate and key; required on any non-loopback address.
+    pub tls: Option<TlsFiles>,
+    /// Dev or production.
+    pub mode: Mode,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Dev mode keeps an unsealed root key on disk; production starts sealed.
+pub enum Mode {
+    /// `keyhold server --dev`: unsealed, root token printed, loopback HTTP allowed.
+    Dev {
+        /// The root token to set, if given (`--dev-root-token`).
+        root_token: Option<Zeroizing<String>>,
+    },
+    /// `keyhold server --config FILE`: sealed at start, TLS off loopback.
+    Production,
+}
+
+impl std::fmt::Debug for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dev { root_token } => f
+                .debug_struct("Dev")
+                .field("root_token", &root_token.as_ref().map(|_| "<redacted>"))
+                .finish(),
+            Self::Production => f.write_str("Production"),
+        }
+    }
+}
+
+/// PEM files for the TLS listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// Certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Private key (PEM, PKCS#8, SEC1 or PKCS#1).
+    pub key: PathBuf,
+}
+
+/// The `keyhold.toml` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: SocketAddr,
+    data_dir: PathBuf,
+    tls: Option<TlsFiles>,
+    max_body_bytes: Option<usize>,
+}
+
+impl ServerConfig {
+    /// Reads and checks a production configuration file.
+    pub fn from_file(path: &Path) -> Result<Self, StartError> {
+        let text = std::fs::read_to_string(path).map_err(|source| StartError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: FileConfig = toml::from_str(&text).map_err(|source| StartError::ParseConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config = Self {
+            listen: file.listen,
+            data_dir: file.data_dir,
+            tls: file.tls,
+            mode: Mode::Production,
+            max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses plain HTTP off loopback, and plain HTTP in production except
+    /// on loopback.
+    pub fn check(&self) -> Result<(), StartError> {
+        if self.tls.is_none() && !self.listen.ip().is_loopback() {
+            return Err(StartError::TlsRequired {
+                listen: self.listen,
+            });
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(StartError::InvalidSetting {
+                setting: "max_body_bytes",
+                reason: "must be at least 1024",
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether this is dev mode.
+    pub fn is_dev(&self) -> bool {
+        matches!(self.mode, Mode::Dev { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("keyhold.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_loopback_file_config_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/tmp/x\"\n",
+        );
+        let c = ServerConfig::from_file(&p).unwrap();
+        assert!(!c.is_dev());
+        assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    #[test]
+    fn non_loopback_without_tls_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "listen = \"0.0.0.0:8200\"\ndata_dir = \"/tmp/x\"\n",
+        );
+        assert!(matches!(
+            ServerConfig::from_file(&p),
+            Err(StartError::TlsRequired { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nlisten_tls = true\n";
+        let p = write(dir.path(), text);
+        assert!(matches!(
+            ServerConfig::from_file(&p),
+            Err(StartError::ParseConfig { .. })
+        ));
+    }
+}

@@ -1,0 +1,244 @@
+//! Server errors, and the one mapping from an error to what a client sees:
+//! a stable [`ErrorCode`] (which fixes the HTTP status) and a public message.
+//! Internal detail (store and crypto failures) goes to the log, never to the
+//! client.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use keyhold_api::ErrorCode;
+use keyhold_core::{CoreError, KeyState};
+use keyhold_crypto::CryptoError;
+use keyhold_store::StoreError;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration file could not be read.
+    #[error("cannot read configuration file {path}")]
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid.
+    #[error("invalid configuration file {path}")]
+    ParseConfig {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A setting has a value the server refuses.
+    #[error("invalid setting {setting}: {reason}")]
+    InvalidSetting {
+        /// Which setting.
+        setting: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// Plain HTTP was asked for on a non-loopback address.
+    #[error("TLS is required to listen on {listen} (plain HTTP is allowed on loopback only)")]
+    TlsRequired {
+        /// The address.
+        listen: SocketAddr,
+    },
+    /// The TLS certificate or key could not be loaded.
+    #[error("cannot load TLS {what} from {path}")]
+    Tls {
+        /// Certificate or key.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A file or directory operation failed.
+    #[error("{what} {path}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// On which path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store could not be opened.
+    #[error("cannot open the store")]
+    Store(#[source] StoreError),
+    /// The data directory was initialized with another seal.
+    #[error(
+        "the data directory was initialized in {found} mode; it cannot be used in {wanted} mode"
+    )]
+    SealMismatch {
+        /// The seal found.
+        found: &'static str,
+        /// The mode asked for.
+        wanted: &'static str,
+    },
+    /// Setting up the seal failed.
+    #[error("seal set-up failed")]
+    Seal(#[source] ServerError),
+    /// The address could not be bound.
+    #[error("cannot listen on {listen}")]
+    Bind {
+        /// The address.
+        listen: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The request is malformed; `detail` comes from parsing the client's own input.
+    #[error("invalid request: {detail}")]
+    InvalidRequest {
+        /// What was wrong.
+        detail: String,
+    },
+    /// The domain refused the request.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// No key with that id or name in the caller's tenant.
+    #[error("key not found")]
+    KeyNotFound,
+    /// A key with that name exists.
+    #[error("a key with this name already exists")]
+    KeyAlreadyExists,
+    /// Not a ciphertext envelope.
+    #[error("invalid ciphertext")]
+    InvalidCiphertext(#[source] keyhold_crypto::envelope::EnvelopeError),
+    /// The ciphertext did not authenticate.
+    #[error("decryption failed")]
+    DecryptionFailed,
+    /// The envelope names another key than the path.
+    #[error("the ciphertext was made by another key")]
+    KeyMismatch,
+    /// The version's material is gone.
+    #[error("key version is {state}")]
+    MaterialGone {
+        /// Its state.
+        state: KeyState,
+    },
+    /// A malformed unseal share.
+    #[error("invalid unseal share")]
+    InvalidShare,
+    /// A share given twice.
+    #[error("this share was already given")]
+    DuplicateShare,
+    /// Shares that do not rebuild the root key.
+    #[error("the shares do not unseal this server; unseal starts over")]
+    UnsealFailed,
+    /// Bad shares/threshold.
+    #[error("invalid seal configuration: {reason}")]
+    InvalidSealConfig {
+        /// Why.
+        reason: &'static str,
+    },
+    /// Init ran already.
+    #[error("already initialized")]
+    AlreadyInitialized,
+    /// Sealed.
+    #[error("the server is sealed")]
+    Sealed,
+    /// Not initialized.
+    #[error("the server is not initialized")]
+    NotInitialized,
+    /// No valid token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Body too large.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// Not JSON.
+    #[error("expected a JSON body (content-type: application/json)")]
+    UnsupportedMediaType,
+    /// No such route.
+    #[error("no such endpoint")]
+    NotFound,
+    /// Wrong method.
+    #[error("method not allowed on this endpoint")]
+    MethodNotAllowed,
+    /// A store failure.
+    #[error("store failure")]
+    Store(#[source] StoreError),
+    /// A crypto failure that is not the client's doing.
+    #[error("crypto failure")]
+    Crypto(#[source] CryptoError),
+    /// Any other failure inside the server.
+    #[error("internal failure: {what}")]
+    Internal {
+        /// What failed (no secrets).
+        what: &'static str,
+    },
+}
+
+impl ServerError {
+    /// The one mapping to the client's view: stable code and public message.
+    pub fn public(&self) -> (ErrorCode, Cow<'static, str>) {
+        use ErrorCode as C;
+        let own = |code| (code, Cow::Owned(self.to_string()));
+        match self {
+            Self::InvalidRequest { .. } => own(C::InvalidRequest),
+            Self::Core(e) => core_public(e),
+            Self::KeyNotFound => own(C::KeyNotFound),
+            Self::KeyAlreadyExists => own(C::KeyAlreadyExists),
+            Self::InvalidCiphertext(e) => (
+                C::InvalidCiphertext,
+                format!("invalid ciphertext: {e}").into(),
+            ),
+            Self::DecryptionFailed => own(C::DecryptionFailed),
+            Self::KeyMismatch => own(C::KeyMismatch),
+            Self::MaterialGone { .. } => own(C::KeyNotActive),
+            Self::InvalidShare => own(C::InvalidShare),
+            Self::DuplicateShare => own(C::DuplicateShare),
+            Self::UnsealFailed => own(C::UnsealFailed),
+            Self::InvalidSealConfig { .. } => own(C::InvalidSealConfig),
+            Self::AlreadyInitialized => own(C::AlreadyInitialized),
+            Self::Sealed => own(C::Sealed),
+            Self::NotInitialized => own(C::NotInitialized),
+            Self::Unauthenticated => own(C::Unauthenticated),
+            Self::PayloadTooLarge => own(C::PayloadTooLarge),
+            Self::UnsupportedMediaType => own(C::UnsupportedMediaType),
+            Self::NotFound => own(C::NotFound),
+            Self::MethodNotAllowed => own(C::MethodNotAllowed),
+            Self::Store(_) | Self::Crypto(_) | Self::Internal { .. } => (
+                C::InternalError,
+                Cow::Borrowed("internal error; see the server log"),
+            ),
+        }
+    }
+}
+
+fn core_public(e: &CoreError) -> (ErrorCode, Cow<'static, str>) {
+    use ErrorCode as C;
+    let code = match e {
+        CoreError::InvalidId { .. }
+        | CoreError::InvalidName { .. }
+        | CoreError::UnknownAlgorithm
+        | CoreError::UnknownUsage
+        | CoreError::InvalidValue { .. } => C::InvalidRequest,
+        CoreError::UsageNotSupported { .. } => C::InvalidUsage,
+        CoreError::UsageNotPermitted { .. } => C::UsageNotPermitted,
+        CoreError::OperationNotSupported { .. } => C::UnsupportedOperation,
+        CoreError::IllegalTransition { .. } => C::IllegalStateTransition,
+        CoreError::StateForbids { .. }
+        | CoreError::NotPrimary { .. }
+        | CoreError::Archived { .. } => C::KeyNotActive,
+        // CoreError is non_exhaustive: a variant added later fails closed as
+        // an internal error until it is mapped here.
+        _ => C::InternalError,
+    };
+    (code, Cow::Owned(e.to_string()))
+}

@@ -1,0 +1,205 @@
+//! Key management operations: create, list, show.
+
+use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
+use keyhold_core::{
+    Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, VersionId, VersionNumber,
+};
+use keyhold_crypto::hierarchy::MaterialAad;
+use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
+
+use super::{Caller, Operations};
+use crate::error::ServerError;
+use crate::vault::tx_error;
+
+/// Page size when the caller names none, and the largest allowed.
+const DEFAULT_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 1000;
+
+impl Operations {
+    /// Creates a key with a first, Active version.
+    pub fn create_key(
+        &self,
+        caller: &Caller,
+        req: CreateKeyRequest,
+    ) -> Result<KeyInfo, ServerError> {
+        let usage = req.usage.unwrap_or(req.algorithm.default_usage());
+        req.algorithm.check_usage(usage)?;
+        let keys = self.vault.unlocked()?;
+        let kek = keys.kek(&caller.tenant)?;
+        let now = self.now();
+        let key = Key {
+            id: KeyId::from_uuid(uuid::Uuid::new_v4()),
+            tenant: caller.tenant.id,
+            name: req.name,
+            description: req.description,
+            tags: req.tags,
+            algorithm: req.algorithm,
+            usage,
+            protection: Protection::Software,
+            origin: Origin::Generated,
+            exportable: req.exportable,
+            owner: None,
+            rotation_period_secs: None,
+            next_rotation_at: None,
+            primary_version: VersionNumber::FIRST,
+            destroy_scheduled_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let material = self
+            .crypto
+            .keygen
+            .generate(key.algorithm)
+            .map_err(ServerError::Crypto)?;
+        let public_key = self
+            .crypto
+            .keygen
+            .public_key(&material)
+            .map_err(ServerError::Crypto)?;
+        let aad = MaterialAad {
+            tenant: key.tenant,
+            key: key.id,
+            version: VersionNumber::FIRST,
+            algorithm: key.algorithm,
+        };
+        let sealed = kek
+            .seal_material(&self.crypto, &aad, &material)
+            .map_err(ServerError::Crypto)?;
+        let version = StoredVersion {
+            meta: KeyVersion {
+                id: VersionId::from_uuid(uuid::Uuid::new_v4()),
+                key: key.id,
+                version: VersionNumber::FIRST,
+                state: KeyState::Active,
+                archived: false,
+                created_at: now,
+                activation_date: Some(now),
+                deactivation_date: None,
+                compromise_date: None,
+                destroy_date: None,
+                revocation_reason: None,
+                public_key,
+            },
+            sealed_material: Some(sealed),
+        };
+        self.store
+            .write(|tx| {
+                tx.key_insert(&key).map_err(conflict_is_taken)?;
+                tx.version_insert(&version)?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        Ok(key_info(key, &version.meta))
+    }
+
+    /// One page of the caller's keys, by name.
+    pub fn list_keys(&self, caller: &Caller, q: ListKeysQuery) -> Result<KeyList, ServerError> {
+        self.vault.unlocked()?;
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(ServerError::InvalidRequest {
+                detail: "limit must be 1 to 1000".into(),
+            });
+        }
+        let after = q
+            .cursor
+            .map(|c| c.parse::<KeyName>())
+            .transpose()
+            .map_err(|_| ServerError::InvalidRequest {
+                detail: "invalid cursor".into(),
+            })?;
+        let query = KeyQuery {
+            name_prefix: q.prefix,
+            algorithm: q.algorithm,
+            state: q.state,
+            after,
+            limit,
+        };
+        let tenant = caller.tenant.id;
+        let rows = self
+            .store
+            .read(|tx| {
+                let keys = tx.keys(tenant, &query)?;
+                let mut out = Vec::with_capacity(keys.len());
+                for key in keys {
+                    let primary =
+                        tx.version_get(key.id, key.primary_version)?
+                            .ok_or(TxError::Abort(ServerError::Internal {
+                                what: "primary version missing",
+                            }))?;
+                    out.push(key_info(key, &primary.meta));
+                }
+                Ok(out)
+            })
+            .map_err(tx_error)?;
+        let full_page = u32::try_from(rows.len()).map_or(true, |n| n == limit);
+        let next_cursor = if full_page {
+            rows.last().map(|k| k.name.to_string())
+        } else {
+            None
+        };
+        Ok(KeyList {
+            keys: rows,
+            next_cursor,
+        })
+    }
+
+    /// One key.
+    pub fn key(&self, caller: &Caller, key: &KeyRef) -> Result<KeyInfo, ServerError> {
+        self.vault.unlocked()?;
+        let (key, primary) = self.key_with_version(caller, key, None)?;
+        Ok(key_info(key, &primary.meta))
+    }
+
+    /// Finds a key of the caller's tenant and one of its versions (the
+    /// primary when `version` is `None`).
+    pub(super) fn key_with_version(
+        &self,
+        caller: &Caller,
+        key: &KeyRef,
+        version: Option<VersionNumber>,
+    ) -> Result<(Key, StoredVersion), ServerError> {
+        let tenant = caller.tenant.id;
+        self.store
+            .read(|tx| {
+                let found = match key {
+                    KeyRef::Id(id) => tx.key_get(tenant, *id)?,
+                    KeyRef::Name(name) => tx.key_by_name(tenant, name)?,
+                };
+                let key = found.ok_or(TxError::Abort(ServerError::KeyNotFound))?;
+                let number = version.unwrap_or(key.primary_version);
+                let v = tx
+                    .version_get(key.id, number)?
+                    .ok_or(TxError::Abort(ServerError::DecryptionFailed))?;
+                Ok((key, v))
+            })
+            .map_err(tx_error)
+    }
+}
+
+fn conflict_is_taken(e: StoreError) -> TxError<ServerError> {
+    match e {
+        StoreError::Conflict { .. } => TxError::Abort(ServerError::KeyAlreadyExists),
+        other => TxError::Store(other),
+    }
+}
+
+/// The public view of a key and its primary version.
+pub(crate) fn key_info(key: Key, primary: &KeyVersion) -> KeyInfo {
+    KeyInfo {
+        id: key.id,
+        tenant: key.tenant,
+        name: key.name,
+        description: key.description,
+        tags: key.tags,
+        algorithm: key.algorithm,
+        usage: key.usage,
+        state: primary.state,
+        primary_version: key.primary_version,
+        protection: key.protection,
+        origin: key.origin,
+        exportable: key.exportable,
+        created_at: key.created_at,
+        updated_at: key.updated_at,
+    }
+}

@@ -1,0 +1,94 @@
+//! Runs a parsed command.
+
+mod key;
+mod operator;
+mod server;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use keyhold_client::{Client, ClientError, ClientOptions};
+
+use crate::cli::{Cli, Command, Conn};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum CliError {
+    /// The server refused or could not be reached.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The server failed to start.
+    #[error(transparent)]
+    Start(#[from] keyhold_server::error::StartError),
+    /// A file could not be read or written.
+    #[error("{what} {path}")]
+    File {
+        /// Reading or writing.
+        what: &'static str,
+        /// The path ('-' for stdio).
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An argument is malformed.
+    #[error("invalid {arg}: {reason}")]
+    InvalidArg {
+        /// Which argument.
+        arg: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Output could not be encoded.
+    #[error("cannot encode output")]
+    Encode(#[source] serde_json::Error),
+}
+
+/// Runs the command.
+pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Server(args) => server::run(args).await,
+        Command::Operator(cmd) => operator::run(cmd).await,
+        Command::Key(cmd) => key::run(cmd).await,
+    }
+}
+
+/// A client for the connection flags.
+fn client(conn: &Conn) -> Result<Client, CliError> {
+    let ca_cert_pem = conn
+        .ca_cert
+        .as_ref()
+        .map(|p| {
+            std::fs::read(p).map_err(|source| CliError::File {
+                what: "cannot read",
+                path: p.clone(),
+                source,
+            })
+        })
+        .transpose()?;
+    let options = ClientOptions {
+        ca_cert_pem,
+        timeout: None,
+    };
+    Ok(Client::with_options(
+        &conn.addr,
+        conn.token.clone(),
+        options,
+    )?)
+}
+
+/// Parses repeated `KEY=VALUE` arguments.
+fn pairs(arg: &'static str, items: &[String]) -> Result<BTreeMap<String, String>, CliError> {
+    items
+        .iter()
+        .map(|item| {
+            item.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| CliError::InvalidArg {
+                    arg,
+                    reason: format!("expected KEY=VALUE, got {item:?}"),
+                })
+        })
+        .collect()
+}
