@@ -1,6 +1,12 @@
 //! Test harness: starts the real `keyhold` binary on an ephemeral loopback
 //! port and talks to it through the client crate.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
