@@ -2,7 +2,8 @@
 
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
-    Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, VersionId, VersionNumber,
+    Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, Timestamp, UsageMask,
+    VersionId, VersionNumber,
 };
 use keyhold_crypto::hierarchy::MaterialAad;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
@@ -24,28 +25,8 @@ impl Operations {
     ) -> Result<KeyInfo, ServerError> {
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
-        let keys = self.vault.unlocked()?;
-        let kek = keys.kek(&caller.tenant)?;
-        let now = self.now();
-        let key = Key {
-            id: KeyId::from_uuid(uuid::Uuid::new_v4()),
-            tenant: caller.tenant.id,
-            name: req.name,
-            description: req.description,
-            tags: req.tags,
-            algorithm: req.algorithm,
-            usage,
-            protection: Protection::Software,
-            origin: Origin::Generated,
-            exportable: req.exportable,
-            owner: None,
-            rotation_period_secs: None,
-            next_rotation_at: None,
-            primary_version: VersionNumber::FIRST,
-            destroy_scheduled_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
+        let key = new_key(caller, req, usage, self.now());
         let material = self
             .crypto
             .keygen
@@ -66,20 +47,7 @@ impl Operations {
             .seal_material(&self.crypto, &aad, &material)
             .map_err(ServerError::Crypto)?;
         let version = StoredVersion {
-            meta: KeyVersion {
-                id: VersionId::from_uuid(uuid::Uuid::new_v4()),
-                key: key.id,
-                version: VersionNumber::FIRST,
-                state: KeyState::Active,
-                archived: false,
-                created_at: now,
-                activation_date: Some(now),
-                deactivation_date: None,
-                compromise_date: None,
-                destroy_date: None,
-                revocation_reason: None,
-                public_key,
-            },
+            meta: first_version(&key, public_key),
             sealed_material: Some(sealed),
         };
         self.store
@@ -108,12 +76,13 @@ impl Operations {
             .map_err(|_| ServerError::InvalidRequest {
                 detail: "invalid cursor".into(),
             })?;
+        // One more than the page: its presence says whether a next page exists.
         let query = KeyQuery {
             name_prefix: q.prefix,
             algorithm: q.algorithm,
             state: q.state,
             after,
-            limit,
+            limit: limit + 1,
         };
         let tenant = caller.tenant.id;
         let rows = self
@@ -132,8 +101,10 @@ impl Operations {
                 Ok(out)
             })
             .map_err(tx_error)?;
-        let full_page = u32::try_from(rows.len()).map_or(true, |n| n == limit);
-        let next_cursor = if full_page {
+        let mut rows = rows;
+        let page = usize::try_from(limit).unwrap_or(usize::MAX);
+        let next_cursor = if rows.len() > page {
+            rows.truncate(page);
             rows.last().map(|k| k.name.to_string())
         } else {
             None
@@ -174,6 +145,47 @@ impl Operations {
                 Ok((key, v))
             })
             .map_err(tx_error)
+    }
+}
+
+/// A new key's metadata, its first version primary.
+fn new_key(caller: &Caller, req: CreateKeyRequest, usage: UsageMask, now: Timestamp) -> Key {
+    Key {
+        id: KeyId::from_uuid(uuid::Uuid::new_v4()),
+        tenant: caller.tenant.id,
+        name: req.name,
+        description: req.description,
+        tags: req.tags,
+        algorithm: req.algorithm,
+        usage,
+        protection: Protection::Software,
+        origin: Origin::Generated,
+        exportable: req.exportable,
+        owner: None,
+        rotation_period_secs: None,
+        next_rotation_at: None,
+        primary_version: VersionNumber::FIRST,
+        destroy_scheduled_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Version 1 of a new key: Active from its creation.
+fn first_version(key: &Key, public_key: Option<Vec<u8>>) -> KeyVersion {
+    KeyVersion {
+        id: VersionId::from_uuid(uuid::Uuid::new_v4()),
+        key: key.id,
+        version: VersionNumber::FIRST,
+        state: KeyState::Active,
+        archived: false,
+        created_at: key.created_at,
+        activation_date: Some(key.created_at),
+        deactivation_date: None,
+        compromise_date: None,
+        destroy_date: None,
+        revocation_reason: None,
+        public_key,
     }
 }
 
