@@ -148,12 +148,20 @@ mod doc_tests {
         // Error rows are the table rows whose second column is an HTTP status.
         let documented: Vec<&str> = doc
             .lines()
-            .filter(|l| l.split('|').nth(2).is_some_and(|c| c.trim().parse::<u16>().is_ok()))
+            .filter(|l| {
+                l.split('|')
+                    .nth(2)
+                    .is_some_and(|c| c.trim().parse::<u16>().is_ok())
+            })
             .collect();
         for code in ErrorCode::ALL {
             let row = format!("| `{}` | {} |", code.as_str(), code.http_status());
             assert!(doc.contains(&row), "docs/api.md lacks {row}");
         }
-        assert_eq!(documented.len(), ErrorCode::ALL.len(), "docs/api.md lists codes that do not exist");
+        assert_eq!(
+            documented.len(),
+            ErrorCode::ALL.len(),
+            "docs/api.md lists codes that do not exist"
+        );
     }
 }

@@ -1,1 +1,42 @@
-//! keyhold-crypto (being built).
+//! keyhold's cryptography.
+//!
+//! What it does:
+//! - [`CryptoProvider`]: the operations keyhold needs, as small traits
+//!   gathered in one plain struct (rustls style), and [`software()`], the
+//!   provider backed by aws-lc-rs: AES-256-GCM, ChaCha20-Poly1305, AES-KWP,
+//!   HMAC-SHA-2, RSA (PSS, PKCS#1 v1.5, OAEP), ECDSA P-256/P-384, Ed25519,
+//!   ML-DSA-65 and ML-KEM-768.
+//! - [`KeyMaterial`] and [`SecretBytes`]: key material that always parses
+//!   for its algorithm, and secrets that are zeroized and never printed.
+//! - [`envelope`]: the self-describing ciphertext format and the AAD that
+//!   binds a ciphertext to its tenant, key, version and context.
+//! - [`hierarchy`]: the root key, tenant KEKs and sealed key material.
+//! - [`seal::shamir`]: Shamir sharing of the root key, checked by a canary.
+//!
+//! What it does not do: no I/O, no storage, no policy or lifecycle decisions
+//! (that is `keyhold-core` and the server), no key caching, and no
+//! cryptography of its own: every primitive comes from aws-lc-rs (Shamir's
+//! GF(2^8) arithmetic from vsss-rs). It is not a FIPS build.
+
+pub mod envelope;
+pub mod error;
+pub mod hierarchy;
+pub mod material;
+pub mod provider;
+pub mod scheme;
+pub mod seal;
+pub mod secret;
+pub mod software;
+mod spki;
+#[cfg(test)]
+mod test_support;
+
+pub use error::{CryptoError, SealLayer};
+pub use material::KeyMaterial;
+pub use provider::{
+    Aead, AsymmetricEncryption, CryptoProvider, Kem, KeyGenerator, KeyWrap, Mac, Sealed,
+    SecureRandom, Signatures,
+};
+pub use scheme::SignatureScheme;
+pub use secret::SecretBytes;
+pub use software::{SOFTWARE, software};

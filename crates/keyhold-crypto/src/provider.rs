@@ -1,0 +1,213 @@
+//! The crypto provider: one plain struct whose fields are small traits, one
+//! per family of operations, in the style of rustls' `CryptoProvider`. A
+//! caller swaps one field (an HSM signer, a deterministic random source for
+//! a known-answer test) and keeps the rest.
+//!
+//! Every trait says whether its implementation is FIPS 140-3 approved, and
+//! [`CryptoProvider::fips_approved`] reports the weakest.
+
+use std::fmt::Debug;
+
+use keyhold_core::Algorithm;
+
+use crate::error::CryptoError;
+use crate::material::KeyMaterial;
+use crate::scheme::SignatureScheme;
+use crate::secret::SecretBytes;
+
+/// The cryptographic capabilities keyhold uses. Copy it freely: it holds
+/// only references to static implementations.
+#[derive(Clone, Copy, Debug)]
+pub struct CryptoProvider {
+    /// Cryptographically secure random bytes.
+    pub random: &'static dyn SecureRandom,
+    /// Key generation and public-key export.
+    pub keygen: &'static dyn KeyGenerator,
+    /// Authenticated encryption of data.
+    pub aead: &'static dyn Aead,
+    /// Signing and signature verification.
+    pub signatures: &'static dyn Signatures,
+    /// HMAC.
+    pub mac: &'static dyn Mac,
+    /// AES key wrap with padding.
+    pub key_wrap: &'static dyn KeyWrap,
+    /// RSA-OAEP encryption.
+    pub asymmetric: &'static dyn AsymmetricEncryption,
+    /// ML-KEM encapsulation.
+    pub kem: &'static dyn Kem,
+}
+
+impl CryptoProvider {
+    /// Whether every part of the provider is FIPS approved.
+    pub fn fips_approved(&self) -> bool {
+        self.random.fips_approved()
+            && self.keygen.fips_approved()
+            && self.aead.fips_approved()
+            && self.signatures.fips_approved()
+            && self.mac.fips_approved()
+            && self.key_wrap.fips_approved()
+            && self.asymmetric.fips_approved()
+            && self.kem.fips_approved()
+    }
+}
+
+/// A source of cryptographically secure random bytes.
+pub trait SecureRandom: Send + Sync + Debug {
+    /// Fills `out` entirely with random bytes.
+    fn fill(&self, out: &mut [u8]) -> Result<(), CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// Generates keys and exports their public halves.
+pub trait KeyGenerator: Send + Sync + Debug {
+    /// A new key of `algorithm`, in the encoding described in
+    /// [`crate::material`].
+    fn generate(&self, algorithm: Algorithm) -> Result<KeyMaterial, CryptoError>;
+    /// The public key of an asymmetric key: X.509 SubjectPublicKeyInfo DER
+    /// (RFC 5280 section 4.1.2.7) for RSA, ECDSA, Ed25519 and ML-DSA-65; the
+    /// raw 1184-byte encapsulation key `ek` (FIPS 203 section 7.1) for
+    /// ML-KEM-768, for which the crypto library has no SPKI encoding.
+    /// `None` for symmetric keys.
+    fn public_key(&self, material: &KeyMaterial) -> Result<Option<Vec<u8>>, CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// The output of authenticated encryption.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Sealed {
+    /// The nonce (96 bits for both AEADs keyhold uses).
+    pub nonce: Vec<u8>,
+    /// The ciphertext with the 16-byte tag appended.
+    pub ciphertext: Vec<u8>,
+}
+
+/// Authenticated encryption with associated data: AES-256-GCM (NIST SP
+/// 800-38D) and ChaCha20-Poly1305 (RFC 8439 section 2.8).
+pub trait Aead: Send + Sync + Debug {
+    /// Encrypts under a fresh random 96-bit nonce.
+    fn encrypt(
+        &self,
+        key: &KeyMaterial,
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Sealed, CryptoError>;
+    /// Decrypts and authenticates; any mismatch is [`CryptoError::Decrypt`].
+    fn decrypt(
+        &self,
+        key: &KeyMaterial,
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<SecretBytes, CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// Digital signatures.
+pub trait Signatures: Send + Sync + Debug {
+    /// Signs `message` (the whole message, not a digest) with `scheme`, which
+    /// must fit the key's algorithm.
+    fn sign(
+        &self,
+        key: &KeyMaterial,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies `signature` over `message` with a public key given as X.509
+    /// SubjectPublicKeyInfo DER. A bad signature is
+    /// [`CryptoError::BadSignature`]; a malformed public key is
+    /// [`CryptoError::InvalidPublicKey`].
+    fn verify(
+        &self,
+        algorithm: Algorithm,
+        scheme: SignatureScheme,
+        public_key_spki: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// HMAC (RFC 2104) with SHA-256, SHA-384 or SHA-512.
+pub trait Mac: Send + Sync + Debug {
+    /// The full-length tag of `data`.
+    fn compute(&self, key: &KeyMaterial, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Checks `tag` in constant time; a mismatch is [`CryptoError::BadMac`].
+    fn verify(&self, key: &KeyMaterial, data: &[u8], tag: &[u8]) -> Result<(), CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// AES-256 key wrap with padding (RFC 5649, NIST SP 800-38F KWP).
+pub trait KeyWrap: Send + Sync + Debug {
+    /// Wraps `key` under the key-encryption key `kek`.
+    fn wrap(&self, kek: &KeyMaterial, key: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Unwraps; a wrong KEK or a modified blob is [`CryptoError::Unwrap`].
+    fn unwrap(&self, kek: &KeyMaterial, wrapped: &[u8]) -> Result<SecretBytes, CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label (RFC 8017 section 7.1).
+pub trait AsymmetricEncryption: Send + Sync + Debug {
+    /// Encrypts to an RSA public key given as SubjectPublicKeyInfo DER.
+    fn encrypt(&self, public_key_spki: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Decrypts with an RSA private key; failure is [`CryptoError::Decrypt`].
+    fn decrypt(&self, key: &KeyMaterial, ciphertext: &[u8]) -> Result<SecretBytes, CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// ML-KEM-768 (FIPS 203).
+pub trait Kem: Send + Sync + Debug {
+    /// Encapsulates to a raw encapsulation key: returns the ciphertext and
+    /// the 32-byte shared secret.
+    fn encapsulate(&self, public_key: &[u8]) -> Result<(Vec<u8>, SecretBytes), CryptoError>;
+    /// Decapsulates. ML-KEM rejects implicitly: a modified ciphertext yields
+    /// a different shared secret, not an error (FIPS 203 section 6.3).
+    fn decapsulate(&self, key: &KeyMaterial, ciphertext: &[u8])
+    -> Result<SecretBytes, CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::software;
+
+    #[derive(Debug)]
+    struct ApprovedRandom;
+
+    impl SecureRandom for ApprovedRandom {
+        fn fill(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+            out.fill(0x42);
+            Ok(())
+        }
+        fn fips_approved(&self) -> bool {
+            true
+        }
+    }
+
+    static APPROVED: ApprovedRandom = ApprovedRandom;
+
+    #[test]
+    fn the_software_provider_is_not_fips_and_one_field_can_be_swapped() {
+        let p = software::software();
+        assert!(!p.fips_approved());
+        let swapped = CryptoProvider {
+            random: &APPROVED,
+            ..p
+        };
+        let mut buf = [0u8; 4];
+        swapped.random.fill(&mut buf).unwrap();
+        assert_eq!(buf, [0x42; 4]);
+        assert!(
+            !swapped.fips_approved(),
+            "the weakest part decides: the rest is still not FIPS"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label (RFC 8017 section 7.1).
+
+use aws_lc_rs::rsa::{
+    OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
+    PrivateDecryptingKey, PublicEncryptingKey,
+};
+use keyhold_core::{Algorithm, KeyOperation};
+use zeroize::Zeroizing;
+
+use super::keys;
+use crate::error::CryptoError;
+use crate::material::KeyMaterial;
+use crate::provider::AsymmetricEncryption;
+use crate::secret::SecretBytes;
+use crate::spki;
+
+/// RSA-OAEP through aws-lc-rs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AwsLcRsaOaep;
+
+/// Parses an RSA SubjectPublicKeyInfo of 2048, 3072 or 4096 bits; returns
+/// the key and its algorithm.
+fn public_key(der: &[u8]) -> Result<(OaepPublicEncryptingKey, Algorithm), CryptoError> {
+    // The AlgorithmIdentifier is the same for every RSA size.
+    spki::check(Algorithm::Rsa2048, der)?;
+    let invalid = || CryptoError::InvalidPublicKey {
+        algorithm: Algorithm::Rsa2048,
+    };
+    let key = PublicEncryptingKey::from_der(der).map_err(|_| invalid())?;
+    let algorithm = match key.key_size_bits() {
+        2048 => Algorithm::Rsa2048,
+        3072 => Algorithm::Rsa3072,
+        4096 => Algorithm::Rsa4096,
+        _ => return Err(invalid()),
+    };
+    let key = OaepPublicEncryptingKey::new(key).map_err(|_| invalid())?;
+    Ok((key, algorithm))
+}
+
+impl AsymmetricEncryption for AwsLcRsaOaep {
+    fn encrypt(&self, public_key_spki: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let (key, algorithm) = public_key(public_key_spki)?;
+        if plaintext.len() > key.max_plaintext_size(&OAEP_SHA256_MGF1SHA256) {
+            return Err(CryptoError::InvalidInput {
+                what: "plaintext",
+                reason: "too long for RSA-OAEP with this key",
+            });
+        }
+        let mut out = vec![0u8; key.ciphertext_size()];
+        let len = key
+            .encrypt(&OAEP_SHA256_MGF1SHA256, plaintext, &mut out, None)
+            .map_err(|_| CryptoError::Library {
+                algorithm,
+                operation: KeyOperation::Encrypt,
+            })?
+            .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    fn decrypt(&self, key: &KeyMaterial, ciphertext: &[u8]) -> Result<SecretBytes, CryptoError> {
+        let algorithm = key.algorithm();
+        if keys::rsa_bits(algorithm).is_none() {
+            return Err(CryptoError::UnsupportedAlgorithm {
+                algorithm,
+                operation: KeyOperation::Decrypt,
+            });
+        }
+        let invalid = || CryptoError::InvalidKeyMaterial { algorithm };
+        let private =
+            PrivateDecryptingKey::from_pkcs8(key.secret().expose()).map_err(|_| invalid())?;
+        let private = OaepPrivateDecryptingKey::new(private).map_err(|_| invalid())?;
+        let mut out = Zeroizing::new(vec![0u8; private.min_output_size()]);
+        let plaintext = private
+            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, None)
+            .map_err(|_| CryptoError::Decrypt)?;
+        Ok(SecretBytes::copy_from(plaintext))
+    }
+
+    fn fips_approved(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{material, public_key as spki_of};
+
+    #[test]
+    fn round_trips_for_every_rsa_size_and_detects_tampering() {
+        for alg in [Algorithm::Rsa2048, Algorithm::Rsa3072, Algorithm::Rsa4096] {
+            let key = material(alg);
+            let spki = spki_of(alg);
+            let ct = AwsLcRsaOaep.encrypt(&spki, b"a data key").unwrap();
+            assert_eq!(ct.len() * 8, keys::rsa_bits(alg).unwrap());
+            assert_eq!(
+                AwsLcRsaOaep.decrypt(&key, &ct).unwrap().expose(),
+                b"a data key"
+            );
+            for i in [0, ct.len() / 2, ct.len() - 1] {
+                let mut bad = ct.clone();
+                bad[i] ^= 0x01;
+                assert!(matches!(
+                    AwsLcRsaOaep.decrypt(&key, &bad),
+                    Err(CryptoError::Decrypt)
+                ));
+            }
+        }
+    }
+
+    #[test]
+    fn too_long_plaintext_bad_keys_and_wrong_algorithms_are_refused() {
+        let spki = spki_of(Algorithm::Rsa2048);
+        // 256 - 2 * 32 - 2 = 190 bytes fit (RFC 8017 section 7.1.1).
+        AwsLcRsaOaep.encrypt(&spki, &[1; 190]).unwrap();
+        assert!(matches!(
+            AwsLcRsaOaep.encrypt(&spki, &[1; 191]),
+            Err(CryptoError::InvalidInput {
+                what: "plaintext",
+                ..
+            })
+        ));
+        assert!(matches!(
+            AwsLcRsaOaep.encrypt(&spki_of(Algorithm::EcdsaP256), b"x"),
+            Err(CryptoError::InvalidPublicKey { .. })
+        ));
+        assert!(matches!(
+            AwsLcRsaOaep.decrypt(&material(Algorithm::Ed25519), &[0; 256]),
+            Err(CryptoError::UnsupportedAlgorithm { .. })
+        ));
+    }
+}

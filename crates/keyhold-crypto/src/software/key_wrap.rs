@@ -1,0 +1,130 @@
+//! AES-256 key wrap with padding: RFC 5649, NIST SP 800-38F section 6.3 (KWP).
+
+use aws_lc_rs::key_wrap::{AES_256, KeyEncryptionKey, KeyWrapPadded};
+use keyhold_core::{Algorithm, KeyOperation};
+use zeroize::Zeroizing;
+
+use crate::error::CryptoError;
+use crate::material::KeyMaterial;
+use crate::provider::KeyWrap;
+use crate::secret::SecretBytes;
+
+/// KWP through aws-lc-rs. Only `aes-256-kwp` keys wrap: an AES-GCM key is
+/// never reused in another mode.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AwsLcKeyWrap;
+
+fn kek(
+    key: &KeyMaterial,
+    operation: KeyOperation,
+) -> Result<KeyEncryptionKey<aws_lc_rs::key_wrap::AesBlockCipher>, CryptoError> {
+    if key.algorithm() != Algorithm::Aes256KeyWrap {
+        return Err(CryptoError::UnsupportedAlgorithm {
+            algorithm: key.algorithm(),
+            operation,
+        });
+    }
+    KeyEncryptionKey::new(&AES_256, key.secret().expose()).map_err(|_| {
+        CryptoError::InvalidKeyMaterial {
+            algorithm: Algorithm::Aes256KeyWrap,
+        }
+    })
+}
+
+impl KeyWrap for AwsLcKeyWrap {
+    fn wrap(&self, kek_material: &KeyMaterial, key: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let kek = kek(kek_material, KeyOperation::WrapKey)?;
+        if key.is_empty() {
+            return Err(CryptoError::InvalidInput {
+                what: "key to wrap",
+                reason: "must not be empty",
+            });
+        }
+        // RFC 5649 section 4.1: the input is padded to a multiple of 8 and
+        // an 8-byte integrity block is prepended.
+        let mut out = vec![0u8; key.len() + 15];
+        let len = kek
+            .wrap_with_padding(key, &mut out)
+            .map_err(|_| CryptoError::InvalidInput {
+                what: "key to wrap",
+                reason: "too long for AES key wrap",
+            })?
+            .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    fn unwrap(
+        &self,
+        kek_material: &KeyMaterial,
+        wrapped: &[u8],
+    ) -> Result<SecretBytes, CryptoError> {
+        let kek = kek(kek_material, KeyOperation::UnwrapKey)?;
+        let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
+        let key = kek
+            .unwrap_with_padding(wrapped, &mut out)
+            .map_err(|_| CryptoError::Unwrap)?;
+        Ok(SecretBytes::copy_from(key))
+    }
+
+    fn fips_approved(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::material;
+
+    #[test]
+    fn wraps_any_length_and_detects_tampering() {
+        let kek = material(Algorithm::Aes256KeyWrap);
+        for len in [1usize, 7, 8, 9, 16, 32, 33, 64, 300] {
+            let key: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let wrapped = AwsLcKeyWrap.wrap(&kek, &key).unwrap();
+            assert_eq!(wrapped.len(), len.div_ceil(8) * 8 + 8, "len {len}");
+            assert_eq!(
+                AwsLcKeyWrap.unwrap(&kek, &wrapped).unwrap().expose(),
+                &key[..]
+            );
+            for i in [0, wrapped.len() / 2, wrapped.len() - 1] {
+                let mut bad = wrapped.clone();
+                bad[i] ^= 0x04;
+                assert!(matches!(
+                    AwsLcKeyWrap.unwrap(&kek, &bad),
+                    Err(CryptoError::Unwrap)
+                ));
+            }
+            assert!(matches!(
+                AwsLcKeyWrap.unwrap(&kek, &wrapped[..wrapped.len() - 8]),
+                Err(CryptoError::Unwrap)
+            ));
+        }
+    }
+
+    #[test]
+    fn wrong_kek_empty_key_and_non_kwp_keys_are_refused() {
+        let kek = material(Algorithm::Aes256KeyWrap);
+        let other =
+            KeyMaterial::from_parts(Algorithm::Aes256KeyWrap, SecretBytes::new(vec![3; 32]))
+                .unwrap();
+        let wrapped = AwsLcKeyWrap.wrap(&kek, &[1; 32]).unwrap();
+        assert!(matches!(
+            AwsLcKeyWrap.unwrap(&other, &wrapped),
+            Err(CryptoError::Unwrap)
+        ));
+        assert!(matches!(
+            AwsLcKeyWrap.wrap(&kek, &[]),
+            Err(CryptoError::InvalidInput { .. })
+        ));
+        let gcm = material(Algorithm::Aes256Gcm);
+        assert!(matches!(
+            AwsLcKeyWrap.wrap(&gcm, &[1; 32]),
+            Err(CryptoError::UnsupportedAlgorithm {
+                algorithm: Algorithm::Aes256Gcm,
+                operation: KeyOperation::WrapKey
+            })
+        ));
+    }
+}

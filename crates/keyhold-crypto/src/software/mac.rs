@@ -1,0 +1,91 @@
+//! HMAC-SHA-256/384/512 (RFC 2104, FIPS 198-1).
+
+use aws_lc_rs::hmac;
+use keyhold_core::{Algorithm, KeyOperation};
+
+use crate::error::CryptoError;
+use crate::material::KeyMaterial;
+use crate::provider::Mac;
+
+/// HMAC through aws-lc-rs; tags are checked in constant time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AwsLcHmac;
+
+fn hmac_key(key: &KeyMaterial, operation: KeyOperation) -> Result<hmac::Key, CryptoError> {
+    let algorithm = match key.algorithm() {
+        Algorithm::HmacSha256 => hmac::HMAC_SHA256,
+        Algorithm::HmacSha384 => hmac::HMAC_SHA384,
+        Algorithm::HmacSha512 => hmac::HMAC_SHA512,
+        other => {
+            return Err(CryptoError::UnsupportedAlgorithm {
+                algorithm: other,
+                operation,
+            });
+        }
+    };
+    Ok(hmac::Key::new(algorithm, key.secret().expose()))
+}
+
+impl Mac for AwsLcHmac {
+    fn compute(&self, key: &KeyMaterial, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let key = hmac_key(key, KeyOperation::MacGenerate)?;
+        Ok(hmac::sign(&key, data).as_ref().to_vec())
+    }
+
+    fn verify(&self, key: &KeyMaterial, data: &[u8], tag: &[u8]) -> Result<(), CryptoError> {
+        let key = hmac_key(key, KeyOperation::MacVerify)?;
+        hmac::verify(&key, data, tag).map_err(|_| CryptoError::BadMac)
+    }
+
+    fn fips_approved(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::material;
+
+    #[test]
+    fn compute_then_verify_and_any_change_fails() {
+        for (alg, len) in [
+            (Algorithm::HmacSha256, 32),
+            (Algorithm::HmacSha384, 48),
+            (Algorithm::HmacSha512, 64),
+        ] {
+            let key = material(alg);
+            let tag = AwsLcHmac.compute(&key, b"data").unwrap();
+            assert_eq!(tag.len(), len);
+            AwsLcHmac.verify(&key, b"data", &tag).unwrap();
+            assert!(matches!(
+                AwsLcHmac.verify(&key, b"datA", &tag),
+                Err(CryptoError::BadMac)
+            ));
+            let mut bad = tag.clone();
+            bad[len - 1] ^= 1;
+            assert!(matches!(
+                AwsLcHmac.verify(&key, b"data", &bad),
+                Err(CryptoError::BadMac)
+            ));
+            assert!(matches!(
+                AwsLcHmac.verify(&key, b"data", &tag[..16]),
+                Err(CryptoError::BadMac)
+            ));
+        }
+    }
+
+    #[test]
+    fn non_hmac_keys_are_refused() {
+        let e = AwsLcHmac
+            .compute(&material(Algorithm::Aes256Gcm), b"x")
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            CryptoError::UnsupportedAlgorithm {
+                algorithm: Algorithm::Aes256Gcm,
+                operation: KeyOperation::MacGenerate
+            }
+        ));
+    }
+}

