@@ -269,7 +269,7 @@ mod tests {
         };
         assert_eq!(
             serde_urlencoded_query(&q).unwrap(),
-            "?prefix=a%2Fb%20c&limit=5"
+            "?limit=5&prefix=a%2Fb%20c"
         );
         assert_eq!(
             serde_urlencoded_query(&ListKeysQuery::default()).unwrap(),
