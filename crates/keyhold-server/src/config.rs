@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub mode: Mode,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Production only: allow plain HTTP on a loopback address (behind a
+    /// local TLS-terminating proxy). Off unless the file says so.
+    pub plain_http_on_loopback: bool,
 }
 
 /// Dev mode keeps an unsealed root key on disk; production starts sealed.
@@ -68,6 +71,8 @@ struct FileConfig {
     data_dir: PathBuf,
     tls: Option<TlsFiles>,
     max_body_bytes: Option<usize>,
+    #[serde(default)]
+    plain_http_on_loopback: bool,
 }
 
 impl ServerConfig {
@@ -87,15 +92,17 @@ impl ServerConfig {
             tls: file.tls,
             mode: Mode::Production,
             max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            plain_http_on_loopback: file.plain_http_on_loopback,
         };
         config.check()?;
         Ok(config)
     }
 
-    /// Refuses plain HTTP off loopback, and plain HTTP in production except
-    /// on loopback.
+    /// Refuses plain HTTP off loopback; in production, refuses plain HTTP
+    /// on loopback too unless `plain_http_on_loopback` says otherwise.
     pub fn check(&self) -> Result<(), StartError> {
-        if self.tls.is_none() && !self.listen.ip().is_loopback() {
+        let plain_allowed = self.is_dev() || self.plain_http_on_loopback;
+        if self.tls.is_none() && !(self.listen.ip().is_loopback() && plain_allowed) {
             return Err(StartError::TlsRequired {
                 listen: self.listen,
             });
@@ -126,11 +133,15 @@ mod tests {
     }
 
     #[test]
-    fn a_loopback_file_config_parses() {
+    fn plain_loopback_needs_the_opt_in() {
         let dir = tempfile::tempdir().unwrap();
+        let text = "listen = \"127.0.0.1:8200\"\ndata_dir = \"/tmp/x\"\n";
+        let p = write(dir.path(), text);
+        let refused = ServerConfig::from_file(&p);
+        assert!(matches!(refused, Err(StartError::TlsRequired { .. })));
         let p = write(
             dir.path(),
-            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/tmp/x\"\n",
+            &format!("{text}plain_http_on_loopback = true\n"),
         );
         let c = ServerConfig::from_file(&p).unwrap();
         assert!(!c.is_dev());

@@ -43,7 +43,10 @@ pub enum StartError {
         reason: &'static str,
     },
     /// Plain HTTP was asked for on a non-loopback address.
-    #[error("TLS is required to listen on {listen} (plain HTTP is allowed on loopback only)")]
+    #[error(
+        "TLS is required to listen on {listen} (plain HTTP is allowed in dev mode on loopback, \
+         or in production on loopback with plain_http_on_loopback = true)"
+    )]
     TlsRequired {
         /// The address.
         listen: SocketAddr,

@@ -138,37 +138,33 @@ async fn shamir_init_restart_unseal_decrypt() {
     assert_eq!(code(c.seal().await), ErrorCode::Sealed);
 }
 
-#[tokio::test]
-async fn production_refuses_a_dev_data_dir_and_plain_http_off_loopback() {
+/// Starts `keyhold server --config` with `text` and expects it to fail
+/// with `needle` in its error output.
+fn start_fails(dir: &std::path::Path, text: &str, needle: &str) {
+    let config = dir.join("keyhold.toml");
+    std::fs::write(&config, text).unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["server", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(needle), "{text}: {err}");
+}
+
+#[test]
+fn production_refuses_a_dev_data_dir_and_plain_http() {
     let dir = tempfile::tempdir().unwrap();
     Server::dev_in(dir.path(), Some("t")).kill();
-    let config = dir.path().join("keyhold.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n",
-            dir.path().display()
-        ),
-    )
-    .unwrap();
-    let out = std::process::Command::new(common::bin())
-        .args(["server", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("dev mode"));
-
-    std::fs::write(
-        &config,
-        "listen = \"0.0.0.0:0\"\ndata_dir = \"/tmp/never\"\n",
-    )
-    .unwrap();
-    let out = std::process::Command::new(common::bin())
-        .args(["server", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("TLS is required"));
+    let data = dir.path().display();
+    let plain_ok = "plain_http_on_loopback = true";
+    let loopback = format!("listen = \"127.0.0.1:0\"\ndata_dir = \"{data}\"\n");
+    start_fails(dir.path(), &format!("{loopback}{plain_ok}\n"), "dev mode");
+    // Production without TLS: refused on loopback unless opted in, and
+    // refused off loopback whatever the file says.
+    start_fails(dir.path(), &loopback, "TLS is required");
+    let any = "listen = \"0.0.0.0:0\"\ndata_dir = \"/tmp/never\"\n";
+    start_fails(dir.path(), any, "TLS is required");
+    start_fails(dir.path(), &format!("{any}{plain_ok}\n"), "TLS is required");
 }

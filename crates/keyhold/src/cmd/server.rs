@@ -43,6 +43,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                     root_token: given_token.clone(),
                 },
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                plain_http_on_loopback: true,
             }
         }
     };

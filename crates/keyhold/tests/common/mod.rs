@@ -57,9 +57,9 @@ impl Server {
         Self::spawn(cmd, dir.to_owned())
     }
 
-    /// `keyhold server --config FILE` with a loopback listener in `dir`.
+    /// `keyhold server --config FILE` with a plain-HTTP loopback listener in `dir`.
     pub fn production_in(dir: &Path) -> Self {
-        Self::production_with(dir, "")
+        Self::production_with(dir, "plain_http_on_loopback = true\n")
     }
 
     /// Same, with more TOML appended to the configuration file.
