@@ -38,4 +38,11 @@ pub(crate) trait WriteTxn: WriteTx {
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
     /// Discards every change.
     fn rollback(self: Box<Self>) -> Result<(), StoreError>;
+    /// Marks a point the transaction can roll back to (one level only:
+    /// group commit runs each job between a mark and its release).
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Keeps the changes since the mark, and forgets the mark.
+    fn release_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Discards the changes since the mark, and forgets the mark.
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
 }

@@ -91,6 +91,16 @@ pub enum StoreError {
         /// The highest migration this binary knows.
         supported: u32,
     },
+    /// The group commit this write was part of failed, so it was not
+    /// written (every write of that batch gets the same cause).
+    #[error("the group commit failed")]
+    GroupCommit(#[source] std::sync::Arc<StoreError>),
+    /// The write body panicked; its changes were rolled back.
+    #[error("the write body panicked")]
+    Panicked,
+    /// The store's writer has stopped (the process is shutting down).
+    #[error("the store's writer has stopped")]
+    WriterStopped,
     /// A file-system operation on the database file failed.
     #[error("could not {op} the database file")]
     Io {

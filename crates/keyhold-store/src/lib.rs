@@ -35,6 +35,7 @@
 mod codec;
 mod engine;
 mod error;
+mod group;
 mod model;
 mod queries;
 mod sqlite;
@@ -43,6 +44,7 @@ mod tx;
 mod value;
 
 pub use error::{BoxError, CorruptReason, StoreError, TxError};
+pub use group::Pending;
 pub use model::{BackendKind, KeyQuery, StoredVersion, SystemKey};
 pub use store::Store;
 pub use tx::{ReadTx, WriteTx};

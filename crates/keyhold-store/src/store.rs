@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::error::{StoreError, TxError};
+use crate::group::{GroupCommitter, Pending};
 use crate::model::BackendKind;
 use crate::sqlite::SqliteEngine;
 use crate::tx::{ReadTx, WriteTx};
@@ -23,25 +24,26 @@ use crate::tx::{ReadTx, WriteTx};
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<dyn Engine>,
+    committer: Arc<GroupCommitter>,
 }
 
 impl Store {
     /// Opens (creating it, mode 0600, if missing) the SQLite database at
     /// `path` and brings its schema up to date.
     pub fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        Ok(Self::from_engine(SqliteEngine::open(path)?))
+        Self::from_engine(SqliteEngine::open(path)?)
     }
 
     /// A fresh SQLite database in memory, for tests. It lives as long as the
     /// store (and its clones).
     pub fn open_sqlite_in_memory() -> Result<Store, StoreError> {
-        Ok(Self::from_engine(SqliteEngine::open_in_memory()?))
+        Self::from_engine(SqliteEngine::open_in_memory()?)
     }
 
-    fn from_engine(engine: impl Engine + 'static) -> Self {
-        Self {
-            engine: Arc::new(engine),
-        }
+    fn from_engine(engine: impl Engine + 'static) -> Result<Self, StoreError> {
+        let engine: Arc<dyn Engine> = Arc::new(engine);
+        let committer = Arc::new(GroupCommitter::start(Arc::clone(&engine))?);
+        Ok(Self { engine, committer })
     }
 
     /// Runs `f` in a read transaction: every read sees one consistent
@@ -81,6 +83,23 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// Queues `body` for group commit and returns at once. The writer thread
+    /// runs it with the bodies of other callers in one transaction (each
+    /// between a savepoint and its release, so a failing body leaves the
+    /// others alone) and commits them with one durable commit. Wait on the
+    /// [`Pending`] for the result: `Ok` only once the batch is durable.
+    ///
+    /// Unlike [`write`](Self::write), the body runs on another thread, so it
+    /// owns what it needs (`move`) and returns what the caller wants back.
+    pub fn submit<T, E, F>(&self, body: F) -> Pending<T, E>
+    where
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, TxError<E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        self.committer.submit(body)
     }
 
     /// Which backend this store runs on.

@@ -327,4 +327,18 @@ impl WriteTxn for SqliteTxn<'_> {
     fn rollback(mut self: Box<Self>) -> Result<(), StoreError> {
         self.end("ROLLBACK")
     }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("SAVEPOINT job").map_err(backend)
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("RELEASE job").map_err(backend)
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("ROLLBACK TO job; RELEASE job")
+            .map_err(backend)
+    }
 }

@@ -4,10 +4,12 @@
 
 mod entities;
 pub(crate) mod fixtures;
+mod group_commit;
 mod listing;
 mod transactions;
 
 pub(crate) use entities::*;
+pub(crate) use group_commit::*;
 pub(crate) use listing::*;
 pub(crate) use transactions::*;
 
@@ -79,6 +81,9 @@ macro_rules! conformance_suite {
             abort_from_a_read_passes_through,
             panic_inside_a_write_rolls_back,
             readers_see_consistent_snapshots_while_writing,
+            submitted_writes_from_many_threads_all_land,
+            failing_bodies_leave_the_rest_of_the_batch_alone,
+            submitted_and_direct_writes_interleave,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

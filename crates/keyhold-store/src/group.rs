@@ -1,0 +1,174 @@
+//! Group commit: one writer thread runs the write bodies of many concurrent
+//! callers in one transaction, each between a savepoint and its release, and
+//! commits them with one durable commit (one fsync) for the whole batch.
+//!
+//! A body that fails is rolled back to its savepoint and does not disturb the
+//! others. A caller learns its result only after the batch's commit, so an
+//! `Ok` always means "durable". Bodies queue while a commit is in flight,
+//! which is what forms batches: the busier the store, the larger the batch
+//! and the fewer fsyncs per write.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+
+use crate::engine::{Engine, WriteTxn};
+use crate::error::{StoreError, TxError};
+use crate::tx::WriteTx;
+
+/// Most bodies in one batch: bounds the time one commit keeps later callers
+/// waiting.
+const MAX_BATCH: usize = 512;
+
+/// One caller's write, type-erased for the writer thread.
+trait Job: Send {
+    /// Runs the body; `true` to keep its changes.
+    fn run(&mut self, tx: &mut dyn WriteTx) -> bool;
+    /// Delivers the result once the batch's fate is known.
+    fn finish(self: Box<Self>, batch: Result<(), Arc<StoreError>>);
+}
+
+struct TypedJob<F, T, E> {
+    body: Option<F>,
+    result: Option<Result<T, TxError<E>>>,
+    reply: oneshot::Sender<Result<T, TxError<E>>>,
+}
+
+impl<F, T, E> Job for TypedJob<F, T, E>
+where
+    F: FnOnce(&mut dyn WriteTx) -> Result<T, TxError<E>> + Send,
+    T: Send,
+    E: Send,
+{
+    fn run(&mut self, tx: &mut dyn WriteTx) -> bool {
+        let Some(body) = self.body.take() else {
+            return false;
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| body(tx)))
+            .unwrap_or(Err(TxError::Store(StoreError::Panicked)));
+        let keep = result.is_ok();
+        self.result = Some(result);
+        keep
+    }
+
+    fn finish(self: Box<Self>, batch: Result<(), Arc<StoreError>>) {
+        let outcome = match (self.result, batch) {
+            (Some(Err(own)), _) => Err(own),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Ok(_)) | None, Err(cause)) => Err(TxError::Store(StoreError::GroupCommit(cause))),
+            (None, Ok(())) => Err(TxError::Store(StoreError::WriterStopped)),
+        };
+        // The caller may have stopped waiting; its loss.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+/// A write submitted to the group committer, not yet known to be durable.
+#[must_use = "a submitted write's result says whether it is durable"]
+#[derive(Debug)]
+pub struct Pending<T, E> {
+    reply: Result<oneshot::Receiver<Result<T, TxError<E>>>, ()>,
+}
+
+impl<T, E> Pending<T, E> {
+    /// Blocks the thread until the write is durable (or failed).
+    pub fn wait(self) -> Result<T, TxError<E>> {
+        match self.reply {
+            Ok(rx) => rx
+                .recv()
+                .unwrap_or(Err(TxError::Store(StoreError::WriterStopped))),
+            Err(()) => Err(TxError::Store(StoreError::WriterStopped)),
+        }
+    }
+
+    /// Waits without blocking a thread (for async callers).
+    pub async fn wait_async(self) -> Result<T, TxError<E>> {
+        match self.reply {
+            Ok(rx) => rx
+                .await
+                .unwrap_or(Err(TxError::Store(StoreError::WriterStopped))),
+            Err(()) => Err(TxError::Store(StoreError::WriterStopped)),
+        }
+    }
+}
+
+/// The handle on the writer thread; the thread ends when every handle is
+/// dropped.
+#[derive(Debug)]
+pub(crate) struct GroupCommitter {
+    jobs: Sender<Box<dyn Job>>,
+}
+
+impl GroupCommitter {
+    /// Starts the writer thread over `engine`.
+    pub(crate) fn start(engine: Arc<dyn Engine>) -> Result<Self, StoreError> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn Job>>();
+        std::thread::Builder::new()
+            .name("keyhold-store-writer".into())
+            .spawn(move || writer_loop(engine.as_ref(), &queue))
+            .map_err(|source| StoreError::Io {
+                op: "start the writer thread for",
+                source,
+            })?;
+        Ok(Self { jobs })
+    }
+
+    /// Queues `body`; see [`crate::Store::submit`].
+    pub(crate) fn submit<T, E, F>(&self, body: F) -> Pending<T, E>
+    where
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, TxError<E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job = Box::new(TypedJob {
+            body: Some(body),
+            result: None,
+            reply,
+        });
+        match self.jobs.send(job) {
+            Ok(()) => Pending { reply: Ok(rx) },
+            Err(_) => Pending { reply: Err(()) },
+        }
+    }
+}
+
+fn writer_loop(engine: &dyn Engine, queue: &Receiver<Box<dyn Job>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        run_batch(engine, batch);
+    }
+}
+
+/// Runs every job of the batch in one transaction and commits once.
+fn run_batch(engine: &dyn Engine, mut batch: Vec<Box<dyn Job>>) {
+    let outcome = engine.begin_write().and_then(|mut txn| {
+        for job in &mut batch {
+            run_one(txn.as_mut(), job.as_mut())?;
+        }
+        txn.commit()
+    });
+    let outcome = outcome.map_err(Arc::new);
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, jobs = batch.len(), "group commit failed");
+    }
+    for job in batch {
+        job.finish(outcome.clone());
+    }
+}
+
+/// Runs one job between a savepoint and its release (or rollback).
+fn run_one(txn: &mut dyn WriteTxn, job: &mut dyn Job) -> Result<(), StoreError> {
+    txn.savepoint()?;
+    if job.run(txn.as_write()) {
+        txn.release_savepoint()
+    } else {
+        txn.rollback_to_savepoint()
+    }
+}
