@@ -8,7 +8,9 @@
 //! made by the caller from its own randomness). Everything here is a value
 //! type or a pure function, so it is tested without a server.
 
+pub mod action;
 pub mod algorithm;
+pub mod audit;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
@@ -20,6 +22,7 @@ pub mod time;
 pub mod usage;
 pub mod usage_rule;
 
+pub use action::Action;
 pub use algorithm::{Algorithm, KeyKind};
 pub use error::CoreError;
 pub use ids::{KeyId, PrincipalId, RequestId, TenantId, VersionId, VersionNumber};

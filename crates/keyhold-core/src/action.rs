@@ -1,0 +1,158 @@
+//! What a request asks to do: one name per action, shared by authorization
+//! (policy statements name actions, DESIGN.md section 6) and the audit trail
+//! (every event records one, section 7). Names are API: never rename one.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::CoreError;
+
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// An action a principal may be allowed or denied.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Action {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Action {
+            /// Every action, in a stable order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The action's stable name, e.g. `key:encrypt`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+actions! {
+    /// Initialize the server (make the root key and shares).
+    SysInit = "sys:init",
+    /// Give an unseal share.
+    SysUnseal = "sys:unseal",
+    /// Seal the server.
+    SysSeal = "sys:seal",
+    /// Create a key.
+    KeyCreate = "key:create",
+    /// Import a key's material (BYOK).
+    KeyImport = "key:import",
+    /// List keys.
+    KeyList = "key:list",
+    /// Read a key's metadata, versions and public key.
+    KeyRead = "key:read",
+    /// Change a key's metadata.
+    KeyUpdate = "key:update",
+    /// Rotate a key (new primary version).
+    KeyRotate = "key:rotate",
+    /// Activate a key.
+    KeyActivate = "key:activate",
+    /// Deactivate a key.
+    KeyDeactivate = "key:deactivate",
+    /// Suspend a key.
+    KeySuspend = "key:suspend",
+    /// Resume a suspended key.
+    KeyResume = "key:resume",
+    /// Revoke a key.
+    KeyRevoke = "key:revoke",
+    /// Schedule a key's destruction.
+    KeyScheduleDestroy = "key:schedule-destroy",
+    /// Cancel a scheduled destruction.
+    KeyCancelDestroy = "key:cancel-destroy",
+    /// Destroy a key's material (scheduler or KMIP Destroy).
+    KeyDestroy = "key:destroy",
+    /// Archive a key.
+    KeyArchive = "key:archive",
+    /// Recover an archived key.
+    KeyRecover = "key:recover",
+    /// Export a key's material, wrapped.
+    KeyExport = "key:export",
+    /// Encrypt.
+    KeyEncrypt = "key:encrypt",
+    /// Decrypt.
+    KeyDecrypt = "key:decrypt",
+    /// Re-encrypt under another version or key.
+    KeyReencrypt = "key:reencrypt",
+    /// Make a data key wrapped under a managed key.
+    KeyGenerateDataKey = "key:generate-data-key",
+    /// Sign.
+    KeySign = "key:sign",
+    /// Verify a signature.
+    KeyVerify = "key:verify",
+    /// Compute a MAC.
+    KeyMac = "key:mac",
+    /// Check a MAC.
+    KeyMacVerify = "key:mac-verify",
+    /// KEM encapsulation.
+    KeyEncapsulate = "key:encapsulate",
+    /// KEM decapsulation.
+    KeyDecapsulate = "key:decapsulate",
+    /// Use a compromised key version to process data.
+    KeyUseCompromised = "key:use-compromised",
+    /// Get random bytes.
+    RandomGenerate = "random:generate",
+    /// Read audit events.
+    AuditRead = "audit:read",
+    /// Verify the audit chain.
+    AuditVerify = "audit:verify",
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == s)
+            .ok_or(CoreError::InvalidValue {
+                field: "action",
+                reason: "unknown action",
+            })
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        for (i, a) in Action::ALL.iter().enumerate() {
+            assert_eq!(a.as_str().parse::<Action>().unwrap(), *a);
+            assert!(
+                Action::ALL
+                    .iter()
+                    .skip(i + 1)
+                    .all(|b| b.as_str() != a.as_str())
+            );
+            let (family, verb) = a.as_str().split_once(':').unwrap();
+            assert!(!family.is_empty() && !verb.is_empty());
+        }
+        assert!("key:fly".parse::<Action>().is_err());
+        let json = serde_json::to_string(&Action::KeyEncrypt).unwrap();
+        assert_eq!(json, "\"key:encrypt\"");
+    }
+}
