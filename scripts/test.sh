@@ -41,13 +41,12 @@ cargo fmt --all --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-log "tests (cargo nextest)"
-cargo nextest run --workspace --locked --no-fail-fast
+log "fuzz targets build"
+cargo check --manifest-path fuzz/Cargo.toml --bins
 
 log "doc tests"
 cargo test --workspace --doc --locked
 
-log "fuzz targets build"
-cargo check --manifest-path fuzz/Cargo.toml --bins
-
-log "all tests passed"
+# Last, so that its summary closes the output.
+log "tests (cargo nextest)"
+cargo nextest run --workspace --locked --no-fail-fast
