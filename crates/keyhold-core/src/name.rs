@@ -12,6 +12,10 @@ use crate::ids::KeyId;
 /// Longest name accepted for a key or a tenant, in bytes.
 pub const MAX_NAME_LEN: usize = 128;
 
+/// Names that are REST path words under `/v1/keys/` (a key so named could
+/// not be reached by name).
+const RESERVED: [&str; 2] = ["import", "import-token"];
+
 fn check_name(s: &str, kind: &'static str) -> Result<(), CoreError> {
     let invalid = |reason| CoreError::InvalidName { kind, reason };
     if s.is_empty() {
@@ -28,6 +32,9 @@ fn check_name(s: &str, kind: &'static str) -> Result<(), CoreError> {
         return Err(invalid(
             "may hold only letters, digits, '-', '_', '.' and '/'",
         ));
+    }
+    if RESERVED.contains(&s) {
+        return Err(invalid("is reserved by the API"));
     }
     if Uuid::try_parse(s).is_ok() {
         return Err(invalid(
@@ -154,6 +161,9 @@ mod tests {
         }
         let uuid_like = "67e55044-10b1-426f-9247-bb680e5fe0c8";
         assert!(uuid_like.parse::<KeyName>().is_err());
+        assert!("import".parse::<KeyName>().is_err());
+        assert!("import-token".parse::<KeyName>().is_err());
+        assert!("imports".parse::<KeyName>().is_ok());
         assert!(serde_json::from_str::<KeyName>("\"bad name\"").is_err());
     }
 
