@@ -71,12 +71,28 @@ error_codes! {
     DuplicateShare = ("duplicate_share", 400),
     /// The shares given do not rebuild the root key; unseal starts over.
     UnsealFailed = ("unseal_failed", 400),
+    /// The import token is unknown, was already used, is in use by another
+    /// import right now, or belongs to another tenant. Tokens do not survive
+    /// a server restart.
+    ImportTokenInvalid = ("import_token_invalid", 400),
+    /// The import token has expired: get a new one and wrap again.
+    ImportTokenExpired = ("import_token_expired", 400),
+    /// The wrapped material does not unwrap with the import token's key:
+    /// wrapped to another key or with another algorithm, modified, or too
+    /// short. Nothing was stored; the token stays usable.
+    InvalidWrappedMaterial = ("invalid_wrapped_material", 400),
+    /// The wrapping key given for export is not a public key of the
+    /// wrapping algorithm (an RSA SubjectPublicKeyInfo of 2048, 3072 or 4096
+    /// bits, or a 1184-byte ML-KEM-768 encapsulation key).
+    InvalidWrappingKey = ("invalid_wrapping_key", 400),
     /// No valid bearer token.
     Unauthenticated = ("unauthenticated", 401),
     /// The token is valid but may not do this.
     PermissionDenied = ("permission_denied", 403),
     /// No such key (or not in the caller's tenant).
     KeyNotFound = ("key_not_found", 404),
+    /// The key has no version with this number.
+    VersionNotFound = ("version_not_found", 404),
     /// No such route.
     NotFound = ("not_found", 404),
     /// The route exists, the method does not.
@@ -87,20 +103,47 @@ error_codes! {
     IllegalStateTransition = ("illegal_state_transition", 409),
     /// The key version's state (or archival) forbids this operation.
     KeyNotActive = ("key_not_active", 409),
+    /// The key is archived: recover it first (or it is archived already).
+    KeyArchived = ("key_archived", 409),
+    /// Recover was asked of a key that is not archived.
+    KeyNotArchived = ("key_not_archived", 409),
+    /// The key is scheduled for destruction: cancel-destroy first (or it is
+    /// scheduled already).
+    DestroyScheduled = ("destroy_scheduled", 409),
+    /// Cancel-destroy was asked of a key with no destruction scheduled.
+    DestroyNotScheduled = ("destroy_not_scheduled", 409),
+    /// The key was not created exportable: its material never leaves the
+    /// server, whatever the caller's rights.
+    KeyNotExportable = ("key_not_exportable", 409),
     /// The server was already initialized.
     AlreadyInitialized = ("already_initialized", 409),
     /// The body is larger than the server accepts.
     PayloadTooLarge = ("payload_too_large", 413),
+    /// A batch holds more items than the server accepts (1000); nothing was done.
+    BatchTooLarge = ("batch_too_large", 413),
     /// The body is not JSON (wrong content type).
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// The key's usage does not include this operation.
     UsageNotPermitted = ("usage_not_permitted", 422),
     /// The key's algorithm cannot perform this operation.
     UnsupportedOperation = ("unsupported_operation", 422),
+    /// The signature scheme signs whole messages only (Ed25519, ML-DSA-65):
+    /// send the message, not a digest.
+    DigestNotSupported = ("digest_not_supported", 422),
+    /// The unwrapped material is not a key of the stated algorithm (wrong
+    /// length, wrong encoding, another algorithm's key).
+    InvalidKeyMaterial = ("invalid_key_material", 422),
     /// The requested usage is impossible for the algorithm.
     InvalidUsage = ("invalid_usage", 422),
+    /// The key is symmetric: it has no public key.
+    NoPublicKey = ("no_public_key", 422),
+    /// The destruction waiting period is shorter than the server's minimum
+    /// or longer than 3650 days.
+    InvalidWaitingPeriod = ("invalid_waiting_period", 422),
     /// Shares and threshold do not make a valid seal configuration.
     InvalidSealConfig = ("invalid_seal_config", 422),
+    /// Too many import tokens are outstanding (1000); use or let some expire.
+    TooManyImportTokens = ("too_many_import_tokens", 429),
     /// The server is sealed: only health, seal status, init and unseal work.
     Sealed = ("sealed", 503),
     /// The server has not been initialized yet (`keyhold operator init`).

@@ -1,6 +1,9 @@
-//! `/v1/keys`: create, list, show, encrypt, decrypt.
+//! `/v1/keys`: create, list, show, encrypt, decrypt. (The lifecycle
+//! endpoints are in [`crate::lifecycle`].)
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 
 use keyhold_core::lifecycle::KeyState;
 use keyhold_core::{
@@ -9,6 +12,15 @@ use keyhold_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::b64::{Base64, SecretBase64};
+
+/// The longest key description accepted, in bytes.
+pub const MAX_DESCRIPTION_BYTES: usize = 4096;
+/// The most tags a key may hold.
+pub const MAX_TAGS: usize = 50;
+/// The longest tag name accepted, in bytes (names cannot hold `:`).
+pub const MAX_TAG_NAME_BYTES: usize = 128;
+/// The longest tag value accepted, in bytes.
+pub const MAX_TAG_VALUE_BYTES: usize = 256;
 
 /// An encryption context: non-secret key/value pairs bound to a ciphertext
 /// as additional authenticated data; decrypt must present the same map.
@@ -35,6 +47,51 @@ pub struct CreateKeyRequest {
     /// Whether it may ever be exported (wrapped). Fixed at creation.
     #[serde(default)]
     pub exportable: bool,
+    /// When the key becomes active. A future date creates it PreActive (it
+    /// is activated on that date, or earlier by `activate`); a past date or
+    /// none creates it Active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_date: Option<Timestamp>,
+    /// When the first version is planned to stop protecting; after the
+    /// activation date (or now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivation_date: Option<Timestamp>,
+    /// Rotate automatically this often (seconds, at least one hour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_period_secs: Option<u64>,
+    /// `active` (the default, unless the activation date is in the future)
+    /// or `pre-active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_state: Option<InitialState>,
+}
+
+impl CreateKeyRequest {
+    /// A request for a key with this name and algorithm and every option at
+    /// its default.
+    pub fn new(name: KeyName, algorithm: Algorithm) -> Self {
+        Self {
+            name,
+            algorithm,
+            usage: None,
+            description: String::new(),
+            tags: BTreeMap::new(),
+            exportable: false,
+            activation_date: None,
+            deactivation_date: None,
+            rotation_period_secs: None,
+            initial_state: None,
+        }
+    }
+}
+
+/// The state a new key starts in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InitialState {
+    /// In service at once.
+    Active,
+    /// Not usable until activated (KMIP Pre-Active).
+    PreActive,
 }
 
 fn default_algorithm() -> Algorithm {
@@ -71,8 +128,26 @@ pub struct KeyInfo {
     pub exportable: bool,
     /// Created.
     pub created_at: Timestamp,
-    /// Metadata last changed.
+    /// Metadata or a version's state last changed.
     pub updated_at: Timestamp,
+    /// When the primary version became, or is planned to become, active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_date: Option<Timestamp>,
+    /// When the primary version stopped, or is planned to stop, protecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivation_date: Option<Timestamp>,
+    /// Seconds between automatic rotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_period_secs: Option<u64>,
+    /// When it next rotates (set while it is active with a rotation period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_rotation_at: Option<Timestamp>,
+    /// When its material is due to be erased, if destruction is scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroy_scheduled_at: Option<Timestamp>,
+    /// Whether it is archived (out of service until recovered).
+    #[serde(default)]
+    pub archived: bool,
 }
 
 /// `GET /v1/keys` query string.
@@ -88,12 +163,61 @@ pub struct ListKeysQuery {
     /// Only keys whose primary version is in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<KeyState>,
+    /// Only keys holding this tag: `tag=NAME:VALUE` (split at the first `:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<TagFilter>,
     /// At most this many (1 to 1000, default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+}
+
+/// A tag to filter on: `NAME:VALUE` on the wire, split at the first `:`
+/// (so a tag name cannot hold `:`, a value can). Both compare exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TagFilter {
+    /// The tag's name.
+    pub name: String,
+    /// The tag's value.
+    pub value: String,
+}
+
+impl FromStr for TagFilter {
+    type Err = keyhold_core::CoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some((name, value)) if !name.is_empty() => Ok(Self {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            }),
+            _ => Err(keyhold_core::CoreError::InvalidValue {
+                field: "tag",
+                reason: "expected NAME:VALUE with a non-empty name",
+            }),
+        }
+    }
+}
+
+impl TryFrom<String> for TagFilter {
+    type Error = keyhold_core::CoreError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<TagFilter> for String {
+    fn from(t: TagFilter) -> Self {
+        t.to_string()
+    }
+}
+
+impl fmt::Display for TagFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.name, self.value)
+    }
 }
 
 /// A page of keys.
@@ -166,6 +290,46 @@ mod tests {
         assert!(serde_json::from_str::<CreateKeyRequest>(typo).is_err());
         let bad_alg = r#"{"name":"orders","algorithm":"des"}"#;
         assert!(serde_json::from_str::<CreateKeyRequest>(bad_alg).is_err());
+    }
+
+    #[test]
+    fn create_takes_dates_period_and_initial_state() {
+        let r: CreateKeyRequest = serde_json::from_str(
+            r#"{"name":"k","activation_date":"2030-01-01T00:00:00Z",
+                "rotation_period_secs":86400,"initial_state":"pre-active"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.initial_state, Some(InitialState::PreActive));
+        assert_eq!(r.rotation_period_secs, Some(86_400));
+        assert!(r.activation_date.is_some() && r.deactivation_date.is_none());
+        for bad in [
+            r#"{"name":"k","initial_state":"preactive"}"#,
+            r#"{"name":"k","activation_date":"tomorrow"}"#,
+            r#"{"name":"k","rotation_period_secs":"1d"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<CreateKeyRequest>(bad).is_err(),
+                "{bad}"
+            );
+        }
+        let n = CreateKeyRequest::new("k".parse().unwrap(), Algorithm::Ed25519);
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(
+            json,
+            r#"{"name":"k","algorithm":"ed25519","exportable":false}"#
+        );
+    }
+
+    #[test]
+    fn tag_filters_split_at_the_first_colon() {
+        let t: TagFilter = "team:pay:ments".parse().unwrap();
+        assert_eq!((t.name.as_str(), t.value.as_str()), ("team", "pay:ments"));
+        assert_eq!(t.to_string(), "team:pay:ments");
+        let empty_value: TagFilter = "team:".parse().unwrap();
+        assert_eq!(empty_value.value, "");
+        for bad in ["team", ":pay", ""] {
+            assert!(bad.parse::<TagFilter>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //! error, not a silently ignored option. Binary fields are standard base64.
 
 pub mod b64;
+pub mod crypto;
 pub mod error;
 pub mod keys;
+pub mod lifecycle;
 pub mod sys;
+pub mod transfer;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

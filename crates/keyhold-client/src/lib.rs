@@ -6,7 +6,10 @@
 //! every method is one request, and every failure comes back as a
 //! [`ClientError`] carrying the server's stable error code.
 
+mod crypto;
 mod error;
+mod lifecycle;
+mod transfer;
 
 use std::time::Duration;
 
@@ -172,7 +175,7 @@ impl Client {
         Ok(req.send().await?)
     }
 
-    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+    pub(crate) async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -196,12 +199,14 @@ impl Client {
 
 /// `/v1/keys/{key}{suffix}`, with `/` in names percent-encoded so a name is
 /// one path segment.
-fn key_path(key: &KeyRef, suffix: &str) -> String {
+pub(crate) fn key_path(key: &KeyRef, suffix: &str) -> String {
     let segment = key.to_string().replace('%', "%25").replace('/', "%2F");
     format!("/v1/keys/{segment}{suffix}")
 }
 
-fn serde_urlencoded_query(query: &ListKeysQuery) -> Result<String, ClientError> {
+/// `?name=value&...` for a query-string type (empty when every field is
+/// absent).
+pub(crate) fn serde_urlencoded_query<Q: Serialize>(query: &Q) -> Result<String, ClientError> {
     let value = serde_json::to_value(query).map_err(ClientError::Encode)?;
     let mut pairs = Vec::new();
     if let serde_json::Value::Object(map) = value {

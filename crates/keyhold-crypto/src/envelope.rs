@@ -5,13 +5,22 @@
 //! offset  size  field
 //! 0       2     magic "KH"
 //! 2       1     format version (1)
-//! 3       1     algorithm code (Algorithm::code), a data AEAD
+//! 3       1     algorithm code (Algorithm::code): a data AEAD or RSA
 //! 4       16    key id (UUID bytes)
 //! 20      4     key version, big-endian, never 0
-//! 24      1     nonce length n (12 for both AEADs)
+//! 24      1     nonce length n (12 for both AEADs, 0 for RSA)
 //! 25      n     nonce
-//! 25+n    rest  ciphertext ‖ 16-byte tag
+//! 25+n    rest  AEAD: ciphertext ‖ 16-byte tag
+//!               RSA: the RSA-OAEP ciphertext, exactly the modulus length
 //! ```
+//!
+//! What follows the header depends on the algorithm ([`Body`]): the data
+//! AEADs (AES-256-GCM, ChaCha20-Poly1305) carry a nonce and a tagged
+//! ciphertext; RSA keys encrypt small messages with RSA-OAEP-SHA-256 (RFC
+//! 8017 section 7.1), which has no nonce and whose ciphertext is as long as
+//! the modulus (256, 384 or 512 bytes). RSA envelopes came after the first
+//! AEAD ones without a new format version: their algorithm codes were
+//! refused before, so no envelope that parsed then means anything else now.
 //!
 //! [`Envelope::parse`] is strict: every byte is checked and each defect has
 //! its own [`EnvelopeError`] saying where it is. Whatever parses encodes back
@@ -19,7 +28,8 @@
 //!
 //! [`data_aad`] builds the associated data that binds a ciphertext to its
 //! tenant, key, version, algorithm and encryption context, so a ciphertext
-//! moved to any other of these fails to decrypt.
+//! moved to any other of these fails to decrypt. RSA binds it as the OAEP
+//! label (RFC 8017 section 7.1: the label is associated data).
 
 use std::collections::BTreeMap;
 
@@ -55,12 +65,46 @@ pub struct Envelope {
     pub key: KeyId,
     /// Its version.
     pub version: VersionNumber,
-    /// The key's algorithm: AES-256-GCM or ChaCha20-Poly1305.
+    /// The key's algorithm: AES-256-GCM, ChaCha20-Poly1305 or RSA.
     pub algorithm: Algorithm,
-    /// The AEAD nonce.
+    /// The AEAD nonce (empty for RSA).
     pub nonce: Vec<u8>,
-    /// Ciphertext with the tag appended.
+    /// Ciphertext with the tag appended (AEAD), or the OAEP ciphertext (RSA).
     pub ciphertext: Vec<u8>,
+}
+
+/// How an algorithm fills the envelope after the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// A data AEAD: a 12-byte nonce, then ciphertext ‖ 16-byte tag.
+    Aead,
+    /// RSA-OAEP-SHA-256: no nonce, a ciphertext of exactly `len` bytes.
+    RsaOaep {
+        /// The modulus length in bytes.
+        len: usize,
+    },
+}
+
+impl Body {
+    /// The body of envelopes made by `algorithm`; `None` for an algorithm
+    /// that does not encrypt data.
+    pub const fn of(algorithm: Algorithm) -> Option<Self> {
+        match algorithm {
+            Algorithm::Aes256Gcm | Algorithm::ChaCha20Poly1305 => Some(Self::Aead),
+            Algorithm::Rsa2048 => Some(Self::RsaOaep { len: 256 }),
+            Algorithm::Rsa3072 => Some(Self::RsaOaep { len: 384 }),
+            Algorithm::Rsa4096 => Some(Self::RsaOaep { len: 512 }),
+            _ => None,
+        }
+    }
+
+    /// The nonce length.
+    pub const fn nonce_len(self) -> usize {
+        match self {
+            Self::Aead => NONCE_LEN,
+            Self::RsaOaep { .. } => 0,
+        }
+    }
 }
 
 /// Why bytes are not a valid envelope. Offsets count from the first byte.
@@ -101,7 +145,7 @@ pub enum EnvelopeError {
         /// The code found.
         code: u8,
     },
-    /// A known algorithm that does not encrypt data.
+    /// A known algorithm that does not encrypt data into envelopes.
     #[error("algorithm {algorithm} at byte {offset} is not a data encryption algorithm")]
     NotDataAlgorithm {
         /// Always 3.
@@ -115,7 +159,7 @@ pub enum EnvelopeError {
         /// Always 20.
         offset: usize,
     },
-    /// A nonce length other than the algorithm's.
+    /// A nonce length other than the algorithm's (12 or 0).
     #[error("nonce length {found} at byte {offset}; {expected} expected")]
     NonceLength {
         /// Always 24.
@@ -124,6 +168,18 @@ pub enum EnvelopeError {
         found: u8,
         /// The algorithm's nonce length.
         expected: u8,
+    },
+    /// An RSA ciphertext whose length is not the modulus length.
+    #[error(
+        "ciphertext at byte {offset} has {len} bytes; an RSA ciphertext of this key has {expected}"
+    )]
+    CiphertextLength {
+        /// Where the ciphertext starts.
+        offset: usize,
+        /// Its length.
+        len: usize,
+        /// The modulus length.
+        expected: usize,
     },
     /// Fewer ciphertext bytes than one tag.
     #[error("ciphertext at byte {offset} has {len} bytes, shorter than the 16-byte tag")]
@@ -140,7 +196,8 @@ impl Envelope {
     ///
     /// The nonce length is one byte: a hand-built nonce longer than 255
     /// bytes is cut to 255 so the output stays self-consistent (and
-    /// [`Envelope::parse`] will refuse it, as it refuses any nonce but 12).
+    /// [`Envelope::parse`] will refuse it, as it refuses any nonce length
+    /// but its algorithm's).
     pub fn encode(&self) -> Vec<u8> {
         let nonce = self
             .nonce
@@ -159,7 +216,7 @@ impl Envelope {
     }
 
     /// Parses an envelope, refusing anything that [`Envelope::encode`] would
-    /// not have written for a valid data ciphertext.
+    /// not have written for a valid data ciphertext of its algorithm.
     pub fn parse(bytes: &[u8]) -> Result<Self, EnvelopeError> {
         let mut r = Reader { bytes, offset: 0 };
         let magic: [u8; 2] = r.array("magic")?;
@@ -173,7 +230,7 @@ impl Envelope {
                 version,
             });
         }
-        let algorithm = parse_algorithm(r.array("algorithm")?)?;
+        let (algorithm, body) = parse_algorithm(r.array("algorithm")?)?;
         let key = KeyId::from_bytes(r.array("key id")?);
         let version =
             VersionNumber::new(u32::from_be_bytes(r.array("key version")?)).map_err(|_| {
@@ -182,21 +239,16 @@ impl Envelope {
                 }
             })?;
         let [nonce_len] = r.array("nonce length")?;
-        if usize::from(nonce_len) != NONCE_LEN {
+        if usize::from(nonce_len) != body.nonce_len() {
             return Err(EnvelopeError::NonceLength {
                 offset: OFFSET_NONCE_LEN,
                 found: nonce_len,
-                expected: NONCE_LEN as u8,
+                expected: u8::try_from(body.nonce_len()).unwrap_or(u8::MAX),
             });
         }
-        let nonce = r.take("nonce", NONCE_LEN)?.to_vec();
+        let nonce = r.take("nonce", body.nonce_len())?.to_vec();
         let ciphertext = r.rest();
-        if ciphertext.len() < TAG_LEN {
-            return Err(EnvelopeError::CiphertextTooShort {
-                offset: OFFSET_NONCE + NONCE_LEN,
-                len: ciphertext.len(),
-            });
-        }
+        check_ciphertext(body, OFFSET_NONCE + body.nonce_len(), ciphertext.len())?;
         Ok(Self {
             key,
             version,
@@ -207,19 +259,32 @@ impl Envelope {
     }
 }
 
-/// The algorithm byte must name a data AEAD.
-fn parse_algorithm([code]: [u8; 1]) -> Result<Algorithm, EnvelopeError> {
+/// The algorithm byte must name an algorithm that encrypts data.
+fn parse_algorithm([code]: [u8; 1]) -> Result<(Algorithm, Body), EnvelopeError> {
     let algorithm = Algorithm::from_code(code).ok_or(EnvelopeError::UnknownAlgorithm {
         offset: OFFSET_ALGORITHM,
         code,
     })?;
-    if is_data_aead(algorithm) {
-        Ok(algorithm)
-    } else {
-        Err(EnvelopeError::NotDataAlgorithm {
-            offset: OFFSET_ALGORITHM,
-            algorithm,
-        })
+    let body = Body::of(algorithm).ok_or(EnvelopeError::NotDataAlgorithm {
+        offset: OFFSET_ALGORITHM,
+        algorithm,
+    })?;
+    Ok((algorithm, body))
+}
+
+/// An AEAD ciphertext holds at least its tag; an RSA one is exactly the
+/// modulus length.
+fn check_ciphertext(body: Body, offset: usize, len: usize) -> Result<(), EnvelopeError> {
+    match body {
+        Body::Aead if len < TAG_LEN => Err(EnvelopeError::CiphertextTooShort { offset, len }),
+        Body::RsaOaep { len: expected } if len != expected => {
+            Err(EnvelopeError::CiphertextLength {
+                offset,
+                len,
+                expected,
+            })
+        }
+        Body::Aead | Body::RsaOaep { .. } => Ok(()),
     }
 }
 
@@ -330,6 +395,70 @@ mod tests {
         assert_eq!(&bytes[37..], &[5; 21]);
     }
 
+    fn rsa_sample(algorithm: Algorithm, len: usize) -> Envelope {
+        Envelope {
+            algorithm,
+            nonce: Vec::new(),
+            ciphertext: vec![0x42; len],
+            ..sample()
+        }
+    }
+
+    #[test]
+    fn rsa_envelopes_have_no_nonce_and_a_modulus_long_ciphertext() {
+        for (algorithm, len) in [
+            (Algorithm::Rsa2048, 256),
+            (Algorithm::Rsa3072, 384),
+            (Algorithm::Rsa4096, 512),
+        ] {
+            let e = rsa_sample(algorithm, len);
+            let bytes = e.encode();
+            assert_eq!(bytes[24], 0);
+            assert_eq!(bytes.len(), 25 + len);
+            assert_eq!(Envelope::parse(&bytes).unwrap(), e);
+            for bad in [0, 16, len - 1, len + 1] {
+                assert_eq!(
+                    Envelope::parse(&rsa_sample(algorithm, bad).encode()),
+                    Err(EnvelopeError::CiphertextLength {
+                        offset: 25,
+                        len: bad,
+                        expected: len
+                    })
+                );
+            }
+            let with_nonce = Envelope {
+                nonce: vec![1; 12],
+                ..e
+            };
+            assert_eq!(
+                Envelope::parse(&with_nonce.encode()),
+                Err(EnvelopeError::NonceLength {
+                    offset: 24,
+                    found: 12,
+                    expected: 0
+                })
+            );
+        }
+        // An AEAD envelope without a nonce is refused too.
+        let no_nonce = Envelope {
+            nonce: Vec::new(),
+            ..sample()
+        };
+        assert!(matches!(
+            Envelope::parse(&no_nonce.encode()),
+            Err(EnvelopeError::NonceLength { expected: 12, .. })
+        ));
+    }
+
+    #[test]
+    fn body_rules_cover_exactly_the_data_algorithms() {
+        for a in Algorithm::ALL {
+            let encrypts = keyhold_core::KeyOperation::Encrypt.supported_by(a);
+            assert_eq!(Body::of(a).is_some(), encrypts, "{a}");
+            assert_eq!(Body::of(a) == Some(Body::Aead), is_data_aead(a), "{a}");
+        }
+    }
+
     #[test]
     fn parse_of_encode_is_identity() {
         for algorithm in [Algorithm::Aes256Gcm, Algorithm::ChaCha20Poly1305] {
@@ -410,7 +539,10 @@ mod tests {
             Envelope::parse(&bytes),
             Err(EnvelopeError::UnknownAlgorithm { offset: 3, code: 0 })
         );
-        for algorithm in Algorithm::ALL.into_iter().filter(|a| !is_data_aead(*a)) {
+        for algorithm in Algorithm::ALL
+            .into_iter()
+            .filter(|a| Body::of(*a).is_none())
+        {
             bytes[3] = algorithm.code();
             assert_eq!(
                 Envelope::parse(&bytes),
@@ -468,7 +600,16 @@ mod tests {
     /// either fails to parse or encodes back to the same bytes.
     #[test]
     fn whatever_parses_encodes_back_to_the_same_bytes() {
-        let valid = sample().encode();
+        for valid in [
+            sample().encode(),
+            rsa_sample(Algorithm::Rsa2048, 256).encode(),
+        ] {
+            neighbourhood_round_trips(&valid);
+        }
+    }
+
+    fn neighbourhood_round_trips(valid: &[u8]) {
+        let valid = valid.to_vec();
         let mut inputs = Vec::new();
         for i in 0..valid.len() {
             for value in [0x00, 0x01, 0x0c, 0x7f, 0x80, 0xff] {

@@ -47,6 +47,23 @@ pub enum CryptoError {
         /// The scheme asked for.
         scheme: SignatureScheme,
     },
+    /// The scheme signs only whole messages (pure Ed25519, pure ML-DSA): a
+    /// pre-hashed digest cannot be signed or verified with it.
+    #[error("signature scheme {scheme} signs whole messages only, not digests")]
+    DigestNotSupported {
+        /// The scheme asked for.
+        scheme: SignatureScheme,
+    },
+    /// A pre-hashed digest whose length is not the scheme's hash length.
+    #[error("a {scheme} digest is {expected} bytes, not {found}")]
+    DigestLength {
+        /// The scheme asked for.
+        scheme: SignatureScheme,
+        /// The hash's output length.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
     /// Key material that does not parse as a key of this algorithm (wrong
     /// length, wrong encoding, wrong curve or modulus size).
     #[error("key material is not a valid {algorithm} key")]

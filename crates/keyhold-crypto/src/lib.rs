@@ -12,12 +12,16 @@
 //!   binds a ciphertext to its tenant, key, version and context.
 //! - [`hierarchy`]: the root key, tenant KEKs and sealed key material.
 //! - [`seal::shamir`]: Shamir sharing of the root key, checked by a canary.
+//! - [`transfer`]: key material wrapped to a recipient's RSA or ML-KEM
+//!   public key (RSA-OAEP + AES-KWP, as AWS KMS and Vault import), for
+//!   import and export.
 //!
 //! What it does not do: no I/O, no storage, no policy or lifecycle decisions
 //! (that is `keyhold-core` and the server), no key caching, and no
 //! cryptography of its own: every primitive comes from aws-lc-rs (Shamir's
 //! GF(2^8) arithmetic from vsss-rs). It is not a FIPS build.
 
+pub mod audit_chain;
 pub mod envelope;
 pub mod error;
 pub mod hierarchy;
@@ -30,6 +34,7 @@ pub mod software;
 mod spki;
 #[cfg(test)]
 mod test_support;
+pub mod transfer;
 
 pub use error::{CryptoError, SealLayer};
 pub use material::KeyMaterial;

@@ -127,6 +127,28 @@ pub trait Signatures: Send + Sync + Debug {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+    /// Signs a pre-hashed `digest` (the output of the scheme's hash over the
+    /// message) with `scheme`: the signature is the one [`Signatures::sign`]
+    /// makes over that message. Only schemes with a
+    /// [`SignatureScheme::digest_len`] can; the others get
+    /// [`CryptoError::DigestNotSupported`], and a digest of the wrong length
+    /// gets [`CryptoError::DigestLength`].
+    fn sign_digest(
+        &self,
+        key: &KeyMaterial,
+        scheme: SignatureScheme,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies `signature` over a pre-hashed `digest`; errors as
+    /// [`Signatures::verify`] and [`Signatures::sign_digest`].
+    fn verify_digest(
+        &self,
+        algorithm: Algorithm,
+        scheme: SignatureScheme,
+        public_key_spki: &[u8],
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
     /// Whether this implementation is FIPS approved.
     fn fips_approved(&self) -> bool;
 }
@@ -157,6 +179,26 @@ pub trait AsymmetricEncryption: Send + Sync + Debug {
     fn encrypt(&self, public_key_spki: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// Decrypts with an RSA private key; failure is [`CryptoError::Decrypt`].
     fn decrypt(&self, key: &KeyMaterial, ciphertext: &[u8]) -> Result<SecretBytes, CryptoError>;
+    /// Encrypts with the OAEP label `label` (RFC 8017 section 7.1.1: the
+    /// label is associated data, bound to the ciphertext but not hidden).
+    fn encrypt_with_label(
+        &self,
+        public_key_spki: &[u8],
+        label: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Decrypts a ciphertext made with the same `label`; another label,
+    /// like any other mismatch, is [`CryptoError::Decrypt`].
+    fn decrypt_with_label(
+        &self,
+        key: &KeyMaterial,
+        label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<SecretBytes, CryptoError>;
+    /// The longest plaintext RSA-OAEP-SHA-256 can encrypt with a key of
+    /// `algorithm` (`k - 2 * 32 - 2` bytes, RFC 8017 section 7.1.1); `None`
+    /// for a non-RSA algorithm.
+    fn max_plaintext_len(&self, algorithm: Algorithm) -> Option<usize>;
     /// Whether this implementation is FIPS approved.
     fn fips_approved(&self) -> bool;
 }

@@ -101,6 +101,20 @@ impl SignatureScheme {
         }
     }
 
+    /// The length of the digest a pre-hashed request gives: the output
+    /// length of the scheme's hash (FIPS 180-4). `None` for the schemes that
+    /// only sign whole messages: Ed25519 is pure EdDSA (RFC 8032 section
+    /// 5.1; Ed25519ph is another scheme) and ML-DSA-65 is pure ML-DSA (FIPS
+    /// 204 section 5.2; HashML-DSA is another scheme).
+    pub const fn digest_len(self) -> Option<usize> {
+        match self {
+            Self::RsaPssSha256 | Self::RsaPkcs1Sha256 | Self::EcdsaP256Sha256 => Some(32),
+            Self::RsaPssSha384 | Self::RsaPkcs1Sha384 | Self::EcdsaP384Sha384 => Some(48),
+            Self::RsaPssSha512 | Self::RsaPkcs1Sha512 => Some(64),
+            Self::Ed25519 | Self::MlDsa65 => None,
+        }
+    }
+
     /// Refuses a scheme that does not fit `algorithm`.
     pub fn check(self, algorithm: Algorithm) -> Result<(), CryptoError> {
         if self.fits(algorithm) {
@@ -175,6 +189,18 @@ mod tests {
         assert!(!SignatureScheme::EcdsaP384Sha384.fits(Algorithm::EcdsaP256));
         assert!(!SignatureScheme::RsaPssSha256.fits(Algorithm::Aes256Gcm));
         assert!(SignatureScheme::RsaPkcs1Sha512.fits(Algorithm::Rsa4096));
+    }
+
+    #[test]
+    fn only_pure_schemes_refuse_digests() {
+        for s in SignatureScheme::ALL {
+            let pure = matches!(s, SignatureScheme::Ed25519 | SignatureScheme::MlDsa65);
+            assert_eq!(s.digest_len().is_none(), pure, "{s}");
+            if let Some(len) = s.digest_len() {
+                let bits = &s.as_str()[s.as_str().len() - 3..];
+                assert_eq!(len * 8, bits.parse::<usize>().unwrap(), "{s}");
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use keyhold_api::lifecycle::{MAX_WAITING_PERIOD_DAYS, MIN_WAITING_PERIOD_DAYS};
+
 use crate::error::StartError;
+pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
+pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
+
+/// The longest an import token may be valid: 7 days.
+pub const MAX_IMPORT_TOKEN_VALIDITY_SECS: u64 = 7 * 24 * 60 * 60;
 
 /// Largest request body accepted by default (1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
@@ -28,6 +35,12 @@ pub struct ServerConfig {
     /// Production only: allow plain HTTP on a loopback address (behind a
     /// local TLS-terminating proxy). Off unless the file says so.
     pub plain_http_on_loopback: bool,
+    /// The shortest destruction waiting period `schedule-destroy` accepts,
+    /// in days (1 to 3650; 7 unless the file says otherwise).
+    pub min_destroy_waiting_days: u32,
+    /// How long an import token is valid, in seconds (1 to 7 days' worth;
+    /// 24 hours unless the file says otherwise). Tokens live in memory only.
+    pub import_token_validity_secs: u64,
 }
 
 /// Dev mode keeps an unsealed root key on disk; production starts sealed.
@@ -73,6 +86,8 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     #[serde(default)]
     plain_http_on_loopback: bool,
+    min_destroy_waiting_days: Option<u32>,
+    import_token_validity_secs: Option<u64>,
 }
 
 impl ServerConfig {
@@ -93,6 +108,12 @@ impl ServerConfig {
             mode: Mode::Production,
             max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             plain_http_on_loopback: file.plain_http_on_loopback,
+            min_destroy_waiting_days: file
+                .min_destroy_waiting_days
+                .unwrap_or(DEFAULT_MIN_DESTROY_WAITING_DAYS),
+            import_token_validity_secs: file
+                .import_token_validity_secs
+                .unwrap_or(DEFAULT_IMPORT_TOKEN_VALIDITY_SECS),
         };
         config.check()?;
         Ok(config)
@@ -111,6 +132,20 @@ impl ServerConfig {
             return Err(StartError::InvalidSetting {
                 setting: "max_body_bytes",
                 reason: "must be at least 1024",
+            });
+        }
+        if !(MIN_WAITING_PERIOD_DAYS..=MAX_WAITING_PERIOD_DAYS)
+            .contains(&self.min_destroy_waiting_days)
+        {
+            return Err(StartError::InvalidSetting {
+                setting: "min_destroy_waiting_days",
+                reason: "must be 1 to 3650",
+            });
+        }
+        if !(1..=MAX_IMPORT_TOKEN_VALIDITY_SECS).contains(&self.import_token_validity_secs) {
+            return Err(StartError::InvalidSetting {
+                setting: "import_token_validity_secs",
+                reason: "must be 1 to 604800 (7 days)",
             });
         }
         Ok(())
@@ -159,6 +194,70 @@ mod tests {
             ServerConfig::from_file(&p),
             Err(StartError::TlsRequired { .. })
         ));
+    }
+
+    #[test]
+    fn destroy_waiting_minimum_defaults_to_7_and_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let base =
+            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nplain_http_on_loopback = true\n";
+        let c = ServerConfig::from_file(&write(dir.path(), base)).unwrap();
+        assert_eq!(c.min_destroy_waiting_days, 7);
+        let p = write(
+            dir.path(),
+            &format!("{base}min_destroy_waiting_days = 14\n"),
+        );
+        assert_eq!(
+            ServerConfig::from_file(&p)
+                .unwrap()
+                .min_destroy_waiting_days,
+            14
+        );
+        for bad in ["0", "3651", "-1"] {
+            let p = write(
+                dir.path(),
+                &format!("{base}min_destroy_waiting_days = {bad}\n"),
+            );
+            assert!(
+                matches!(
+                    ServerConfig::from_file(&p),
+                    Err(StartError::InvalidSetting { .. } | StartError::ParseConfig { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn import_token_validity_defaults_to_a_day_and_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let base =
+            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nplain_http_on_loopback = true\n";
+        let c = ServerConfig::from_file(&write(dir.path(), base)).unwrap();
+        assert_eq!(c.import_token_validity_secs, 86_400);
+        let p = write(
+            dir.path(),
+            &format!("{base}import_token_validity_secs = 60\n"),
+        );
+        assert_eq!(
+            ServerConfig::from_file(&p)
+                .unwrap()
+                .import_token_validity_secs,
+            60
+        );
+        for bad in ["0", "604801", "-1"] {
+            let p = write(
+                dir.path(),
+                &format!("{base}import_token_validity_secs = {bad}\n"),
+            );
+            assert!(
+                matches!(
+                    ServerConfig::from_file(&p),
+                    Err(StartError::InvalidSetting { .. } | StartError::ParseConfig { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -134,6 +134,145 @@ pub enum ServerError {
         /// Its state.
         state: KeyState,
     },
+    /// The key has no such version.
+    #[error("key has no version {version}")]
+    VersionNotFound {
+        /// The version asked for.
+        version: keyhold_core::VersionNumber,
+    },
+    /// A batch with too many items.
+    #[error("a batch holds at most {max} items, not {items}")]
+    BatchTooLarge {
+        /// Items sent.
+        items: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A pre-hashed digest given to a scheme that signs whole messages.
+    #[error("signature scheme {scheme} signs whole messages only; send the message, not a digest")]
+    DigestNotSupported {
+        /// The scheme.
+        scheme: keyhold_api::crypto::SignatureScheme,
+    },
+    /// A digest whose length is not the scheme's hash length.
+    #[error("a {scheme} digest is {expected} bytes, not {found}")]
+    DigestLength {
+        /// The scheme.
+        scheme: keyhold_api::crypto::SignatureScheme,
+        /// The hash length.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// A signature scheme that does not fit the key's algorithm.
+    #[error("signature scheme {scheme} cannot be used with {algorithm} keys")]
+    SchemeMismatch {
+        /// The scheme.
+        scheme: keyhold_api::crypto::SignatureScheme,
+        /// The key's algorithm.
+        algorithm: keyhold_core::Algorithm,
+    },
+    /// A plaintext longer than RSA-OAEP can encrypt with this key.
+    #[error("plaintext is {len} bytes; RSA-OAEP with this key encrypts at most {max}")]
+    PlaintextTooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A lifecycle action the key's state forbids, outside the version
+    /// state machine's own events (rotate, archive).
+    #[error("illegal state transition: cannot {action} a key that is {state}")]
+    LifecycleRefused {
+        /// What was asked.
+        action: crate::ops::KeyAction,
+        /// The primary version's state.
+        state: KeyState,
+    },
+    /// The key is archived.
+    #[error("the key is archived: cannot {action} it (recover it first)")]
+    KeyArchived {
+        /// What was asked.
+        action: crate::ops::KeyAction,
+    },
+    /// Recover of a key that is not archived.
+    #[error("the key is not archived")]
+    KeyNotArchived,
+    /// The key is scheduled for destruction.
+    #[error(
+        "the key is scheduled for destruction at {at}: cannot {action} it (cancel-destroy first)"
+    )]
+    DestroyScheduled {
+        /// When the material is due to be erased.
+        at: keyhold_core::Timestamp,
+        /// What was asked.
+        action: crate::ops::KeyAction,
+    },
+    /// Cancel-destroy of a key with no destruction scheduled.
+    #[error("no destruction is scheduled for this key")]
+    DestroyNotScheduled,
+    /// A public key asked of a symmetric key.
+    #[error("{algorithm} keys are symmetric: there is no public key")]
+    NoPublicKey {
+        /// The key's algorithm.
+        algorithm: keyhold_core::Algorithm,
+    },
+    /// A destruction waiting period out of bounds.
+    #[error("the waiting period must be {min} to {max} days, not {days}")]
+    InvalidWaitingPeriod {
+        /// Asked for.
+        days: u32,
+        /// The server's minimum.
+        min: u32,
+        /// The maximum.
+        max: u32,
+    },
+    /// The import token is unknown, used, in use, or another tenant's.
+    #[error("unknown or already used import token")]
+    ImportTokenInvalid,
+    /// The import token has expired.
+    #[error("the import token has expired; get a new one and wrap the material again")]
+    ImportTokenExpired,
+    /// Too many import tokens outstanding.
+    #[error("at most {max} import tokens may be outstanding")]
+    TooManyImportTokens {
+        /// The limit.
+        max: usize,
+    },
+    /// The wrapped material does not unwrap with the token's key. Says
+    /// nothing more, on purpose: which step failed would be an oracle.
+    #[error("the wrapped material does not unwrap with this import token's key")]
+    InvalidWrappedMaterial,
+    /// The unwrapped material is not a key of the stated algorithm.
+    #[error("the imported material is not a valid {algorithm} key")]
+    InvalidKeyMaterial {
+        /// The algorithm stated.
+        algorithm: keyhold_core::Algorithm,
+    },
+    /// The export wrapping key does not parse for its algorithm.
+    #[error("the wrapping key is not a valid public key for {algorithm}")]
+    InvalidWrappingKey {
+        /// The wrapping algorithm asked for.
+        algorithm: keyhold_api::transfer::WrappingAlgorithm,
+    },
+    /// Export of a key not created exportable.
+    #[error("the key is not exportable")]
+    KeyNotExportable,
+    /// Export of a version whose state forbids it.
+    #[error("key version is {state}; export is not allowed")]
+    ExportForbidden {
+        /// The version's state.
+        state: KeyState,
+    },
+    /// Export of an archived version.
+    #[error("key version is archived; recover it before exporting it")]
+    ExportArchived,
+    /// Export of a key scheduled for destruction.
+    #[error("the key is scheduled for destruction at {at}; cancel-destroy before exporting it")]
+    ExportDestroyScheduled {
+        /// When the material is due to be erased.
+        at: keyhold_core::Timestamp,
+    },
     /// A malformed unseal share.
     #[error("invalid unseal share")]
     InvalidShare,
@@ -204,6 +343,28 @@ impl ServerError {
             Self::DecryptionFailed => own(C::DecryptionFailed),
             Self::KeyMismatch => own(C::KeyMismatch),
             Self::MaterialGone { .. } => own(C::KeyNotActive),
+            Self::VersionNotFound { .. } => own(C::VersionNotFound),
+            Self::BatchTooLarge { .. } => own(C::BatchTooLarge),
+            Self::DigestNotSupported { .. } => own(C::DigestNotSupported),
+            Self::DigestLength { .. } | Self::PlaintextTooLong { .. } => own(C::InvalidRequest),
+            Self::SchemeMismatch { .. } => own(C::UnsupportedOperation),
+            Self::LifecycleRefused { .. } => own(C::IllegalStateTransition),
+            Self::KeyArchived { .. } => own(C::KeyArchived),
+            Self::KeyNotArchived => own(C::KeyNotArchived),
+            Self::DestroyScheduled { .. } => own(C::DestroyScheduled),
+            Self::DestroyNotScheduled => own(C::DestroyNotScheduled),
+            Self::NoPublicKey { .. } => own(C::NoPublicKey),
+            Self::InvalidWaitingPeriod { .. } => own(C::InvalidWaitingPeriod),
+            Self::ImportTokenInvalid => own(C::ImportTokenInvalid),
+            Self::ImportTokenExpired => own(C::ImportTokenExpired),
+            Self::TooManyImportTokens { .. } => own(C::TooManyImportTokens),
+            Self::InvalidWrappedMaterial => own(C::InvalidWrappedMaterial),
+            Self::InvalidKeyMaterial { .. } => own(C::InvalidKeyMaterial),
+            Self::InvalidWrappingKey { .. } => own(C::InvalidWrappingKey),
+            Self::KeyNotExportable => own(C::KeyNotExportable),
+            Self::ExportForbidden { .. } => own(C::KeyNotActive),
+            Self::ExportArchived => own(C::KeyArchived),
+            Self::ExportDestroyScheduled { .. } => own(C::DestroyScheduled),
             Self::InvalidShare => own(C::InvalidShare),
             Self::DuplicateShare => own(C::DuplicateShare),
             Self::UnsealFailed => own(C::UnsealFailed),

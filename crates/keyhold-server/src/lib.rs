@@ -76,7 +76,14 @@ pub async fn run(
     })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let sealed = vault.status().sealed;
-    let ops = Arc::new(Operations::new(store, crypto, vault, clock));
+    let lifecycle = ops::LifecycleSettings {
+        min_destroy_waiting_days: config.min_destroy_waiting_days,
+    };
+    let ops = Arc::new(
+        Operations::new(store, crypto, vault, clock)
+            .with_lifecycle(lifecycle)
+            .with_import_token_validity(config.import_token_validity_secs),
+    );
     let app = rest::router(rest::AppState { ops }, config.max_body_bytes);
     announce(&Started {
         url: format!("{scheme}://{addr}"),

@@ -177,6 +177,17 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
     })
 }
 
+/// The rows of `key_tags` for a key: `(key id, name, value)` each.
+pub(crate) fn tag_rows(k: &Key) -> impl Iterator<Item = [Value; 3]> + '_ {
+    k.tags.iter().map(|(name, value)| {
+        [
+            id(k.id.as_bytes()),
+            Value::Text(name.clone()),
+            Value::Text(value.clone()),
+        ]
+    })
+}
+
 /// The statement and parameters listing a tenant's keys. The name range is
 /// one index range scan: from the prefix (or just after the cursor, whichever
 /// is later) up to the first name past the prefix.
@@ -194,6 +205,8 @@ pub(crate) fn key_list(tenant: TenantId, q: &KeyQuery) -> (&'static str, Vec<Val
         Value::opt(q.algorithm, |a| Value::Text(a.as_str().to_owned())),
         Value::opt(q.state, |s| Value::Text(s.as_str().to_owned())),
         Value::Int(i64::from(q.limit)),
+        Value::opt(q.tag.as_ref(), |(name, _)| Value::Text(name.clone())),
+        Value::opt(q.tag.as_ref(), |(_, value)| Value::Text(value.clone())),
     ];
     (sql, values)
 }

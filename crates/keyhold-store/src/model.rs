@@ -71,6 +71,8 @@ pub struct KeyQuery {
     pub algorithm: Option<Algorithm>,
     /// Only keys whose primary version is in this state.
     pub state: Option<KeyState>,
+    /// Only keys holding this tag: `(name, value)`, both compared exactly.
+    pub tag: Option<(String, String)>,
     /// Cursor: only names strictly after this one (the last name of the
     /// previous page).
     pub after: Option<KeyName>,
@@ -85,6 +87,7 @@ impl KeyQuery {
             name_prefix: None,
             algorithm: None,
             state: None,
+            tag: None,
             after: None,
             limit,
         }

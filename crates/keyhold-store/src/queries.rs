@@ -40,6 +40,8 @@ macro_rules! key_list {
             " $2 AND k.name < $3 \
              AND (CAST($4 AS TEXT) IS NULL OR k.algorithm = $4) \
              AND (CAST($5 AS TEXT) IS NULL OR v.state = $5) \
+             AND (CAST($7 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM key_tags t \
+                  WHERE t.key_id = k.id AND t.name = $7 AND t.value = $8)) \
              ORDER BY k.name LIMIT $6"
         )
     };
@@ -86,7 +88,8 @@ pub(crate) const KEY_BY_NAME: &str = concat!(
     " FROM keys k WHERE k.tenant_id = $1 AND k.name = $2"
 );
 /// `$1` tenant, `$2` lower bound (inclusive), `$3` upper bound (exclusive),
-/// `$4` algorithm or NULL, `$5` primary version state or NULL, `$6` limit.
+/// `$4` algorithm or NULL, `$5` primary version state or NULL, `$6` limit,
+/// `$7` tag name or NULL, `$8` tag value (NULL when `$7` is).
 pub(crate) const KEYS_FROM: &str = key_list!(">=");
 /// As [`KEYS_FROM`], with `$2` an exclusive lower bound (the cursor).
 pub(crate) const KEYS_AFTER: &str = key_list!(">");
@@ -101,6 +104,12 @@ pub(crate) const KEY_UPDATE: &str = "UPDATE keys SET name = $3, description = $4
      rotation_period_secs = $12, next_rotation_at = $13, primary_version = $14, \
      destroy_scheduled_at = $15, created_at = $16, updated_at = $17 \
      WHERE id = $1 AND tenant_id = $2";
+
+/// `$1` key id: forgets the key's tags (before writing them anew).
+pub(crate) const KEY_TAGS_DELETE: &str = "DELETE FROM key_tags WHERE key_id = $1";
+/// `$1` key id, `$2` tag name, `$3` tag value.
+pub(crate) const KEY_TAG_INSERT: &str =
+    "INSERT INTO key_tags (key_id, name, value) VALUES ($1, $2, $3)";
 
 /// `$1` key id, `$2` version number.
 pub(crate) const VERSION_GET: &str = concat!(
@@ -135,7 +144,7 @@ pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, arc
 
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 18] = [
+pub(crate) const ALL: [(&str, usize); 20] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
     (TENANT_GET, 1),
@@ -145,10 +154,12 @@ pub(crate) const ALL: [(&str, usize); 18] = [
     (TENANT_UPDATE, 5),
     (KEY_GET, 2),
     (KEY_BY_NAME, 2),
-    (KEYS_FROM, 6),
-    (KEYS_AFTER, 6),
+    (KEYS_FROM, 8),
+    (KEYS_AFTER, 8),
     (KEY_INSERT, 17),
     (KEY_UPDATE, 17),
+    (KEY_TAGS_DELETE, 1),
+    (KEY_TAG_INSERT, 3),
     (VERSION_GET, 2),
     (VERSION_BY_ID, 1),
     (VERSIONS, 1),

@@ -4,8 +4,19 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use keyhold_api::keys::TagFilter;
+use keyhold_api::transfer::{ImportTokenId, WrappingAlgorithm, WrappingKeySpec};
 use keyhold_core::lifecycle::KeyState;
-use keyhold_core::{Algorithm, KeyName, KeyRef};
+use keyhold_core::{Algorithm, KeyName, KeyRef, VersionNumber};
+
+mod crypto;
+mod lifecycle;
+
+pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
+pub(crate) use lifecycle::{
+    KeyArgs, LifecycleCommand, PublicKeyArgs, PublicKeyFormatArg, RevokeArgs, ScheduleDestroyArgs,
+    UpdateArgs, reason_name,
+};
 
 /// keyhold: centralized key management. Run a server, or manage keys on one.
 #[derive(Debug, Parser)]
@@ -25,6 +36,8 @@ pub(crate) enum Command {
     /// Create, list and show keys; encrypt and decrypt with them.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Print random bytes from the server's generator, base64.
+    Random(RandomArgs),
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +147,8 @@ pub(crate) enum KeyCommand {
         /// Allow export (wrapped) later. Cannot be changed afterwards.
         #[arg(long)]
         exportable: bool,
+        #[command(flatten)]
+        schedule: CreateSchedule,
     },
     /// List keys.
     List {
@@ -148,6 +163,9 @@ pub(crate) enum KeyCommand {
         /// Only this state (pre-active, active, suspended, deactivated, compromised, ...).
         #[arg(long, value_parser = parse_state)]
         state: Option<KeyState>,
+        /// Only keys with this tag, KEY=VALUE.
+        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag_filter)]
+        tag: Option<TagFilter>,
         /// Page size.
         #[arg(long)]
         limit: Option<u32>,
@@ -180,6 +198,20 @@ pub(crate) enum KeyCommand {
         /// Key id or name.
         key: KeyRef,
     },
+    #[command(flatten)]
+    Crypto(CryptoCommand),
+    #[command(flatten)]
+    Lifecycle(LifecycleCommand),
+    /// Get an import token: a public key to wrap key material to, valid for
+    /// one import. Only needed to wrap elsewhere (an HSM, another tool).
+    ImportToken(ImportTokenArgs),
+    /// Import key material (bring your own key). With --material, wraps the
+    /// file's key locally to a fresh import token and imports it in one go;
+    /// with --wrapped, sends material already wrapped to --import-token.
+    Import(ImportArgs),
+    /// Export an exportable key, wrapped to your public key (never in the
+    /// clear). Writes the wrapped blob; unwrap it with your private key.
+    Export(ExportArgs),
 }
 
 /// Where data comes from and goes to.
@@ -196,6 +228,129 @@ pub(crate) struct DataArgs {
     pub(crate) context: Vec<String>,
 }
 
+/// When a new key starts and stops, and how often it rotates.
+#[derive(Debug, Args)]
+pub(crate) struct CreateSchedule {
+    /// Activate on this date (RFC 3339); a future date creates the key pre-active.
+    #[arg(long, value_parser = lifecycle::parse_time)]
+    pub(crate) activation_date: Option<keyhold_core::Timestamp>,
+    /// Planned end of protecting use (RFC 3339).
+    #[arg(long, value_parser = lifecycle::parse_time)]
+    pub(crate) deactivation_date: Option<keyhold_core::Timestamp>,
+    /// Rotate automatically this often: seconds, or a number with s, m, h, d or w.
+    #[arg(long, value_parser = lifecycle::parse_duration_secs)]
+    pub(crate) rotation_period: Option<u64>,
+    /// Create the key pre-active (activate it later with `keyhold key activate`).
+    #[arg(long)]
+    pub(crate) pre_active: bool,
+}
+
+fn parse_tag_filter(s: &str) -> Result<TagFilter, String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.is_empty() && !name.contains(':') => Ok(TagFilter {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        }),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
 fn parse_state(s: &str) -> Result<KeyState, String> {
     KeyState::from_name(s).ok_or_else(|| format!("unknown state {s:?}"))
+}
+
+/// `keyhold key import-token`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportTokenArgs {
+    #[command(flatten)]
+    pub(crate) conn: Conn,
+    /// Key pair to wrap to: rsa-3072 (default), rsa-4096 or ml-kem-768.
+    #[arg(long, value_parser = parse_key_spec)]
+    pub(crate) wrapping_key_spec: Option<WrappingKeySpec>,
+    /// Write the public key (RSA: SubjectPublicKeyInfo DER; ML-KEM: raw
+    /// encapsulation key) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) public_key_out: Option<PathBuf>,
+}
+
+/// `keyhold key import`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    #[command(flatten)]
+    pub(crate) conn: Conn,
+    /// Unique name within the tenant.
+    pub(crate) name: KeyName,
+    /// The material's algorithm.
+    #[arg(long, short)]
+    pub(crate) algorithm: Algorithm,
+    /// The key material: raw bytes for symmetric keys; PKCS#8 DER or PEM
+    /// ("PRIVATE KEY") for asymmetric ones ('-' for standard input).
+    #[arg(long, value_name = "FILE", required_unless_present = "wrapped")]
+    pub(crate) material: Option<PathBuf>,
+    /// Material already wrapped (raw bytes) to --import-token's public key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "material",
+        requires = "import_token"
+    )]
+    pub(crate) wrapped: Option<PathBuf>,
+    /// The import token the --wrapped material was wrapped to.
+    #[arg(long, value_name = "TOKEN", requires = "wrapped")]
+    pub(crate) import_token: Option<ImportTokenId>,
+    /// Key pair to wrap --material to: rsa-3072 (default), rsa-4096 or ml-kem-768.
+    #[arg(long, value_parser = parse_key_spec, conflicts_with = "wrapped")]
+    pub(crate) wrapping_key_spec: Option<WrappingKeySpec>,
+    /// Usage (repeat or comma-separate). Default: the algorithm's.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) usage: Vec<String>,
+    /// Description.
+    #[arg(long, default_value = "")]
+    pub(crate) description: String,
+    /// Tag KEY=VALUE (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub(crate) tags: Vec<String>,
+    /// Allow export (wrapped) later. Cannot be changed afterwards.
+    #[arg(long)]
+    pub(crate) exportable: bool,
+}
+
+/// `keyhold key export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    pub(crate) conn: Conn,
+    /// Key id or name.
+    pub(crate) key: KeyRef,
+    /// Your public key: RSA SubjectPublicKeyInfo (DER or PEM "PUBLIC KEY",
+    /// 2048 to 4096 bits), or a raw 1184-byte ML-KEM-768 encapsulation key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) wrapping_key: PathBuf,
+    /// rsa-oaep-sha256+aes-kwp (default) or ml-kem-768+aes-kwp.
+    #[arg(long, value_parser = parse_wrapping_algorithm, default_value = "rsa-oaep-sha256+aes-kwp")]
+    pub(crate) wrapping_algorithm: WrappingAlgorithm,
+    /// Which version (default: the primary).
+    #[arg(long, value_parser = parse_version)]
+    pub(crate) version: Option<VersionNumber>,
+    /// Write the wrapped blob (raw bytes) here; printed as base64 otherwise.
+    #[arg(long = "out", short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+fn parse_version(s: &str) -> Result<VersionNumber, String> {
+    s.parse::<u32>()
+        .ok()
+        .and_then(|n| VersionNumber::new(n).ok())
+        .ok_or_else(|| format!("invalid version {s:?}: a number from 1"))
+}
+
+fn parse_key_spec(s: &str) -> Result<WrappingKeySpec, String> {
+    s.parse()
+        .map_err(|_| format!("unknown key spec {s:?}: rsa-3072, rsa-4096 or ml-kem-768"))
+}
+
+fn parse_wrapping_algorithm(s: &str) -> Result<WrappingAlgorithm, String> {
+    s.parse().map_err(|_| {
+        format!("unknown wrapping algorithm {s:?}: rsa-oaep-sha256+aes-kwp or ml-kem-768+aes-kwp")
+    })
 }

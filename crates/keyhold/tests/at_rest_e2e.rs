@@ -41,14 +41,7 @@ async fn the_raw_database_holds_no_key_material_and_no_plaintext() {
     let server = Server::dev_in(dir.path(), Some(TOKEN));
     let c = server.client();
     for alg in Algorithm::ALL {
-        let req = CreateKeyRequest {
-            name: format!("k-{}", alg.as_str()).parse().unwrap(),
-            algorithm: alg,
-            usage: None,
-            description: String::new(),
-            tags: BTreeMap::new(),
-            exportable: false,
-        };
+        let req = CreateKeyRequest::new(format!("k-{}", alg.as_str()).parse().unwrap(), alg);
         c.create_key(&req).await.unwrap();
     }
     for name in ["k-aes-256-gcm", "k-chacha20-poly1305"] {

@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::{Server, code};
 use keyhold_api::ErrorCode;
 use keyhold_api::b64::{Base64, SecretBase64};
@@ -20,14 +18,7 @@ use keyhold_core::{Algorithm, KeyRef, KeyState, UsageMask};
 use reqwest::Method;
 
 fn create(name: &str, algorithm: Algorithm) -> CreateKeyRequest {
-    CreateKeyRequest {
-        name: name.parse().unwrap(),
-        algorithm,
-        usage: None,
-        description: String::new(),
-        tags: BTreeMap::new(),
-        exportable: false,
-    }
+    CreateKeyRequest::new(name.parse().unwrap(), algorithm)
 }
 
 fn key(s: &str) -> KeyRef {

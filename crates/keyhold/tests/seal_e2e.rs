@@ -65,14 +65,7 @@ async fn shamir_init_restart_unseal_decrypt() {
     );
 
     let c = server.client_with(Some(&first.root_token));
-    let create = CreateKeyRequest {
-        name: "orders".parse().unwrap(),
-        algorithm: Algorithm::Aes256Gcm,
-        usage: None,
-        description: String::new(),
-        tags: BTreeMap::new(),
-        exportable: false,
-    };
+    let create = CreateKeyRequest::new("orders".parse().unwrap(), Algorithm::Aes256Gcm);
     c.create_key(&create).await.unwrap();
     let req = EncryptRequest {
         plaintext: SecretBase64(b"kept across restarts".to_vec()),

@@ -1,4 +1,5 @@
-//! RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label (RFC 8017 section 7.1).
+//! RSA-OAEP with SHA-256 and MGF1-SHA-256 (RFC 8017 section 7.1), with the
+//! empty label or a caller-given one.
 
 use aws_lc_rs::rsa::{
     OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
@@ -39,47 +40,85 @@ fn public_key(der: &[u8]) -> Result<(OaepPublicEncryptingKey, Algorithm), Crypto
 
 impl AsymmetricEncryption for AwsLcRsaOaep {
     fn encrypt(&self, public_key_spki: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let (key, algorithm) = public_key(public_key_spki)?;
-        if plaintext.len() > key.max_plaintext_size(&OAEP_SHA256_MGF1SHA256) {
-            return Err(CryptoError::InvalidInput {
-                what: "plaintext",
-                reason: "too long for RSA-OAEP with this key",
-            });
-        }
-        let mut out = vec![0u8; key.ciphertext_size()];
-        let len = key
-            .encrypt(&OAEP_SHA256_MGF1SHA256, plaintext, &mut out, None)
-            .map_err(|_| CryptoError::Library {
-                algorithm,
-                operation: KeyOperation::Encrypt,
-            })?
-            .len();
-        out.truncate(len);
-        Ok(out)
+        oaep_encrypt(public_key_spki, None, plaintext)
     }
 
     fn decrypt(&self, key: &KeyMaterial, ciphertext: &[u8]) -> Result<SecretBytes, CryptoError> {
-        let algorithm = key.algorithm();
-        if keys::rsa_bits(algorithm).is_none() {
-            return Err(CryptoError::UnsupportedAlgorithm {
-                algorithm,
-                operation: KeyOperation::Decrypt,
-            });
-        }
-        let invalid = || CryptoError::InvalidKeyMaterial { algorithm };
-        let private =
-            PrivateDecryptingKey::from_pkcs8(key.secret().expose()).map_err(|_| invalid())?;
-        let private = OaepPrivateDecryptingKey::new(private).map_err(|_| invalid())?;
-        let mut out = Zeroizing::new(vec![0u8; private.min_output_size()]);
-        let plaintext = private
-            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, None)
-            .map_err(|_| CryptoError::Decrypt)?;
-        Ok(SecretBytes::copy_from(plaintext))
+        oaep_decrypt(key, None, ciphertext)
+    }
+
+    fn encrypt_with_label(
+        &self,
+        public_key_spki: &[u8],
+        label: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        oaep_encrypt(public_key_spki, Some(label), plaintext)
+    }
+
+    fn decrypt_with_label(
+        &self,
+        key: &KeyMaterial,
+        label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<SecretBytes, CryptoError> {
+        oaep_decrypt(key, Some(label), ciphertext)
+    }
+
+    fn max_plaintext_len(&self, algorithm: Algorithm) -> Option<usize> {
+        // k - 2 hLen - 2 with hLen = 32 (SHA-256).
+        keys::rsa_bits(algorithm).map(|bits| bits / 8 - 2 * 32 - 2)
     }
 
     fn fips_approved(&self) -> bool {
         false
     }
+}
+
+fn oaep_encrypt(
+    public_key_spki: &[u8],
+    label: Option<&[u8]>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let (key, algorithm) = public_key(public_key_spki)?;
+    if plaintext.len() > key.max_plaintext_size(&OAEP_SHA256_MGF1SHA256) {
+        return Err(CryptoError::InvalidInput {
+            what: "plaintext",
+            reason: "too long for RSA-OAEP with this key",
+        });
+    }
+    let mut out = vec![0u8; key.ciphertext_size()];
+    let len = key
+        .encrypt(&OAEP_SHA256_MGF1SHA256, plaintext, &mut out, label)
+        .map_err(|_| CryptoError::Library {
+            algorithm,
+            operation: KeyOperation::Encrypt,
+        })?
+        .len();
+    out.truncate(len);
+    Ok(out)
+}
+
+fn oaep_decrypt(
+    key: &KeyMaterial,
+    label: Option<&[u8]>,
+    ciphertext: &[u8],
+) -> Result<SecretBytes, CryptoError> {
+    let algorithm = key.algorithm();
+    if keys::rsa_bits(algorithm).is_none() {
+        return Err(CryptoError::UnsupportedAlgorithm {
+            algorithm,
+            operation: KeyOperation::Decrypt,
+        });
+    }
+    let invalid = || CryptoError::InvalidKeyMaterial { algorithm };
+    let private = PrivateDecryptingKey::from_pkcs8(key.secret().expose()).map_err(|_| invalid())?;
+    let private = OaepPrivateDecryptingKey::new(private).map_err(|_| invalid())?;
+    let mut out = Zeroizing::new(vec![0u8; private.min_output_size()]);
+    let plaintext = private
+        .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, label)
+        .map_err(|_| CryptoError::Decrypt)?;
+    Ok(SecretBytes::copy_from(plaintext))
 }
 
 #[cfg(test)]
@@ -107,6 +146,55 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn the_label_is_bound_to_the_ciphertext() {
+        let key = material(Algorithm::Rsa2048);
+        let spki = spki_of(Algorithm::Rsa2048);
+        let ct = AwsLcRsaOaep
+            .encrypt_with_label(&spki, b"label one", b"secret")
+            .unwrap();
+        let pt = AwsLcRsaOaep
+            .decrypt_with_label(&key, b"label one", &ct)
+            .unwrap();
+        assert_eq!(pt.expose(), b"secret");
+        for other in [&b"label two"[..], b"", b"label on"] {
+            assert!(matches!(
+                AwsLcRsaOaep.decrypt_with_label(&key, other, &ct),
+                Err(CryptoError::Decrypt)
+            ));
+        }
+        assert!(matches!(
+            AwsLcRsaOaep.decrypt(&key, &ct),
+            Err(CryptoError::Decrypt)
+        ));
+        // No label and the empty label are the same (RFC 8017: L defaults to "").
+        let unlabeled = AwsLcRsaOaep.encrypt(&spki, b"x").unwrap();
+        let pt = AwsLcRsaOaep
+            .decrypt_with_label(&key, b"", &unlabeled)
+            .unwrap();
+        assert_eq!(pt.expose(), b"x");
+    }
+
+    #[test]
+    fn max_plaintext_len_is_exact() {
+        for alg in [Algorithm::Rsa2048, Algorithm::Rsa3072, Algorithm::Rsa4096] {
+            let max = AwsLcRsaOaep.max_plaintext_len(alg).unwrap();
+            let spki = spki_of(alg);
+            AwsLcRsaOaep
+                .encrypt_with_label(&spki, b"l", &vec![7; max])
+                .unwrap();
+            assert!(matches!(
+                AwsLcRsaOaep.encrypt_with_label(&spki, b"l", &vec![7; max + 1]),
+                Err(CryptoError::InvalidInput { .. })
+            ));
+        }
+        assert_eq!(
+            AwsLcRsaOaep.max_plaintext_len(Algorithm::Rsa2048),
+            Some(190)
+        );
+        assert_eq!(AwsLcRsaOaep.max_plaintext_len(Algorithm::Aes256Gcm), None);
     }
 
     #[test]

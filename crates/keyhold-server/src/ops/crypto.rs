@@ -1,92 +1,74 @@
-//! Cryptographic operations with managed keys: encrypt and decrypt.
+//! Using a managed key: finding the key and one of its versions, the checks
+//! every use goes through (the algorithm can do the operation, the key's
+//! usage allows it: [`KeyOperation::check`]; the version's state allows it:
+//! [`check_use`]), and opening the version's sealed material.
+//!
+//! The operations themselves are in their own files: `encrypt` (encrypt,
+//! decrypt, reencrypt), `datakey`, `sign`, `mac`, `kem`, `random` and
+//! `batch`; `envelope` seals and opens data envelopes for them.
 
-use keyhold_api::b64::{Base64, SecretBase64};
-use keyhold_api::keys::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
 use keyhold_core::usage_rule::{Permit, UseContext, check_use};
-use keyhold_core::{Key, KeyOperation, KeyRef};
-use keyhold_crypto::envelope::{self, Envelope};
+use keyhold_core::{Key, KeyOperation, KeyRef, TenantId, VersionNumber};
+use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
-use keyhold_crypto::{CryptoError, KeyMaterial};
-use keyhold_store::StoredVersion;
+use keyhold_store::{ReadTx, StoredVersion, TxError};
 
 use super::{Caller, Operations};
 use crate::error::ServerError;
+use crate::vault::tx_error;
 
 impl Operations {
-    /// Encrypts with the key's primary version into a self-describing envelope.
-    pub fn encrypt(
+    /// A key of the caller's tenant and one of its versions (the primary
+    /// when `number` is `None`), read in one snapshot.
+    pub(super) fn key_and_version(
         &self,
         caller: &Caller,
         key: &KeyRef,
-        req: EncryptRequest,
-    ) -> Result<EncryptResponse, ServerError> {
-        let (key, version) = self.key_with_version(caller, key, None)?;
-        let material = self.usable_material(caller, &key, &version, KeyOperation::Encrypt)?;
-        let mut env = Envelope {
-            key: key.id,
-            version: version.meta.version,
-            algorithm: key.algorithm,
-            nonce: Vec::new(),
-            ciphertext: Vec::new(),
-        };
-        let aad = envelope::data_aad(caller.tenant.id, &env, &req.context);
-        let sealed = self
-            .crypto
-            .aead
-            .encrypt(&material, &aad, &req.plaintext.0)
-            .map_err(ServerError::Crypto)?;
-        env.nonce = sealed.nonce;
-        env.ciphertext = sealed.ciphertext;
-        Ok(EncryptResponse {
-            ciphertext: Base64(env.encode()),
-            key_id: key.id,
-            version: version.meta.version,
-        })
+        number: Option<VersionNumber>,
+    ) -> Result<(Key, StoredVersion), ServerError> {
+        let tenant = caller.tenant.id;
+        self.store
+            .read(|tx| {
+                let key = read_key(tx, tenant, key)?;
+                let version = number.unwrap_or(key.primary_version);
+                let v = tx
+                    .version_get(key.id, version)?
+                    .ok_or(TxError::Abort(ServerError::VersionNotFound { version }))?;
+                Ok((key, v))
+            })
+            .map_err(tx_error)
     }
 
-    /// Decrypts an envelope. The envelope names the key and version; the
-    /// key in the path must be that key.
-    pub fn decrypt(
-        &self,
-        caller: &Caller,
-        path_key: &KeyRef,
-        req: DecryptRequest,
-    ) -> Result<DecryptResponse, ServerError> {
-        let env = Envelope::parse(&req.ciphertext.0).map_err(ServerError::InvalidCiphertext)?;
-        let (key, version) =
-            self.key_with_version(caller, &KeyRef::Id(env.key), Some(env.version))?;
-        if !names(path_key, &key) {
-            return Err(ServerError::KeyMismatch);
-        }
-        if env.algorithm != key.algorithm {
-            return Err(ServerError::DecryptionFailed);
-        }
-        let material = self.usable_material(caller, &key, &version, KeyOperation::Decrypt)?;
-        let aad = envelope::data_aad(caller.tenant.id, &env, &req.context);
-        let plaintext = self
-            .crypto
-            .aead
-            .decrypt(&material, &env.nonce, &aad, &env.ciphertext)
-            .map_err(|e| match e {
-                CryptoError::Decrypt => ServerError::DecryptionFailed,
-                other => ServerError::Crypto(other),
-            })?;
-        Ok(DecryptResponse {
-            plaintext: SecretBase64(plaintext.expose().to_vec()),
-            key_id: key.id,
-            version: version.meta.version,
-        })
+    /// A key of the caller's tenant, without a version.
+    pub(super) fn find_key(&self, caller: &Caller, key: &KeyRef) -> Result<Key, ServerError> {
+        let tenant = caller.tenant.id;
+        self.store
+            .read(|tx| read_key(tx, tenant, key))
+            .map_err(tx_error)
     }
 
-    /// Checks the operation against the key's usage and the version's state,
-    /// then opens the version's material.
-    fn usable_material(
+    /// One version of `key`.
+    pub(super) fn find_version(
         &self,
-        caller: &Caller,
+        key: &Key,
+        version: VersionNumber,
+    ) -> Result<StoredVersion, ServerError> {
+        self.store
+            .read(|tx| {
+                tx.version_get(key.id, version)?
+                    .ok_or(TxError::Abort(ServerError::VersionNotFound { version }))
+            })
+            .map_err(tx_error)
+    }
+
+    /// Checks the operation against the key's algorithm and usage and the
+    /// version's state. Every use of a key goes through here.
+    pub(super) fn check_usable(
+        &self,
         key: &Key,
         version: &StoredVersion,
         op: KeyOperation,
-    ) -> Result<KeyMaterial, ServerError> {
+    ) -> Result<(), ServerError> {
         op.check(key.algorithm, key.usage)?;
         let ctx = UseContext {
             state: version.meta.state,
@@ -97,6 +79,31 @@ impl Operations {
         if matches!(check_use(&ctx, op)?, Permit::CompromisedUse) {
             tracing::warn!(key = %key.id, version = %version.meta.version, %op, "compromised key version used");
         }
+        Ok(())
+    }
+
+    /// Checks the operation ([`Operations::check_usable`]), then opens the
+    /// version's material.
+    pub(super) fn usable_material(
+        &self,
+        caller: &Caller,
+        key: &Key,
+        version: &StoredVersion,
+        op: KeyOperation,
+    ) -> Result<KeyMaterial, ServerError> {
+        self.check_usable(key, version, op)?;
+        self.open_material(caller, key, version)
+    }
+
+    /// Opens a version's material under the tenant's KEK. Callers check
+    /// the use first ([`Operations::check_usable`]); most want
+    /// [`Operations::usable_material`], which does both.
+    pub(super) fn open_material(
+        &self,
+        caller: &Caller,
+        key: &Key,
+        version: &StoredVersion,
+    ) -> Result<KeyMaterial, ServerError> {
         let sealed = version
             .sealed_material
             .as_ref()
@@ -114,8 +121,33 @@ impl Operations {
     }
 }
 
+/// The key `key` names in `tenant`.
+fn read_key(
+    tx: &mut dyn ReadTx,
+    tenant: TenantId,
+    key: &KeyRef,
+) -> Result<Key, TxError<ServerError>> {
+    let found = match key {
+        KeyRef::Id(id) => tx.key_get(tenant, *id)?,
+        KeyRef::Name(name) => tx.key_by_name(tenant, name)?,
+    };
+    found.ok_or(TxError::Abort(ServerError::KeyNotFound))
+}
+
+/// A version's public key (SubjectPublicKeyInfo DER, or ML-KEM's raw
+/// encapsulation key). Every asymmetric version has one.
+pub(super) fn public_key(version: &StoredVersion) -> Result<&[u8], ServerError> {
+    version
+        .meta
+        .public_key
+        .as_deref()
+        .ok_or(ServerError::Internal {
+            what: "asymmetric key version without a public key",
+        })
+}
+
 /// Whether the reference in the path names this key.
-fn names(key_ref: &KeyRef, key: &Key) -> bool {
+pub(super) fn names(key_ref: &KeyRef, key: &Key) -> bool {
     match key_ref {
         KeyRef::Id(id) => *id == key.id,
         KeyRef::Name(name) => *name == key.name,

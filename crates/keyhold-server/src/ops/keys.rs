@@ -5,9 +5,11 @@ use keyhold_core::{
     Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, Timestamp, UsageMask,
     VersionId, VersionNumber,
 };
+use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
+use super::lifecycle::validate::{FirstVersion, check_create};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 use crate::vault::tx_error;
@@ -17,7 +19,9 @@ const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
 
 impl Operations {
-    /// Creates a key with a first, Active version.
+    /// Creates a key with a first version, Active or PreActive as the
+    /// request's dates and initial state say (docs/api.md, "Keys and their
+    /// lifecycle").
     pub fn create_key(
         &self,
         caller: &Caller,
@@ -25,17 +29,43 @@ impl Operations {
     ) -> Result<KeyInfo, ServerError> {
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
-        let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
-        let key = new_key(caller, req, usage, self.now());
+        // Refuse bad metadata before the (possibly slow) key generation.
+        check_create(&req, self.now())?;
+        self.vault.unlocked()?;
         let material = self
             .crypto
             .keygen
-            .generate(key.algorithm)
+            .generate(req.algorithm)
             .map_err(ServerError::Crypto)?;
+        self.insert_new_key(caller, req, Origin::Generated, &material)
+    }
+
+    /// Stores a new key described by `req` whose first version holds
+    /// `material` (generated or imported), sealed under the tenant KEK, in
+    /// one transaction.
+    pub(super) fn insert_new_key(
+        &self,
+        caller: &Caller,
+        req: CreateKeyRequest,
+        origin: Origin,
+        material: &KeyMaterial,
+    ) -> Result<KeyInfo, ServerError> {
+        let usage = req.usage.unwrap_or(req.algorithm.default_usage());
+        req.algorithm.check_usage(usage)?;
+        if material.algorithm() != req.algorithm {
+            return Err(ServerError::Internal {
+                what: "key material of another algorithm",
+            });
+        }
+        let now = self.now();
+        let first = check_create(&req, now)?;
+        let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
+        let mut key = new_key(caller, req, usage, &first, now);
+        key.origin = origin;
         let public_key = self
             .crypto
             .keygen
-            .public_key(&material)
+            .public_key(material)
             .map_err(ServerError::Crypto)?;
         let aad = MaterialAad {
             tenant: key.tenant,
@@ -44,10 +74,10 @@ impl Operations {
             algorithm: key.algorithm,
         };
         let sealed = kek
-            .seal_material(&self.crypto, &aad, &material)
+            .seal_material(&self.crypto, &aad, material)
             .map_err(ServerError::Crypto)?;
         let version = StoredVersion {
-            meta: first_version(&key, public_key),
+            meta: first_version(&key, &first, public_key),
             sealed_material: Some(sealed),
         };
         self.store
@@ -81,6 +111,7 @@ impl Operations {
             name_prefix: q.prefix,
             algorithm: q.algorithm,
             state: q.state,
+            tag: q.tag.map(|t| (t.name, t.value)),
             after,
             limit: limit + 1,
         };
@@ -148,8 +179,21 @@ impl Operations {
     }
 }
 
-/// A new key's metadata, its first version primary.
-fn new_key(caller: &Caller, req: CreateKeyRequest, usage: UsageMask, now: Timestamp) -> Key {
+/// A new key's metadata, its first version primary. An active key with a
+/// rotation period next rotates one period from now.
+fn new_key(
+    caller: &Caller,
+    req: CreateKeyRequest,
+    usage: UsageMask,
+    first: &FirstVersion,
+    now: Timestamp,
+) -> Key {
+    let next_rotation_at = match (req.rotation_period_secs, first.state) {
+        (Some(period), KeyState::Active) => {
+            Some(now.plus_seconds(i64::try_from(period).unwrap_or(i64::MAX)))
+        }
+        _ => None,
+    };
     Key {
         id: KeyId::from_uuid(uuid::Uuid::new_v4()),
         tenant: caller.tenant.id,
@@ -162,8 +206,8 @@ fn new_key(caller: &Caller, req: CreateKeyRequest, usage: UsageMask, now: Timest
         origin: Origin::Generated,
         exportable: req.exportable,
         owner: None,
-        rotation_period_secs: None,
-        next_rotation_at: None,
+        rotation_period_secs: req.rotation_period_secs,
+        next_rotation_at,
         primary_version: VersionNumber::FIRST,
         destroy_scheduled_at: None,
         created_at: now,
@@ -171,17 +215,18 @@ fn new_key(caller: &Caller, req: CreateKeyRequest, usage: UsageMask, now: Timest
     }
 }
 
-/// Version 1 of a new key: Active from its creation.
-fn first_version(key: &Key, public_key: Option<Vec<u8>>) -> KeyVersion {
+/// Version 1 of a new key, in the state and with the dates decided by
+/// `check_create`.
+fn first_version(key: &Key, first: &FirstVersion, public_key: Option<Vec<u8>>) -> KeyVersion {
     KeyVersion {
         id: VersionId::from_uuid(uuid::Uuid::new_v4()),
         key: key.id,
         version: VersionNumber::FIRST,
-        state: KeyState::Active,
+        state: first.state,
         archived: false,
         created_at: key.created_at,
-        activation_date: Some(key.created_at),
-        deactivation_date: None,
+        activation_date: first.activation_date,
+        deactivation_date: first.deactivation_date,
         compromise_date: None,
         destroy_date: None,
         revocation_reason: None,
@@ -213,5 +258,11 @@ pub(crate) fn key_info(key: Key, primary: &KeyVersion) -> KeyInfo {
         exportable: key.exportable,
         created_at: key.created_at,
         updated_at: key.updated_at,
+        activation_date: primary.activation_date,
+        deactivation_date: primary.deactivation_date,
+        rotation_period_secs: key.rotation_period_secs,
+        next_rotation_at: key.next_rotation_at,
+        destroy_scheduled_at: key.destroy_scheduled_at,
+        archived: primary.archived,
     }
 }

@@ -7,8 +7,19 @@
 //! Methods are synchronous: they touch the store and do CPU-bound crypto, so
 //! the REST layer runs them on the blocking pool.
 
+mod batch;
 mod crypto;
+mod datakey;
+mod encrypt;
+mod envelope;
+mod import_tokens;
+mod kem;
 mod keys;
+mod lifecycle;
+mod mac;
+mod random;
+mod sign;
+mod transfer;
 
 use std::sync::{Arc, RwLock};
 
@@ -17,6 +28,9 @@ use keyhold_core::{RequestId, Tenant, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{Store, TxError};
 
+pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
+use self::import_tokens::ImportTokens;
+pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
 use crate::error::ServerError;
 use crate::vault::{DEFAULT_TENANT, Vault, tx_error};
 
@@ -37,6 +51,8 @@ pub struct Operations {
     vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
     default_tenant: RwLock<Option<Arc<Tenant>>>,
+    import_tokens: ImportTokens,
+    lifecycle: LifecycleSettings,
 }
 
 impl Operations {
@@ -53,7 +69,27 @@ impl Operations {
             vault,
             clock,
             default_tenant: RwLock::new(None),
+            import_tokens: ImportTokens::new(
+                import_tokens::DEFAULT_VALIDITY_SECS,
+                import_tokens::MAX_OUTSTANDING,
+            ),
+            lifecycle: LifecycleSettings::default(),
         }
+    }
+
+    /// The same service with these lifecycle settings.
+    #[must_use]
+    pub fn with_lifecycle(mut self, settings: LifecycleSettings) -> Self {
+        self.lifecycle = settings;
+        self
+    }
+
+    /// The same service with import tokens valid `secs` seconds (24 hours
+    /// by default). Tokens live in memory only: a restart forgets them.
+    #[must_use]
+    pub fn with_import_token_validity(mut self, secs: u64) -> Self {
+        self.import_tokens = ImportTokens::new(secs, import_tokens::MAX_OUTSTANDING);
+        self
     }
 
     /// The seal.

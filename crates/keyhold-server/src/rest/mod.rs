@@ -3,9 +3,12 @@
 //! a [`ServerError`]. Handlers only translate between HTTP and the
 //! operations service.
 
+mod crypto;
 mod extract;
 mod keys;
+mod lifecycle;
 mod sys;
+mod transfer;
 
 use std::sync::Arc;
 
@@ -37,9 +40,45 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/v1/sys/unseal", post(sys::unseal))
         .route("/v1/sys/seal", post(sys::seal))
         .route("/v1/keys", post(keys::create).get(keys::list))
-        .route("/v1/keys/{key}", get(keys::show))
+        .route("/v1/keys/import-token", post(transfer::import_token))
+        .route("/v1/keys/import", post(transfer::import))
+        .route("/v1/keys/{key}", get(keys::show).patch(lifecycle::update))
+        .route("/v1/keys/{key}/versions", get(lifecycle::versions))
+        .route("/v1/keys/{key}/public-key", get(lifecycle::public_key))
+        .route("/v1/keys/{key}/rotate", post(lifecycle::rotate))
+        .route("/v1/keys/{key}/activate", post(lifecycle::activate))
+        .route("/v1/keys/{key}/deactivate", post(lifecycle::deactivate))
+        .route("/v1/keys/{key}/suspend", post(lifecycle::suspend))
+        .route("/v1/keys/{key}/resume", post(lifecycle::resume))
+        .route("/v1/keys/{key}/revoke", post(lifecycle::revoke))
+        .route(
+            "/v1/keys/{key}/schedule-destroy",
+            post(lifecycle::schedule_destroy),
+        )
+        .route(
+            "/v1/keys/{key}/cancel-destroy",
+            post(lifecycle::cancel_destroy),
+        )
+        .route("/v1/keys/{key}/archive", post(lifecycle::archive))
+        .route("/v1/keys/{key}/recover", post(lifecycle::recover))
+        .route("/v1/keys/{key}/export", post(transfer::export))
         .route("/v1/keys/{key}/encrypt", post(keys::encrypt))
         .route("/v1/keys/{key}/decrypt", post(keys::decrypt))
+        .route("/v1/decrypt", post(crypto::decrypt_any))
+        .route("/v1/random", post(crypto::random))
+        .route("/v1/keys/{key}/reencrypt", post(crypto::reencrypt))
+        .route(
+            "/v1/keys/{key}/generate-data-key",
+            post(crypto::generate_data_key),
+        )
+        .route("/v1/keys/{key}/sign", post(crypto::sign))
+        .route("/v1/keys/{key}/verify", post(crypto::verify))
+        .route("/v1/keys/{key}/mac", post(crypto::mac))
+        .route("/v1/keys/{key}/mac-verify", post(crypto::mac_verify))
+        .route("/v1/keys/{key}/encapsulate", post(crypto::encapsulate))
+        .route("/v1/keys/{key}/decapsulate", post(crypto::decapsulate))
+        .route("/v1/keys/{key}/encrypt/batch", post(crypto::encrypt_batch))
+        .route("/v1/keys/{key}/decrypt/batch", post(crypto::decrypt_batch))
         .fallback(|| async { ServerError::NotFound })
         .method_not_allowed_fallback(|| async { ServerError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -17,14 +17,21 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 1] = [Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: [Migration; 2] = [
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "key tags",
+        sql: include_str!("migrations/0002_key_tags.sql"),
+    },
+];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 1;
+pub(super) const LATEST: u32 = 2;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";
@@ -96,6 +103,37 @@ mod tests {
         migrate(&mut conn).unwrap();
         migrate(&mut conn).unwrap();
         assert_eq!(versions(&conn), (1..=LATEST).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn key_tags_are_filled_from_keys_written_under_version_1() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(CREATE_LEDGER).unwrap();
+        apply(&conn, &MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO tenants VALUES (x'01', 't', x'00', 1, 0); \
+             INSERT INTO keys VALUES (x'02', x'01', 'k', '', \
+                 '{\"env\":\"prod\",\"team\":\"pay:ments\"}', 'aes-256-gcm', 12, \
+                 'software', 'generated', 0, NULL, NULL, NULL, 1, NULL, 0, 0); \
+             INSERT INTO keys VALUES (x'03', x'01', 'bare', '', '{}', 'aes-256-gcm', 12, \
+                 'software', 'generated', 0, NULL, NULL, NULL, 1, NULL, 0, 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT hex(key_id), name, value FROM key_tags ORDER BY name")
+            .unwrap();
+        let rows: Vec<(String, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want = [("02", "env", "prod"), ("02", "team", "pay:ments")];
+        let want: Vec<(String, String, String)> = want
+            .iter()
+            .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
+            .collect();
+        assert_eq!(rows, want);
     }
 
     #[test]

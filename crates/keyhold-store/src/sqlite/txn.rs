@@ -29,6 +29,10 @@ const KEY: Target = Target {
     entity: "key",
     parent: Some("tenant"),
 };
+const KEY_TAG: Target = Target {
+    entity: "key tag",
+    parent: Some("key"),
+};
 const VERSION: Target = Target {
     entity: "key version",
     parent: Some("key"),
@@ -120,6 +124,16 @@ impl<'a> SqliteTxn<'a> {
             }),
             _ => Ok(()),
         }
+    }
+}
+
+impl SqliteTxn<'_> {
+    /// Writes the `key_tags` rows of a key just inserted or updated.
+    fn insert_tags(&self, k: &Key) -> Result<(), StoreError> {
+        for row in codec::tag_rows(k) {
+            self.execute(queries::KEY_TAG_INSERT, &row, KEY_TAG)?;
+        }
+        Ok(())
     }
 }
 
@@ -274,12 +288,15 @@ impl WriteTx for SqliteTxn<'_> {
     }
 
     fn key_insert(&mut self, k: &Key) -> Result<(), StoreError> {
-        self.execute(queries::KEY_INSERT, &codec::key_values(k)?, KEY)
-            .map(drop)
+        self.execute(queries::KEY_INSERT, &codec::key_values(k)?, KEY)?;
+        self.insert_tags(k)
     }
 
     fn key_update(&mut self, k: &Key) -> Result<(), StoreError> {
-        self.update(queries::KEY_UPDATE, &codec::key_values(k)?, KEY)
+        self.update(queries::KEY_UPDATE, &codec::key_values(k)?, KEY)?;
+        let params = [codec::id(k.id.as_bytes())];
+        self.execute(queries::KEY_TAGS_DELETE, &params, KEY_TAG)?;
+        self.insert_tags(k)
     }
 
     fn version_insert(&mut self, v: &StoredVersion) -> Result<(), StoreError> {

@@ -171,3 +171,71 @@ pub(crate) fn list_respects_the_limit(store: &Store) {
     assert_eq!(names(store, &t, &KeyQuery::first(3)), ["a", "b", "c"]);
     assert_eq!(names(store, &t, &KeyQuery::first(u32::MAX)).len(), 5);
 }
+
+pub(crate) fn list_filters_by_tag(store: &Store) {
+    let (t, keys) = tenant_with(store, &["a", "b", "c", "d"], aes);
+    let tagged = |k: &Key, tags: &[(&str, &str)]| Key {
+        tags: tags
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..k.clone()
+    };
+    let [a, b, c, d] = &keys[..] else {
+        unreachable!()
+    };
+    let noise = tenant("tag-noise");
+    write(store, |tx| {
+        tx.key_update(&tagged(a, &[("team", "pay"), ("env", "prod")]))?;
+        tx.key_update(&tagged(b, &[("team", "pay")]))?;
+        tx.key_update(&tagged(c, &[("team", "payments"), ("env", "pay")]))?;
+        tx.key_update(&tagged(d, &[("Team", "pay"), ("x", "%")]))?;
+        // Another tenant's key with the same tag never shows up.
+        tx.tenant_insert(&noise)?;
+        tx.key_insert(&tagged(
+            &key(&noise, "a", Algorithm::Aes256Gcm),
+            &[("team", "pay")],
+        ))
+    })
+    .unwrap();
+    let with_tag = |n: &str, v: &str| KeyQuery {
+        tag: Some((n.into(), v.into())),
+        ..KeyQuery::first(100)
+    };
+    assert_eq!(names(store, &t, &with_tag("team", "pay")), ["a", "b"]);
+    assert_eq!(names(store, &t, &with_tag("env", "prod")), ["a"]);
+    assert_eq!(names(store, &t, &with_tag("Team", "pay")), ["d"]);
+    // Exact matches only: no prefix, no wildcard, no name/value mix-up.
+    assert!(names(store, &t, &with_tag("team", "pa")).is_empty());
+    assert!(names(store, &t, &with_tag("team", "%")).is_empty());
+    assert!(names(store, &t, &with_tag("x", "_")).is_empty());
+    assert!(names(store, &t, &with_tag("pay", "team")).is_empty());
+    // Combined with the other filters and the cursor.
+    let q = KeyQuery {
+        after: Some("a".parse().unwrap()),
+        ..with_tag("team", "pay")
+    };
+    assert_eq!(names(store, &t, &q), ["b"]);
+    let q = KeyQuery {
+        name_prefix: Some("b".into()),
+        ..with_tag("team", "pay")
+    };
+    assert_eq!(names(store, &t, &q), ["b"]);
+    let q = KeyQuery {
+        state: Some(KeyState::Active),
+        ..with_tag("team", "pay")
+    };
+    assert!(names(store, &t, &q).is_empty());
+    // An update replaces the tags the filter sees; a rolled-back one does not.
+    write(store, |tx| tx.key_update(&tagged(a, &[("team", "ops")]))).unwrap();
+    assert_eq!(names(store, &t, &with_tag("team", "pay")), ["b"]);
+    assert_eq!(names(store, &t, &with_tag("team", "ops")), ["a"]);
+    assert!(names(store, &t, &with_tag("env", "prod")).is_empty());
+    let failed = write(store, |tx| {
+        tx.key_update(&tagged(b, &[("team", "gone")]))?;
+        tx.key_insert(b)
+    });
+    assert!(failed.is_err());
+    assert_eq!(names(store, &t, &with_tag("team", "pay")), ["b"]);
+    assert!(names(store, &t, &with_tag("team", "gone")).is_empty());
+}

@@ -73,6 +73,7 @@ macro_rules! conformance_suite {
             list_filters_by_name_prefix,
             list_filters_by_algorithm,
             list_filters_by_primary_version_state,
+            list_filters_by_tag,
             list_pages_without_gaps_or_duplicates,
             list_pages_within_a_prefix,
             list_respects_the_limit,

@@ -6,7 +6,9 @@ use std::path::Path;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use keyhold_api::b64::{Base64, SecretBase64};
-use keyhold_api::keys::{CreateKeyRequest, DecryptRequest, EncryptRequest, KeyInfo, ListKeysQuery};
+use keyhold_api::keys::{
+    CreateKeyRequest, DecryptRequest, EncryptRequest, InitialState, KeyInfo, ListKeysQuery,
+};
 use keyhold_core::UsageMask;
 use zeroize::Zeroizing;
 
@@ -25,6 +27,7 @@ pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
             description,
             tags,
             exportable,
+            schedule,
         } => {
             let req = CreateKeyRequest {
                 name,
@@ -33,6 +36,10 @@ pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
                 description,
                 tags: pairs("tag", &tags)?,
                 exportable,
+                activation_date: schedule.activation_date,
+                deactivation_date: schedule.deactivation_date,
+                rotation_period_secs: schedule.rotation_period,
+                initial_state: schedule.pre_active.then_some(InitialState::PreActive),
             };
             let key = client(&conn)?.create_key(&req).await?;
             show(&[key], conn.json)
@@ -42,6 +49,7 @@ pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
             prefix,
             algorithm,
             state,
+            tag,
             limit,
             cursor,
         } => {
@@ -49,6 +57,7 @@ pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
                 prefix,
                 algorithm,
                 state,
+                tag,
                 limit,
                 cursor,
             };
@@ -80,6 +89,11 @@ pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
             output::bytes(data.output.as_deref(), text.as_bytes())
         }
         KeyCommand::Decrypt { conn, data, key } => decrypt(conn, data, key).await,
+        KeyCommand::ImportToken(args) => super::transfer::import_token(args).await,
+        KeyCommand::Import(args) => super::transfer::import(args).await,
+        KeyCommand::Export(args) => super::transfer::export(args).await,
+        KeyCommand::Crypto(cmd) => super::crypto::run(cmd).await,
+        KeyCommand::Lifecycle(cmd) => super::lifecycle::run(cmd).await,
     }
 }
 
@@ -111,7 +125,7 @@ async fn decrypt(
     output::bytes(data.output.as_deref(), &resp.plaintext.0)
 }
 
-fn parse_usage(names: &[String]) -> Result<Option<UsageMask>, CliError> {
+pub(super) fn parse_usage(names: &[String]) -> Result<Option<UsageMask>, CliError> {
     if names.is_empty() {
         return Ok(None);
     }
@@ -129,7 +143,7 @@ fn parse_usage(names: &[String]) -> Result<Option<UsageMask>, CliError> {
         .map(Some)
 }
 
-fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
+pub(super) fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let mut buf = Zeroizing::new(Vec::new());
     let result = if path == Path::new("-") {
         std::io::stdin().lock().read_to_end(&mut buf)
@@ -144,7 +158,7 @@ fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
     Ok(buf)
 }
 
-fn show(keys: &[KeyInfo], json: bool) -> Result<(), CliError> {
+pub(super) fn show(keys: &[KeyInfo], json: bool) -> Result<(), CliError> {
     if json {
         return match keys {
             [one] => output::json(one),

@@ -1,8 +1,11 @@
 //! Runs a parsed command.
 
+mod crypto;
 mod key;
+mod lifecycle;
 mod operator;
 mod server;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,6 +43,15 @@ pub(crate) enum CliError {
         /// Why.
         reason: String,
     },
+    /// A signature or MAC did not verify.
+    #[error("{what} is not valid")]
+    NotValid {
+        /// What was checked.
+        what: &'static str,
+    },
+    /// Key material could not be wrapped for import.
+    #[error("cannot wrap the key material")]
+    Wrap(#[source] keyhold_crypto::CryptoError),
     /// Output could not be encoded.
     #[error("cannot encode output")]
     Encode(#[source] serde_json::Error),
@@ -51,6 +63,7 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Server(args) => server::run(args).await,
         Command::Operator(cmd) => operator::run(cmd).await,
         Command::Key(cmd) => key::run(cmd).await,
+        Command::Random(args) => crypto::random(args).await,
     }
 }
 

@@ -3,7 +3,10 @@
 use std::io::Write as _;
 
 use keyhold_server::Started;
-use keyhold_server::config::{DEFAULT_MAX_BODY_BYTES, Mode, ServerConfig};
+use keyhold_server::config::{
+    DEFAULT_IMPORT_TOKEN_VALIDITY_SECS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MIN_DESTROY_WAITING_DAYS,
+    Mode, ServerConfig,
+};
 use zeroize::Zeroizing;
 
 use super::CliError;
@@ -44,6 +47,8 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 },
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 plain_http_on_loopback: true,
+                min_destroy_waiting_days: DEFAULT_MIN_DESTROY_WAITING_DAYS,
+                import_token_validity_secs: DEFAULT_IMPORT_TOKEN_VALIDITY_SECS,
             }
         }
     };

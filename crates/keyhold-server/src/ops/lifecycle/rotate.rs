@@ -1,0 +1,137 @@
+//! Rotation (KMIP 2.1 section 6.1.46, Re-key): a new primary version with
+//! fresh material of the same algorithm and usage; the old primary is
+//! deactivated, so it still decrypts and verifies what it protected (every
+//! ciphertext envelope names its version).
+
+use keyhold_api::keys::KeyInfo;
+use keyhold_core::{
+    KeyRef, KeyState, KeyVersion, LifecycleEvent, Timestamp, VersionId, VersionNumber,
+};
+use keyhold_crypto::KeyMaterial;
+use keyhold_crypto::hierarchy::{Kek, MaterialAad};
+use keyhold_store::StoredVersion;
+
+use super::{KeyAction, KeyRows, apply};
+use crate::error::ServerError;
+use crate::ops::{Caller, Operations};
+
+/// Fresh material for the new version, made before the write transaction
+/// (key generation can take a while; the transaction should not).
+struct NewMaterial {
+    material: KeyMaterial,
+    public_key: Option<Vec<u8>>,
+}
+
+impl Operations {
+    /// Rotates an active key: version N+1 becomes the Active primary, the
+    /// old primary becomes Deactivated. Any other state is refused with
+    /// `illegal_state_transition`.
+    pub fn rotate_key(&self, caller: &Caller, key: &KeyRef) -> Result<KeyInfo, ServerError> {
+        let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
+        // Refuse early, before generating material; decided again below.
+        let current = self.key_rows(caller, key)?;
+        check_rotatable(&current)?;
+        let algorithm = current.key.algorithm;
+        let material = self
+            .crypto
+            .keygen
+            .generate(algorithm)
+            .map_err(ServerError::Crypto)?;
+        let public_key = self
+            .crypto
+            .keygen
+            .public_key(&material)
+            .map_err(ServerError::Crypto)?;
+        let fresh = NewMaterial {
+            material,
+            public_key,
+        };
+        self.change_key(caller, key, |rows, now| {
+            check_rotatable(rows)?;
+            if rows.key.id != current.key.id || rows.key.algorithm != algorithm {
+                return Err(ServerError::Internal {
+                    what: "key changed during rotation",
+                });
+            }
+            let version = self.seal_new_version(rows, &kek, fresh, now)?;
+            add_primary(rows, version, now)
+        })
+    }
+
+    /// The next version of `rows`' key, Active from `now`, with `fresh`
+    /// sealed under the tenant KEK for that version number.
+    fn seal_new_version(
+        &self,
+        rows: &KeyRows,
+        kek: &Kek,
+        fresh: NewMaterial,
+        now: Timestamp,
+    ) -> Result<StoredVersion, ServerError> {
+        let number = next_number(rows)?;
+        let aad = MaterialAad {
+            tenant: rows.key.tenant,
+            key: rows.key.id,
+            version: number,
+            algorithm: rows.key.algorithm,
+        };
+        let sealed = kek
+            .seal_material(&self.crypto, &aad, &fresh.material)
+            .map_err(ServerError::Crypto)?;
+        Ok(StoredVersion {
+            meta: KeyVersion {
+                id: VersionId::from_uuid(uuid::Uuid::new_v4()),
+                key: rows.key.id,
+                version: number,
+                state: KeyState::Active,
+                archived: false,
+                created_at: now,
+                activation_date: Some(now),
+                deactivation_date: None,
+                compromise_date: None,
+                destroy_date: None,
+                revocation_reason: None,
+                public_key: fresh.public_key,
+            },
+            sealed_material: Some(sealed),
+        })
+    }
+}
+
+/// Only a key whose primary version is Active rotates (KMIP Re-key asks for
+/// an active key; a suspended one is out of service on purpose).
+fn check_rotatable(rows: &KeyRows) -> Result<(), ServerError> {
+    match rows.primary()?.state {
+        KeyState::Active => Ok(()),
+        state => Err(ServerError::LifecycleRefused {
+            action: KeyAction::Rotate,
+            state,
+        }),
+    }
+}
+
+/// One past the highest version number.
+fn next_number(rows: &KeyRows) -> Result<VersionNumber, ServerError> {
+    rows.versions
+        .iter()
+        .map(|v| v.meta.version)
+        .max()
+        .unwrap_or(rows.key.primary_version)
+        .next()
+        .ok_or(ServerError::Internal {
+            what: "version numbers exhausted",
+        })
+}
+
+/// Deactivates the old primary and makes `version` the primary; the next
+/// rotation is counted from now.
+fn add_primary(
+    rows: &mut KeyRows,
+    version: StoredVersion,
+    now: Timestamp,
+) -> Result<(), ServerError> {
+    apply(rows.primary_mut()?, LifecycleEvent::Deactivate, now)?;
+    rows.key.primary_version = version.meta.version;
+    rows.key.next_rotation_at = None;
+    rows.versions.push(version);
+    Ok(())
+}

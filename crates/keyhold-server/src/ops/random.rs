@@ -1,0 +1,55 @@
+//! Random bytes from the provider's cryptographic random source, for
+//! callers without a good one of their own.
+
+use keyhold_api::b64::SecretBase64;
+use keyhold_api::crypto::{MAX_RANDOM_BYTES, RandomRequest, RandomResponse};
+
+use super::{Caller, Operations};
+use crate::error::ServerError;
+
+impl Operations {
+    /// `req.bytes` (1 to 1024) random bytes. The caller is authenticated
+    /// (and later authorized) like any other.
+    pub fn random(
+        &self,
+        _caller: &Caller,
+        req: RandomRequest,
+    ) -> Result<RandomResponse, ServerError> {
+        let len = random_len(req.bytes)?;
+        let mut random = SecretBase64(vec![0u8; len]);
+        self.crypto
+            .random
+            .fill(&mut random.0)
+            .map_err(ServerError::Crypto)?;
+        Ok(RandomResponse { random })
+    }
+}
+
+/// The number of bytes, if allowed.
+fn random_len(bytes: u32) -> Result<usize, ServerError> {
+    if bytes == 0 || bytes > MAX_RANDOM_BYTES {
+        return Err(ServerError::InvalidRequest {
+            detail: format!("bytes must be 1 to {MAX_RANDOM_BYTES}, not {bytes}"),
+        });
+    }
+    usize::try_from(bytes).map_err(|_| ServerError::Internal {
+        what: "random length does not fit usize",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_bounded() {
+        assert_eq!(random_len(1).unwrap(), 1);
+        assert_eq!(random_len(1024).unwrap(), 1024);
+        for bad in [0, 1025, u32::MAX] {
+            assert!(matches!(
+                random_len(bad),
+                Err(ServerError::InvalidRequest { .. })
+            ));
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Handlers of the cryptographic endpoints (encrypt and decrypt with a key
+//! in the path are in `keys`): each extracts, calls the operations service
+//! on the blocking pool and returns its answer as JSON.
+
+use axum::Json;
+use axum::extract::State;
+use keyhold_api::crypto::{
+    BatchDecryptRequest, BatchEncryptRequest, BatchResponse, DecapsulateRequest,
+    DecapsulateResponse, DecryptedItem, EncapsulateRequest, EncapsulateResponse, EncryptedItem,
+    GenerateDataKeyRequest, GenerateDataKeyResponse, MacRequest, MacResponse, MacVerifyRequest,
+    MacVerifyResponse, RandomRequest, RandomResponse, ReencryptRequest, ReencryptResponse,
+    SignRequest, SignResponse, VerifyRequest, VerifyResponse,
+};
+use keyhold_api::keys::{DecryptRequest, DecryptResponse};
+
+use super::AppState;
+use super::extract::{ApiJson, Authed, KeyPath};
+use super::keys::blocking;
+use super::lifecycle::OptionalJson;
+use crate::error::ServerError;
+
+/// `POST /v1/decrypt`: the envelope names the key.
+pub(super) async fn decrypt_any(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<DecryptRequest>,
+) -> Result<Json<DecryptResponse>, ServerError> {
+    blocking(state, move |ops| ops.decrypt_any(&caller, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/reencrypt`.
+pub(super) async fn reencrypt(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<ReencryptRequest>,
+) -> Result<Json<ReencryptResponse>, ServerError> {
+    blocking(state, move |ops| ops.reencrypt(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/generate-data-key`.
+pub(super) async fn generate_data_key(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<GenerateDataKeyRequest>,
+) -> Result<Json<GenerateDataKeyResponse>, ServerError> {
+    blocking(state, move |ops| ops.generate_data_key(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/sign`.
+pub(super) async fn sign(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<SignRequest>,
+) -> Result<Json<SignResponse>, ServerError> {
+    blocking(state, move |ops| ops.sign(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/verify`.
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<VerifyRequest>,
+) -> Result<Json<VerifyResponse>, ServerError> {
+    blocking(state, move |ops| ops.verify(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/mac`.
+pub(super) async fn mac(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<MacRequest>,
+) -> Result<Json<MacResponse>, ServerError> {
+    blocking(state, move |ops| ops.mac(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/mac-verify`.
+pub(super) async fn mac_verify(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<MacVerifyRequest>,
+) -> Result<Json<MacVerifyResponse>, ServerError> {
+    blocking(state, move |ops| ops.mac_verify(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/encapsulate` (no body, or `{}`).
+pub(super) async fn encapsulate(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(req): OptionalJson<EncapsulateRequest>,
+) -> Result<Json<EncapsulateResponse>, ServerError> {
+    blocking(state, move |ops| ops.encapsulate(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/decapsulate`.
+pub(super) async fn decapsulate(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<DecapsulateRequest>,
+) -> Result<Json<DecapsulateResponse>, ServerError> {
+    blocking(state, move |ops| ops.decapsulate(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/random`.
+pub(super) async fn random(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<RandomRequest>,
+) -> Result<Json<RandomResponse>, ServerError> {
+    blocking(state, move |ops| ops.random(&caller, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/encrypt/batch`.
+pub(super) async fn encrypt_batch(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<BatchEncryptRequest>,
+) -> Result<Json<BatchResponse<EncryptedItem>>, ServerError> {
+    blocking(state, move |ops| ops.encrypt_batch(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/decrypt/batch`.
+pub(super) async fn decrypt_batch(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<BatchDecryptRequest>,
+) -> Result<Json<BatchResponse<DecryptedItem>>, ServerError> {
+    blocking(state, move |ops| ops.decrypt_batch(&caller, &key, req))
+        .await
+        .map(Json)
+}

@@ -1,0 +1,241 @@
+//! `/v1/keys/{key}` lifecycle handlers: PATCH, versions, public key, and
+//! the state-changing POSTs. Each only extracts, calls the operations
+//! service and answers with JSON.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use keyhold_api::keys::KeyInfo;
+use keyhold_api::lifecycle::{
+    EmptyBody, KeyVersions, PublicKeyQuery, PublicKeyResponse, RevokeRequest,
+    ScheduleDestroyRequest, UpdateKeyRequest,
+};
+use keyhold_core::KeyRef;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::extract::{ApiJson, ApiQuery, Authed, KeyPath};
+use super::keys::blocking;
+use crate::error::ServerError;
+use crate::ops::{Caller, Operations};
+
+/// An optional JSON body: none at all gives `T::default()`; otherwise it must
+/// be JSON (`content-type: application/json`) of type `T`, whose unknown
+/// fields are refused.
+#[derive(Debug)]
+pub(super) struct OptionalJson<T>(pub(super) T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ServerError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json_type);
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ServerError::PayloadTooLarge
+            } else {
+                ServerError::InvalidRequest {
+                    detail: r.body_text(),
+                }
+            }
+        })?;
+        if bytes.is_empty() {
+            return Ok(Self(T::default()));
+        }
+        if !is_json {
+            return Err(ServerError::UnsupportedMediaType);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Self)
+            .map_err(|e| ServerError::InvalidRequest {
+                detail: format!("invalid JSON body: {e}"),
+            })
+    }
+}
+
+/// `application/json` or `application/*+json`, with any parameters.
+fn is_json_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let lower = essence.to_ascii_lowercase();
+    lower == "application/json" || (lower.starts_with("application/") && lower.ends_with("+json"))
+}
+
+/// A lifecycle operation that takes nothing but the key.
+type KeyOp = fn(&Operations, &Caller, &KeyRef) -> Result<KeyInfo, ServerError>;
+
+async fn run(
+    state: AppState,
+    caller: Caller,
+    key: KeyRef,
+    op: KeyOp,
+) -> Result<Json<KeyInfo>, ServerError> {
+    blocking(state, move |ops| op(ops, &caller, &key))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/rotate`.
+pub(super) async fn rotate(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::rotate_key).await
+}
+
+/// `POST /v1/keys/{key}/activate`.
+pub(super) async fn activate(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::activate_key).await
+}
+
+/// `POST /v1/keys/{key}/deactivate`.
+pub(super) async fn deactivate(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::deactivate_key).await
+}
+
+/// `POST /v1/keys/{key}/suspend`.
+pub(super) async fn suspend(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::suspend_key).await
+}
+
+/// `POST /v1/keys/{key}/resume`.
+pub(super) async fn resume(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::resume_key).await
+}
+
+/// `POST /v1/keys/{key}/cancel-destroy`.
+pub(super) async fn cancel_destroy(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::cancel_key_destroy).await
+}
+
+/// `POST /v1/keys/{key}/archive`.
+pub(super) async fn archive(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::archive_key).await
+}
+
+/// `POST /v1/keys/{key}/recover`.
+pub(super) async fn recover(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    run(state, caller, key, Operations::recover_key).await
+}
+
+/// `POST /v1/keys/{key}/revoke`.
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<RevokeRequest>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    blocking(state, move |ops| ops.revoke_key(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/keys/{key}/schedule-destroy`.
+pub(super) async fn schedule_destroy(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    OptionalJson(req): OptionalJson<ScheduleDestroyRequest>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    blocking(state, move |ops| {
+        ops.schedule_key_destroy(&caller, &key, req)
+    })
+    .await
+    .map(Json)
+}
+
+/// `PATCH /v1/keys/{key}`.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<UpdateKeyRequest>,
+) -> Result<Json<KeyInfo>, ServerError> {
+    blocking(state, move |ops| ops.update_key(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/keys/{key}/versions`.
+pub(super) async fn versions(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+) -> Result<Json<KeyVersions>, ServerError> {
+    blocking(state, move |ops| ops.key_versions(&caller, &key))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/keys/{key}/public-key?format=pem|der&version=N`.
+pub(super) async fn public_key(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiQuery(q): ApiQuery<PublicKeyQuery>,
+) -> Result<Json<PublicKeyResponse>, ServerError> {
+    blocking(state, move |ops| ops.public_key(&caller, &key, q))
+        .await
+        .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json_type(ok), "{ok}");
+        }
+        for bad in ["text/plain", "application/jsonx", "json", ""] {
+            assert!(!is_json_type(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `POST /v1/keys/import-token`, `POST /v1/keys/import` and
+//! `POST /v1/keys/{key}/export` handlers.
+//!
+//! The two literal routes sit beside `/v1/keys/{key}`: axum's router
+//! (matchit) prefers a static segment to a parameter, so `import` and
+//! `import-token` reach these handlers. A key *named* `import` or
+//! `import-token` is shown and updated by its id (by name, `GET` and
+//! `PATCH` answer 405 here); its sub-resources (`/v1/keys/import/encrypt`)
+//! work by name.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use keyhold_api::keys::KeyInfo;
+use keyhold_api::transfer::{
+    ExportKeyRequest, ExportKeyResponse, ImportKeyRequest, ImportTokenRequest, ImportTokenResponse,
+};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::extract::{ApiJson, Authed, KeyPath};
+use super::keys::blocking;
+use crate::error::ServerError;
+
+/// `POST /v1/keys/import-token`; the body may be left out.
+pub(super) async fn import_token(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    OptionalJson(req): OptionalJson<ImportTokenRequest>,
+) -> Result<(StatusCode, Json<ImportTokenResponse>), ServerError> {
+    let resp = blocking(state, move |ops| ops.import_token(&caller, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+/// `POST /v1/keys/import`.
+pub(super) async fn import(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(req): ApiJson<ImportKeyRequest>,
+) -> Result<(StatusCode, Json<KeyInfo>), ServerError> {
+    let info = blocking(state, move |ops| ops.import_key(&caller, req)).await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// `POST /v1/keys/{key}/export`.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    KeyPath(key): KeyPath,
+    ApiJson(req): ApiJson<ExportKeyRequest>,
+) -> Result<Json<ExportKeyResponse>, ServerError> {
+    blocking(state, move |ops| ops.export_key(&caller, &key, req))
+        .await
+        .map(Json)
+}
+
+/// A JSON body that may be left out: a request with neither a content type
+/// nor a body gets `T::default()`; anything else is read as [`ApiJson`].
+#[derive(Debug)]
+pub(super) struct OptionalJson<T>(pub(super) T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ServerError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if req.headers().contains_key(CONTENT_TYPE) {
+            let ApiJson(value) = ApiJson::<T>::from_request(req, state).await?;
+            return Ok(Self(value));
+        }
+        let body = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ServerError::PayloadTooLarge
+            } else {
+                ServerError::InvalidRequest {
+                    detail: r.body_text(),
+                }
+            }
+        })?;
+        if body.is_empty() {
+            Ok(Self(T::default()))
+        } else {
+            Err(ServerError::UnsupportedMediaType)
+        }
+    }
+}
