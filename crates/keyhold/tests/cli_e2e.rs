@@ -8,43 +8,8 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
 
-use common::Server;
-
-fn keyhold(server: &Server, token: Option<&str>, args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = Command::new(common::bin());
-    cmd.args(args)
-        .env("KEYHOLD_ADDR", &server.url)
-        .env_remove("KEYHOLD_TOKEN");
-    if let Some(t) = token {
-        cmd.env("KEYHOLD_TOKEN", t);
-    }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(out: Output, needle: &str) {
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
-}
+use common::{Server, cli as keyhold, fails, ok};
 
 #[test]
 fn key_verbs() {

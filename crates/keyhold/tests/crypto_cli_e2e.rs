@@ -9,43 +9,16 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::Server;
+use common::{Server, fails, ok};
 use keyhold_api::keys::CreateKeyRequest;
 use keyhold_core::{Algorithm, UsageMask};
 
 fn keyhold(server: &Server, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(common::bin())
-        .args(args)
-        .env("KEYHOLD_ADDR", &server.url)
-        .env("KEYHOLD_TOKEN", server.token.as_deref().unwrap())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(out: Output, needle: &str) -> String {
-    assert!(!out.status.success(), "succeeded unexpectedly");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
-    String::from_utf8(out.stdout).unwrap()
+    common::cli(server, server.token.as_deref(), args, stdin)
 }
 
 /// The value of `label: value` in the output.

@@ -9,46 +9,25 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::Server;
+use common::{Server, ok};
 use serde_json::Value;
 
 fn keyhold(server: &Server, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .args(args)
-        .env("KEYHOLD_ADDR", &server.url)
-        .env("KEYHOLD_TOKEN", server.token.as_deref().unwrap())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    common::cli(server, server.token.as_deref(), args, b"")
 }
 
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+fn fails(out: Output, needle: &str) {
+    common::fails(out, needle);
 }
 
 fn json(server: &Server, args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.push("--json");
     serde_json::from_str(&ok(keyhold(server, &all))).unwrap()
-}
-
-fn fails(out: Output, needle: &str) {
-    assert!(
-        !out.status.success(),
-        "succeeded: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
 }
 
 #[test]

@@ -12,50 +12,23 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::Server;
+use common::{Server, fails, ok};
 use keyhold_core::{Algorithm, TenantId};
 use keyhold_crypto::envelope::{self, Envelope};
 use keyhold_crypto::transfer::{self, TransportScheme};
 use keyhold_crypto::{KeyMaterial, SecretBytes};
 
 fn keyhold(server: &Server, args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = Command::new(common::bin());
-    cmd.args(args)
-        .env("KEYHOLD_ADDR", &server.url)
-        .env("KEYHOLD_TOKEN", server.token.as_deref().unwrap());
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::cli(server, server.token.as_deref(), args, stdin)
 }
 
 fn json(out: Output) -> serde_json::Value {
     serde_json::from_str(&ok(out)).unwrap()
-}
-
-fn fails(out: Output, needle: &str) {
-    assert!(!out.status.success(), "succeeded unexpectedly");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {

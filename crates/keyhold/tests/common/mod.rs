@@ -8,9 +8,9 @@
     clippy::panic
 )]
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use keyhold_client::{Client, ClientError};
@@ -180,4 +180,42 @@ pub fn raw_store_bytes(dir: &Path) -> Vec<u8> {
 /// Whether `needle` occurs in `hay`.
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Runs the CLI against `server` as a user would: `KEYHOLD_ADDR` set,
+/// `KEYHOLD_TOKEN` set to `token` (or unset), `stdin` fed to it.
+pub fn cli(server: &Server, token: Option<&str>, args: &[&str], stdin: &[u8]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .env("KEYHOLD_ADDR", &server.url)
+        .env_remove("KEYHOLD_TOKEN");
+    if let Some(t) = token {
+        cmd.env("KEYHOLD_TOKEN", t);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Standard output of a command that must succeed.
+pub fn ok(out: Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "failed: {err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Standard output of a command that must fail with `needle` in its errors.
+pub fn fails(out: Output, needle: &str) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "succeeded unexpectedly (stderr {err:?})"
+    );
+    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
+    String::from_utf8(out.stdout).unwrap()
 }
