@@ -33,7 +33,8 @@ pub(crate) enum Command {
     /// Initialize, unseal, seal a server; show its seal status.
     #[command(subcommand)]
     Operator(OperatorCommand),
-    /// Create, list and show keys; encrypt and decrypt with them.
+    /// Manage keys (create, rotate, revoke, destroy, import, export, ...) and
+    /// use them (encrypt, decrypt, sign, verify, MAC, data keys, KEM).
     #[command(subcommand)]
     Key(KeyCommand),
     /// Print random bytes from the server's generator, base64.
