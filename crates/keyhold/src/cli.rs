@@ -127,53 +127,9 @@ pub(crate) enum OperatorCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeyCommand {
     /// Create a key.
-    Create {
-        #[command(flatten)]
-        conn: Conn,
-        /// Unique name within the tenant.
-        name: KeyName,
-        /// Algorithm.
-        #[arg(long, short, default_value = "aes-256-gcm")]
-        algorithm: Algorithm,
-        /// Usage (repeat or comma-separate): encrypt, decrypt, sign, verify,
-        /// wrap-key, unwrap-key, mac-generate, mac-verify. Default: the algorithm's.
-        #[arg(long, value_delimiter = ',')]
-        usage: Vec<String>,
-        /// Description.
-        #[arg(long, default_value = "")]
-        description: String,
-        /// Tag KEY=VALUE (repeatable).
-        #[arg(long = "tag", value_name = "KEY=VALUE")]
-        tags: Vec<String>,
-        /// Allow export (wrapped) later. Cannot be changed afterwards.
-        #[arg(long)]
-        exportable: bool,
-        #[command(flatten)]
-        schedule: CreateSchedule,
-    },
+    Create(CreateArgs),
     /// List keys.
-    List {
-        #[command(flatten)]
-        conn: Conn,
-        /// Only names starting with this.
-        #[arg(long)]
-        prefix: Option<String>,
-        /// Only this algorithm.
-        #[arg(long)]
-        algorithm: Option<Algorithm>,
-        /// Only this state (pre-active, active, suspended, deactivated, compromised, ...).
-        #[arg(long, value_parser = parse_state)]
-        state: Option<KeyState>,
-        /// Only keys with this tag, KEY=VALUE.
-        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag_filter)]
-        tag: Option<TagFilter>,
-        /// Page size.
-        #[arg(long)]
-        limit: Option<u32>,
-        /// Continue after this cursor.
-        #[arg(long)]
-        cursor: Option<String>,
-    },
+    List(ListArgs),
     /// Show a key.
     Show {
         #[command(flatten)]
@@ -354,4 +310,56 @@ fn parse_wrapping_algorithm(s: &str) -> Result<WrappingAlgorithm, String> {
     s.parse().map_err(|_| {
         format!("unknown wrapping algorithm {s:?}: rsa-oaep-sha256+aes-kwp or ml-kem-768+aes-kwp")
     })
+}
+
+/// `keyhold key create`.
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    #[command(flatten)]
+    pub(crate) conn: Conn,
+    /// Unique name within the tenant.
+    pub(crate) name: KeyName,
+    /// Algorithm.
+    #[arg(long, short, default_value = "aes-256-gcm")]
+    pub(crate) algorithm: Algorithm,
+    /// Usage (repeat or comma-separate): encrypt, decrypt, sign, verify,
+    /// wrap-key, unwrap-key, mac-generate, mac-verify. Default: the algorithm's.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) usage: Vec<String>,
+    /// Description.
+    #[arg(long, default_value = "")]
+    pub(crate) description: String,
+    /// Tag KEY=VALUE (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub(crate) tags: Vec<String>,
+    /// Allow export (wrapped) later. Cannot be changed afterwards.
+    #[arg(long)]
+    pub(crate) exportable: bool,
+    #[command(flatten)]
+    pub(crate) schedule: CreateSchedule,
+}
+
+/// `keyhold key list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    #[command(flatten)]
+    pub(crate) conn: Conn,
+    /// Only names starting with this.
+    #[arg(long)]
+    pub(crate) prefix: Option<String>,
+    /// Only this algorithm.
+    #[arg(long)]
+    pub(crate) algorithm: Option<Algorithm>,
+    /// Only this state (pre-active, active, suspended, deactivated, compromised, ...).
+    #[arg(long, value_parser = parse_state)]
+    pub(crate) state: Option<KeyState>,
+    /// Only keys with this tag, KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag_filter)]
+    pub(crate) tag: Option<TagFilter>,
+    /// Page size.
+    #[arg(long)]
+    pub(crate) limit: Option<u32>,
+    /// Continue after this cursor.
+    #[arg(long)]
+    pub(crate) cursor: Option<String>,
 }

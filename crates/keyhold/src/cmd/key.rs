@@ -13,81 +13,19 @@ use keyhold_core::UsageMask;
 use zeroize::Zeroizing;
 
 use super::{CliError, client, pairs};
-use crate::cli::{DataArgs, KeyCommand};
+use crate::cli::{CreateArgs, DataArgs, KeyCommand, ListArgs};
 use crate::output;
 
 /// Runs a key command.
 pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
     match cmd {
-        KeyCommand::Create {
-            conn,
-            name,
-            algorithm,
-            usage,
-            description,
-            tags,
-            exportable,
-            schedule,
-        } => {
-            let req = CreateKeyRequest {
-                name,
-                algorithm,
-                usage: parse_usage(&usage)?,
-                description,
-                tags: pairs("tag", &tags)?,
-                exportable,
-                activation_date: schedule.activation_date,
-                deactivation_date: schedule.deactivation_date,
-                rotation_period_secs: schedule.rotation_period,
-                initial_state: schedule.pre_active.then_some(InitialState::PreActive),
-            };
-            let key = client(&conn)?.create_key(&req).await?;
-            show(&[key], conn.json)
-        }
-        KeyCommand::List {
-            conn,
-            prefix,
-            algorithm,
-            state,
-            tag,
-            limit,
-            cursor,
-        } => {
-            let q = ListKeysQuery {
-                prefix,
-                algorithm,
-                state,
-                tag,
-                limit,
-                cursor,
-            };
-            let page = client(&conn)?.list_keys(&q).await?;
-            if conn.json {
-                return output::json(&page);
-            }
-            show(&page.keys, false)?;
-            match page.next_cursor {
-                Some(c) => output::text(&format!("\nmore: --cursor {c}\n")),
-                None => Ok(()),
-            }
-        }
+        KeyCommand::Create(args) => create(args).await,
+        KeyCommand::List(args) => list(args).await,
         KeyCommand::Show { conn, key } => {
             let key = client(&conn)?.key(&key).await?;
             show(&[key], conn.json)
         }
-        KeyCommand::Encrypt { conn, data, key } => {
-            let plaintext = read_input(&data.input)?;
-            let req = EncryptRequest {
-                plaintext: SecretBase64(plaintext.to_vec()),
-                context: pairs("context", &data.context)?,
-            };
-            let resp = client(&conn)?.encrypt(&key, &req).await?;
-            if conn.json {
-                return output::json(&resp);
-            }
-            let text = format!("{}\n", STANDARD.encode(&resp.ciphertext.0));
-            output::bytes(data.output.as_deref(), text.as_bytes())
-        }
+        KeyCommand::Encrypt { conn, data, key } => encrypt(conn, data, key).await,
         KeyCommand::Decrypt { conn, data, key } => decrypt(conn, data, key).await,
         KeyCommand::ImportToken(args) => super::transfer::import_token(args).await,
         KeyCommand::Import(args) => super::transfer::import(args).await,
@@ -95,6 +33,80 @@ pub(crate) async fn run(cmd: KeyCommand) -> Result<(), CliError> {
         KeyCommand::Crypto(cmd) => super::crypto::run(cmd).await,
         KeyCommand::Lifecycle(cmd) => super::lifecycle::run(cmd).await,
     }
+}
+
+async fn create(args: CreateArgs) -> Result<(), CliError> {
+    let CreateArgs {
+        conn,
+        name,
+        algorithm,
+        usage,
+        description,
+        tags,
+        exportable,
+        schedule,
+    } = args;
+    let req = CreateKeyRequest {
+        name,
+        algorithm,
+        usage: parse_usage(&usage)?,
+        description,
+        tags: pairs("tag", &tags)?,
+        exportable,
+        activation_date: schedule.activation_date,
+        deactivation_date: schedule.deactivation_date,
+        rotation_period_secs: schedule.rotation_period,
+        initial_state: schedule.pre_active.then_some(InitialState::PreActive),
+    };
+    let key = client(&conn)?.create_key(&req).await?;
+    show(&[key], conn.json)
+}
+
+async fn list(args: ListArgs) -> Result<(), CliError> {
+    let ListArgs {
+        conn,
+        prefix,
+        algorithm,
+        state,
+        tag,
+        limit,
+        cursor,
+    } = args;
+    let q = ListKeysQuery {
+        prefix,
+        algorithm,
+        state,
+        tag,
+        limit,
+        cursor,
+    };
+    let page = client(&conn)?.list_keys(&q).await?;
+    if conn.json {
+        return output::json(&page);
+    }
+    show(&page.keys, false)?;
+    match page.next_cursor {
+        Some(c) => output::text(&format!("\nmore: --cursor {c}\n")),
+        None => Ok(()),
+    }
+}
+
+async fn encrypt(
+    conn: crate::cli::Conn,
+    data: DataArgs,
+    key: keyhold_core::KeyRef,
+) -> Result<(), CliError> {
+    let plaintext = read_input(&data.input)?;
+    let req = EncryptRequest {
+        plaintext: SecretBase64(plaintext.to_vec()),
+        context: pairs("context", &data.context)?,
+    };
+    let resp = client(&conn)?.encrypt(&key, &req).await?;
+    if conn.json {
+        return output::json(&resp);
+    }
+    let text = format!("{}\n", STANDARD.encode(&resp.ciphertext.0));
+    output::bytes(data.output.as_deref(), text.as_bytes())
 }
 
 async fn decrypt(
