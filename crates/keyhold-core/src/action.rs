@@ -26,6 +26,11 @@ macro_rules! actions {
             pub const fn as_str(self) -> &'static str {
                 match self { $(Action::$variant => $name,)* }
             }
+
+            /// The action's position in [`Action::ALL`] (for bit sets).
+            pub const fn index(self) -> usize {
+                self as usize
+            }
         }
     };
 }
@@ -99,6 +104,40 @@ actions! {
     AuditRead = "audit:read",
     /// Verify the audit chain.
     AuditVerify = "audit:verify",
+    /// Read inventory and compliance reports, and alerts.
+    ReportRead = "report:read",
+    /// Read tenants.
+    TenantRead = "tenant:read",
+    /// Create or change tenants.
+    TenantWrite = "tenant:write",
+    /// Read principals.
+    PrincipalRead = "principal:read",
+    /// Create, change or delete principals, and grant roles.
+    PrincipalWrite = "principal:write",
+    /// Read roles.
+    RoleRead = "role:read",
+    /// Create or change roles.
+    RoleWrite = "role:write",
+    /// Read policies.
+    PolicyRead = "policy:read",
+    /// Create or change policies.
+    PolicyWrite = "policy:write",
+    /// Read tokens (never their secrets).
+    TokenRead = "token:read",
+    /// Issue tokens for principals.
+    TokenCreate = "token:create",
+    /// Revoke tokens.
+    TokenRevoke = "token:revoke",
+    /// Read pending approvals.
+    ApprovalRead = "approval:read",
+    /// Approve or deny a pending request.
+    ApprovalDecide = "approval:decide",
+    /// Take a backup.
+    SysBackup = "sys:backup",
+    /// Restore a backup.
+    SysRestore = "sys:restore",
+    /// Rotate the root key or a tenant KEK.
+    SysRotateRoot = "sys:rotate-root",
 }
 
 impl fmt::Display for Action {
@@ -152,6 +191,10 @@ mod tests {
             assert!(!family.is_empty() && !verb.is_empty());
         }
         assert!("key:fly".parse::<Action>().is_err());
+        for (i, a) in Action::ALL.iter().enumerate() {
+            assert_eq!(a.index(), i);
+        }
+        assert!(Action::ALL.len() <= 128, "policy bit sets hold 128 actions");
         let json = serde_json::to_string(&Action::KeyEncrypt).unwrap();
         assert_eq!(json, "\"key:encrypt\"");
     }

@@ -48,6 +48,58 @@ pub enum AuthMethod {
     Internal,
 }
 
+impl Interface {
+    /// Every interface, in a stable order.
+    pub const ALL: [Self; 3] = [Self::Rest, Self::Kmip, Self::Scheduler];
+
+    /// The interface's stable name (as serialized). Never rename one.
+    pub const fn as_str(self) -> &'static str {
+        interface_name(self)
+    }
+}
+
+impl AuthMethod {
+    /// Every authentication method, in a stable order.
+    pub const ALL: [Self; 5] = [
+        Self::None,
+        Self::RootToken,
+        Self::Token,
+        Self::ClientCertificate,
+        Self::Internal,
+    ];
+
+    /// The method's stable name (as serialized). Never rename one.
+    pub const fn as_str(self) -> &'static str {
+        auth_name(self)
+    }
+}
+
+/// How a request ended, without the error code: what audit queries filter on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutcomeKind {
+    /// Done.
+    Ok,
+    /// Refused by authentication or authorization.
+    Denied,
+    /// Failed.
+    Error,
+}
+
+impl OutcomeKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [Self; 3] = [Self::Ok, Self::Denied, Self::Error];
+
+    /// The kind's stable name (the `result` tag of a serialized [`Outcome`]).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Denied => "denied",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// How the request ended.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
@@ -64,6 +116,25 @@ pub enum Outcome {
         /// The stable error code.
         code: String,
     },
+}
+
+impl Outcome {
+    /// The kind of outcome, without its code.
+    pub const fn kind(&self) -> OutcomeKind {
+        match self {
+            Self::Ok => OutcomeKind::Ok,
+            Self::Denied { .. } => OutcomeKind::Denied,
+            Self::Error { .. } => OutcomeKind::Error,
+        }
+    }
+
+    /// The error code; `None` for [`Outcome::Ok`].
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Ok => None,
+            Self::Denied { code } | Self::Error { code } => Some(code),
+        }
+    }
 }
 
 /// What one request did, before it takes its place in the chain.
@@ -252,6 +323,24 @@ impl ChainHead {
         seq: 0,
         hash: ChainHash([0; 32]),
     };
+}
+
+/// A signed statement that the chain reached `hash` at event `seq`, so a
+/// copy of the trail can be verified offline and a truncation after the
+/// checkpoint is detected (DESIGN.md section 7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The sequence number of the event it covers.
+    pub seq: u64,
+    /// That event's link.
+    pub hash: ChainHash,
+    /// When the checkpoint was made.
+    pub time: Timestamp,
+    /// Which key signed it (a fingerprint of its public key, say), so a
+    /// verifier picks the right public key across rotations.
+    pub signer: Vec<u8>,
+    /// The signature over the checkpoint's content.
+    pub signature: Vec<u8>,
 }
 
 /// Verifies that `events` continue the chain from `start`: consecutive

@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod name;
 pub mod operation;
+pub mod policy;
 pub mod ports;
 pub mod time;
 pub mod usage;

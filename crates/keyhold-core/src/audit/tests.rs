@@ -204,3 +204,27 @@ fn canonical_bytes_change_with_every_field() {
         }
     }
 }
+
+#[test]
+fn stable_names_match_the_serialized_names() {
+    let json = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+    for i in Interface::ALL {
+        assert_eq!(json(serde_json::to_value(i).unwrap()), i.as_str());
+    }
+    for a in AuthMethod::ALL {
+        assert_eq!(json(serde_json::to_value(a).unwrap()), a.as_str());
+    }
+    for k in OutcomeKind::ALL {
+        assert_eq!(json(serde_json::to_value(k).unwrap()), k.as_str());
+    }
+    let outcomes = [
+        Outcome::Ok,
+        Outcome::Denied { code: "d".into() },
+        Outcome::Error { code: "e".into() },
+    ];
+    for o in outcomes {
+        let tagged = serde_json::to_value(&o).unwrap();
+        assert_eq!(json(tagged["result"].clone()), o.kind().as_str());
+        assert_eq!(o.code(), tagged.get("code").and_then(|c| c.as_str()));
+    }
+}
