@@ -8,7 +8,6 @@
 
 mod common;
 
-
 use common::{Server, cli as keyhold, fails, ok};
 
 #[test]
