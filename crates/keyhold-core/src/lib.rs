@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod algorithm;
+pub mod approval;
 pub mod audit;
 pub mod error;
 pub mod ids;
