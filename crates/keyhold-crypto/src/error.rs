@@ -135,6 +135,9 @@ pub enum CryptoError {
     /// A share with this index was already given in this unseal attempt.
     #[error("this share was already given")]
     DuplicateShare,
+    /// A TOTP code for a time step at or before the last one accepted.
+    #[error("this one-time code was already used")]
+    TotpReplay,
     /// Fewer shares than the threshold.
     #[error("not enough shares: have {have}, need {need}")]
     NotEnoughShares {

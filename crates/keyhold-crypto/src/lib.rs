@@ -12,6 +12,9 @@
 //!   binds a ciphertext to its tenant, key, version and context.
 //! - [`hierarchy`]: the root key, tenant KEKs and sealed key material.
 //! - [`seal::shamir`]: Shamir sharing of the root key, checked by a canary.
+//! - [`transfer`]: wrapping key material for import and export.
+//! - [`audit_chain`]: SHA-256 links and HMAC for the audit hash chain.
+//! - [`totp`]: RFC 6238 one-time codes with replay refusal, for step-up MFA.
 //! - [`transfer`]: key material wrapped to a recipient's RSA or ML-KEM
 //!   public key (RSA-OAEP + AES-KWP, as AWS KMS and Vault import), for
 //!   import and export.
@@ -34,6 +37,7 @@ pub mod software;
 mod spki;
 #[cfg(test)]
 mod test_support;
+pub mod totp;
 pub mod transfer;
 
 pub use error::{CryptoError, SealLayer};
