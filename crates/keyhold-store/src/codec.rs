@@ -15,6 +15,12 @@ use crate::model::{KeyQuery, StoredVersion};
 use crate::queries;
 use crate::value::{Cols, Value};
 
+mod audit;
+
+pub(crate) use audit::{
+    audit_list, checkpoint_from, checkpoint_values, event_from, event_values, head_from,
+};
+
 /// An identifier's 16 bytes.
 pub(crate) fn id(bytes: &[u8; 16]) -> Value {
     Value::Blob(bytes.to_vec())
@@ -234,16 +240,29 @@ fn prefix_end(prefix: &str) -> Option<String> {
 }
 
 fn tags_json(tags: &BTreeMap<String, String>) -> String {
-    let map = tags
+    string_map_json(tags)
+}
+
+fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    parse_string_map("key.tags", json)
+}
+
+/// A map of strings as a JSON object.
+fn string_map_json(map: &BTreeMap<String, String>) -> String {
+    let map = map
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
     serde_json::Value::Object(map).to_string()
 }
 
-fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, StoreError> {
+/// A JSON object of strings.
+fn parse_string_map(
+    what: &'static str,
+    json: &str,
+) -> Result<BTreeMap<String, String>, StoreError> {
     // serde_json's message may quote the text: keep only "malformed JSON".
-    serde_json::from_str(json).map_err(|_| StoreError::corrupt("key.tags", CorruptReason::Json))
+    serde_json::from_str(json).map_err(|_| StoreError::corrupt(what, CorruptReason::Json))
 }
 
 fn parse_core<T>(

@@ -43,6 +43,23 @@ pub enum StoreError {
         /// Which field.
         field: &'static str,
     },
+    /// An audit event that is not the next one of the stored chain: its
+    /// sequence number is not the stored head's plus one (a gap, a repeat,
+    /// or a second writer that lost the race). Nothing was written.
+    #[error("audit event {got} refused: the next sequence number is {expected}")]
+    AuditSequence {
+        /// The number the next event must carry.
+        expected: u64,
+        /// The number it carried.
+        got: u64,
+    },
+    /// An audit event with the right sequence number whose previous link is
+    /// not the stored head's link (a fork). Nothing was written.
+    #[error("audit event {seq} refused: it does not follow the stored chain head")]
+    AuditPrev {
+        /// The event's sequence number.
+        seq: u64,
+    },
     /// A stored row no longer parses into its domain type.
     #[error("stored {what} is corrupt")]
     Corrupt {
@@ -134,6 +151,15 @@ pub enum CorruptReason {
     /// Enum text that names no known variant.
     #[error("unknown name")]
     UnknownName,
+    /// A hash that is not 32 bytes long.
+    #[error("hash is not 32 bytes")]
+    HashLength,
+    /// Text that is not an IP address.
+    #[error("malformed address")]
+    Address,
+    /// Columns that contradict each other (an error code on a success).
+    #[error("inconsistent columns")]
+    Inconsistent,
     /// JSON that does not have the expected shape.
     #[error("malformed JSON")]
     Json,
@@ -215,6 +241,23 @@ mod tests {
             s.map_abort(|_| 7),
             TxError::Store(StoreError::Busy)
         ));
+    }
+
+    #[test]
+    fn audit_refusals_name_the_numbers() {
+        let e = StoreError::AuditSequence {
+            expected: 8,
+            got: 10,
+        };
+        assert_eq!(
+            e.to_string(),
+            "audit event 10 refused: the next sequence number is 8"
+        );
+        let e = StoreError::AuditPrev { seq: 8 };
+        assert_eq!(
+            e.to_string(),
+            "audit event 8 refused: it does not follow the stored chain head"
+        );
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //!
 //! What it does: persist and query tenants, keys, key versions with their
 //! sealed material, and a few server-wide system values; keep every
-//! multi-row change atomic; erase destroyed material from the file.
+//! multi-row change atomic; erase destroyed material from the file; keep the
+//! audit trail append-only (events in one gap-free sequence, each appended
+//! only as the stored head's successor, and signed checkpoints), and query
+//! it by time, tenant, principal, key, action and outcome with a cursor.
 //!
 //! What it does not do: decide anything. Policy, lifecycle transitions and
 //! validation belong to `keyhold-core` and the server; the store writes the
 //! rows it is given and reports conflicts, missing rows and corrupt rows as
 //! structured [`StoreError`]s. It never sees plaintext key material, only
-//! [`SealedBlob`](keyhold_core::SealedBlob)s.
+//! [`SealedBlob`](keyhold_core::SealedBlob)s, and it neither hashes, MACs
+//! nor signs audit events: it keeps what `keyhold-crypto` computed.
 //!
 //! ```
 //! use keyhold_store::{Store, SystemKey, TxError};
@@ -32,6 +36,7 @@
 //! encoding in `codec`, and one conformance suite (in `tests/`) runs
 //! against each.
 
+mod audit;
 mod codec;
 mod engine;
 mod error;
@@ -43,6 +48,7 @@ mod store;
 mod tx;
 mod value;
 
+pub use audit::AuditQuery;
 pub use error::{BoxError, CorruptReason, StoreError, TxError};
 pub use group::Pending;
 pub use model::{BackendKind, KeyQuery, StoredVersion, SystemKey};

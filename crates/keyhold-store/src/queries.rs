@@ -47,6 +47,43 @@ macro_rules! key_list {
     };
 }
 
+macro_rules! audit_event_columns {
+    () => {
+        "seq, time, request_id, tenant_id, principal_id, auth, source, interface, action, \
+         key_id, version, outcome, outcome_code, context, prev_hash, hash, mac"
+    };
+}
+
+macro_rules! audit_checkpoint_columns {
+    () => {
+        "seq, hash, time, signer, signature"
+    };
+}
+
+/// The audit event listing, `$driver` a condition the planner can drive an
+/// index with (it repeats one of the optional filters as a plain equality or
+/// range). Optional id filters are cast to BYTEA: PostgreSQL's type, which
+/// SQLite reads as NUMERIC, and a cast of a non-NULL value is never NULL.
+macro_rules! audit_list {
+    ($driver:literal) => {
+        concat!(
+            "SELECT ",
+            audit_event_columns!(),
+            " FROM audit_events WHERE ",
+            $driver,
+            "seq > $1 \
+             AND (CAST($2 AS BIGINT) IS NULL OR time >= $2) \
+             AND (CAST($3 AS BIGINT) IS NULL OR time < $3) \
+             AND (CAST($4 AS BYTEA) IS NULL OR tenant_id = $4) \
+             AND (CAST($5 AS BYTEA) IS NULL OR principal_id = $5) \
+             AND (CAST($6 AS BYTEA) IS NULL OR key_id = $6) \
+             AND (CAST($7 AS TEXT) IS NULL OR action = $7) \
+             AND (CAST($8 AS TEXT) IS NULL OR outcome = $8) \
+             ORDER BY seq LIMIT $9"
+        )
+    };
+}
+
 /// `$1` key name → value.
 pub(crate) const SYSTEM_GET: &str = "SELECT value FROM system WHERE key = $1";
 /// `$1` key name, `$2` value.
@@ -142,9 +179,58 @@ pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, arc
      destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13 \
      WHERE id = $1 AND key_id = $2 AND version = $3";
 
+/// The event's columns in order.
+pub(crate) const AUDIT_APPEND: &str = concat!(
+    "INSERT INTO audit_events (",
+    audit_event_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+);
+/// No parameters: the last event's sequence number and link.
+pub(crate) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+/// `$1` first sequence number, `$2` last one (inclusive), `$3` limit.
+pub(crate) const AUDIT_RANGE: &str = concat!(
+    "SELECT ",
+    audit_event_columns!(),
+    " FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+);
+/// `$1` cursor (events after it), `$2` time from (inclusive) or NULL, `$3`
+/// time to (exclusive) or NULL, `$4` tenant, `$5` principal, `$6` key, `$7`
+/// action, `$8` outcome kind (each NULL for any), `$9` limit. Walks the
+/// primary key.
+pub(crate) const AUDIT_EVENTS: &str = audit_list!("");
+/// As [`AUDIT_EVENTS`] with a key (`$6`), walking the key index.
+pub(crate) const AUDIT_EVENTS_BY_KEY: &str = audit_list!("key_id = $6 AND ");
+/// As [`AUDIT_EVENTS`] with a principal (`$5`), walking the principal index.
+pub(crate) const AUDIT_EVENTS_BY_PRINCIPAL: &str = audit_list!("principal_id = $5 AND ");
+/// As [`AUDIT_EVENTS`] with a tenant (`$4`), walking the tenant index.
+pub(crate) const AUDIT_EVENTS_BY_TENANT: &str = audit_list!("tenant_id = $4 AND ");
+/// As [`AUDIT_EVENTS`] with an action (`$7`), walking the action index.
+pub(crate) const AUDIT_EVENTS_BY_ACTION: &str = audit_list!("action = $7 AND ");
+/// As [`AUDIT_EVENTS`] with a start time (`$2`), offering the time index.
+pub(crate) const AUDIT_EVENTS_BY_TIME: &str = audit_list!("time >= $2 AND ");
+
+/// The checkpoint's columns in order.
+pub(crate) const AUDIT_CHECKPOINT_PUT: &str = concat!(
+    "INSERT INTO audit_checkpoints (",
+    audit_checkpoint_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5)"
+);
+/// `$1` cursor (checkpoints after this sequence number), `$2` limit.
+pub(crate) const AUDIT_CHECKPOINTS: &str = concat!(
+    "SELECT ",
+    audit_checkpoint_columns!(),
+    " FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2"
+);
+/// No parameters: the latest checkpoint.
+pub(crate) const AUDIT_LAST_CHECKPOINT: &str = concat!(
+    "SELECT ",
+    audit_checkpoint_columns!(),
+    " FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"
+);
+
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 20] = [
+pub(crate) const ALL: [(&str, usize); 32] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
     (TENANT_GET, 1),
@@ -165,6 +251,18 @@ pub(crate) const ALL: [(&str, usize); 20] = [
     (VERSIONS, 1),
     (VERSION_INSERT, 13),
     (VERSION_UPDATE, 13),
+    (AUDIT_APPEND, 17),
+    (AUDIT_HEAD, 0),
+    (AUDIT_RANGE, 3),
+    (AUDIT_EVENTS, 9),
+    (AUDIT_EVENTS_BY_KEY, 9),
+    (AUDIT_EVENTS_BY_PRINCIPAL, 9),
+    (AUDIT_EVENTS_BY_TENANT, 9),
+    (AUDIT_EVENTS_BY_ACTION, 9),
+    (AUDIT_EVENTS_BY_TIME, 9),
+    (AUDIT_CHECKPOINT_PUT, 5),
+    (AUDIT_CHECKPOINTS, 2),
+    (AUDIT_LAST_CHECKPOINT, 0),
 ];
 
 #[cfg(test)]

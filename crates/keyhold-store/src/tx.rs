@@ -5,8 +5,10 @@
 //! [`Store::read`]: crate::Store::read
 //! [`Store::write`]: crate::Store::write
 
+use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_core::{Key, KeyId, KeyName, Tenant, TenantId, TenantName, VersionId, VersionNumber};
 
+use crate::audit::AuditQuery;
 use crate::error::StoreError;
 use crate::model::{KeyQuery, StoredVersion, SystemKey};
 
@@ -36,6 +38,23 @@ pub trait ReadTx {
     fn version_by_id(&mut self, id: VersionId) -> Result<Option<StoredVersion>, StoreError>;
     /// Every version of a key, ordered by version number.
     fn versions(&mut self, key: KeyId) -> Result<Vec<StoredVersion>, StoreError>;
+    /// The last audit event's sequence number and link;
+    /// [`ChainHead::GENESIS`] when there is none.
+    fn audit_head(&mut self) -> Result<ChainHead, StoreError>;
+    /// The audit events matching `query`, in sequence order.
+    fn audit_events(&mut self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+    /// At most `limit` audit events from sequence number `from` to `to`
+    /// (both inclusive), in order: a chain read in chunks for verification.
+    fn audit_range(
+        &mut self,
+        from: u64,
+        to: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// At most `limit` checkpoints covering events after `after`, in order.
+    fn audit_checkpoints(&mut self, after: u64, limit: u32) -> Result<Vec<Checkpoint>, StoreError>;
+    /// The checkpoint covering the latest event so covered, if any.
+    fn audit_last_checkpoint(&mut self) -> Result<Option<Checkpoint>, StoreError>;
 }
 
 /// Reads and writes within one transaction: all of it commits, or none.
@@ -59,4 +78,16 @@ pub trait WriteTx: ReadTx {
     /// change); a missing one is [`StoreError::NotFound`]. Setting
     /// `sealed_material` to `None` erases the stored bytes.
     fn version_update(&mut self, v: &StoredVersion) -> Result<(), StoreError>;
+    /// Appends an audit event. It must be the stored chain's next one: its
+    /// `seq` the head's plus one, else [`StoreError::AuditSequence`], and its
+    /// `prev` the head's link, else [`StoreError::AuditPrev`]; either way
+    /// nothing is written. Reading [`ReadTx::audit_head`] and appending its
+    /// successor in one body (under [`Store::submit`](crate::Store::submit)
+    /// or [`Store::write`](crate::Store::write)) always succeeds: the single
+    /// writer runs bodies one after another.
+    fn audit_append(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Stores a checkpoint. One per event: a second for the same `seq` is
+    /// [`StoreError::Conflict`]; one for an event not stored is
+    /// [`StoreError::MissingParent`].
+    fn audit_checkpoint_put(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
 }

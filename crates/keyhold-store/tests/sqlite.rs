@@ -1,6 +1,6 @@
 //! The conformance suite on SQLite, in memory and on disk, and what only a
 //! file can show: reopening, permissions, erasure from the raw bytes,
-//! migrations and corrupt rows.
+//! migrations, corrupt rows, and the append-only triggers of the audit trail.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +14,7 @@ mod conformance;
 use std::path::{Path, PathBuf};
 
 use conformance::{Harness, read, write};
+use keyhold_core::audit::{AuditEvent, BreakKind, ChainHead, Checkpoint, verify_chain};
 use keyhold_core::{Algorithm, KeyState, SealedBlob, Tenant};
 use keyhold_store::{BackendKind, CorruptReason, KeyQuery, Store, StoreError, SystemKey};
 use rusqlite::Connection;
@@ -256,4 +257,135 @@ fn corrupt_rows_are_reported_not_panicked_on() {
     ));
     // The rest of the store still works.
     assert_eq!(read(&store, |tx| tx.tenants()).unwrap(), vec![t]);
+}
+
+/// Appends `n` audit events and a checkpoint of the last one.
+fn seed_audit(store: &Store, n: usize) -> Vec<AuditEvent> {
+    let chain = conformance::fixtures::audit_chain();
+    let events: Vec<AuditEvent> = (0..n)
+        .map(|i| {
+            write(store, |tx| {
+                let record = conformance::fixtures::audit_record(i);
+                let e = conformance::fixtures::next_event(&chain, tx.audit_head()?, record);
+                tx.audit_append(&e)?;
+                Ok(e)
+            })
+            .unwrap()
+        })
+        .collect();
+    let last = events.last().unwrap();
+    let cp = Checkpoint {
+        seq: last.seq,
+        hash: last.hash,
+        time: last.record.time,
+        signer: vec![1],
+        signature: vec![2; 64],
+    };
+    write(store, |tx| tx.audit_checkpoint_put(&cp)).unwrap();
+    events
+}
+
+fn all_audit(store: &Store) -> Vec<AuditEvent> {
+    read(store, |tx| tx.audit_range(1, u64::MAX, u32::MAX)).unwrap()
+}
+
+/// The triggers of migration 3 refuse every UPDATE and DELETE of audit
+/// rows, from any connection, and the rows stay as they were.
+#[test]
+fn audit_rows_cannot_be_updated_or_deleted() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let events = seed_audit(&store, 5);
+    let raw = Connection::open(&path).unwrap();
+    for sql in [
+        "UPDATE audit_events SET outcome = 'ok', outcome_code = NULL WHERE seq = 2",
+        "DELETE FROM audit_events WHERE seq = 5",
+        "DELETE FROM audit_events",
+        "UPDATE audit_checkpoints SET signature = x'00'",
+        "DELETE FROM audit_checkpoints",
+    ] {
+        let err = raw.execute(sql, []).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(all_audit(&store), events);
+    let cps = read(&store, |tx| tx.audit_checkpoints(0, 10)).unwrap();
+    assert_eq!(cps.len(), 1);
+}
+
+/// What the tamper tests build on: an attacker with the file drops the
+/// triggers on a raw connection and edits at will. The store then reads
+/// what is there (or reports a corrupt row), and only the chain tells.
+#[test]
+fn dropped_triggers_let_an_attacker_edit_and_the_chain_tells() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    seed_audit(&store, 6);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
+         UPDATE audit_events SET outcome = 'ok', outcome_code = NULL WHERE seq = 2; \
+         DELETE FROM audit_events WHERE seq = 4;",
+    )
+    .unwrap();
+    let chain = conformance::fixtures::audit_chain();
+    let events = all_audit(&store);
+    assert_eq!(events.len(), 5);
+    let broken = verify_chain(&events, &chain, ChainHead::GENESIS).unwrap_err();
+    assert_eq!((broken.seq, broken.kind), (2, BreakKind::Hash));
+    let after_edit = ChainHead {
+        seq: events[1].seq,
+        hash: events[1].hash,
+    };
+    let rest = verify_chain(&events[2..], &chain, after_edit).unwrap_err();
+    assert_eq!(
+        (rest.seq, rest.kind),
+        (5, BreakKind::Sequence { expected: 4 })
+    );
+
+    raw.execute(
+        "UPDATE audit_events SET action = 'key:nope' WHERE seq = 3",
+        [],
+    )
+    .unwrap();
+    let err = read(&store, |tx| tx.audit_range(1, 10, 10)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Corrupt {
+                what: "audit_event.action",
+                reason: CorruptReason::UnknownName
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("nope"));
+    // Reads that do not reach the corrupt row still work.
+    assert_eq!(
+        read(&store, |tx| tx.audit_range(1, 2, 10)).unwrap().len(),
+        2
+    );
+}
+
+/// Migration 3 on a database written under version 2 keeps its rows and
+/// starts an empty trail.
+#[test]
+fn audit_tables_arrive_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, _, _) = seed(&store, &[4; 32]);
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE audit_checkpoints; DROP TABLE audit_events; \
+         DELETE FROM schema_migrations WHERE version = 3;",
+    )
+    .unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    assert_eq!(read(&store, |tx| tx.tenants()).unwrap(), vec![t]);
+    assert_eq!(
+        read(&store, |tx| tx.audit_head()).unwrap(),
+        ChainHead::GENESIS
+    );
+    assert_eq!(seed_audit(&store, 3).len(), 3);
 }

@@ -19,7 +19,7 @@ pub(super) const READERS: usize = 4;
 
 /// Prepared statements kept per connection (more than the statements in
 /// [`crate::queries`], so none is ever re-prepared).
-const STATEMENT_CACHE: usize = 32;
+const STATEMENT_CACHE: usize = 48;
 
 /// Creates the database file, readable and writable by its owner only, if
 /// it does not exist. SQLite gives its WAL and shared-memory files the same
@@ -131,6 +131,11 @@ mod tests {
         assert_eq!(pragma(&conn, "foreign_keys"), "1");
         assert_eq!(pragma(&conn, "secure_delete"), "1");
         assert_eq!(pragma(&conn, "busy_timeout"), "5000");
+    }
+
+    #[test]
+    fn every_statement_fits_in_the_cache() {
+        assert!(crate::queries::ALL.len() < STATEMENT_CACHE);
     }
 
     #[test]

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 2] = [
+const MIGRATIONS: [Migration; 3] = [
     Migration {
         version: 1,
         name: "initial",
@@ -28,10 +28,15 @@ const MIGRATIONS: [Migration; 2] = [
         name: "key tags",
         sql: include_str!("migrations/0002_key_tags.sql"),
     },
+    Migration {
+        version: 3,
+        name: "audit trail",
+        sql: include_str!("migrations/0003_audit.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 2;
+pub(super) const LATEST: u32 = 3;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

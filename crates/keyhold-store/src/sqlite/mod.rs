@@ -110,3 +110,49 @@ impl std::fmt::Debug for SqliteEngine {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queries;
+
+    /// SQLite's plan for `sql`, one detail line per step.
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        // Unbound parameters are NULL; the plan does not depend on them.
+        let mut rows = stmt.raw_query();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            lines.push(row.get::<_, String>(3).unwrap());
+        }
+        lines.join("; ")
+    }
+
+    #[test]
+    fn audit_queries_walk_their_index_in_sequence_order() {
+        let mut conn = connection::open_memory().unwrap();
+        migrate::migrate(&mut conn).unwrap();
+        let cases = [
+            (queries::AUDIT_EVENTS_BY_KEY, "audit_events_by_key"),
+            (
+                queries::AUDIT_EVENTS_BY_PRINCIPAL,
+                "audit_events_by_principal",
+            ),
+            (queries::AUDIT_EVENTS_BY_TENANT, "audit_events_by_tenant"),
+            (queries::AUDIT_EVENTS_BY_ACTION, "audit_events_by_action"),
+        ];
+        for (sql, index) in cases {
+            let plan = plan(&conn, sql);
+            assert!(plan.contains(index), "{index}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{index} sorts: {plan}");
+        }
+        for sql in [queries::AUDIT_EVENTS, queries::AUDIT_RANGE] {
+            let plan = plan(&conn, sql);
+            assert!(plan.contains("USING INTEGER PRIMARY KEY"), "{sql}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+        }
+        // The head reads the primary key backwards and stops at one row.
+        let plan = plan(&conn, queries::AUDIT_HEAD);
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+}

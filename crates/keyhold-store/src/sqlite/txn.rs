@@ -4,11 +4,13 @@
 
 use std::sync::MutexGuard;
 
+use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_core::{Key, KeyId, KeyName, Tenant, TenantId, TenantName, VersionId, VersionNumber};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Statement};
 
 use super::error::{Target, backend, write};
+use crate::audit::{AuditQuery, check_follows};
 use crate::codec;
 use crate::engine::{ReadTxn, WriteTxn};
 use crate::error::StoreError;
@@ -36,6 +38,14 @@ const KEY_TAG: Target = Target {
 const VERSION: Target = Target {
     entity: "key version",
     parent: Some("key"),
+};
+const AUDIT_EVENT: Target = Target {
+    entity: "audit event",
+    parent: None,
+};
+const AUDIT_CHECKPOINT: Target = Target {
+    entity: "audit checkpoint",
+    parent: Some("audit event"),
 };
 
 /// An open transaction holding its connection.
@@ -267,6 +277,40 @@ impl ReadTx for SqliteTxn<'_> {
         let params = [codec::id(key.as_bytes())];
         self.query(queries::VERSIONS, &params, codec::version_from)
     }
+
+    fn audit_head(&mut self) -> Result<ChainHead, StoreError> {
+        let last = self.query_one(queries::AUDIT_HEAD, &[], Ok)?;
+        codec::head_from(last)
+    }
+
+    fn audit_events(&mut self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        let (sql, params) = codec::audit_list(query);
+        self.query(sql, &params, codec::event_from)
+    }
+
+    fn audit_range(
+        &mut self,
+        from: u64,
+        to: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        // Nothing is stored above i64::MAX: clamp rather than refuse.
+        let clamp = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+        let params = [clamp(from), clamp(to), Value::Int(i64::from(limit))];
+        self.query(queries::AUDIT_RANGE, &params, codec::event_from)
+    }
+
+    fn audit_checkpoints(&mut self, after: u64, limit: u32) -> Result<Vec<Checkpoint>, StoreError> {
+        let params = [
+            Value::Int(i64::try_from(after).unwrap_or(i64::MAX)),
+            Value::Int(i64::from(limit)),
+        ];
+        self.query(queries::AUDIT_CHECKPOINTS, &params, codec::checkpoint_from)
+    }
+
+    fn audit_last_checkpoint(&mut self) -> Result<Option<Checkpoint>, StoreError> {
+        self.query_one(queries::AUDIT_LAST_CHECKPOINT, &[], codec::checkpoint_from)
+    }
 }
 
 impl WriteTx for SqliteTxn<'_> {
@@ -310,6 +354,22 @@ impl WriteTx for SqliteTxn<'_> {
             self.erased = true;
         }
         Ok(())
+    }
+
+    fn audit_append(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
+        // The writer holds the database's one write lock: nobody appends
+        // between this read and the insert. The primary key still refuses a
+        // duplicate, should another engine ever let two writers race.
+        check_follows(self.audit_head()?, event)?;
+        let values = codec::event_values(event)?;
+        self.execute(queries::AUDIT_APPEND, &values, AUDIT_EVENT)
+            .map(drop)
+    }
+
+    fn audit_checkpoint_put(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let values = codec::checkpoint_values(checkpoint)?;
+        self.execute(queries::AUDIT_CHECKPOINT_PUT, &values, AUDIT_CHECKPOINT)
+            .map(drop)
     }
 }
 

@@ -1,13 +1,20 @@
-//! Rows to store: distinct ids, a minimal and a fully populated form of each.
+//! Rows to store: distinct ids, a minimal and a fully populated form of each,
+//! and audit records with the chain that links them.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use keyhold_core::audit::{
+    AuditEvent, AuditRecord, AuthMethod, ChainCrypto, ChainHead, Interface, Outcome,
+};
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Algorithm, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection, SealedBlob,
-    Tenant, TenantId, Timestamp, VersionId, VersionNumber,
+    Action, Algorithm, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection,
+    RequestId, SealedBlob, Tenant, TenantId, Timestamp, VersionId, VersionNumber,
 };
+use keyhold_crypto::SecretBytes;
+use keyhold_crypto::audit_chain::AuditChain;
+use keyhold_crypto::hierarchy::RootKey;
 use keyhold_store::StoredVersion;
 use uuid::Uuid;
 
@@ -127,4 +134,81 @@ pub(crate) fn full_version(
     v.meta.revocation_reason = Some(reason);
     v.meta.public_key = Some(vec![0x30, 0x2a, 0x30, 0x05, n as u8]);
     v
+}
+
+/// The audit chain's hashing and MACs under a fixed test root key.
+pub(crate) fn audit_chain() -> AuditChain {
+    let root = RootKey::from_secret(SecretBytes::new(vec![0x5a; 32])).unwrap();
+    AuditChain::with_root(&root).unwrap()
+}
+
+/// The event after `head` recording `record`, linked and MACed by `chain`.
+pub(crate) fn next_event(chain: &AuditChain, head: ChainHead, record: AuditRecord) -> AuditEvent {
+    let seq = head.seq + 1;
+    let hash = chain.link(&head.hash, seq, &record.canonical_bytes());
+    AuditEvent {
+        seq,
+        prev: head.hash,
+        hash,
+        mac: chain.mac(&hash).unwrap(),
+        record,
+    }
+}
+
+/// One of `n` fixed ids, the same on every call.
+fn fixed(tag: u8, n: usize) -> [u8; 16] {
+    [tag.wrapping_add(n as u8); 16]
+}
+
+/// Tenant `n` (0 or 1) of the audit records.
+pub(crate) fn audit_tenant(n: usize) -> TenantId {
+    TenantId::from_bytes(fixed(0xa0, n))
+}
+
+/// Principal `n` (0 to 2) of the audit records.
+pub(crate) fn audit_principal(n: usize) -> PrincipalId {
+    PrincipalId::from_bytes(fixed(0xb0, n))
+}
+
+/// Key `n` (0 to 3) of the audit records.
+pub(crate) fn audit_key(n: usize) -> KeyId {
+    KeyId::from_bytes(fixed(0xc0, n))
+}
+
+/// Audit record `i`: every field varies with `i` at its own period, so a
+/// run of records covers every action, interface, auth method and outcome,
+/// with and without each optional field.
+pub(crate) fn audit_record(i: usize) -> AuditRecord {
+    let outcome = match i % 3 {
+        0 => Outcome::Ok,
+        1 => Outcome::Denied {
+            code: "forbidden".into(),
+        },
+        _ => Outcome::Error {
+            code: format!("error-{i}"),
+        },
+    };
+    let source = match i % 3 {
+        0 => None,
+        1 => Some("192.0.2.7".parse().unwrap()),
+        _ => Some("2001:db8::7".parse().unwrap()),
+    };
+    let mut context = BTreeMap::from([("n".to_owned(), i.to_string())]);
+    if i % 2 == 1 {
+        context.insert("purpose".into(), "ünïcode \"quoted\" {json}".into());
+    }
+    AuditRecord {
+        time: at(1_800_000_000 + i as i64),
+        request_id: RequestId::from_uuid(uuid()),
+        tenant: (i % 7 != 0).then(|| audit_tenant(i % 2)),
+        principal: (i % 5 != 0).then(|| audit_principal(i % 3)),
+        auth: AuthMethod::ALL[i % AuthMethod::ALL.len()],
+        source,
+        interface: Interface::ALL[i % Interface::ALL.len()],
+        action: Action::ALL[i % Action::ALL.len()],
+        key: (i % 6 != 0).then(|| audit_key(i % 4)),
+        version: (i % 4 != 0).then(|| VersionNumber::new((i % 3 + 1) as u32).unwrap()),
+        outcome,
+        context,
+    }
 }

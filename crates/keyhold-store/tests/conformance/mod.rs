@@ -2,12 +2,14 @@
 //! A backend's test file defines a factory returning a fresh [`Harness`] and
 //! calls `conformance_suite!(factory)`, which makes one `#[test]` per case.
 
+mod audit;
 mod entities;
 pub(crate) mod fixtures;
 mod group_commit;
 mod listing;
 mod transactions;
 
+pub(crate) use audit::*;
 pub(crate) use entities::*;
 pub(crate) use group_commit::*;
 pub(crate) use listing::*;
@@ -85,6 +87,15 @@ macro_rules! conformance_suite {
             submitted_writes_from_many_threads_all_land,
             failing_bodies_leave_the_rest_of_the_batch_alone,
             submitted_and_direct_writes_interleave,
+            audit_events_round_trip_every_name,
+            audit_head_tracks_the_last_event,
+            audit_append_refuses_gaps_repeats_and_forks,
+            concurrent_audit_appends_form_one_chain,
+            audit_queries_filter_by_every_field,
+            audit_queries_page_without_gaps_or_duplicates,
+            audit_range_reads_in_chunks,
+            audit_checkpoints_round_trip,
+            audit_chain_verifies_after_a_round_trip,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
