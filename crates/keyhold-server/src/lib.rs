@@ -7,6 +7,7 @@
 //! yet here: principals and policies, the audit trail, the scheduler and the
 //! KMIP listener, each of which has its own issue.
 
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
