@@ -3,7 +3,9 @@
 # toolchain: installs what the tests need when it is missing, then runs
 # formatting and lint checks, every crate's unit and integration tests
 # (end-to-end tests start the real binary on ephemeral loopback ports), the
-# doc tests, and checks that the fuzz targets build.
+# doc tests, checks that the fuzz targets build, and fuzzes the REST API
+# against its OpenAPI document with schemathesis (scripts/schemathesis.sh,
+# from PyPI into .venv).
 #
 # Usage: scripts/test.sh            (from anywhere)
 set -euo pipefail
@@ -61,6 +63,10 @@ fuzz_bounded
 
 log "doc tests"
 cargo test --workspace --doc --locked
+
+log "REST API fuzzing (schemathesis against the OpenAPI document)"
+# shellcheck source=scripts/schemathesis.sh
+( source scripts/schemathesis.sh )
 
 # Last, so that its summary closes the output.
 log "tests (cargo nextest)"

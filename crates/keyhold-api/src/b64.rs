@@ -66,6 +66,32 @@ fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         .map_err(|_| serde::de::Error::custom("invalid base64 (standard alphabet, padded)"))
 }
 
+/// The OpenAPI schema of a base64 field: a string of format `byte`.
+fn byte_string() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Byte)))
+        .description(Some("Standard base64 (RFC 4648 section 4), padded."))
+        .into()
+}
+
+impl utoipa::PartialSchema for Base64 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        byte_string()
+    }
+}
+
+impl utoipa::ToSchema for Base64 {}
+
+impl utoipa::PartialSchema for SecretBase64 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        byte_string()
+    }
+}
+
+impl utoipa::ToSchema for SecretBase64 {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +104,16 @@ mod tests {
         assert_eq!(serde_json::from_str::<Base64>(&json).unwrap(), b);
         let s = SecretBase64(b"top secret".to_vec());
         assert!(!format!("{s:?}").contains("top"));
+    }
+
+    #[test]
+    fn schema_is_a_base64_string() {
+        use utoipa::PartialSchema;
+        for schema in [Base64::schema(), SecretBase64::schema()] {
+            let json = serde_json::to_value(schema).unwrap();
+            assert_eq!(json["type"], "string");
+            assert_eq!(json["format"], "byte");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub const DEFAULT_DATA_KEY_BYTES: u32 = 32;
 pub const MAX_RANDOM_BYTES: u32 = 1024;
 
 /// A signature scheme (the key's algorithm fixes which ones fit).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignatureScheme {
     /// RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt (RFC 8017 section 8.1).
@@ -128,47 +128,56 @@ impl std::error::Error for UnknownScheme {}
 /// `POST /v1/keys/{key}/reencrypt`: decrypts under the envelope's key and
 /// encrypts again under the destination key's primary version, without the
 /// plaintext leaving the server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReencryptRequest {
     /// A ciphertext envelope, base64.
     pub ciphertext: Base64,
     /// The context it was encrypted with.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub context: EncryptionContext,
     /// The key to encrypt under (id or name); the key in the path when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "key_ref_opt")]
+    #[schema(value_type = Option<String>)]
     pub destination_key: Option<KeyRef>,
     /// The context to bind to the new ciphertext; `context` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub destination_context: Option<EncryptionContext>,
 }
 
 /// The answer to reencrypt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReencryptResponse {
     /// The new envelope, base64.
     pub ciphertext: Base64,
     /// The key that encrypted.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// Its version (the primary).
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
     /// The key that had encrypted the old envelope.
+    #[schema(value_type = String, format = Uuid)]
     pub source_key_id: KeyId,
     /// And its version.
+    #[schema(value_type = u32, minimum = 1)]
     pub source_version: VersionNumber,
 }
 
 /// `POST /v1/keys/{key}/generate-data-key`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDataKeyRequest {
     /// The data key's length, 16 to 64 bytes (32 when omitted).
     #[serde(default = "default_data_key_bytes")]
+    #[schema(minimum = 16, maximum = 64)]
     pub bytes: u32,
     /// Bound to the wrapped data key as AAD.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub context: EncryptionContext,
     /// Whether to return the data key in the clear as well (true when omitted).
     #[serde(default = "yes")]
@@ -184,7 +193,7 @@ fn yes() -> bool {
 }
 
 /// A new data key: wrapped under the managed key, and in the clear if asked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDataKeyResponse {
     /// The data key as a ciphertext envelope; `decrypt` gives it back.
@@ -193,13 +202,15 @@ pub struct GenerateDataKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<SecretBase64>,
     /// The managed key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// Its version.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// `POST /v1/keys/{key}/sign`: exactly one of `message` and `digest`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignRequest {
     /// The message, base64.
@@ -214,21 +225,23 @@ pub struct SignRequest {
 }
 
 /// A signature and what made it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignResponse {
     /// The signature, base64.
     pub signature: Base64,
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version that signed: pass it to verify.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
     /// The scheme used.
     pub scheme: SignatureScheme,
 }
 
 /// `POST /v1/keys/{key}/verify`: exactly one of `message` and `digest`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// The message, base64.
@@ -244,26 +257,29 @@ pub struct VerifyRequest {
     pub scheme: Option<SignatureScheme>,
     /// The version that signed; the primary when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub version: Option<VersionNumber>,
 }
 
 /// Whether a signature or MAC is valid. An invalid one is an answer, not an
 /// error.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyResponse {
     /// Whether it verified.
     pub valid: bool,
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version checked against.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
     /// The scheme used.
     pub scheme: SignatureScheme,
 }
 
 /// `POST /v1/keys/{key}/mac`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MacRequest {
     /// The data, base64.
@@ -271,19 +287,21 @@ pub struct MacRequest {
 }
 
 /// A MAC tag.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MacResponse {
     /// The full-length HMAC tag, base64.
     pub mac: Base64,
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version that computed it: pass it to mac-verify.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// `POST /v1/keys/{key}/mac-verify`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MacVerifyRequest {
     /// The data, base64.
@@ -292,28 +310,31 @@ pub struct MacVerifyRequest {
     pub mac: Base64,
     /// The version that computed it; the primary when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub version: Option<VersionNumber>,
 }
 
 /// Whether a MAC is valid (checked in constant time).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MacVerifyResponse {
     /// Whether it verified.
     pub valid: bool,
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version checked against.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// `POST /v1/keys/{key}/encapsulate` (no body, or `{}`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EncapsulateRequest {}
 
 /// An ML-KEM-768 encapsulation (FIPS 203 section 7.2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EncapsulateResponse {
     /// The KEM ciphertext (1088 bytes), base64: send it to the key's holder.
@@ -321,45 +342,51 @@ pub struct EncapsulateResponse {
     /// The 32-byte shared secret, base64.
     pub shared_secret: SecretBase64,
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version encapsulated to: pass it to decapsulate.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// `POST /v1/keys/{key}/decapsulate`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecapsulateRequest {
     /// The KEM ciphertext, base64.
     pub ciphertext: Base64,
     /// The version it was made for; the primary when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub version: Option<VersionNumber>,
 }
 
 /// The shared secret (FIPS 203 section 7.3). A modified ciphertext gives
 /// another secret, not an error (implicit rejection).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecapsulateResponse {
     /// The 32-byte shared secret, base64.
     pub shared_secret: SecretBase64,
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version that decapsulated.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// `POST /v1/random`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RandomRequest {
     /// How many bytes: 1 to 1024.
+    #[schema(minimum = 1, maximum = 1024)]
     pub bytes: u32,
 }
 
 /// Random bytes from the server's cryptographic generator.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RandomResponse {
     /// The bytes, base64.
@@ -367,43 +394,47 @@ pub struct RandomResponse {
 }
 
 /// `POST /v1/keys/{key}/encrypt/batch`: 1 to 1000 items.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchEncryptRequest {
     /// What to encrypt, each with its own context.
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<EncryptRequest>,
 }
 
 /// `POST /v1/keys/{key}/decrypt/batch`: 1 to 1000 items.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchDecryptRequest {
     /// What to decrypt, each with its own context.
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<DecryptRequest>,
 }
 
 /// One encrypted item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptedItem {
     /// The envelope, base64.
     pub ciphertext: Base64,
     /// The version used.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// One decrypted item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecryptedItem {
     /// The data, base64.
     pub plaintext: SecretBase64,
     /// The version that decrypted.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// One item's result: its answer, or `{"error": {"code", "message"}}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum BatchResult<T> {
     /// It worked.
@@ -413,7 +444,7 @@ pub enum BatchResult<T> {
 }
 
 /// A failed batch item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemFailure {
     /// Why.
@@ -421,7 +452,7 @@ pub struct ItemFailure {
 }
 
 /// Why one item failed: the code it would have got alone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemError {
     /// The stable code.
@@ -431,10 +462,11 @@ pub struct ItemError {
 }
 
 /// The answer to a batch: one result per item, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchResponse<T> {
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The results, in the order of the items.
     pub results: Vec<BatchResult<T>>,

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// `{"error": {"code": "...", "message": "...", "request_id": "..."}}`
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     /// The error.
@@ -16,7 +16,7 @@ pub struct ErrorBody {
 }
 
 /// What went wrong, for programs (`code`) and people (`message`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorDetail {
     /// The stable code.
@@ -30,7 +30,7 @@ pub struct ErrorDetail {
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = ($text:literal, $status:literal),)*) => {
         /// A stable, documented error code and its HTTP status.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         #[non_exhaustive]
         pub enum ErrorCode {

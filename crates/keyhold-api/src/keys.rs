@@ -27,16 +27,19 @@ pub const MAX_TAG_VALUE_BYTES: usize = 256;
 pub type EncryptionContext = BTreeMap<String, String>;
 
 /// `POST /v1/keys`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     /// Unique name within the tenant.
+    #[schema(value_type = String, min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$", example = "payments/db")]
     pub name: KeyName,
     /// Algorithm; `aes-256-gcm` when omitted.
     #[serde(default = "default_algorithm")]
+    #[schema(value_type = crate::schema::AlgorithmSchema)]
     pub algorithm: Algorithm,
     /// Usage; the algorithm's default when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::schema::UsageSchema>>)]
     pub usage: Option<UsageMask>,
     /// Free text.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -51,13 +54,16 @@ pub struct CreateKeyRequest {
     /// is activated on that date, or earlier by `activate`); a past date or
     /// none creates it Active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub activation_date: Option<Timestamp>,
     /// When the first version is planned to stop protecting; after the
     /// activation date (or now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deactivation_date: Option<Timestamp>,
     /// Rotate automatically this often (seconds, at least one hour).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 3600, maximum = 315360000)]
     pub rotation_period_secs: Option<u64>,
     /// `active` (the default, unless the activation date is in the future)
     /// or `pre-active`.
@@ -85,7 +91,7 @@ impl CreateKeyRequest {
 }
 
 /// The state a new key starts in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum InitialState {
     /// In service at once.
@@ -99,51 +105,67 @@ fn default_algorithm() -> Algorithm {
 }
 
 /// A key as shown to callers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyInfo {
     /// Its id.
+    #[schema(value_type = String, format = Uuid)]
     pub id: KeyId,
     /// Its tenant.
+    #[schema(value_type = String, format = Uuid)]
     pub tenant: TenantId,
     /// Its name.
+    #[schema(value_type = String, min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$", example = "payments/db")]
     pub name: KeyName,
     /// Free text.
     pub description: String,
     /// Labels.
     pub tags: BTreeMap<String, String>,
     /// Algorithm.
+    #[schema(value_type = crate::schema::AlgorithmSchema)]
     pub algorithm: Algorithm,
     /// Usage.
+    #[schema(value_type = Vec<crate::schema::UsageSchema>)]
     pub usage: UsageMask,
     /// The state of the primary version.
+    #[schema(value_type = crate::schema::KeyStateSchema)]
     pub state: KeyState,
     /// The primary version.
+    #[schema(value_type = u32, minimum = 1)]
     pub primary_version: VersionNumber,
     /// Where the material lives.
+    #[schema(value_type = crate::schema::ProtectionSchema)]
     pub protection: Protection,
     /// Generated or imported.
+    #[schema(value_type = crate::schema::OriginSchema)]
     pub origin: Origin,
     /// Whether it may be exported.
     pub exportable: bool,
     /// Created.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Metadata or a version's state last changed.
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     /// When the primary version became, or is planned to become, active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub activation_date: Option<Timestamp>,
     /// When the primary version stopped, or is planned to stop, protecting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deactivation_date: Option<Timestamp>,
     /// Seconds between automatic rotations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 3600, maximum = 315360000)]
     pub rotation_period_secs: Option<u64>,
     /// When it next rotates (set while it is active with a rotation period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub next_rotation_at: Option<Timestamp>,
     /// When its material is due to be erased, if destruction is scheduled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub destroy_scheduled_at: Option<Timestamp>,
     /// Whether it is archived (out of service until recovered).
     #[serde(default)]
@@ -151,23 +173,28 @@ pub struct KeyInfo {
 }
 
 /// `GET /v1/keys` query string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListKeysQuery {
     /// Only names starting with this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Only this algorithm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<crate::schema::AlgorithmSchema>, inline)]
     pub algorithm: Option<Algorithm>,
     /// Only keys whose primary version is in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<crate::schema::KeyStateSchema>, inline)]
     pub state: Option<KeyState>,
     /// Only keys holding this tag: `tag=NAME:VALUE` (split at the first `:`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, pattern = "^[^:]+:", example = "team:payments")]
     pub tag: Option<TagFilter>,
     /// At most this many (1 to 1000, default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -221,7 +248,7 @@ impl fmt::Display for TagFilter {
 }
 
 /// A page of keys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyList {
     /// The keys, by name.
@@ -232,48 +259,54 @@ pub struct KeyList {
 }
 
 /// `POST /v1/keys/{key}/encrypt`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptRequest {
     /// The data, base64.
     pub plaintext: SecretBase64,
     /// Bound as AAD; decrypt must give the same.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub context: EncryptionContext,
 }
 
 /// The answer to encrypt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptResponse {
     /// The self-describing ciphertext envelope, base64.
     pub ciphertext: Base64,
     /// The key used.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version used.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 
 /// `POST /v1/keys/{key}/decrypt`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecryptRequest {
     /// A ciphertext envelope from encrypt, base64.
     pub ciphertext: Base64,
     /// The context given at encrypt.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub context: EncryptionContext,
 }
 
 /// The answer to decrypt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecryptResponse {
     /// The data, base64.
     pub plaintext: SecretBase64,
     /// The key that decrypted.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version that decrypted.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
 }
 

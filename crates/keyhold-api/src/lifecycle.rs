@@ -31,7 +31,7 @@ pub const MAX_REVOCATION_MESSAGE_BYTES: usize = 1024;
 
 /// A body for endpoints that take no parameters: no body at all, or `{}`.
 /// Any field is refused, so a misspelt option is an error, not ignored.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmptyBody {}
 
@@ -76,7 +76,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 
 /// `PATCH /v1/keys/{key}`: the mutable metadata. The name, algorithm, usage
 /// and exportability are fixed at creation: naming them is an unknown field.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateKeyRequest {
     /// A new description.
@@ -87,6 +87,7 @@ pub struct UpdateKeyRequest {
     pub tags: Option<BTreeMap<String, String>>,
     /// A new rotation period in seconds, or `null` to stop rotating.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    #[schema(value_type = Option<u64>, minimum = 3600, maximum = 315360000)]
     pub rotation_period_secs: Patch<u64>,
 }
 
@@ -98,21 +99,24 @@ impl UpdateKeyRequest {
 }
 
 /// `POST /v1/keys/{key}/revoke` (KMIP 2.1 section 6.1.44, Revoke).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// Why (KMIP Revocation Reason Code). `key-compromise` and
     /// `ca-compromise` make the versions Compromised; any other reason
     /// deactivates the primary version.
+    #[schema(value_type = crate::schema::RevocationReasonSchema)]
     pub reason: RevocationReason,
     /// For a compromise: when it happened (default: now). Never in the future.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub compromise_date: Option<Timestamp>,
     /// Free text for people (at most 1024 bytes), written to the server log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Revoke only this version instead of the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub version: Option<VersionNumber>,
 }
 
@@ -129,65 +133,80 @@ impl RevokeRequest {
 }
 
 /// `POST /v1/keys/{key}/schedule-destroy`; the body is optional.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleDestroyRequest {
     /// Days until the material is erased: the server's minimum (7 unless
     /// configured) to 3650; 30 (or the minimum, when longer) when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub waiting_period_days: Option<u32>,
 }
 
 /// One version of a key, as `GET /v1/keys/{key}/versions` shows it: its
 /// state and dates, never its material.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionInfo {
     /// Its number within the key.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
     /// Its own identifier (the KMIP Unique Identifier of this version).
+    #[schema(value_type = String, format = Uuid)]
     pub id: VersionId,
     /// Its lifecycle state.
+    #[schema(value_type = crate::schema::KeyStateSchema)]
     pub state: KeyState,
     /// Whether it is the key's primary version.
     pub primary: bool,
     /// Whether it is archived.
     pub archived: bool,
     /// When it was created.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// When it became, or is planned to become, active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub activation_date: Option<Timestamp>,
     /// When it stopped, or is planned to stop, protecting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deactivation_date: Option<Timestamp>,
     /// When it was compromised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub compromise_date: Option<Timestamp>,
     /// When its material was erased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub destroy_date: Option<Timestamp>,
     /// Why it was revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::schema::RevocationReasonSchema>)]
     pub revocation_reason: Option<RevocationReason>,
 }
 
 /// `GET /v1/keys/{key}/versions`: every version, oldest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyVersions {
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// Its name.
+    #[schema(value_type = String, min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$", example = "payments/db")]
     pub name: KeyName,
     /// Its primary version.
+    #[schema(value_type = u32, minimum = 1)]
     pub primary_version: VersionNumber,
     /// Every version, by number.
     pub versions: Vec<VersionInfo>,
 }
 
 /// The encoding asked of `GET /v1/keys/{key}/public-key`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PublicKeyEncoding {
     /// SubjectPublicKeyInfo in PEM (RFC 7468 section 13, `PUBLIC KEY`).
@@ -198,19 +217,24 @@ pub enum PublicKeyEncoding {
 }
 
 /// `GET /v1/keys/{key}/public-key` query string.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams,
+)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PublicKeyQuery {
     /// `pem` (default) or `der`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(inline)]
     pub format: Option<PublicKeyEncoding>,
     /// This version instead of the primary one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub version: Option<VersionNumber>,
 }
 
 /// The encoding of a returned public key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PublicKeyFormat {
     /// `public_key` is PEM text (`-----BEGIN PUBLIC KEY-----`).
@@ -234,17 +258,21 @@ impl fmt::Display for PublicKeyFormat {
 }
 
 /// The answer to `GET /v1/keys/{key}/public-key`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicKeyResponse {
     /// The key.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version whose public key this is.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
     /// That version's state: a client should protect new data only with an
     /// `active` one.
+    #[schema(value_type = crate::schema::KeyStateSchema)]
     pub state: KeyState,
     /// The key's algorithm.
+    #[schema(value_type = crate::schema::AlgorithmSchema)]
     pub algorithm: Algorithm,
     /// How `public_key` is encoded.
     pub format: PublicKeyFormat,

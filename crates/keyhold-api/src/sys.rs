@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `GET /v1/sys/health`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Health {
     /// `ok` when serving, `sealed` or `uninitialized` otherwise.
@@ -17,7 +17,7 @@ pub struct Health {
 }
 
 /// The server's serving status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     /// Unsealed and serving.
@@ -29,7 +29,7 @@ pub enum HealthStatus {
 }
 
 /// How the root key is protected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SealKind {
     /// Development: the root key sits in a file next to the data. Never in production.
@@ -39,7 +39,7 @@ pub enum SealKind {
 }
 
 /// `GET /v1/sys/seal-status`, and the answer to unseal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealStatus {
     /// Whether init has run.
@@ -57,17 +57,19 @@ pub struct SealStatus {
 }
 
 /// `POST /v1/sys/init`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitRequest {
     /// How many shares to make (1 to 255).
+    #[schema(minimum = 1, maximum = 255)]
     pub shares: u8,
     /// How many shares unseal (1 to `shares`).
+    #[schema(minimum = 1, maximum = 255)]
     pub threshold: u8,
 }
 
 /// The answer to init: shown once, never again.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitResponse {
     /// The unseal shares, one per operator.
@@ -87,7 +89,7 @@ impl std::fmt::Debug for InitResponse {
 }
 
 /// `POST /v1/sys/unseal`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnsealRequest {
     /// One share, as printed by init.

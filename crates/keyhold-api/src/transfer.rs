@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::b64::Base64;
 
 /// How key material is wrapped to a public key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum WrappingAlgorithm {
     /// An ephemeral AES-256 key, encrypted with RSA-OAEP (SHA-256,
     /// MGF1-SHA-256, empty label; RFC 8017 section 7.1), wraps the material
@@ -64,7 +64,7 @@ impl FromStr for WrappingAlgorithm {
 }
 
 /// The kind of key pair the server makes for an import token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum WrappingKeySpec {
     /// RSA with a 3072-bit modulus (the default).
     #[serde(rename = "rsa-3072")]
@@ -125,7 +125,7 @@ impl fmt::Display for UnknownName {
 impl std::error::Error for UnknownName {}
 
 /// The opaque identifier of an import token (a random UUID).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct ImportTokenId(pub uuid::Uuid);
 
@@ -146,7 +146,7 @@ impl FromStr for ImportTokenId {
 /// `{}` gets an RSA-3072 key pair). Given alone, `algorithm` picks its
 /// default key pair (`rsa-3072` or `ml-kem-768`); given both, they must fit
 /// together.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportTokenRequest {
     /// The wrapping algorithm the caller will use.
@@ -159,7 +159,7 @@ pub struct ImportTokenRequest {
 
 /// The answer to import-token: a public key to wrap material to, valid
 /// until `expires_at`, for one successful import.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportTokenResponse {
     /// Give this back with the wrapped material.
@@ -172,20 +172,24 @@ pub struct ImportTokenResponse {
     /// The kind of key pair.
     pub wrapping_key_spec: WrappingKeySpec,
     /// When the token stops being accepted.
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
 }
 
 /// `POST /v1/keys/import`: creates a key whose first version holds the
 /// caller's material.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportKeyRequest {
     /// Unique name within the tenant.
+    #[schema(value_type = String, min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$", example = "payments/db")]
     pub name: KeyName,
     /// The material's algorithm (required: it says how to read the material).
+    #[schema(value_type = crate::schema::AlgorithmSchema)]
     pub algorithm: Algorithm,
     /// Usage; the algorithm's default when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::schema::UsageSchema>>)]
     pub usage: Option<UsageMask>,
     /// Free text.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -203,7 +207,7 @@ pub struct ImportKeyRequest {
 }
 
 /// `POST /v1/keys/{key}/export`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportKeyRequest {
     /// The recipient's public key: SubjectPublicKeyInfo DER of an RSA key of
@@ -213,20 +217,24 @@ pub struct ExportKeyRequest {
     pub wrapping_algorithm: WrappingAlgorithm,
     /// Which version; the primary version when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub version: Option<VersionNumber>,
 }
 
 /// The answer to export.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportKeyResponse {
     /// The material wrapped to the caller's key, base64.
     pub wrapped_material: Base64,
     /// The key exported.
+    #[schema(value_type = String, format = Uuid)]
     pub key_id: KeyId,
     /// The version exported.
+    #[schema(value_type = u32, minimum = 1)]
     pub version: VersionNumber,
     /// The material's algorithm (how to read it once unwrapped).
+    #[schema(value_type = crate::schema::AlgorithmSchema)]
     pub algorithm: Algorithm,
     /// How it was wrapped.
     pub wrapping_algorithm: WrappingAlgorithm,

@@ -41,6 +41,21 @@ pub struct ServerConfig {
     /// How long an import token is valid, in seconds (1 to 7 days' worth;
     /// 24 hours unless the file says otherwise). Tokens live in memory only.
     pub import_token_validity_secs: u64,
+    /// The KMIP listener, if configured (`[kmip]`); it uses the `[tls]`
+    /// certificate and key.
+    pub kmip: Option<KmipSettings>,
+}
+
+/// The `[kmip]` table: where the KMIP listener (TLS with a required client
+/// certificate, KMIP 1.4 section 9.2 / KMIP 2.1 section 9.2 transport) listens and which
+/// CA signs the client certificates it accepts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmipSettings {
+    /// Where to listen (the IANA KMIP port is 5696).
+    pub listen: SocketAddr,
+    /// PEM file of the CA certificate(s) that client certificates must chain to.
+    pub client_ca: PathBuf,
 }
 
 /// Dev mode keeps an unsealed root key on disk; production starts sealed.
@@ -88,6 +103,7 @@ struct FileConfig {
     plain_http_on_loopback: bool,
     min_destroy_waiting_days: Option<u32>,
     import_token_validity_secs: Option<u64>,
+    kmip: Option<KmipSettings>,
 }
 
 impl ServerConfig {
@@ -114,6 +130,7 @@ impl ServerConfig {
             import_token_validity_secs: file
                 .import_token_validity_secs
                 .unwrap_or(DEFAULT_IMPORT_TOKEN_VALIDITY_SECS),
+            kmip: file.kmip,
         };
         config.check()?;
         Ok(config)
@@ -126,6 +143,12 @@ impl ServerConfig {
         if self.tls.is_none() && !(self.listen.ip().is_loopback() && plain_allowed) {
             return Err(StartError::TlsRequired {
                 listen: self.listen,
+            });
+        }
+        if self.kmip.is_some() && self.tls.is_none() {
+            return Err(StartError::InvalidSetting {
+                setting: "kmip",
+                reason: "the KMIP listener needs the [tls] certificate and key",
             });
         }
         if self.max_body_bytes < 1024 {
@@ -258,6 +281,29 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn kmip_needs_tls_and_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let base =
+            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nplain_http_on_loopback = true\n";
+        let kmip = "[kmip]\nlisten = \"127.0.0.1:5696\"\nclient_ca = \"/ca.pem\"\n";
+        let p = write(dir.path(), &format!("{base}{kmip}"));
+        assert!(matches!(
+            ServerConfig::from_file(&p),
+            Err(StartError::InvalidSetting {
+                setting: "kmip",
+                ..
+            })
+        ));
+        let tls = "[tls]\ncert = \"/c.pem\"\nkey = \"/k.pem\"\n";
+        let p = write(dir.path(), &format!("{base}{tls}{kmip}"));
+        let c = ServerConfig::from_file(&p).unwrap();
+        let k = c.kmip.unwrap();
+        assert_eq!(k.listen.port(), 5696);
+        assert_eq!(k.client_ca, PathBuf::from("/ca.pem"));
+        assert!(c.tls.is_some());
     }
 
     #[test]

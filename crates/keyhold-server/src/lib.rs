@@ -4,14 +4,16 @@
 //!
 //! It does not hold domain rules (they are in `keyhold-core`), cryptography
 //! (`keyhold-crypto`) or SQL (`keyhold-store`); it wires them together. Not
-//! yet here: principals and policies, the audit trail, the scheduler and the
-//! KMIP listener, each of which has its own issue.
+//! yet here: principals and policies, the audit trail and the scheduler, each
+//! of which has its own issue. The KMIP listener ([`kmip`]) serves a first
+//! set of operations.
 
 pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod kmip;
 pub mod ops;
 pub mod rest;
 pub mod serve;
@@ -41,6 +43,8 @@ pub struct Started {
     pub dev: bool,
     /// The seal status at start.
     pub sealed: bool,
+    /// The KMIP listener's address, when `[kmip]` is configured.
+    pub kmip_addr: Option<SocketAddr>,
 }
 
 /// Opens the store, sets up the seal, binds, calls `announce`, then serves
@@ -75,6 +79,10 @@ pub async fn run(
         listen: config.listen,
         source,
     })?;
+    let kmip = match &config.kmip {
+        Some(settings) => Some(kmip::Bound::bind(settings, config.tls.as_ref()).await?),
+        None => None,
+    };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let sealed = vault.status().sealed;
     let lifecycle = ops::LifecycleSettings {
@@ -85,6 +93,8 @@ pub async fn run(
             .with_lifecycle(lifecycle)
             .with_import_token_validity(config.import_token_validity_secs),
     );
+    let kmip_addr = kmip.as_ref().map(|k| k.addr);
+    let kmip_task = kmip.map(|k| k.spawn(Arc::clone(&ops), kmip::ConnectionSettings::default()));
     let app = rest::router(rest::AppState { ops }, config.max_body_bytes);
     announce(&Started {
         url: format!("{scheme}://{addr}"),
@@ -92,8 +102,12 @@ pub async fn run(
         new_root_token,
         dev: config.is_dev(),
         sealed,
+        kmip_addr,
     });
     serve::serve(listener, tls, app, shutdown).await;
+    if let Some(task) = kmip_task {
+        task.abort();
+    }
     Ok(())
 }
 

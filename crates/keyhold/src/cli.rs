@@ -9,9 +9,11 @@ use keyhold_api::transfer::{ImportTokenId, WrappingAlgorithm, WrappingKeySpec};
 use keyhold_core::lifecycle::KeyState;
 use keyhold_core::{Algorithm, KeyName, KeyRef, VersionNumber};
 
+mod bench;
 mod crypto;
 mod lifecycle;
 
+pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
 pub(crate) use lifecycle::{
     KeyArgs, LifecycleCommand, PublicKeyArgs, PublicKeyFormatArg, RevokeArgs, ScheduleDestroyArgs,
@@ -39,6 +41,9 @@ pub(crate) enum Command {
     Key(KeyCommand),
     /// Print random bytes from the server's generator, base64.
     Random(RandomArgs),
+    /// Load-test a server (or, with --in-process, the crypto provider alone):
+    /// ops/s, latency percentiles and errors.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]

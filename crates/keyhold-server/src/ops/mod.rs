@@ -15,9 +15,11 @@ mod envelope;
 mod import_tokens;
 mod kem;
 mod keys;
+mod kmip_support;
 mod lifecycle;
 mod mac;
 mod random;
+mod raw_aead;
 mod sign;
 mod transfer;
 
@@ -31,6 +33,7 @@ use keyhold_store::{Store, TxError};
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
+pub use self::raw_aead::{GCM_TAG_LEN, RawSealed};
 use crate::error::ServerError;
 use crate::vault::{DEFAULT_TENANT, Vault, tx_error};
 

@@ -17,8 +17,25 @@ use super::AppState;
 use super::extract::{ApiJson, Authed, KeyPath};
 use super::keys::blocking;
 use super::lifecycle::OptionalJson;
+use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
 use crate::error::ServerError;
 
+#[utoipa::path(
+    post,
+    path = "/v1/decrypt",
+    tag = "crypto",
+    request_body = DecryptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decrypted", body = DecryptResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/decrypt`: the envelope names the key.
 pub(super) async fn decrypt_any(
     State(state): State<AppState>,
@@ -30,6 +47,23 @@ pub(super) async fn decrypt_any(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/reencrypt",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = ReencryptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = ReencryptResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/reencrypt`.
 pub(super) async fn reencrypt(
     State(state): State<AppState>,
@@ -42,6 +76,23 @@ pub(super) async fn reencrypt(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/generate-data-key",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = GenerateDataKeyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = GenerateDataKeyResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/generate-data-key`.
 pub(super) async fn generate_data_key(
     State(state): State<AppState>,
@@ -54,6 +105,23 @@ pub(super) async fn generate_data_key(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/sign",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = SignRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = SignResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/sign`.
 pub(super) async fn sign(
     State(state): State<AppState>,
@@ -66,6 +134,23 @@ pub(super) async fn sign(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/verify",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = VerifyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = VerifyResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/verify`.
 pub(super) async fn verify(
     State(state): State<AppState>,
@@ -78,6 +163,23 @@ pub(super) async fn verify(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/mac",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = MacRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = MacResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/mac`.
 pub(super) async fn mac(
     State(state): State<AppState>,
@@ -90,6 +192,23 @@ pub(super) async fn mac(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/mac-verify",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = MacVerifyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = MacVerifyResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/mac-verify`.
 pub(super) async fn mac_verify(
     State(state): State<AppState>,
@@ -102,6 +221,23 @@ pub(super) async fn mac_verify(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/encapsulate",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EncapsulateRequest>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = EncapsulateResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/encapsulate` (no body, or `{}`).
 pub(super) async fn encapsulate(
     State(state): State<AppState>,
@@ -114,6 +250,23 @@ pub(super) async fn encapsulate(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/decapsulate",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = DecapsulateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = DecapsulateResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/decapsulate`.
 pub(super) async fn decapsulate(
     State(state): State<AppState>,
@@ -126,6 +279,19 @@ pub(super) async fn decapsulate(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/random",
+    tag = "crypto",
+    request_body = RandomRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Random bytes", body = RandomResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+    )
+)]
 /// `POST /v1/random`.
 pub(super) async fn random(
     State(state): State<AppState>,
@@ -137,6 +303,23 @@ pub(super) async fn random(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/encrypt/batch",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = BatchEncryptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = BatchResponse<EncryptedItem>),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/encrypt/batch`.
 pub(super) async fn encrypt_batch(
     State(state): State<AppState>,
@@ -149,6 +332,23 @@ pub(super) async fn encrypt_batch(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/decrypt/batch",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = BatchDecryptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = BatchResponse<DecryptedItem>),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/decrypt/batch`.
 pub(super) async fn decrypt_batch(
     State(state): State<AppState>,

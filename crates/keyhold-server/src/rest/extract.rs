@@ -1,12 +1,17 @@
 //! Extractors that turn HTTP input into typed values, mapping every axum
 //! rejection to a [`ServerError`] with a stable code.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use keyhold_core::{KeyRef, RequestId};
-use serde::de::DeserializeOwned;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use super::AppState;
 use crate::auth::bearer;
@@ -21,10 +26,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ServerError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
+        match axum::Json::<ObjectOnly<T>>::from_request(req, state).await {
+            Ok(axum::Json(ObjectOnly(v))) => Ok(Self(v)),
             Err(rejection) => Err(json_rejection(&rejection)),
         }
+    }
+}
+
+/// A `T` read from a JSON object only. serde's derived `Deserialize` also
+/// reads a struct from a sequence (`[null, null]`), which would make every
+/// request body accept an array in place of the documented object.
+#[derive(Debug)]
+pub(super) struct ObjectOnly<T>(pub(super) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ObjectVisitor(PhantomData))
+    }
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = ObjectOnly<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(ObjectOnly)
     }
 }
 
@@ -103,5 +134,41 @@ impl FromRequestParts<AppState> for Authed {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         state.ops.authenticate(bearer(header), id).map(Self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use keyhold_api::crypto::RandomRequest;
+    use keyhold_api::transfer::ImportTokenRequest;
+
+    use super::*;
+
+    #[test]
+    fn bodies_are_objects_only() {
+        let ok: ObjectOnly<RandomRequest> = serde_json::from_str(r#"{"bytes": 16}"#).unwrap();
+        assert_eq!(ok.0.bytes, 16);
+        // Plain serde would read both of these as structs.
+        assert!(serde_json::from_str::<RandomRequest>("[16]").is_ok());
+        for bad in ["[16]", "[null, null]", "null", "16", "\"x\""] {
+            assert!(
+                serde_json::from_str::<ObjectOnly<RandomRequest>>(bad).is_err(),
+                "{bad}"
+            );
+            assert!(
+                serde_json::from_str::<ObjectOnly<ImportTokenRequest>>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn object_rules_still_apply() {
+        let unknown = serde_json::from_str::<ObjectOnly<RandomRequest>>(r#"{"bytes": 1, "x": 2}"#);
+        assert!(unknown.unwrap_err().to_string().contains("unknown field"));
+        let missing = serde_json::from_str::<ObjectOnly<RandomRequest>>("{}");
+        assert!(missing.unwrap_err().to_string().contains("missing field"));
+        let empty: ObjectOnly<ImportTokenRequest> = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty.0, ImportTokenRequest::default());
     }
 }

@@ -10,6 +10,7 @@ use keyhold_api::keys::{
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Authed, KeyPath};
+use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
 use crate::error::ServerError;
 use crate::ops::Operations;
 
@@ -27,6 +28,21 @@ where
         })?
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys",
+    tag = "keys",
+    request_body = CreateKeyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys`.
 pub(super) async fn create(
     State(state): State<AppState>,
@@ -37,6 +53,18 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/keys",
+    tag = "keys",
+    params(ListKeysQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The keys, by name", body = KeyList),
+        AuthErrors,
+        BadRequest,
+    )
+)]
 /// `GET /v1/keys`.
 pub(super) async fn list(
     State(state): State<AppState>,
@@ -48,6 +76,19 @@ pub(super) async fn list(
         .map(Json)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/keys/{key}",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The key", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        NotFound,
+    )
+)]
 /// `GET /v1/keys/{key}`.
 pub(super) async fn show(
     State(state): State<AppState>,
@@ -59,6 +100,23 @@ pub(super) async fn show(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/encrypt",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = EncryptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Encrypted", body = EncryptResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/encrypt`.
 pub(super) async fn encrypt(
     State(state): State<AppState>,
@@ -71,6 +129,23 @@ pub(super) async fn encrypt(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/decrypt",
+    tag = "crypto",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = DecryptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decrypted", body = DecryptResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/decrypt`.
 pub(super) async fn decrypt(
     State(state): State<AppState>,

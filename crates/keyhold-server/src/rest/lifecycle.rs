@@ -16,8 +16,9 @@ use keyhold_core::KeyRef;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
-use super::extract::{ApiJson, ApiQuery, Authed, KeyPath};
+use super::extract::{ApiJson, ApiQuery, Authed, KeyPath, ObjectOnly};
 use super::keys::blocking;
+use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
 
@@ -52,7 +53,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
             return Err(ServerError::UnsupportedMediaType);
         }
         serde_json::from_slice(&bytes)
-            .map(Self)
+            .map(|ObjectOnly(v)| Self(v))
             .map_err(|e| ServerError::InvalidRequest {
                 detail: format!("invalid JSON body: {e}"),
             })
@@ -80,6 +81,23 @@ async fn run(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/rotate",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Rotated: a new primary version", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/rotate`.
 pub(super) async fn rotate(
     State(state): State<AppState>,
@@ -90,6 +108,23 @@ pub(super) async fn rotate(
     run(state, caller, key, Operations::rotate_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/activate",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Activated", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/activate`.
 pub(super) async fn activate(
     State(state): State<AppState>,
@@ -100,6 +135,23 @@ pub(super) async fn activate(
     run(state, caller, key, Operations::activate_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/deactivate",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deactivated", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/deactivate`.
 pub(super) async fn deactivate(
     State(state): State<AppState>,
@@ -110,6 +162,23 @@ pub(super) async fn deactivate(
     run(state, caller, key, Operations::deactivate_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/suspend",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Suspended", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/suspend`.
 pub(super) async fn suspend(
     State(state): State<AppState>,
@@ -120,6 +189,23 @@ pub(super) async fn suspend(
     run(state, caller, key, Operations::suspend_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/resume",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Resumed", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/resume`.
 pub(super) async fn resume(
     State(state): State<AppState>,
@@ -130,6 +216,23 @@ pub(super) async fn resume(
     run(state, caller, key, Operations::resume_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/cancel-destroy",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Destruction cancelled", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/cancel-destroy`.
 pub(super) async fn cancel_destroy(
     State(state): State<AppState>,
@@ -140,6 +243,23 @@ pub(super) async fn cancel_destroy(
     run(state, caller, key, Operations::cancel_key_destroy).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/archive",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Archived", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/archive`.
 pub(super) async fn archive(
     State(state): State<AppState>,
@@ -150,6 +270,23 @@ pub(super) async fn archive(
     run(state, caller, key, Operations::archive_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/recover",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<EmptyBody>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recovered", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/recover`.
 pub(super) async fn recover(
     State(state): State<AppState>,
@@ -160,6 +297,23 @@ pub(super) async fn recover(
     run(state, caller, key, Operations::recover_key).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/revoke",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = RevokeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/revoke`.
 pub(super) async fn revoke(
     State(state): State<AppState>,
@@ -172,6 +326,23 @@ pub(super) async fn revoke(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/schedule-destroy",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body(content = Option<ScheduleDestroyRequest>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Destruction scheduled", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/schedule-destroy`.
 pub(super) async fn schedule_destroy(
     State(state): State<AppState>,
@@ -186,6 +357,23 @@ pub(super) async fn schedule_destroy(
     .map(Json)
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/keys/{key}",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = UpdateKeyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `PATCH /v1/keys/{key}`.
 pub(super) async fn update(
     State(state): State<AppState>,
@@ -198,6 +386,19 @@ pub(super) async fn update(
         .map(Json)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/keys/{key}/versions",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The key's versions", body = KeyVersions),
+        AuthErrors,
+        BadRequest,
+        NotFound,
+    )
+)]
 /// `GET /v1/keys/{key}/versions`.
 pub(super) async fn versions(
     State(state): State<AppState>,
@@ -209,6 +410,21 @@ pub(super) async fn versions(
         .map(Json)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/keys/{key}/public-key",
+    tag = "keys",
+    params(("key" = String, Path, description = "The key's id (UUID) or name"), PublicKeyQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The public key", body = PublicKeyResponse),
+        AuthErrors,
+        BadRequest,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `GET /v1/keys/{key}/public-key?format=pem|der&version=N`.
 pub(super) async fn public_key(
     State(state): State<AppState>,

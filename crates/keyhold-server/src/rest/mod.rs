@@ -7,19 +7,22 @@ mod crypto;
 mod extract;
 mod keys;
 mod lifecycle;
+mod openapi;
 mod sys;
 mod transfer;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::{Extension, Router};
 use keyhold_api::{ErrorBody, ErrorCode, ErrorDetail};
 use keyhold_core::RequestId;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ServerError;
 use crate::ops::Operations;
@@ -31,59 +34,61 @@ pub struct AppState {
     pub ops: Arc<Operations>,
 }
 
-/// The whole REST router.
+/// The whole REST router, with `GET /v1/openapi.json` serving its
+/// document.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
-        .route("/v1/sys/health", get(sys::health))
-        .route("/v1/sys/seal-status", get(sys::seal_status))
-        .route("/v1/sys/init", post(sys::init))
-        .route("/v1/sys/unseal", post(sys::unseal))
-        .route("/v1/sys/seal", post(sys::seal))
-        .route("/v1/keys", post(keys::create).get(keys::list))
-        .route("/v1/keys/import-token", post(transfer::import_token))
-        .route("/v1/keys/import", post(transfer::import))
-        .route("/v1/keys/{key}", get(keys::show).patch(lifecycle::update))
-        .route("/v1/keys/{key}/versions", get(lifecycle::versions))
-        .route("/v1/keys/{key}/public-key", get(lifecycle::public_key))
-        .route("/v1/keys/{key}/rotate", post(lifecycle::rotate))
-        .route("/v1/keys/{key}/activate", post(lifecycle::activate))
-        .route("/v1/keys/{key}/deactivate", post(lifecycle::deactivate))
-        .route("/v1/keys/{key}/suspend", post(lifecycle::suspend))
-        .route("/v1/keys/{key}/resume", post(lifecycle::resume))
-        .route("/v1/keys/{key}/revoke", post(lifecycle::revoke))
-        .route(
-            "/v1/keys/{key}/schedule-destroy",
-            post(lifecycle::schedule_destroy),
-        )
-        .route(
-            "/v1/keys/{key}/cancel-destroy",
-            post(lifecycle::cancel_destroy),
-        )
-        .route("/v1/keys/{key}/archive", post(lifecycle::archive))
-        .route("/v1/keys/{key}/recover", post(lifecycle::recover))
-        .route("/v1/keys/{key}/export", post(transfer::export))
-        .route("/v1/keys/{key}/encrypt", post(keys::encrypt))
-        .route("/v1/keys/{key}/decrypt", post(keys::decrypt))
-        .route("/v1/decrypt", post(crypto::decrypt_any))
-        .route("/v1/random", post(crypto::random))
-        .route("/v1/keys/{key}/reencrypt", post(crypto::reencrypt))
-        .route(
-            "/v1/keys/{key}/generate-data-key",
-            post(crypto::generate_data_key),
-        )
-        .route("/v1/keys/{key}/sign", post(crypto::sign))
-        .route("/v1/keys/{key}/verify", post(crypto::verify))
-        .route("/v1/keys/{key}/mac", post(crypto::mac))
-        .route("/v1/keys/{key}/mac-verify", post(crypto::mac_verify))
-        .route("/v1/keys/{key}/encapsulate", post(crypto::encapsulate))
-        .route("/v1/keys/{key}/decapsulate", post(crypto::decapsulate))
-        .route("/v1/keys/{key}/encrypt/batch", post(crypto::encrypt_batch))
-        .route("/v1/keys/{key}/decrypt/batch", post(crypto::decrypt_batch))
+    let (router, doc) = routes().split_for_parts();
+    let doc = Arc::new(openapi::finish(doc));
+    router
         .fallback(|| async { ServerError::NotFound })
         .method_not_allowed_fallback(|| async { ServerError::MethodNotAllowed })
+        .layer(Extension(doc))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
+}
+
+/// Every route with its OpenAPI entry: `routes!` takes the method and path
+/// from each handler's `#[utoipa::path]`, so the two cannot disagree.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(sys::health))
+        .routes(routes!(sys::seal_status))
+        .routes(routes!(sys::init))
+        .routes(routes!(sys::unseal))
+        .routes(routes!(sys::seal))
+        .routes(routes!(keys::create, keys::list))
+        .routes(routes!(transfer::import_token))
+        .routes(routes!(transfer::import))
+        .routes(routes!(keys::show, lifecycle::update))
+        .routes(routes!(lifecycle::versions))
+        .routes(routes!(lifecycle::public_key))
+        .routes(routes!(lifecycle::rotate))
+        .routes(routes!(lifecycle::activate))
+        .routes(routes!(lifecycle::deactivate))
+        .routes(routes!(lifecycle::suspend))
+        .routes(routes!(lifecycle::resume))
+        .routes(routes!(lifecycle::revoke))
+        .routes(routes!(lifecycle::schedule_destroy))
+        .routes(routes!(lifecycle::cancel_destroy))
+        .routes(routes!(lifecycle::archive))
+        .routes(routes!(lifecycle::recover))
+        .routes(routes!(transfer::export))
+        .routes(routes!(keys::encrypt))
+        .routes(routes!(keys::decrypt))
+        .routes(routes!(crypto::decrypt_any))
+        .routes(routes!(crypto::random))
+        .routes(routes!(crypto::reencrypt))
+        .routes(routes!(crypto::generate_data_key))
+        .routes(routes!(crypto::sign))
+        .routes(routes!(crypto::verify))
+        .routes(routes!(crypto::mac))
+        .routes(routes!(crypto::mac_verify))
+        .routes(routes!(crypto::encapsulate))
+        .routes(routes!(crypto::decapsulate))
+        .routes(routes!(crypto::encrypt_batch))
+        .routes(routes!(crypto::decrypt_batch))
 }
 
 /// The public part of an error, left on the response for [`request_context`]
@@ -116,7 +121,28 @@ impl IntoResponse for ServerError {
 async fn request_context(mut req: Request, next: Next) -> Response {
     let id = RequestId::from_uuid(uuid::Uuid::new_v4());
     req.extensions_mut().insert(id);
+    let started = std::time::Instant::now();
+    // The route template (`/v1/keys/{key}/encrypt`), never the body, the
+    // query or a header: nothing secret reaches the log.
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "-".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().clone();
     let mut resp = next.run(req).await;
+    let code = resp
+        .extensions()
+        .get::<PendingError>()
+        .map(|e| e.code.as_str());
+    tracing::debug!(
+        request_id = %id,
+        %method,
+        route,
+        status = resp.status().as_u16(),
+        code = code.unwrap_or("-"),
+        micros = started.elapsed().as_micros(),
+        "request"
+    );
     if let Some(err) = resp.extensions_mut().remove::<PendingError>() {
         let status = resp.status();
         let body = ErrorBody {

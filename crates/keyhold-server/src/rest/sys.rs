@@ -11,8 +11,20 @@ use keyhold_api::sys::{
 use super::AppState;
 use super::extract::{ApiJson, Authed};
 use super::keys::blocking;
+use super::openapi::{
+    AuthErrors, BadRequest, BodyErrors, Conflict, ServiceUnavailable, Unprocessable,
+};
 use crate::error::ServerError;
 
+#[utoipa::path(
+    get,
+    path = "/v1/sys/health",
+    tag = "sys",
+    responses(
+        (status = 200, description = "Serving", body = Health),
+        (status = 503, description = "Sealed or not initialized", body = Health),
+    )
+)]
 /// `GET /v1/sys/health`: 200 when serving, 503 when sealed or uninitialized.
 pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let s = state.ops.vault().status();
@@ -35,11 +47,32 @@ pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
     (code, Json(body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/sys/seal-status",
+    tag = "sys",
+    responses(
+        (status = 200, description = "The seal status", body = SealStatus),
+    )
+)]
 /// `GET /v1/sys/seal-status`.
 pub(super) async fn seal_status(State(state): State<AppState>) -> Json<SealStatus> {
     Json(state.ops.vault().status())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sys/init",
+    tag = "sys",
+    request_body = InitRequest,
+    responses(
+        (status = 200, description = "Initialized; the shares and the root token, shown once", body = InitResponse),
+        BadRequest,
+        BodyErrors,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/sys/init`.
 pub(super) async fn init(
     State(state): State<AppState>,
@@ -52,6 +85,18 @@ pub(super) async fn init(
     .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sys/unseal",
+    tag = "sys",
+    request_body = UnsealRequest,
+    responses(
+        (status = 200, description = "Share accepted; the seal status", body = SealStatus),
+        BadRequest,
+        BodyErrors,
+        ServiceUnavailable,
+    )
+)]
 /// `POST /v1/sys/unseal`.
 pub(super) async fn unseal(
     State(state): State<AppState>,
@@ -62,6 +107,17 @@ pub(super) async fn unseal(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sys/seal",
+    tag = "sys",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Sealed", body = SealStatus),
+        AuthErrors,
+        BadRequest,
+    )
+)]
 /// `POST /v1/sys/seal` (root token).
 pub(super) async fn seal(
     State(state): State<AppState>,

@@ -22,8 +22,25 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use super::extract::{ApiJson, Authed, KeyPath};
 use super::keys::blocking;
+use super::openapi::{
+    AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, TooMany, Unprocessable,
+};
 use crate::error::ServerError;
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/import-token",
+    tag = "transfer",
+    request_body(content = Option<ImportTokenRequest>, description = "Optional: may be left out"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "A one-time import token", body = ImportTokenResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        TooMany,
+    )
+)]
 /// `POST /v1/keys/import-token`; the body may be left out.
 pub(super) async fn import_token(
     State(state): State<AppState>,
@@ -34,6 +51,21 @@ pub(super) async fn import_token(
     Ok((StatusCode::CREATED, Json(resp)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/import",
+    tag = "transfer",
+    request_body = ImportKeyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Imported", body = KeyInfo),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/import`.
 pub(super) async fn import(
     State(state): State<AppState>,
@@ -44,6 +76,23 @@ pub(super) async fn import(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key}/export",
+    tag = "transfer",
+    params(("key" = String, Path, description = "The key's id (UUID) or name")),
+    request_body = ExportKeyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The wrapped key material", body = ExportKeyResponse),
+        AuthErrors,
+        BadRequest,
+        BodyErrors,
+        NotFound,
+        Conflict,
+        Unprocessable,
+    )
+)]
 /// `POST /v1/keys/{key}/export`.
 pub(super) async fn export(
     State(state): State<AppState>,

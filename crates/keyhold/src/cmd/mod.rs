@@ -1,5 +1,6 @@
 //! Runs a parsed command.
 
+mod bench;
 mod crypto;
 mod key;
 mod lifecycle;
@@ -55,6 +56,9 @@ pub(crate) enum CliError {
     /// Output could not be encoded.
     #[error("cannot encode output")]
     Encode(#[source] serde_json::Error),
+    /// A benchmark could not be set up or run.
+    #[error(transparent)]
+    Bench(#[from] bench::BenchError),
 }
 
 /// Runs the command.
@@ -64,6 +68,7 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Operator(cmd) => operator::run(cmd).await,
         Command::Key(cmd) => key::run(cmd).await,
         Command::Random(args) => crypto::random(args).await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }
 

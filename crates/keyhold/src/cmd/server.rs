@@ -49,6 +49,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 plain_http_on_loopback: true,
                 min_destroy_waiting_days: DEFAULT_MIN_DESTROY_WAITING_DAYS,
                 import_token_validity_secs: DEFAULT_IMPORT_TOKEN_VALIDITY_SECS,
+                kmip: None,
             }
         }
     };
@@ -63,6 +64,10 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
 fn announce(s: &Started, given_token: Option<&str>, data_dir: &std::path::Path) {
     let mut out = std::io::stdout().lock();
     let mut lines = vec![format!("KEYHOLD_ADDR={}", s.url)];
+    // Before KEYHOLD_ADDR: a reader may stop at the address line.
+    if let Some(kmip) = s.kmip_addr {
+        lines.insert(0, format!("KEYHOLD_KMIP_ADDR={kmip}"));
+    }
     if s.dev {
         lines.insert(0, "WARNING: dev mode. The root key is stored unprotected next to the data; never use this in production.".into());
         lines.push(format!("KEYHOLD_DATA_DIR={}", data_dir.display()));

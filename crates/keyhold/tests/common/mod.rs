@@ -25,6 +25,8 @@ pub struct Server {
     child: Child,
     pub url: String,
     pub token: Option<String>,
+    /// The KMIP listener's `host:port`, when `[kmip]` is configured.
+    pub kmip_addr: Option<String>,
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
@@ -54,7 +56,7 @@ impl Server {
         if let Some(t) = token {
             cmd.args(["--dev-root-token", t]);
         }
-        Self::spawn(cmd, dir.to_owned())
+        Self::spawn(cmd, dir.to_owned(), Stdio::inherit())
     }
 
     /// `keyhold server --config FILE` with a plain-HTTP loopback listener in `dir`.
@@ -64,25 +66,21 @@ impl Server {
 
     /// Same, with more TOML appended to the configuration file.
     pub fn production_with(dir: &Path, extra: &str) -> Self {
-        let config = dir.join("keyhold.toml");
-        let data = dir.join("data");
-        std::fs::write(
-            &config,
-            format!(
-                "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n{extra}",
-                data.display()
-            ),
-        )
-        .unwrap();
-        let mut cmd = Command::new(bin());
-        cmd.args(["server", "--log", "warn", "--config"])
-            .arg(&config);
-        Self::spawn(cmd, data)
+        let (cmd, data) = production_cmd(dir, extra, "warn");
+        Self::spawn(cmd, data, Stdio::inherit())
     }
 
-    fn spawn(mut cmd: Command, data_dir: PathBuf) -> Self {
+    /// A plain-HTTP loopback production server logging at trace level
+    /// into `log` (for tests that read the log).
+    pub fn production_traced(dir: &Path, log: &Path) -> Self {
+        let (cmd, data) = production_cmd(dir, "plain_http_on_loopback = true\n", "trace");
+        let file = std::fs::File::create(log).unwrap();
+        Self::spawn(cmd, data, Stdio::from(file))
+    }
+
+    fn spawn(mut cmd: Command, data_dir: PathBuf, stderr: Stdio) -> Self {
         cmd.stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .stdin(Stdio::null());
         let mut child = cmd.spawn().expect("start keyhold");
         let stdout = child.stdout.take().unwrap();
@@ -95,7 +93,7 @@ impl Server {
                 }
             }
         });
-        let (mut url, mut token) = (None, None);
+        let (mut url, mut token, mut kmip_addr) = (None, None, None);
         let deadline = Instant::now() + Duration::from_secs(60);
         while url.is_none() || (token.is_none() && cmd_is_dev(&cmd)) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -108,6 +106,8 @@ impl Server {
             };
             if let Some(v) = line.strip_prefix("KEYHOLD_ADDR=") {
                 url = Some(v.to_owned());
+            } else if let Some(v) = line.strip_prefix("KEYHOLD_KMIP_ADDR=") {
+                kmip_addr = Some(v.to_owned());
             } else if let Some(v) = line.strip_prefix("KEYHOLD_TOKEN=") {
                 token = Some(v.to_owned());
             } else if line.starts_with("# root token unchanged") {
@@ -119,6 +119,7 @@ impl Server {
             child,
             url: url.unwrap(),
             token,
+            kmip_addr,
             data_dir,
             _temp: None,
         }
@@ -139,6 +140,21 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `keyhold server --config FILE` in `dir` at log `level`, and its data dir.
+fn production_cmd(dir: &Path, extra: &str, level: &str) -> (Command, PathBuf) {
+    let config = dir.join("keyhold.toml");
+    let data = dir.join("data");
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n{extra}",
+        data.display()
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.args(["server", "--log", level, "--config"])
+        .arg(&config);
+    (cmd, data)
 }
 
 fn cmd_is_dev(cmd: &Command) -> bool {

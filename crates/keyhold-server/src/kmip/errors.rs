@@ -1,0 +1,82 @@
+//! Operations-service errors as KMIP Result Reasons (KMIP 1.4 section
+//! 9.1.3.2.29, KMIP 2.1 section 11.46).
+
+use keyhold_core::CoreError;
+use keyhold_kmip::ResultReason;
+
+use crate::error::ServerError;
+
+/// Why a batch item failed: the Result Reason and a Result Message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ItemFailure {
+    /// The Result Reason.
+    pub reason: ResultReason,
+    /// The Result Message (never secret data).
+    pub message: String,
+}
+
+impl ItemFailure {
+    /// A failure with this reason and message.
+    pub(crate) fn new(reason: ResultReason, message: impl Into<String>) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ServerError> for ItemFailure {
+    fn from(e: ServerError) -> Self {
+        Self::new(reason_for(&e), e.to_string())
+    }
+}
+
+/// The Result Reason for an operations-service error.
+pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
+    match e {
+        ServerError::KeyNotFound | ServerError::VersionNotFound { .. } => {
+            ResultReason::ItemNotFound
+        }
+        ServerError::Core(
+            CoreError::IllegalTransition { .. }
+            | CoreError::StateForbids { .. }
+            | CoreError::NotPrimary { .. },
+        ) => ResultReason::IllegalOperation,
+        ServerError::Core(CoreError::Archived { .. }) => ResultReason::ObjectArchived,
+        ServerError::InvalidRequest { .. } | ServerError::Core(_) => ResultReason::InvalidField,
+        ServerError::DecryptionFailed | ServerError::Crypto(_) => {
+            ResultReason::CryptographicFailure
+        }
+        ServerError::Sealed | ServerError::NotInitialized | ServerError::Unauthenticated => {
+            ResultReason::PermissionDenied
+        }
+        // Wrong Key Lifecycle State exists in KMIP 2.x only; Illegal Operation
+        // is the reason every version has.
+        ServerError::LifecycleRefused { .. } => ResultReason::IllegalOperation,
+        ServerError::KeyArchived { .. } => ResultReason::ObjectArchived,
+        ServerError::KeyAlreadyExists => ResultReason::ObjectAlreadyExists,
+        _ => ResultReason::GeneralFailure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_their_reason() {
+        assert_eq!(
+            reason_for(&ServerError::KeyNotFound),
+            ResultReason::ItemNotFound
+        );
+        assert_eq!(
+            reason_for(&ServerError::Sealed),
+            ResultReason::PermissionDenied
+        );
+        let bad = ItemFailure::from(ServerError::InvalidRequest {
+            detail: "bytes must be 1 to 1024, not 0".into(),
+        });
+        assert_eq!(bad.reason, ResultReason::InvalidField);
+        assert!(bad.message.contains("1024"));
+    }
+}

@@ -1,0 +1,149 @@
+//! The operations on managed objects — Create, Activate, Get Attributes,
+//! Get Attribute List, Locate, Revoke (KMIP 1.4 sections 4.1, 4.9, 4.11, 4.12,
+//! 4.19; KMIP 2.1 section 6.1) — each a call on the operations service.
+//! A KMIP object is a key version; its Unique Identifier is the version id.
+
+use keyhold_core::{RequestId, VersionId};
+use keyhold_kmip::payload::{
+    CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
+    GetAttributesResponse, IdentifierResponse, LocateRequest, LocateResponse, RevokeRequest,
+};
+use keyhold_kmip::{Attributes, ObjectType, ResponsePayload, UniqueIdentifier};
+
+use super::errors::ItemFailure;
+use super::{Dispatcher, attributes, objects};
+
+type Answer = Result<ResponsePayload, ItemFailure>;
+
+fn text(id: VersionId) -> UniqueIdentifier {
+    UniqueIdentifier::Text(id.to_string())
+}
+
+impl Dispatcher {
+    /// Create: a Pre-Active AES-256-GCM key; the new version becomes the ID
+    /// placeholder.
+    pub(super) async fn create(
+        &self,
+        req: &CreateRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let name = objects::create_name(req)?;
+        let created = self.blocking(request_id, move |ops, caller| {
+            ops.create_pre_active_aes(caller, name)
+        });
+        let version = created.await?;
+        *placeholder = Some(version.id);
+        Ok(ResponsePayload::Create(CreateResponse {
+            object_type: ObjectType::SymmetricKey,
+            unique_identifier: text(version.id),
+            attributes: None,
+        }))
+    }
+
+    /// Activate: the version's key, when it is the primary version.
+    pub(super) async fn activate(
+        &self,
+        uid: Option<&UniqueIdentifier>,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let id = objects::version_id(uid, placeholder)?;
+        let done = self.blocking(request_id, move |ops, caller| {
+            ops.activate_version(caller, id)
+        });
+        done.await?;
+        Ok(ResponsePayload::Activate(IdentifierResponse {
+            unique_identifier: text(id),
+        }))
+    }
+
+    /// Revoke: that version, for the KMIP reason.
+    pub(super) async fn revoke(
+        &self,
+        req: &RevokeRequest,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
+        let revocation = objects::revocation(req)?;
+        let done = self.blocking(request_id, move |ops, caller| {
+            ops.revoke_version(caller, id, revocation)
+        });
+        done.await?;
+        Ok(ResponsePayload::Revoke(IdentifierResponse {
+            unique_identifier: text(id),
+        }))
+    }
+
+    /// Get Attributes: those asked for, or all.
+    pub(super) async fn get_attributes(
+        &self,
+        req: &GetAttributesRequest,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let uid = req.unique_identifier.as_ref();
+        let (id, all) = self.attributes(uid, placeholder, request_id).await?;
+        Ok(ResponsePayload::GetAttributes(GetAttributesResponse {
+            unique_identifier: text(id),
+            attributes: Some(attributes::select(all, &req.references)),
+        }))
+    }
+
+    /// Get Attribute List: the names of the attributes the version has.
+    pub(super) async fn get_attribute_list(
+        &self,
+        uid: Option<&UniqueIdentifier>,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let (id, all) = self.attributes(uid, placeholder, request_id).await?;
+        Ok(ResponsePayload::GetAttributeList(
+            GetAttributeListResponse {
+                unique_identifier: text(id),
+                references: attributes::references(&all),
+            },
+        ))
+    }
+
+    /// Locate by name: the primary version of the key so named, which
+    /// becomes the ID placeholder.
+    pub(super) async fn locate(
+        &self,
+        req: &LocateRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let name = objects::locate_name(req)?;
+        let found = self.blocking(request_id, move |ops, caller| {
+            ops.primary_version_by_name(caller, name)
+        });
+        let found = found.await?;
+        let wanted =
+            req.maximum_items.is_none_or(|m| m > 0) && req.offset_items.is_none_or(|o| o <= 0);
+        let found = found.filter(|_| wanted);
+        if found.is_some() {
+            *placeholder = found;
+        }
+        Ok(ResponsePayload::Locate(LocateResponse {
+            located_items: None,
+            unique_identifiers: found.map(text).into_iter().collect(),
+        }))
+    }
+
+    /// The version `uid` names (or the ID placeholder) and its attributes.
+    async fn attributes(
+        &self,
+        uid: Option<&UniqueIdentifier>,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Result<(VersionId, Attributes), ItemFailure> {
+        let id = objects::version_id(uid, placeholder)?;
+        let found = self.blocking(request_id, move |ops, caller| {
+            ops.key_by_version_id(caller, id)
+        });
+        let (key, version) = found.await?;
+        Ok((id, attributes::of_version(&key, &version)))
+    }
+}

@@ -1,0 +1,101 @@
+//! The operations about the server itself: Discover Versions and Query
+//! (KMIP 1.4 sections 4.25 and 4.26, KMIP 2.1 sections 6.1.16 and 6.1.40).
+
+use keyhold_kmip::payload::{DiscoverVersionsPayload, QueryRequest, QueryResponse};
+use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
+
+/// The operations the KMIP listener serves, in the order Query lists them.
+pub(crate) const SERVED: [Operation; 11] = [
+    Operation::DiscoverVersions,
+    Operation::Query,
+    Operation::Create,
+    Operation::GetAttributes,
+    Operation::GetAttributeList,
+    Operation::Locate,
+    Operation::Activate,
+    Operation::Revoke,
+    Operation::Encrypt,
+    Operation::Decrypt,
+    Operation::RNGRetrieve,
+];
+
+/// The Vendor Identification answered to Query Server Information.
+pub(crate) const VENDOR: &str = "keyhold";
+
+/// Discover Versions: the versions the server speaks, newest first; when the
+/// client lists versions, only those among them (KMIP 1.4 section 4.26).
+pub(crate) fn discover_versions(req: &DiscoverVersionsPayload) -> DiscoverVersionsPayload {
+    let versions = ProtocolVersion::SUPPORTED
+        .into_iter()
+        .filter(|v| req.versions.is_empty() || req.versions.contains(v))
+        .collect();
+    DiscoverVersionsPayload { versions }
+}
+
+/// Query: operations, object types (symmetric keys) and the vendor, as the request's Query Functions ask; other functions
+/// are ignored, as KMIP 1.4 section 4.25 allows.
+pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
+    let asks = |f: QueryFunction| req.functions.contains(&f);
+    QueryResponse {
+        operations: if asks(QueryFunction::QueryOperations) {
+            SERVED.to_vec()
+        } else {
+            Vec::new()
+        },
+        object_types: if asks(QueryFunction::QueryObjects) {
+            vec![ObjectType::SymmetricKey]
+        } else {
+            Vec::new()
+        },
+        vendor_identification: asks(QueryFunction::QueryServerInformation)
+            .then(|| VENDOR.to_owned()),
+        server_information: None,
+        application_namespaces: Vec::new(),
+        extension_information: Vec::new(),
+        attestation_types: Vec::new(),
+        rng_parameters: Vec::new(),
+        profile_information: Vec::new(),
+        validation_information: Vec::new(),
+        capability_information: Vec::new(),
+        client_registration_methods: Vec::new(),
+        defaults_information: None,
+        protection_storage_masks: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discover_versions_intersects_with_the_client_list() {
+        let all = discover_versions(&DiscoverVersionsPayload { versions: vec![] });
+        assert_eq!(all.versions, ProtocolVersion::SUPPORTED.to_vec());
+        let asked = DiscoverVersionsPayload {
+            versions: vec![ProtocolVersion::V1_0, ProtocolVersion::new(9, 9)],
+        };
+        assert_eq!(
+            discover_versions(&asked).versions,
+            vec![ProtocolVersion::V1_0]
+        );
+    }
+
+    #[test]
+    fn query_answers_what_is_asked() {
+        let ops = query(&QueryRequest {
+            functions: vec![QueryFunction::QueryOperations],
+        });
+        assert_eq!(ops.operations, SERVED.to_vec());
+        assert!(ops.vendor_identification.is_none());
+        let info = query(&QueryRequest {
+            functions: vec![QueryFunction::QueryServerInformation],
+        });
+        assert!(info.operations.is_empty());
+        assert!(info.object_types.is_empty());
+        let objects = query(&QueryRequest {
+            functions: vec![QueryFunction::QueryObjects],
+        });
+        assert_eq!(objects.object_types, vec![ObjectType::SymmetricKey]);
+        assert_eq!(info.vendor_identification.as_deref(), Some(VENDOR));
+    }
+}

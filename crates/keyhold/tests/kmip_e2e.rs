@@ -1,0 +1,393 @@
+//! End to end over KMIP: a production server with `[tls]` and `[kmip]`,
+//! reached by a small TTLV client over TLS with a client certificate.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::Server;
+use keyhold_api::sys::InitRequest;
+use keyhold_client::{Client, ClientOptions};
+use keyhold_kmip::payload::ResponsePayload;
+use keyhold_kmip::{Operation, ProtocolVersion, ResponseMessage, ResultReason, ResultStatus};
+use keyhold_ttlv::{HEADER_LEN, Limits};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// A CA, the server's certificate files in `dir`, and a client identity.
+struct Pki {
+    ca_pem: String,
+    ca_der: CertificateDer<'static>,
+    client_cert: CertificateDer<'static>,
+    client_key: Vec<u8>,
+    toml: String,
+}
+
+fn pki(dir: &Path) -> Pki {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params = CertificateParams::new(vec!["kmip-client".to_owned()]).unwrap();
+    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client = client_params.signed_by(&client_key, &ca).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let cert = write("server.pem", &server.pem());
+    let key = write("server.key", &server_key.serialize_pem());
+    let ca_path = write("ca.pem", &ca.pem());
+    Pki {
+        ca_pem: ca.pem(),
+        ca_der: ca.der().clone(),
+        client_cert: client.der().clone(),
+        client_key: client_key.serialize_der(),
+        toml: format!(
+            "[tls]\ncert = \"{cert}\"\nkey = \"{key}\"\n\
+             [kmip]\nlisten = \"127.0.0.1:0\"\nclient_ca = \"{ca_path}\"\n"
+        ),
+    }
+}
+
+async fn connect(addr: &str, pki: &Pki, with_cert: bool) -> std::io::Result<TlsStream<TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca_der.clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = if with_cert {
+        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(pki.client_key.clone()));
+        builder
+            .with_client_auth_cert(vec![pki.client_cert.clone()], key)
+            .unwrap()
+    } else {
+        builder.with_no_client_auth()
+    };
+    let tcp = TcpStream::connect(addr).await?;
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+}
+
+/// Sends `bytes`, reads one framed answer; `None` when the connection fails.
+async fn call(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<ResponseMessage> {
+    stream.write_all(bytes).await.ok()?;
+    stream.flush().await.ok()?;
+    let mut header = [0u8; HEADER_LEN];
+    stream.read_exact(&mut header).await.ok()?;
+    let total = keyhold_ttlv::message_length(&header, &Limits::DEFAULT).unwrap();
+    let mut message = header.to_vec();
+    message.resize(total, 0);
+    stream.read_exact(&mut message[HEADER_LEN..]).await.ok()?;
+    let tree = keyhold_ttlv::decode(&message, &Limits::DEFAULT).unwrap();
+    Some(ResponseMessage::from_ttlv(&tree).unwrap())
+}
+
+fn request(items: &[&str]) -> Vec<u8> {
+    let batch: String = items
+        .iter()
+        .map(|i| format!("<BatchItem>{i}</BatchItem>"))
+        .collect();
+    let text = format!(
+        r#"<RequestMessage><RequestHeader><ProtocolVersion>
+        <ProtocolVersionMajor type="Integer" value="1"/>
+        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+        <BatchCount type="Integer" value="{}"/></RequestHeader>{batch}</RequestMessage>"#,
+        items.len()
+    );
+    keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap()
+}
+
+const DISCOVER: &str =
+    r#"<Operation type="Enumeration" value="DiscoverVersions"/><RequestPayload/>"#;
+const RNG: &str = r#"<Operation type="Enumeration" value="RNGRetrieve"/>
+    <RequestPayload><DataLength type="Integer" value="32"/></RequestPayload>"#;
+fn create(bits: u32, name: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Algorithm"/>
+          <AttributeValue type="Enumeration" value="AES"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Length"/>
+          <AttributeValue type="Integer" value="{bits}"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        </TemplateAttribute></RequestPayload>"#
+    )
+}
+
+/// Activate with no Unique Identifier: the batch's ID placeholder.
+const ACTIVATE_PLACEHOLDER: &str =
+    r#"<Operation type="Enumeration" value="Activate"/><RequestPayload/>"#;
+
+fn activate(id: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Activate"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/></RequestPayload>"#
+    )
+}
+
+fn by_id(operation: &str, id: &str, extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>{extra}</RequestPayload>"#
+    )
+}
+
+fn locate(name: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Locate"/><RequestPayload>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        </RequestPayload>"#
+    )
+}
+
+const CERTIFY: &str = r#"<Operation type="Enumeration" value="Certify"/><RequestPayload/>"#;
+
+#[tokio::test]
+async fn kmip_over_mutual_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let server = Server::production_with(dir.path(), &pki.toml);
+    let addr = server
+        .kmip_addr
+        .clone()
+        .expect("KEYHOLD_KMIP_ADDR announced");
+    let mut conn = connect(&addr, &pki, true).await.unwrap();
+
+    // Discover Versions works sealed; RNG Retrieve needs an unsealed server.
+    let r = call(&mut conn, &request(&[DISCOVER])).await.unwrap();
+    assert_eq!(r.items[0].result_status, ResultStatus::Success);
+    let Some(ResponsePayload::DiscoverVersions(v)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert_eq!(v.versions, ProtocolVersion::SUPPORTED.to_vec());
+    let r = call(&mut conn, &request(&[RNG])).await.unwrap();
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::PermissionDenied)
+    );
+
+    // Initialize over REST (trusting the CA); the same connection then works.
+    let options = ClientOptions {
+        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
+        timeout: None,
+    };
+    let rest = Client::with_options(&server.url, None, options).unwrap();
+    rest.init(&InitRequest {
+        shares: 1,
+        threshold: 1,
+    })
+    .await
+    .unwrap();
+    let r = call(&mut conn, &request(&[RNG])).await.unwrap();
+    let Some(ResponsePayload::RNGRetrieve(random)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert_eq!(random.data.len(), 32);
+
+    // Create AES-256 then Activate through the ID placeholder, in one batch.
+    let r = call(
+        &mut conn,
+        &request(&[&create(256, "kmip-orders"), ACTIVATE_PLACEHOLDER]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.items.len(), 2, "{r:?}");
+    let Some(ResponsePayload::Create(created)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let keyhold_kmip::UniqueIdentifier::Text(id) = &created.unique_identifier else {
+        panic!("{created:?}");
+    };
+    assert_eq!(r.items[1].result_status, ResultStatus::Success, "{r:?}");
+    // Get Attributes (all, then one) and Get Attribute List.
+    let r = call(&mut conn, &request(&[&by_id("GetAttributes", id, "")]))
+        .await
+        .unwrap();
+    let Some(ResponsePayload::GetAttributes(got)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let attrs = got.attributes.as_ref().unwrap();
+    assert_eq!(attrs.state(), Some(keyhold_kmip::State::Active));
+    assert_eq!(attrs.cryptographic_length(), Some(256));
+    assert_eq!(attrs.names()[0].value, "kmip-orders");
+    assert!(
+        attrs
+            .date(keyhold_kmip::DateAttribute::Activation)
+            .is_some()
+    );
+    let one = r#"<AttributeName type="TextString" value="State"/>"#;
+    let r = call(&mut conn, &request(&[&by_id("GetAttributes", id, one)]))
+        .await
+        .unwrap();
+    let Some(ResponsePayload::GetAttributes(got)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert_eq!(got.attributes.as_ref().unwrap().items.len(), 1);
+    let r = call(&mut conn, &request(&[&by_id("GetAttributeList", id, "")]))
+        .await
+        .unwrap();
+    let Some(ResponsePayload::GetAttributeList(list)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert!(list.references.len() >= 6, "{list:?}");
+
+    // Locate by name: the created version; an unknown name finds nothing.
+    for (name, expected) in [("kmip-orders", 1), ("kmip-none", 0)] {
+        let r = call(&mut conn, &request(&[&locate(name)])).await.unwrap();
+        let Some(ResponsePayload::Locate(found)) = &r.items[0].payload else {
+            panic!("{r:?}");
+        };
+        assert_eq!(found.unique_identifiers.len(), expected);
+        if expected == 1 {
+            assert_eq!(
+                found.unique_identifiers[0],
+                keyhold_kmip::UniqueIdentifier::Text(id.clone())
+            );
+        }
+    }
+
+    // Encrypt / Decrypt with AES-256-GCM: IV and tag apart; a bad tag fails.
+    let enc = r#"<Data type="ByteString" value="68656c6c6f206b6d6970"/>
+        <AuthenticatedEncryptionAdditionalData type="ByteString" value="0102"/>"#;
+    let r = call(&mut conn, &request(&[&by_id("Encrypt", id, enc)]))
+        .await
+        .unwrap();
+    let Some(ResponsePayload::Encrypt(sealed)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let (ct, iv, tag) = (
+        sealed.data.clone().unwrap(),
+        sealed.iv_counter_nonce.clone().unwrap(),
+        sealed.tag.clone().unwrap(),
+    );
+    assert_eq!((ct.len(), iv.len(), tag.len()), (10, 12, 16));
+    let decrypt = |tag: &[u8]| {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        by_id(
+            "Decrypt",
+            id,
+            &format!(
+                r#"<Data type="ByteString" value="{}"/>
+                <IVCounterNonce type="ByteString" value="{}"/>
+                <AuthenticatedEncryptionAdditionalData type="ByteString" value="0102"/>
+                <AuthenticatedEncryptionTag type="ByteString" value="{}"/>"#,
+                hex(&ct),
+                hex(&iv),
+                hex(tag)
+            ),
+        )
+    };
+    let r = call(&mut conn, &request(&[&decrypt(&tag)])).await.unwrap();
+    let Some(ResponsePayload::Decrypt(opened)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert_eq!(opened.data.as_ref().unwrap().expose(), b"hello kmip");
+    let mut bad_tag = tag.clone();
+    bad_tag[0] ^= 1;
+    let r = call(&mut conn, &request(&[&decrypt(&bad_tag)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::CryptographicFailure)
+    );
+
+    // Active now: a second Activate is refused by the lifecycle.
+    let r = call(&mut conn, &request(&[&activate(id)])).await.unwrap();
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::IllegalOperation)
+    );
+    let r = call(&mut conn, &request(&[&activate("no-such-id")]))
+        .await
+        .unwrap();
+    assert_eq!(r.items[0].result_reason, Some(ResultReason::ItemNotFound));
+    // keyhold generates AES-256 only; the same name cannot be taken twice.
+    let r = call(&mut conn, &request(&[&create(128, "kmip-small")]))
+        .await
+        .unwrap();
+    assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidField));
+    let r = call(&mut conn, &request(&[&create(256, "kmip-orders")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::ObjectAlreadyExists)
+    );
+
+    // Revoke (cessation of operation): the version is Deactivated.
+    let reason = r#"<RevocationReason>
+        <RevocationReasonCode type="Enumeration" value="CessationOfOperation"/>
+        </RevocationReason>"#;
+    let r = call(&mut conn, &request(&[&by_id("Revoke", id, reason)]))
+        .await
+        .unwrap();
+    assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
+    let r = call(&mut conn, &request(&[&by_id("GetAttributes", id, "")]))
+        .await
+        .unwrap();
+    let Some(ResponsePayload::GetAttributes(got)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert_eq!(
+        got.attributes.as_ref().unwrap().state(),
+        Some(keyhold_kmip::State::Deactivated)
+    );
+
+    // An unsupported operation fails its item; the connection stays usable.
+    let r = call(&mut conn, &request(&[CERTIFY])).await.unwrap();
+    assert_eq!(r.items[0].operation, Some(Operation::Certify));
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::OperationNotSupported)
+    );
+    // A well-framed body that is not a message: Invalid Message, still open.
+    let mut bad = vec![0x42, 0x00, 0x78, 0x01, 0, 0, 0, 16];
+    bad.extend_from_slice(&[0u8; 16]);
+    let r = call(&mut conn, &bad).await.unwrap();
+    assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
+    assert!(call(&mut conn, &request(&[DISCOVER])).await.is_some());
+
+    // A header that frames nothing: at most an error answer, then closed.
+    let mut garbage = connect(&addr, &pki, true).await.unwrap();
+    if let Some(r) = call(&mut garbage, &[0xFF; 8]).await {
+        assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
+    }
+    assert!(call(&mut garbage, &request(&[DISCOVER])).await.is_none());
+
+    // Without a client certificate: refused at the handshake (TLS 1.3 may
+    // report it on the first read), and the server still serves others.
+    if let Ok(mut anonymous) = connect(&addr, &pki, false).await {
+        assert!(call(&mut anonymous, &request(&[DISCOVER])).await.is_none());
+    }
+    let mut again = connect(&addr, &pki, true).await.unwrap();
+    assert!(call(&mut again, &request(&[DISCOVER])).await.is_some());
+}
