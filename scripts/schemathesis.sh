@@ -59,7 +59,7 @@ start_server() {
   WORK="$(mktemp -d)"
   TOKEN="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
   mkfifo "$WORK/out"
-  target/debug/keyhold server --dev --listen 127.0.0.1:0 --log warn \
+  "${CARGO_TARGET_DIR:-target}/debug/keyhold" server --dev --listen 127.0.0.1:0 --log warn \
     --data-dir "$WORK/data" --dev-root-token "$TOKEN" >"$WORK/out" 2>"$WORK/server.log" &
   SERVER_PID=$!
   exec 3<"$WORK/out"
