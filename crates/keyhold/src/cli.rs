@@ -68,7 +68,7 @@ pub(crate) struct ServerArgs {
         requires = "dev",
         env = "KEYHOLD_DEV_ROOT_TOKEN"
     )]
-    pub(crate) dev_root_token: Option<String>,
+    pub(crate) dev_root_token: Option<SecretArg>,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, default_value = "info", env = "KEYHOLD_LOG")]
     pub(crate) log: String,
@@ -87,7 +87,7 @@ pub(crate) struct Conn {
     pub(crate) addr: String,
     /// Bearer token.
     #[arg(long, global = true, env = "KEYHOLD_TOKEN", hide_env_values = true)]
-    pub(crate) token: Option<String>,
+    pub(crate) token: Option<SecretArg>,
     /// Extra CA certificate (PEM) to trust.
     #[arg(long, global = true, env = "KEYHOLD_CACERT", value_name = "FILE")]
     pub(crate) ca_cert: Option<PathBuf>,
@@ -367,4 +367,52 @@ pub(crate) struct ListArgs {
     /// Continue after this cursor.
     #[arg(long)]
     pub(crate) cursor: Option<String>,
+}
+
+/// A secret given on the command line or in the environment (a token): its
+/// `Debug` is redacted and it is wiped when dropped.
+#[derive(Clone)]
+pub(crate) struct SecretArg(zeroize::Zeroizing<String>);
+
+impl SecretArg {
+    /// The secret text.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(zeroize::Zeroizing::new(s.to_owned())))
+    }
+}
+
+#[cfg(test)]
+mod secret_arg_tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    #[test]
+    fn tokens_never_show_in_debug_output() {
+        let cli =
+            Cli::try_parse_from(["keyhold", "key", "list", "--token", "s3cret-token"]).unwrap();
+        assert!(!format!("{cli:?}").contains("s3cret-token"));
+        let dev = Cli::try_parse_from([
+            "keyhold",
+            "server",
+            "--dev",
+            "--dev-root-token",
+            "r00t-token",
+        ])
+        .unwrap();
+        assert!(!format!("{dev:?}").contains("r00t-token"));
+    }
 }

@@ -91,7 +91,7 @@ fn client(conn: &Conn) -> Result<Client, CliError> {
     };
     Ok(Client::with_options(
         &conn.addr,
-        conn.token.clone(),
+        conn.token.as_ref().map(|t| t.expose().to_owned()),
         options,
     )?)
 }

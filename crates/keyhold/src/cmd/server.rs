@@ -15,7 +15,10 @@ use crate::cli::ServerArgs;
 /// Runs the server until SIGINT or SIGTERM.
 pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
     init_logging(&args.log);
-    let given_token = args.dev_root_token.clone().map(Zeroizing::new);
+    let given_token = args
+        .dev_root_token
+        .as_ref()
+        .map(|t| Zeroizing::new(t.expose().to_owned()));
     // Held until the server stops: a dev server without --data-dir keeps its
     // data in a temporary directory, removed at exit.
     let mut _temp_dir = None;

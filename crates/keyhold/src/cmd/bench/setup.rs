@@ -14,7 +14,7 @@ use keyhold_core::{Algorithm, KeyName, KeyRef};
 use super::BenchError;
 use super::target::Target;
 use super::work::{Template, Work};
-use crate::cli::{BenchArgs, BenchOp};
+use crate::cli::{BenchArgs, BenchOp, SecretArg};
 
 /// The data key length for `generate-data-key`.
 const DATA_KEY_BYTES: u32 = 32;
@@ -27,7 +27,7 @@ pub(crate) async fn work(
     args: &BenchArgs,
     algorithm: Option<Algorithm>,
 ) -> Result<Work, BenchError> {
-    let token = args.conn.token.as_deref();
+    let token = args.conn.token.as_ref().map(SecretArg::expose);
     let algorithm = match (args.op, algorithm) {
         (BenchOp::Health, _) | (_, None) => {
             let health = Template::get(target, "/v1/sys/health")?;
