@@ -148,6 +148,9 @@ error_codes! {
     Sealed = ("sealed", 503),
     /// The server has not been initialized yet (`keyhold operator init`).
     NotInitialized = ("not_initialized", 503),
+    /// The audit trail cannot be written (disk full, store read-only): the
+    /// request was not carried out, and any change it made was rolled back.
+    AuditUnavailable = ("audit_unavailable", 503),
     /// Something failed inside the server; the log has the detail.
     InternalError = ("internal_error", 500),
 }

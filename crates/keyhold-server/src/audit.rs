@@ -5,19 +5,19 @@
 //! through group commit ([`AuditTrail::append`]); either way its sequence
 //! number follows the stored head, because the store's single writer runs
 //! bodies one at a time and refuses any other number. The MAC key exists only
-//! while the server is unsealed.
+//! while the server is unsealed (the vault derives it with the root key).
 //!
-//! Not yet wired into requests: the operations service will record one event
-//! per request (issue 5).
+//! The operations service records one event per request through it
+//! (`ops::request`).
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use keyhold_core::audit::{
     AuditEvent, AuditRecord, ChainBreak, ChainCrypto, ChainHead, verify_chain,
 };
 use keyhold_crypto::audit_chain::AuditChain;
-use keyhold_crypto::hierarchy::RootKey;
 use keyhold_store::{Pending, Store, StoreError, TxError, WriteTx};
+use tokio::sync::watch;
 
 use crate::error::ServerError;
 
@@ -45,60 +45,51 @@ pub fn append_in(
     Ok(seq)
 }
 
-/// The server's audit trail.
+/// The server's audit trail: appends through group commit, announces each
+/// durable sequence number (for the SIEM sinks), verifies the stored chain.
+/// The MAC key comes from the vault with each call, so a sealed server has
+/// none.
 #[derive(Debug)]
 pub struct AuditTrail {
     store: Store,
-    chain: RwLock<Option<Arc<AuditChain>>>,
+    head: watch::Sender<u64>,
 }
 
 impl AuditTrail {
-    /// A trail over `store`, locked until [`unlock`](Self::unlock).
+    /// A trail over `store`.
     pub fn new(store: Store) -> Self {
         Self {
             store,
-            chain: RwLock::new(None),
+            head: watch::Sender::new(0),
         }
-    }
-
-    /// Derives the MAC key from the root key (at init and unseal).
-    pub fn unlock(&self, root: &RootKey) -> Result<(), ServerError> {
-        let chain = AuditChain::with_root(root).map_err(ServerError::Crypto)?;
-        if let Ok(mut slot) = self.chain.write() {
-            *slot = Some(Arc::new(chain));
-        }
-        Ok(())
-    }
-
-    /// Forgets the MAC key (at seal).
-    pub fn lock(&self) {
-        if let Ok(mut slot) = self.chain.write() {
-            *slot = None;
-        }
-    }
-
-    /// The chain, or `Sealed` while the server is sealed.
-    pub fn chain(&self) -> Result<Arc<AuditChain>, ServerError> {
-        self.chain
-            .read()
-            .ok()
-            .and_then(|c| c.clone())
-            .ok_or(ServerError::Sealed)
     }
 
     /// Queues `record` alone for group commit; the result arrives once it is
     /// durable.
-    pub fn append(&self, record: AuditRecord) -> Result<Pending<u64, ServerError>, ServerError> {
-        let chain = self.chain()?;
-        Ok(self
-            .store
-            .submit(move |tx| Ok::<_, TxError<ServerError>>(append_in(tx, &chain, record)?)))
+    pub fn append(&self, chain: Arc<AuditChain>, record: AuditRecord) -> Pending<u64, ServerError> {
+        self.store
+            .submit(move |tx| Ok::<_, TxError<ServerError>>(append_in(tx, &chain, record)?))
+    }
+
+    /// Announces that the events up to `seq` are durable.
+    pub fn committed(&self, seq: u64) {
+        self.head.send_if_modified(|head| {
+            let newer = seq > *head;
+            if newer {
+                *head = seq;
+            }
+            newer
+        });
+    }
+
+    /// A receiver of the latest durable sequence number announced.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
     }
 
     /// Verifies the stored chain from the first event, MACs included, in
     /// chunks. `Ok(head)` or the first break.
-    pub fn verify(&self) -> Result<Result<ChainHead, ChainBreak>, ServerError> {
-        let chain = self.chain()?;
+    pub fn verify(&self, chain: &AuditChain) -> Result<Result<ChainHead, ChainBreak>, ServerError> {
         let mut head = ChainHead::GENESIS;
         loop {
             let from = head.seq.saturating_add(1);
@@ -110,7 +101,7 @@ impl AuditTrail {
             if events.is_empty() {
                 return Ok(Ok(head));
             }
-            match verify_chain(&events, chain.as_ref(), head) {
+            match verify_chain(&events, chain, head) {
                 Ok(next) => head = next,
                 Err(broken) => return Ok(Err(broken)),
             }
@@ -125,6 +116,7 @@ mod tests {
     use keyhold_core::audit::{AuthMethod, BreakKind, Interface, Outcome};
     use keyhold_core::{Action, RequestId, Timestamp};
     use keyhold_crypto::SecretBytes;
+    use keyhold_crypto::hierarchy::RootKey;
 
     use super::*;
 
@@ -145,31 +137,30 @@ mod tests {
         }
     }
 
-    fn trail() -> AuditTrail {
-        let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap());
-        t.unlock(&RootKey::from_secret(SecretBytes::new(vec![7; 32])).unwrap())
-            .unwrap();
-        t
+    fn chain(byte: u8) -> Arc<AuditChain> {
+        let root = RootKey::from_secret(SecretBytes::new(vec![byte; 32])).unwrap();
+        Arc::new(AuditChain::with_root(&root).unwrap())
     }
 
     #[test]
-    fn appends_verify_and_a_sealed_trail_refuses() {
-        let t = trail();
-        let pending: Vec<_> = (1..=30).map(|n| t.append(record(n)).unwrap()).collect();
+    fn appends_verify_and_announce() {
+        let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap());
+        let mut rx = t.subscribe();
+        let pending: Vec<_> = (1..=30).map(|n| t.append(chain(7), record(n))).collect();
         let seqs: Vec<u64> = pending.into_iter().map(|p| p.wait().unwrap()).collect();
         assert_eq!(seqs, (1..=30).collect::<Vec<u64>>());
-        assert_eq!(t.verify().unwrap().unwrap().seq, 30);
-        t.lock();
-        assert!(matches!(t.append(record(31)), Err(ServerError::Sealed)));
+        assert_eq!(t.verify(&chain(7)).unwrap().unwrap().seq, 30);
+        t.committed(30);
+        t.committed(12);
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(*rx.borrow_and_update(), 30);
     }
 
     #[test]
     fn another_root_key_fails_the_macs() {
-        let t = trail();
-        t.append(record(1)).unwrap().wait().unwrap();
-        t.unlock(&RootKey::from_secret(SecretBytes::new(vec![8; 32])).unwrap())
-            .unwrap();
-        let broken = t.verify().unwrap().unwrap_err();
+        let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap());
+        t.append(chain(7), record(1)).wait().unwrap();
+        let broken = t.verify(&chain(8)).unwrap().unwrap_err();
         assert_eq!((broken.seq, broken.kind), (1, BreakKind::Mac));
     }
 }

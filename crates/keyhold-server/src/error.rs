@@ -312,6 +312,10 @@ pub enum ServerError {
     /// Wrong method.
     #[error("method not allowed on this endpoint")]
     MethodNotAllowed,
+    /// The request's audit event could not be made durable: the request
+    /// fails closed, and its change (if any) was rolled back.
+    #[error("the audit trail cannot be written")]
+    AuditUnavailable(#[source] StoreError),
     /// A store failure.
     #[error("store failure")]
     Store(#[source] StoreError),
@@ -372,6 +376,7 @@ impl ServerError {
             Self::AlreadyInitialized => own(C::AlreadyInitialized),
             Self::Sealed => own(C::Sealed),
             Self::NotInitialized => own(C::NotInitialized),
+            Self::AuditUnavailable(_) => own(C::AuditUnavailable),
             Self::Unauthenticated => own(C::Unauthenticated),
             Self::PayloadTooLarge => own(C::PayloadTooLarge),
             Self::UnsupportedMediaType => own(C::UnsupportedMediaType),

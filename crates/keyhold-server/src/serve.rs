@@ -70,7 +70,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(with_peer(app.clone(), peer));
         let builder = auto::Builder::new(TokioExecutor::new());
         match &tls {
             None => {
@@ -119,5 +119,39 @@ pub fn harden_process() {
     }
     if let Err(e) = set_dumpable_behavior(DumpableBehavior::NotDumpable) {
         tracing::warn!(error = %e, "could not mark the process non-dumpable");
+    }
+}
+
+/// The router, with every request of one connection carrying the peer's
+/// address (for the audit trail and source-address conditions).
+#[derive(Clone, Debug)]
+struct WithPeer {
+    app: Router,
+    peer: SocketAddr,
+}
+
+fn with_peer(app: Router, peer: SocketAddr) -> WithPeer {
+    WithPeer { app, peer }
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for WithPeer
+where
+    Router: tower::Service<axum::http::Request<B>>,
+{
+    type Response = <Router as tower::Service<axum::http::Request<B>>>::Response;
+    type Error = <Router as tower::Service<axum::http::Request<B>>>::Error;
+    type Future = <Router as tower::Service<axum::http::Request<B>>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        <Router as tower::Service<axum::http::Request<B>>>::poll_ready(&mut self.app, cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        req.extensions_mut()
+            .insert(crate::rest::PeerAddr(self.peer));
+        self.app.call(req)
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use keyhold_api::sys::{InitResponse, SealKind, SealStatus};
 use keyhold_core::{SealedBlob, Tenant, TenantId, TenantName, Timestamp};
+use keyhold_crypto::audit_chain::AuditChain;
 use keyhold_crypto::hierarchy::{Kek, RootKey};
 use keyhold_crypto::seal::shamir::{self, ShamirConfig, Share, Unsealer};
 use keyhold_crypto::{CryptoError, CryptoProvider, SecretBytes};
@@ -38,14 +39,23 @@ enum SealConfig {
 pub struct Unlocked {
     root: RootKey,
     keks: RwLock<HashMap<TenantId, Arc<Kek>>>,
+    audit_chain: Arc<AuditChain>,
 }
 
 impl Unlocked {
-    fn new(root: RootKey) -> Arc<Self> {
-        Arc::new(Self {
+    fn new(root: RootKey) -> Result<Arc<Self>, ServerError> {
+        let audit_chain = Arc::new(AuditChain::with_root(&root).map_err(ServerError::Crypto)?);
+        Ok(Arc::new(Self {
             root,
             keks: RwLock::new(HashMap::new()),
-        })
+            audit_chain,
+        }))
+    }
+
+    /// The audit chain's hashing and MACs, under the key derived from this
+    /// root key.
+    pub fn audit_chain(&self) -> Arc<AuditChain> {
+        Arc::clone(&self.audit_chain)
     }
 
     /// The tenant's KEK, opened once and then served from memory.
@@ -190,7 +200,7 @@ impl Vault {
         let shares = parts.iter().map(|s| s.to_text().to_string()).collect();
         *state = State::Unsealed {
             config,
-            keys: Unlocked::new(root),
+            keys: Unlocked::new(root)?,
         };
         Ok(InitResponse {
             shares,
@@ -231,7 +241,7 @@ impl Vault {
             Ok(root) => {
                 *state = State::Unsealed {
                     config,
-                    keys: Unlocked::new(root),
+                    keys: Unlocked::new(root)?,
                 };
                 Ok(())
             }
@@ -310,7 +320,7 @@ impl Vault {
         })?;
         *state = State::Unsealed {
             config: SealConfig::Dev,
-            keys: Unlocked::new(root),
+            keys: Unlocked::new(root).map_err(StartError::Seal)?,
         };
         Ok(new_token)
     }

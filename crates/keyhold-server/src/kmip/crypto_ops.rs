@@ -3,6 +3,7 @@
 //! the 128-bit tag travels apart from the ciphertext. Single-part only (no
 //! Correlation Value, Init or Final Indicator).
 
+use keyhold_core::Action;
 use keyhold_core::{RequestId, VersionId};
 use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
 use keyhold_kmip::{
@@ -80,7 +81,7 @@ impl Dispatcher {
             .ok_or_else(|| invalid("Data is required"))?;
         let plaintext = SecretBytes::new(data.expose().to_vec());
         let aad = req.aad.clone().unwrap_or_default();
-        let sealed = self.blocking(request_id, move |ops, caller| {
+        let sealed = self.blocking(request_id, Action::KeyEncrypt, move |ops, caller| {
             ops.encrypt_raw(caller, id, &aad, plaintext.expose())
         });
         let sealed = sealed.await?;
@@ -115,7 +116,7 @@ impl Dispatcher {
             tag: field(&req.tag, "Authenticated Encryption Tag is required")?,
         };
         let aad = req.aad.clone().unwrap_or_default();
-        let opened = self.blocking(request_id, move |ops, caller| {
+        let opened = self.blocking(request_id, Action::KeyDecrypt, move |ops, caller| {
             ops.decrypt_raw(caller, id, &aad, &sealed)
         });
         let plaintext = opened.await?;

@@ -3,6 +3,8 @@
 //! KMIP 2.1 section 9 (Batch Error Continuation Option, Unique Batch Item
 //! ID, Maximum Response Size).
 
+use keyhold_core::Action;
+use keyhold_core::audit::Interface;
 use std::sync::Arc;
 
 use keyhold_core::{RequestId, VersionId};
@@ -17,7 +19,7 @@ use keyhold_ttlv::Limits;
 use super::errors::ItemFailure;
 use super::server_ops;
 use crate::error::ServerError;
-use crate::ops::{Caller, Operations};
+use crate::ops::{Caller, Credentials, Operations, Proof};
 
 /// The most batch items one request may hold.
 pub const MAX_BATCH_ITEMS: usize = 64;
@@ -139,7 +141,9 @@ impl Dispatcher {
                 let len = u32::try_from(r.data_length).map_err(|_| {
                     ItemFailure::new(ResultReason::InvalidField, "Data Length is negative")
                 })?;
-                let out = self.blocking(request_id, move |ops, caller| rng(ops, caller, len));
+                let out = self.blocking(request_id, Action::RandomGenerate, move |ops, caller| {
+                    rng(ops, caller, len)
+                });
                 Ok(ResponsePayload::RNGRetrieve(out.await?))
             }
             RequestPayload::Create(c) => self.create(c, request_id, placeholder).await,
@@ -165,25 +169,25 @@ impl Dispatcher {
         }
     }
 
-    /// Runs `f` on the blocking pool with the connection's caller.
+    /// Runs `f` through the operations service as the connection's caller
+    /// (a verified client certificate), recorded in the audit trail as a
+    /// KMIP request for `action`.
     pub(super) async fn blocking<T: Send + 'static>(
         &self,
         request_id: RequestId,
+        action: Action,
         f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ItemFailure> {
-        let ops = Arc::clone(&self.ops);
-        let joined = tokio::task::spawn_blocking(move || {
-            let caller = ops.certificate_caller(request_id)?;
-            f(&ops, &caller)
-        })
-        .await;
-        match joined {
-            Ok(result) => result.map_err(ItemFailure::from),
-            Err(_) => Err(ItemFailure::new(
-                ResultReason::GeneralFailure,
-                "the operation did not complete",
-            )),
-        }
+        let creds = Credentials {
+            request_id,
+            interface: Interface::Kmip,
+            source: None,
+            proof: Proof::Certificate,
+        };
+        self.ops
+            .perform(creds, action, f)
+            .await
+            .map_err(ItemFailure::from)
     }
 
     fn response(&self, version: ProtocolVersion, items: Vec<ResponseBatchItem>) -> ResponseMessage {

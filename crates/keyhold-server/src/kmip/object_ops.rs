@@ -3,6 +3,7 @@
 //! 4.19; KMIP 2.1 section 6.1) — each a call on the operations service.
 //! A KMIP object is a key version; its Unique Identifier is the version id.
 
+use keyhold_core::Action;
 use keyhold_core::{RequestId, VersionId};
 use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
@@ -29,7 +30,7 @@ impl Dispatcher {
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
         let name = objects::create_name(req)?;
-        let created = self.blocking(request_id, move |ops, caller| {
+        let created = self.blocking(request_id, Action::KeyCreate, move |ops, caller| {
             ops.create_pre_active_aes(caller, name)
         });
         let version = created.await?;
@@ -49,7 +50,7 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let id = objects::version_id(uid, placeholder)?;
-        let done = self.blocking(request_id, move |ops, caller| {
+        let done = self.blocking(request_id, Action::KeyActivate, move |ops, caller| {
             ops.activate_version(caller, id)
         });
         done.await?;
@@ -67,7 +68,7 @@ impl Dispatcher {
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
         let revocation = objects::revocation(req)?;
-        let done = self.blocking(request_id, move |ops, caller| {
+        let done = self.blocking(request_id, Action::KeyRevoke, move |ops, caller| {
             ops.revoke_version(caller, id, revocation)
         });
         done.await?;
@@ -116,7 +117,7 @@ impl Dispatcher {
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
         let name = objects::locate_name(req)?;
-        let found = self.blocking(request_id, move |ops, caller| {
+        let found = self.blocking(request_id, Action::KeyList, move |ops, caller| {
             ops.primary_version_by_name(caller, name)
         });
         let found = found.await?;
@@ -140,7 +141,7 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<(VersionId, Attributes), ItemFailure> {
         let id = objects::version_id(uid, placeholder)?;
-        let found = self.blocking(request_id, move |ops, caller| {
+        let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
             ops.key_by_version_id(caller, id)
         });
         let (key, version) = found.await?;

@@ -34,6 +34,7 @@ impl Operations {
         req: BatchEncryptRequest,
     ) -> Result<BatchResponse<EncryptedItem>, ServerError> {
         check_size(req.items.len())?;
+        caller.note("items", req.items.len().to_string());
         let (key, version) = self.key_and_version(caller, key, None)?;
         let sealer = self.sealer(caller, &key, &version, KeyOperation::Encrypt)?;
         let results = req
@@ -61,6 +62,7 @@ impl Operations {
         req: BatchDecryptRequest,
     ) -> Result<BatchResponse<DecryptedItem>, ServerError> {
         check_size(req.items.len())?;
+        caller.note("items", req.items.len().to_string());
         let key = self.find_key(caller, key)?;
         KeyOperation::Decrypt.check(key.algorithm, key.usage)?;
         let mut openers = Openers {

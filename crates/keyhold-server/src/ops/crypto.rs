@@ -37,6 +37,7 @@ impl Operations {
                 Ok((key, v))
             })
             .map_err(tx_error)
+            .inspect(|(key, v)| caller.admit_key(key, Some(v.meta.version)))
     }
 
     /// A key of the caller's tenant, without a version.
@@ -45,6 +46,7 @@ impl Operations {
         self.store
             .read(|tx| read_key(tx, tenant, key))
             .map_err(tx_error)
+            .inspect(|key| caller.admit_key(key, None))
     }
 
     /// One version of `key`.

@@ -29,6 +29,7 @@ impl Operations {
         req: GenerateDataKeyRequest,
     ) -> Result<GenerateDataKeyResponse, ServerError> {
         let len = data_key_len(req.bytes)?;
+        caller.note_context(&req.context);
         let (key, version) = self.key_and_version(caller, key, None)?;
         let sealer = self.sealer(caller, &key, &version, KeyOperation::GenerateDataKey)?;
         let mut data_key = Zeroizing::new(vec![0u8; len]);

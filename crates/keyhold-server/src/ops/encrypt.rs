@@ -30,6 +30,7 @@ impl Operations {
         key: &KeyRef,
         req: EncryptRequest,
     ) -> Result<EncryptResponse, ServerError> {
+        caller.note_context(&req.context);
         let (key, version) = self.key_and_version(caller, key, None)?;
         let sealer = self.sealer(caller, &key, &version, KeyOperation::Encrypt)?;
         let ciphertext = sealer.seal(&self.crypto, &req.plaintext.0, &req.context)?;
@@ -98,6 +99,7 @@ impl Operations {
         ciphertext: &[u8],
         context: &EncryptionContext,
     ) -> Result<Decrypted, ServerError> {
+        caller.note_context(context);
         let env = Envelope::parse(ciphertext).map_err(ServerError::InvalidCiphertext)?;
         let (key, version) = self
             .key_and_version(caller, &KeyRef::Id(env.key), Some(env.version))

@@ -80,13 +80,12 @@ impl Operations {
             meta: first_version(&key, &first, public_key),
             sealed_material: Some(sealed),
         };
-        self.store
-            .write(|tx| {
-                tx.key_insert(&key).map_err(conflict_is_taken)?;
-                tx.version_insert(&version)?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
+        caller.admit_key(&key, Some(VersionNumber::FIRST));
+        self.write_audited(caller, |tx| {
+            tx.key_insert(&key).map_err(conflict_is_taken)?;
+            tx.version_insert(&version)?;
+            Ok(())
+        })?;
         Ok(key_info(key, &version.meta))
     }
 
@@ -176,6 +175,7 @@ impl Operations {
                 Ok((key, v))
             })
             .map_err(tx_error)
+            .inspect(|(key, v)| caller.admit_key(key, Some(v.meta.version)))
     }
 }
 

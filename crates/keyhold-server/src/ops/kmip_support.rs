@@ -1,11 +1,10 @@
 //! What the KMIP listener needs from the operations service that REST does
-//! not: a caller established by a verified client certificate instead of a
-//! bearer token, and objects named by key version id (a KMIP managed object
+//! not: objects named by key version id (a KMIP managed object
 //! is a key version, DESIGN.md section 3).
 
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::RevokeRequest;
-use keyhold_core::{Algorithm, Key, KeyName, KeyRef, KeyVersion, RequestId, VersionId};
+use keyhold_core::{Algorithm, Key, KeyName, KeyRef, KeyVersion, VersionId};
 use keyhold_store::TxError;
 
 use super::{Caller, Operations};
@@ -13,20 +12,6 @@ use crate::error::ServerError;
 use crate::vault::tx_error;
 
 impl Operations {
-    /// The caller behind a KMIP connection whose client certificate the TLS
-    /// layer has verified against the configured client CA.
-    ///
-    /// Interim rule until principals exist (issue 4): every verified client
-    /// certificate acts as the caller of the default tenant, with the same
-    /// reach as the root token. The server must be unsealed.
-    pub fn certificate_caller(&self, request_id: RequestId) -> Result<Caller, ServerError> {
-        self.vault.unlocked()?;
-        Ok(Caller {
-            tenant: self.default_tenant()?,
-            request_id,
-        })
-    }
-
     /// The key of the caller's tenant that holds version `id`, and the
     /// version. Another tenant's version is [`ServerError::KeyNotFound`].
     pub fn key_by_version_id(
@@ -46,6 +31,7 @@ impl Operations {
                 Ok((key, version.meta))
             })
             .map_err(tx_error)
+            .inspect(|(key, v)| caller.admit_key(key, Some(v.version)))
     }
 
     /// KMIP Create of a symmetric key: a new AES-256-GCM key named `name`,

@@ -1,11 +1,11 @@
 //! The operations service: every operation, whatever interface asked for it
-//! (REST today, KMIP later), runs here, once. Transports translate their
-//! request into a call on [`Operations`] and translate the result back;
-//! authentication, lifecycle checks and (later) authorization, audit and
-//! caching live here.
+//! (REST, KMIP, the scheduler), runs here, once. Transports translate their
+//! request into [`Credentials`] and a call through [`Operations::perform`],
+//! and translate the result back; authentication, lifecycle checks, the
+//! audit trail and (later) authorization and caching live here.
 //!
 //! Methods are synchronous: they touch the store and do CPU-bound crypto, so
-//! the REST layer runs them on the blocking pool.
+//! `perform` runs them on the blocking pool.
 
 mod batch;
 mod crypto;
@@ -20,13 +20,14 @@ mod lifecycle;
 mod mac;
 mod random;
 mod raw_aead;
+mod request;
 mod sign;
 mod transfer;
 
 use std::sync::{Arc, RwLock};
 
 use keyhold_core::ports::Clock;
-use keyhold_core::{RequestId, Tenant, TenantName, Timestamp};
+use keyhold_core::{Tenant, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{Store, TxError};
 
@@ -34,17 +35,10 @@ pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALID
 use self::import_tokens::ImportTokens;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
 pub use self::raw_aead::{GCM_TAG_LEN, RawSealed};
+pub use self::request::{Caller, Credentials, Proof};
+use crate::audit::AuditTrail;
 use crate::error::ServerError;
 use crate::vault::{DEFAULT_TENANT, Vault, tx_error};
-
-/// Who is asking, established by [`Operations::authenticate`].
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The caller's tenant.
-    pub tenant: Arc<Tenant>,
-    /// The request.
-    pub request_id: RequestId,
-}
 
 /// The operations service.
 #[derive(Debug)]
@@ -56,6 +50,7 @@ pub struct Operations {
     default_tenant: RwLock<Option<Arc<Tenant>>>,
     import_tokens: ImportTokens,
     lifecycle: LifecycleSettings,
+    audit: AuditTrail,
 }
 
 impl Operations {
@@ -67,6 +62,7 @@ impl Operations {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            audit: AuditTrail::new(store.clone()),
             store,
             crypto,
             vault,
@@ -105,21 +101,16 @@ impl Operations {
         self.clock.now()
     }
 
-    /// Checks the server is unsealed and the bearer token is valid.
-    pub fn authenticate(
-        &self,
-        token: Option<&str>,
-        request_id: RequestId,
-    ) -> Result<Caller, ServerError> {
-        self.vault.unlocked()?;
-        let token = token.ok_or(ServerError::Unauthenticated)?;
-        if !self.vault.is_root_token(token) {
-            return Err(ServerError::Unauthenticated);
-        }
-        Ok(Caller {
-            tenant: self.default_tenant()?,
-            request_id,
-        })
+    /// Seals the server (`POST /v1/sys/seal`). The request's audit event is
+    /// written first: once sealed, the server can record nothing.
+    pub fn seal(&self, caller: &Caller) -> Result<keyhold_api::sys::SealStatus, ServerError> {
+        self.write_audited(caller, |_| Ok(()))?;
+        self.vault.seal()
+    }
+
+    /// The audit trail.
+    pub fn audit(&self) -> &AuditTrail {
+        &self.audit
     }
 
     fn default_tenant(&self) -> Result<Arc<Tenant>, ServerError> {

@@ -12,10 +12,11 @@ use keyhold_api::crypto::{
     SignRequest, SignResponse, VerifyRequest, VerifyResponse,
 };
 use keyhold_api::keys::{DecryptRequest, DecryptResponse};
+use keyhold_core::Action;
 
 use super::AppState;
-use super::extract::{ApiJson, Authed, KeyPath};
-use super::keys::blocking;
+use super::extract::{ApiJson, Creds, KeyPath};
+use super::keys::perform;
 use super::lifecycle::OptionalJson;
 use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
 use crate::error::ServerError;
@@ -39,12 +40,14 @@ use crate::error::ServerError;
 /// `POST /v1/decrypt`: the envelope names the key.
 pub(super) async fn decrypt_any(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     ApiJson(req): ApiJson<DecryptRequest>,
 ) -> Result<Json<DecryptResponse>, ServerError> {
-    blocking(state, move |ops| ops.decrypt_any(&caller, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyDecrypt, move |ops, caller| {
+        ops.decrypt_any(caller, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -67,13 +70,15 @@ pub(super) async fn decrypt_any(
 /// `POST /v1/keys/{key}/reencrypt`.
 pub(super) async fn reencrypt(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<ReencryptRequest>,
 ) -> Result<Json<ReencryptResponse>, ServerError> {
-    blocking(state, move |ops| ops.reencrypt(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyReencrypt, move |ops, caller| {
+        ops.reencrypt(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -96,13 +101,18 @@ pub(super) async fn reencrypt(
 /// `POST /v1/keys/{key}/generate-data-key`.
 pub(super) async fn generate_data_key(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<GenerateDataKeyRequest>,
 ) -> Result<Json<GenerateDataKeyResponse>, ServerError> {
-    blocking(state, move |ops| ops.generate_data_key(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(
+        state,
+        creds,
+        Action::KeyGenerateDataKey,
+        move |ops, caller| ops.generate_data_key(caller, &key, req),
+    )
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -125,13 +135,15 @@ pub(super) async fn generate_data_key(
 /// `POST /v1/keys/{key}/sign`.
 pub(super) async fn sign(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<SignRequest>,
 ) -> Result<Json<SignResponse>, ServerError> {
-    blocking(state, move |ops| ops.sign(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeySign, move |ops, caller| {
+        ops.sign(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -154,13 +166,15 @@ pub(super) async fn sign(
 /// `POST /v1/keys/{key}/verify`.
 pub(super) async fn verify(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Json<VerifyResponse>, ServerError> {
-    blocking(state, move |ops| ops.verify(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyVerify, move |ops, caller| {
+        ops.verify(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -183,13 +197,15 @@ pub(super) async fn verify(
 /// `POST /v1/keys/{key}/mac`.
 pub(super) async fn mac(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<MacRequest>,
 ) -> Result<Json<MacResponse>, ServerError> {
-    blocking(state, move |ops| ops.mac(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyMac, move |ops, caller| {
+        ops.mac(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -212,13 +228,15 @@ pub(super) async fn mac(
 /// `POST /v1/keys/{key}/mac-verify`.
 pub(super) async fn mac_verify(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<MacVerifyRequest>,
 ) -> Result<Json<MacVerifyResponse>, ServerError> {
-    blocking(state, move |ops| ops.mac_verify(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyMacVerify, move |ops, caller| {
+        ops.mac_verify(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -241,13 +259,15 @@ pub(super) async fn mac_verify(
 /// `POST /v1/keys/{key}/encapsulate` (no body, or `{}`).
 pub(super) async fn encapsulate(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(req): OptionalJson<EncapsulateRequest>,
 ) -> Result<Json<EncapsulateResponse>, ServerError> {
-    blocking(state, move |ops| ops.encapsulate(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyEncapsulate, move |ops, caller| {
+        ops.encapsulate(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -270,13 +290,15 @@ pub(super) async fn encapsulate(
 /// `POST /v1/keys/{key}/decapsulate`.
 pub(super) async fn decapsulate(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<DecapsulateRequest>,
 ) -> Result<Json<DecapsulateResponse>, ServerError> {
-    blocking(state, move |ops| ops.decapsulate(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyDecapsulate, move |ops, caller| {
+        ops.decapsulate(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -295,12 +317,14 @@ pub(super) async fn decapsulate(
 /// `POST /v1/random`.
 pub(super) async fn random(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     ApiJson(req): ApiJson<RandomRequest>,
 ) -> Result<Json<RandomResponse>, ServerError> {
-    blocking(state, move |ops| ops.random(&caller, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::RandomGenerate, move |ops, caller| {
+        ops.random(caller, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -323,13 +347,15 @@ pub(super) async fn random(
 /// `POST /v1/keys/{key}/encrypt/batch`.
 pub(super) async fn encrypt_batch(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<BatchEncryptRequest>,
 ) -> Result<Json<BatchResponse<EncryptedItem>>, ServerError> {
-    blocking(state, move |ops| ops.encrypt_batch(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyEncrypt, move |ops, caller| {
+        ops.encrypt_batch(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -352,11 +378,13 @@ pub(super) async fn encrypt_batch(
 /// `POST /v1/keys/{key}/decrypt/batch`.
 pub(super) async fn decrypt_batch(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<BatchDecryptRequest>,
 ) -> Result<Json<BatchResponse<DecryptedItem>>, ServerError> {
-    blocking(state, move |ops| ops.decrypt_batch(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyDecrypt, move |ops, caller| {
+        ops.decrypt_batch(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }

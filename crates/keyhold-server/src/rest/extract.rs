@@ -8,15 +8,16 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use keyhold_core::audit::Interface;
 use keyhold_core::{KeyRef, RequestId};
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use zeroize::Zeroizing;
 
-use super::AppState;
 use crate::auth::bearer;
 use crate::error::ServerError;
-use crate::ops::Caller;
+use crate::ops::{Credentials, Proof};
 
 /// A JSON body of type `T` (unknown fields refused by `T` itself).
 #[derive(Debug)]
@@ -117,23 +118,36 @@ pub(super) fn request_id(parts: &Parts) -> Result<RequestId, ServerError> {
         })
 }
 
-/// An authenticated caller.
-#[derive(Debug)]
-pub(super) struct Authed(pub(super) Caller);
+/// The peer address of a connection, put on each request by the listener.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);
 
-impl FromRequestParts<AppState> for Authed {
+/// What a request presents before authentication: its id, the peer and
+/// the bearer token. Authentication itself (and its audit event) happens in
+/// [`Operations::perform`](crate::ops::Operations::perform).
+#[derive(Debug)]
+pub(super) struct Creds(pub(super) Credentials);
+
+impl<S: Send + Sync> FromRequestParts<S> for Creds {
     type Rejection = ServerError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let id = request_id(parts)?;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request_id = request_id(parts)?;
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        state.ops.authenticate(bearer(header), id).map(Self)
+        let proof = match bearer(header) {
+            Some(token) => Proof::Bearer(Zeroizing::new(token.to_owned())),
+            None => Proof::None,
+        };
+        let source = parts.extensions.get::<PeerAddr>().map(|p| p.0.ip());
+        Ok(Self(Credentials {
+            request_id,
+            interface: Interface::Rest,
+            source,
+            proof,
+        }))
     }
 }
 

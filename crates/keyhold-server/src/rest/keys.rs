@@ -7,15 +7,30 @@ use keyhold_api::keys::{
     CreateKeyRequest, DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, KeyInfo,
     KeyList, ListKeysQuery,
 };
+use keyhold_core::Action;
 
 use super::AppState;
-use super::extract::{ApiJson, ApiQuery, Authed, KeyPath};
+use super::extract::{ApiJson, ApiQuery, Creds, KeyPath};
 use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
 use crate::error::ServerError;
-use crate::ops::Operations;
+use crate::ops::{Caller, Credentials, Operations};
 
-/// Runs an operation on the blocking pool (it touches the store and does
-/// CPU-bound crypto).
+/// Runs one request through the operations service: authentication, the
+/// operation on the blocking pool, and its audit event.
+pub(super) async fn perform<T, F>(
+    state: AppState,
+    creds: Credentials,
+    action: Action,
+    f: F,
+) -> Result<T, ServerError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
+{
+    state.ops.perform(creds, action, f).await
+}
+
+/// Runs an unauthenticated operation (init, unseal) on the blocking pool.
 pub(super) async fn blocking<T, F>(state: AppState, f: F) -> Result<T, ServerError>
 where
     T: Send + 'static,
@@ -46,10 +61,13 @@ where
 /// `POST /v1/keys`.
 pub(super) async fn create(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     ApiJson(req): ApiJson<CreateKeyRequest>,
 ) -> Result<(StatusCode, Json<KeyInfo>), ServerError> {
-    let info = blocking(state, move |ops| ops.create_key(&caller, req)).await?;
+    let info = perform(state, creds, Action::KeyCreate, move |ops, caller| {
+        ops.create_key(caller, req)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
@@ -68,12 +86,14 @@ pub(super) async fn create(
 /// `GET /v1/keys`.
 pub(super) async fn list(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     ApiQuery(q): ApiQuery<ListKeysQuery>,
 ) -> Result<Json<KeyList>, ServerError> {
-    blocking(state, move |ops| ops.list_keys(&caller, q))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyList, move |ops, caller| {
+        ops.list_keys(caller, q)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -92,12 +112,14 @@ pub(super) async fn list(
 /// `GET /v1/keys/{key}`.
 pub(super) async fn show(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    blocking(state, move |ops| ops.key(&caller, &key))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyRead, move |ops, caller| {
+        ops.key(caller, &key)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -120,13 +142,15 @@ pub(super) async fn show(
 /// `POST /v1/keys/{key}/encrypt`.
 pub(super) async fn encrypt(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<EncryptRequest>,
 ) -> Result<Json<EncryptResponse>, ServerError> {
-    blocking(state, move |ops| ops.encrypt(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyEncrypt, move |ops, caller| {
+        ops.encrypt(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -149,11 +173,13 @@ pub(super) async fn encrypt(
 /// `POST /v1/keys/{key}/decrypt`.
 pub(super) async fn decrypt(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<DecryptRequest>,
 ) -> Result<Json<DecryptResponse>, ServerError> {
-    blocking(state, move |ops| ops.decrypt(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyDecrypt, move |ops, caller| {
+        ops.decrypt(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }

@@ -12,15 +12,16 @@ use keyhold_api::lifecycle::{
     EmptyBody, KeyVersions, PublicKeyQuery, PublicKeyResponse, RevokeRequest,
     ScheduleDestroyRequest, UpdateKeyRequest,
 };
+use keyhold_core::Action;
 use keyhold_core::KeyRef;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
-use super::extract::{ApiJson, ApiQuery, Authed, KeyPath, ObjectOnly};
-use super::keys::blocking;
+use super::extract::{ApiJson, ApiQuery, Creds, KeyPath, ObjectOnly};
+use super::keys::perform;
 use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
 use crate::error::ServerError;
-use crate::ops::{Caller, Operations};
+use crate::ops::{Caller, Credentials, Operations};
 
 /// An optional JSON body: none at all gives `T::default()`; otherwise it must
 /// be JSON (`content-type: application/json`) of type `T`, whose unknown
@@ -72,13 +73,16 @@ type KeyOp = fn(&Operations, &Caller, &KeyRef) -> Result<KeyInfo, ServerError>;
 
 async fn run(
     state: AppState,
-    caller: Caller,
+    creds: Credentials,
     key: KeyRef,
+    action: Action,
     op: KeyOp,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    blocking(state, move |ops| op(ops, &caller, &key))
-        .await
-        .map(Json)
+    perform(state, creds, action, move |ops, caller| {
+        op(ops, caller, &key)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -101,11 +105,11 @@ async fn run(
 /// `POST /v1/keys/{key}/rotate`.
 pub(super) async fn rotate(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::rotate_key).await
+    run(state, creds, key, Action::KeyRotate, Operations::rotate_key).await
 }
 
 #[utoipa::path(
@@ -128,11 +132,18 @@ pub(super) async fn rotate(
 /// `POST /v1/keys/{key}/activate`.
 pub(super) async fn activate(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::activate_key).await
+    run(
+        state,
+        creds,
+        key,
+        Action::KeyActivate,
+        Operations::activate_key,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -155,11 +166,18 @@ pub(super) async fn activate(
 /// `POST /v1/keys/{key}/deactivate`.
 pub(super) async fn deactivate(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::deactivate_key).await
+    run(
+        state,
+        creds,
+        key,
+        Action::KeyDeactivate,
+        Operations::deactivate_key,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -182,11 +200,18 @@ pub(super) async fn deactivate(
 /// `POST /v1/keys/{key}/suspend`.
 pub(super) async fn suspend(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::suspend_key).await
+    run(
+        state,
+        creds,
+        key,
+        Action::KeySuspend,
+        Operations::suspend_key,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -209,11 +234,11 @@ pub(super) async fn suspend(
 /// `POST /v1/keys/{key}/resume`.
 pub(super) async fn resume(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::resume_key).await
+    run(state, creds, key, Action::KeyResume, Operations::resume_key).await
 }
 
 #[utoipa::path(
@@ -236,11 +261,18 @@ pub(super) async fn resume(
 /// `POST /v1/keys/{key}/cancel-destroy`.
 pub(super) async fn cancel_destroy(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::cancel_key_destroy).await
+    run(
+        state,
+        creds,
+        key,
+        Action::KeyCancelDestroy,
+        Operations::cancel_key_destroy,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -263,11 +295,18 @@ pub(super) async fn cancel_destroy(
 /// `POST /v1/keys/{key}/archive`.
 pub(super) async fn archive(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::archive_key).await
+    run(
+        state,
+        creds,
+        key,
+        Action::KeyArchive,
+        Operations::archive_key,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -290,11 +329,18 @@ pub(super) async fn archive(
 /// `POST /v1/keys/{key}/recover`.
 pub(super) async fn recover(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(EmptyBody {}): OptionalJson<EmptyBody>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    run(state, caller, key, Operations::recover_key).await
+    run(
+        state,
+        creds,
+        key,
+        Action::KeyRecover,
+        Operations::recover_key,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -317,13 +363,15 @@ pub(super) async fn recover(
 /// `POST /v1/keys/{key}/revoke`.
 pub(super) async fn revoke(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<RevokeRequest>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    blocking(state, move |ops| ops.revoke_key(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyRevoke, move |ops, caller| {
+        ops.revoke_key(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -346,13 +394,16 @@ pub(super) async fn revoke(
 /// `POST /v1/keys/{key}/schedule-destroy`.
 pub(super) async fn schedule_destroy(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     OptionalJson(req): OptionalJson<ScheduleDestroyRequest>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    blocking(state, move |ops| {
-        ops.schedule_key_destroy(&caller, &key, req)
-    })
+    perform(
+        state,
+        creds,
+        Action::KeyScheduleDestroy,
+        move |ops, caller| ops.schedule_key_destroy(caller, &key, req),
+    )
     .await
     .map(Json)
 }
@@ -377,13 +428,15 @@ pub(super) async fn schedule_destroy(
 /// `PATCH /v1/keys/{key}`.
 pub(super) async fn update(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<UpdateKeyRequest>,
 ) -> Result<Json<KeyInfo>, ServerError> {
-    blocking(state, move |ops| ops.update_key(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyUpdate, move |ops, caller| {
+        ops.update_key(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -402,12 +455,14 @@ pub(super) async fn update(
 /// `GET /v1/keys/{key}/versions`.
 pub(super) async fn versions(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
 ) -> Result<Json<KeyVersions>, ServerError> {
-    blocking(state, move |ops| ops.key_versions(&caller, &key))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyRead, move |ops, caller| {
+        ops.key_versions(caller, &key)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -428,13 +483,15 @@ pub(super) async fn versions(
 /// `GET /v1/keys/{key}/public-key?format=pem|der&version=N`.
 pub(super) async fn public_key(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiQuery(q): ApiQuery<PublicKeyQuery>,
 ) -> Result<Json<PublicKeyResponse>, ServerError> {
-    blocking(state, move |ops| ops.public_key(&caller, &key, q))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyRead, move |ops, caller| {
+        ops.public_key(caller, &key, q)
+    })
+    .await
+    .map(Json)
 }
 
 #[cfg(test)]

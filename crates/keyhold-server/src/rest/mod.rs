@@ -11,6 +11,8 @@ mod openapi;
 mod sys;
 mod transfer;
 
+pub use self::extract::PeerAddr;
+
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request};

@@ -7,10 +7,11 @@ use axum::response::IntoResponse;
 use keyhold_api::sys::{
     Health, HealthStatus, InitRequest, InitResponse, SealStatus, UnsealRequest,
 };
+use keyhold_core::Action;
 
 use super::AppState;
-use super::extract::{ApiJson, Authed};
-use super::keys::blocking;
+use super::extract::{ApiJson, Creds};
+use super::keys::{blocking, perform};
 use super::openapi::{
     AuthErrors, BadRequest, BodyErrors, Conflict, ServiceUnavailable, Unprocessable,
 };
@@ -121,7 +122,11 @@ pub(super) async fn unseal(
 /// `POST /v1/sys/seal` (root token).
 pub(super) async fn seal(
     State(state): State<AppState>,
-    Authed(_caller): Authed,
+    Creds(creds): Creds,
 ) -> Result<Json<SealStatus>, ServerError> {
-    state.ops.vault().seal().map(Json)
+    perform(state, creds, Action::SysSeal, |ops, caller| {
+        ops.seal(caller)
+    })
+    .await
+    .map(Json)
 }

@@ -17,11 +17,12 @@ use keyhold_api::keys::KeyInfo;
 use keyhold_api::transfer::{
     ExportKeyRequest, ExportKeyResponse, ImportKeyRequest, ImportTokenRequest, ImportTokenResponse,
 };
+use keyhold_core::Action;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
-use super::extract::{ApiJson, Authed, KeyPath};
-use super::keys::blocking;
+use super::extract::{ApiJson, Creds, KeyPath};
+use super::keys::perform;
 use super::openapi::{
     AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, TooMany, Unprocessable,
 };
@@ -44,10 +45,13 @@ use crate::error::ServerError;
 /// `POST /v1/keys/import-token`; the body may be left out.
 pub(super) async fn import_token(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     OptionalJson(req): OptionalJson<ImportTokenRequest>,
 ) -> Result<(StatusCode, Json<ImportTokenResponse>), ServerError> {
-    let resp = blocking(state, move |ops| ops.import_token(&caller, req)).await?;
+    let resp = perform(state, creds, Action::KeyImport, move |ops, caller| {
+        ops.import_token(caller, req)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(resp)))
 }
 
@@ -69,10 +73,13 @@ pub(super) async fn import_token(
 /// `POST /v1/keys/import`.
 pub(super) async fn import(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     ApiJson(req): ApiJson<ImportKeyRequest>,
 ) -> Result<(StatusCode, Json<KeyInfo>), ServerError> {
-    let info = blocking(state, move |ops| ops.import_key(&caller, req)).await?;
+    let info = perform(state, creds, Action::KeyImport, move |ops, caller| {
+        ops.import_key(caller, req)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
@@ -96,13 +103,15 @@ pub(super) async fn import(
 /// `POST /v1/keys/{key}/export`.
 pub(super) async fn export(
     State(state): State<AppState>,
-    Authed(caller): Authed,
+    Creds(creds): Creds,
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<ExportKeyRequest>,
 ) -> Result<Json<ExportKeyResponse>, ServerError> {
-    blocking(state, move |ops| ops.export_key(&caller, &key, req))
-        .await
-        .map(Json)
+    perform(state, creds, Action::KeyExport, move |ops, caller| {
+        ops.export_key(caller, &key, req)
+    })
+    .await
+    .map(Json)
 }
 
 /// A JSON body that may be left out: a request with neither a content type

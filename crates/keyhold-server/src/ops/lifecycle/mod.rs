@@ -215,16 +215,15 @@ impl Operations {
         self.vault.unlocked()?;
         let now = self.now();
         let tenant = caller.tenant.id;
-        self.store
-            .write(|tx| {
-                let before = KeyRows::load(tx, tenant, key)?;
-                let mut after = before.clone();
-                change(&mut after, now).map_err(TxError::Abort)?;
-                after.reschedule_rotation(now).map_err(TxError::Abort)?;
-                let saved = after.save(tx, &before, now)?;
-                saved.info().map_err(TxError::Abort)
-            })
-            .map_err(tx_error)
+        self.write_audited(caller, |tx| {
+            let before = KeyRows::load(tx, tenant, key)?;
+            caller.admit_key(&before.key, None);
+            let mut after = before.clone();
+            change(&mut after, now).map_err(TxError::Abort)?;
+            after.reschedule_rotation(now).map_err(TxError::Abort)?;
+            let saved = after.save(tx, &before, now)?;
+            saved.info().map_err(TxError::Abort)
+        })
     }
 
     /// Reads the key and its versions in one snapshot.
@@ -234,6 +233,7 @@ impl Operations {
         self.store
             .read(|tx| KeyRows::load(tx, tenant, key))
             .map_err(tx_error)
+            .inspect(|rows| caller.admit_key(&rows.key, None))
     }
 }
 

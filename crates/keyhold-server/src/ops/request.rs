@@ -1,0 +1,354 @@
+//! One request through the operations service (DESIGN.md sections 6 and 7).
+//!
+//! A transport hands in what it knows before authentication
+//! ([`Credentials`]) and the [`Action`] asked for; [`Operations::perform`]
+//! authenticates, runs the operation on the blocking pool with a [`Caller`],
+//! and makes the request's one audit event durable before it answers. If the
+//! event cannot be written the request fails with `audit_unavailable`
+//! (fail closed): an operation that changed state wrote its event in the
+//! same transaction as the change ([`Operations::audit_in`]), so the change
+//! is rolled back with it; any other operation's result is dropped unsent.
+//!
+//! Events are not written while the server is sealed or uninitialized (the
+//! audit MAC key is derived from the root key): such a server serves
+//! nothing but health, seal status, init and unseal, none of which is a
+//! request on keys.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use keyhold_api::ErrorCode;
+use keyhold_core::audit::{AuditRecord, AuthMethod, Interface, Outcome};
+use keyhold_core::{Action, Key, KeyId, PrincipalId, RequestId, Tenant, Timestamp, VersionNumber};
+use keyhold_store::{Pending, TxError, WriteTx};
+use zeroize::Zeroizing;
+
+use super::Operations;
+use crate::audit::append_in;
+use crate::error::ServerError;
+use crate::vault::tx_error;
+
+/// What a caller presented to prove who it is.
+pub enum Proof {
+    /// Nothing.
+    None,
+    /// A bearer token (`Authorization: Bearer ...`).
+    Bearer(Zeroizing<String>),
+    /// A TLS client certificate the listener verified against its CA.
+    Certificate,
+    /// The server itself (the scheduler).
+    Internal,
+}
+
+impl fmt::Debug for Proof {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::None => "None",
+            Self::Bearer(_) => "Bearer(<redacted>)",
+            Self::Certificate => "Certificate",
+            Self::Internal => "Internal",
+        })
+    }
+}
+
+/// What a transport knows of a request before authentication.
+#[derive(Debug)]
+pub struct Credentials {
+    /// The request's id.
+    pub request_id: RequestId,
+    /// The interface it came through.
+    pub interface: Interface,
+    /// The peer address.
+    pub source: Option<IpAddr>,
+    /// What the caller presented.
+    pub proof: Proof,
+}
+
+/// What the audit event of a request says besides who asked and how it
+/// ended: filled in by the operation as it finds its key.
+#[derive(Debug, Default)]
+struct Notes {
+    key: Option<KeyId>,
+    version: Option<VersionNumber>,
+    context: BTreeMap<String, String>,
+    /// Set once the operation wrote its event in its own transaction.
+    recorded: Option<u64>,
+}
+
+/// Who is asking, for what: established by [`Operations::perform`].
+#[derive(Debug)]
+pub struct Caller {
+    /// The caller's tenant.
+    pub tenant: Arc<Tenant>,
+    /// The request.
+    pub request_id: RequestId,
+    /// The action asked for.
+    pub action: Action,
+    principal: Option<PrincipalId>,
+    auth: AuthMethod,
+    source: Option<IpAddr>,
+    interface: Interface,
+    received: Timestamp,
+    notes: Mutex<Notes>,
+}
+
+impl Caller {
+    /// The caller of an authenticated request.
+    fn new(creds: &Credentials, tenant: Arc<Tenant>, action: Action, now: Timestamp) -> Self {
+        Self {
+            tenant,
+            request_id: creds.request_id,
+            action,
+            principal: None,
+            auth: match creds.proof {
+                Proof::Bearer(_) => AuthMethod::RootToken,
+                Proof::Certificate => AuthMethod::ClientCertificate,
+                Proof::Internal => AuthMethod::Internal,
+                Proof::None => AuthMethod::None,
+            },
+            source: creds.source,
+            interface: creds.interface,
+            received: now,
+            notes: Mutex::new(Notes::default()),
+        }
+    }
+
+    /// Admits a use of `key` by this request: records the key for the audit
+    /// event (the first key a request touches is its resource; a second,
+    /// such as a re-encryption's destination, goes into the context).
+    pub(crate) fn admit_key(&self, key: &Key, version: Option<VersionNumber>) {
+        self.with_notes(|n| match n.key {
+            None => {
+                n.key = Some(key.id);
+                n.version = version;
+                n.context
+                    .insert("algorithm".into(), key.algorithm.as_str().into());
+            }
+            Some(first) if first == key.id => {
+                n.version = n.version.or(version);
+            }
+            Some(_) => {
+                n.context.insert("other_key".into(), key.id.to_string());
+            }
+        });
+    }
+
+    /// Records the request's encryption context (non-secret by definition:
+    /// it is bound as AAD and audited, as DESIGN.md section 5 says).
+    pub(crate) fn note_context(&self, context: &BTreeMap<String, String>) {
+        self.with_notes(|n| {
+            for (k, v) in context {
+                n.context.insert(format!("context.{k}"), v.clone());
+            }
+        });
+    }
+
+    /// Records a non-secret detail of the request.
+    pub(crate) fn note(&self, name: &str, value: impl Into<String>) {
+        self.with_notes(|n| {
+            n.context.insert(name.to_owned(), value.into());
+        });
+    }
+
+    fn with_notes<R>(&self, f: impl FnOnce(&mut Notes) -> R) -> R {
+        let mut notes = self.notes.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut notes)
+    }
+
+    /// The audit record of this request, ending with `outcome`.
+    fn record(&self, outcome: Outcome) -> AuditRecord {
+        self.with_notes(|n| AuditRecord {
+            time: self.received,
+            request_id: self.request_id,
+            tenant: Some(self.tenant.id),
+            principal: self.principal,
+            auth: self.auth,
+            source: self.source,
+            interface: self.interface,
+            action: self.action,
+            key: n.key,
+            version: n.version,
+            outcome,
+            context: n.context.clone(),
+        })
+    }
+}
+
+/// How a request that failed is recorded: refused (authentication or
+/// authorization) or failed, with its stable code.
+fn outcome_of<T>(result: &Result<T, ServerError>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(e) => {
+            let code = e.public().0;
+            let text = code.as_str().to_owned();
+            match code {
+                ErrorCode::Unauthenticated | ErrorCode::PermissionDenied => {
+                    Outcome::Denied { code: text }
+                }
+                _ => Outcome::Error { code: text },
+            }
+        }
+    }
+}
+
+/// The record of a request refused at authentication: no principal, no
+/// tenant.
+fn unauthenticated_record(creds: &Credentials, action: Action, now: Timestamp) -> AuditRecord {
+    AuditRecord {
+        time: now,
+        request_id: creds.request_id,
+        tenant: None,
+        principal: None,
+        auth: AuthMethod::None,
+        source: creds.source,
+        interface: creds.interface,
+        action,
+        key: None,
+        version: None,
+        outcome: Outcome::Denied {
+            code: ErrorCode::Unauthenticated.as_str().to_owned(),
+        },
+        context: BTreeMap::new(),
+    }
+}
+
+/// A request's result, and its audit event on its way to the store.
+type Ran<T> = (Result<T, ServerError>, Option<Pending<u64, ServerError>>);
+
+impl Operations {
+    /// Runs one request: authenticates `creds`, runs `f` on the blocking
+    /// pool, and answers once the request's audit event is durable.
+    pub async fn perform<T, F>(
+        self: &Arc<Self>,
+        creds: Credentials,
+        action: Action,
+        f: F,
+    ) -> Result<T, ServerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
+    {
+        let ops = Arc::clone(self);
+        let (result, pending) = tokio::task::spawn_blocking(move || ops.run(creds, action, f))
+            .await
+            .map_err(|_| ServerError::Internal {
+                what: "operation task failed",
+            })?;
+        let Some(pending) = pending else {
+            return result;
+        };
+        match pending.wait_async().await {
+            Ok(seq) => {
+                self.audit.committed(seq);
+                result
+            }
+            Err(e) => Err(audit_failed(e)),
+        }
+    }
+
+    /// [`perform`](Self::perform) on the calling thread, for callers that
+    /// are already on a blocking thread (the scheduler, tests).
+    pub fn perform_blocking<T>(
+        &self,
+        creds: Credentials,
+        action: Action,
+        f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let (result, pending) = self.run(creds, action, f);
+        let Some(pending) = pending else {
+            return result;
+        };
+        match pending.wait() {
+            Ok(seq) => {
+                self.audit.committed(seq);
+                result
+            }
+            Err(e) => Err(audit_failed(e)),
+        }
+    }
+
+    fn run<T>(
+        &self,
+        creds: Credentials,
+        action: Action,
+        f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError>,
+    ) -> Ran<T> {
+        let caller = match self.authenticate(&creds, action) {
+            Ok(caller) => caller,
+            Err(e @ ServerError::Unauthenticated) => {
+                let record = unauthenticated_record(&creds, action, self.now());
+                return (Err(e), self.queue_event(record));
+            }
+            Err(e) => return (Err(e), None),
+        };
+        let result = f(self, &caller);
+        let recorded = caller.with_notes(|n| n.recorded);
+        if let Some(seq) = recorded {
+            self.audit.committed(seq);
+            return (result, None);
+        }
+        let record = caller.record(outcome_of(&result));
+        (result, self.queue_event(record))
+    }
+
+    /// Queues an event for group commit. A sealed server records nothing
+    /// (and serves nothing that needs recording).
+    fn queue_event(&self, record: AuditRecord) -> Option<Pending<u64, ServerError>> {
+        let unlocked = self.vault.unlocked().ok()?;
+        Some(self.audit.append(unlocked.audit_chain(), record))
+    }
+
+    /// Checks the credentials: the caller, or why not.
+    fn authenticate(&self, creds: &Credentials, action: Action) -> Result<Caller, ServerError> {
+        self.vault.unlocked()?;
+        let known = match &creds.proof {
+            Proof::Bearer(token) => self.vault.is_root_token(token),
+            Proof::Certificate | Proof::Internal => true,
+            Proof::None => false,
+        };
+        if !known {
+            return Err(ServerError::Unauthenticated);
+        }
+        Ok(Caller::new(
+            creds,
+            self.default_tenant()?,
+            action,
+            self.now(),
+        ))
+    }
+
+    /// Runs `body` in a write transaction and writes `caller`'s audit
+    /// event (outcome ok) in the same transaction, after the body: the
+    /// change and its event commit together, or neither does.
+    pub(crate) fn write_audited<T>(
+        &self,
+        caller: &Caller,
+        body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
+    ) -> Result<T, ServerError> {
+        let chain = self.vault.unlocked()?.audit_chain();
+        let mut seq = None;
+        let value = self
+            .store
+            .write(|tx| {
+                let value = body(tx)?;
+                let n = append_in(tx, &chain, caller.record(Outcome::Ok))
+                    .map_err(|e| TxError::Abort(ServerError::AuditUnavailable(e)))?;
+                seq = Some(n);
+                Ok(value)
+            })
+            .map_err(tx_error)?;
+        caller.with_notes(|n| n.recorded = seq);
+        Ok(value)
+    }
+}
+
+/// The error of an event that could not be made durable.
+fn audit_failed(e: TxError<ServerError>) -> ServerError {
+    match e {
+        TxError::Store(e) => ServerError::AuditUnavailable(e),
+        TxError::Abort(e) => e,
+    }
+}
