@@ -249,9 +249,18 @@ fn checkpoint_signed_bytes_cover_seq_hash_and_time_only() {
     other.signature = vec![];
     assert_eq!(other.signed_bytes(), bytes, "signer and signature excluded");
     let changed = [
-        Checkpoint { seq: 11, ..base.clone() },
-        Checkpoint { hash: ChainHash([4; 32]), ..base.clone() },
-        Checkpoint { time: base.time.plus_seconds(1), ..base.clone() },
+        Checkpoint {
+            seq: 11,
+            ..base.clone()
+        },
+        Checkpoint {
+            hash: ChainHash([4; 32]),
+            ..base.clone()
+        },
+        Checkpoint {
+            time: base.time.plus_seconds(1),
+            ..base.clone()
+        },
     ];
     for c in changed {
         assert_ne!(c.signed_bytes(), bytes);
