@@ -14,7 +14,8 @@
 //! - [`seal::shamir`]: Shamir sharing of the root key, checked by a canary.
 //! - [`transfer`]: wrapping key material for import and export.
 //! - [`audit_chain`]: SHA-256 links and HMAC for the audit hash chain.
-//! - [`audit_signing`]: Ed25519 signed audit checkpoints.
+//! - [`audit_signing`]: Ed25519 signed audit checkpoints, and
+//!   [`audit_verify`]: offline verification of an exported trail.
 //! - [`totp`]: RFC 6238 one-time codes with replay refusal, for step-up MFA.
 //! - [`transfer`]: key material wrapped to a recipient's RSA or ML-KEM
 //!   public key (RSA-OAEP + AES-KWP, as AWS KMS and Vault import), for
@@ -27,6 +28,7 @@
 
 pub mod audit_chain;
 pub mod audit_signing;
+pub mod audit_verify;
 pub mod envelope;
 pub mod error;
 pub mod hierarchy;
