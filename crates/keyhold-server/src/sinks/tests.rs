@@ -340,3 +340,35 @@ fn rotation_index(p: &Path) -> u32 {
         .and_then(|e| e.parse().ok())
         .unwrap_or(0)
 }
+
+#[test]
+fn a_bad_sink_in_the_server_file_is_refused_clearly() {
+    use crate::config::ServerConfig;
+    use crate::error::StartError;
+    let dir = tempfile::tempdir().unwrap();
+    let base = "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nplain_http_on_loopback = true\n";
+    let sink = "[[audit.sinks]]\nname = \"siem\"\ntype = \"syslog\"\naddress = \"h:514\"\n";
+    let p = dir.path().join("keyhold.toml");
+    std::fs::write(&p, base).unwrap();
+    assert!(ServerConfig::from_file(&p).unwrap().audit.sinks.is_empty());
+    std::fs::write(&p, format!("{base}{sink}")).unwrap();
+    assert_eq!(ServerConfig::from_file(&p).unwrap().audit.sinks.len(), 1);
+    for (bad, expected) in [
+        (
+            format!("{sink}{sink}"),
+            "audit sink name \"siem\" is used twice",
+        ),
+        (format!("{sink}port = 1\n"), "unknown field `port`"),
+        (
+            format!("{sink}transport = \"carrier-pigeon\"\n"),
+            "unknown variant `carrier-pigeon`",
+        ),
+    ] {
+        std::fs::write(&p, format!("{base}{bad}")).unwrap();
+        let err = ServerConfig::from_file(&p).unwrap_err();
+        let StartError::ParseConfig { source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains(expected), "{source}");
+    }
+}
