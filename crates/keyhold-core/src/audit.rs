@@ -343,6 +343,24 @@ pub struct Checkpoint {
     pub signature: Vec<u8>,
 }
 
+/// Format tag of [`Checkpoint::signed_bytes`]; bump on any change.
+const CHECKPOINT_V1: &[u8] = b"keyhold-audit-checkpoint-v1";
+
+impl Checkpoint {
+    /// The bytes the signature covers: a format tag, the sequence number,
+    /// the link and the time in microseconds, each length-prefixed like
+    /// [`AuditRecord::canonical_bytes`]. The signer is not covered: it only
+    /// names the key, and a verifier checks it against that key.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96);
+        field(&mut out, CHECKPOINT_V1);
+        field(&mut out, &self.seq.to_be_bytes());
+        field(&mut out, &self.hash.0);
+        field(&mut out, &self.time.unix_micros().to_be_bytes());
+        out
+    }
+}
+
 /// Verifies that `events` continue the chain from `start`: consecutive
 /// numbers, each linked to the one before, each link matching its content
 /// and (when the key is at hand) its MAC. Returns the new head, or the first

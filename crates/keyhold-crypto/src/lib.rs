@@ -14,6 +14,8 @@
 //! - [`seal::shamir`]: Shamir sharing of the root key, checked by a canary.
 //! - [`transfer`]: wrapping key material for import and export.
 //! - [`audit_chain`]: SHA-256 links and HMAC for the audit hash chain.
+//! - [`audit_signing`]: Ed25519 signed audit checkpoints, and
+//!   [`audit_verify`]: offline verification of an exported trail.
 //! - [`totp`]: RFC 6238 one-time codes with replay refusal, for step-up MFA.
 //! - [`transfer`]: key material wrapped to a recipient's RSA or ML-KEM
 //!   public key (RSA-OAEP + AES-KWP, as AWS KMS and Vault import), for
@@ -25,6 +27,8 @@
 //! GF(2^8) arithmetic from vsss-rs). It is not a FIPS build.
 
 pub mod audit_chain;
+pub mod audit_signing;
+pub mod audit_verify;
 pub mod envelope;
 pub mod error;
 pub mod hierarchy;

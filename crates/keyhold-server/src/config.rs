@@ -12,6 +12,7 @@ use keyhold_api::lifecycle::{MAX_WAITING_PERIOD_DAYS, MIN_WAITING_PERIOD_DAYS};
 use crate::error::StartError;
 pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
+use crate::sinks::AuditSettings;
 
 /// The longest an import token may be valid: 7 days.
 pub const MAX_IMPORT_TOKEN_VALIDITY_SECS: u64 = 7 * 24 * 60 * 60;
@@ -44,6 +45,8 @@ pub struct ServerConfig {
     /// The KMIP listener, if configured (`[kmip]`); it uses the `[tls]`
     /// certificate and key.
     pub kmip: Option<KmipSettings>,
+    /// The audit trail's SIEM sinks (`[[audit.sinks]]`); none by default.
+    pub audit: AuditSettings,
 }
 
 /// The `[kmip]` table: where the KMIP listener (TLS with a required client
@@ -104,6 +107,8 @@ struct FileConfig {
     min_destroy_waiting_days: Option<u32>,
     import_token_validity_secs: Option<u64>,
     kmip: Option<KmipSettings>,
+    #[serde(default)]
+    audit: AuditSettings,
 }
 
 impl ServerConfig {
@@ -131,6 +136,7 @@ impl ServerConfig {
                 .import_token_validity_secs
                 .unwrap_or(DEFAULT_IMPORT_TOKEN_VALIDITY_SECS),
             kmip: file.kmip,
+            audit: file.audit,
         };
         config.check()?;
         Ok(config)

@@ -17,6 +17,7 @@ pub mod kmip;
 pub mod ops;
 pub mod rest;
 pub mod serve;
+pub mod sinks;
 pub mod vault;
 
 use std::net::SocketAddr;

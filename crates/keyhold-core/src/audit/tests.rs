@@ -228,3 +228,41 @@ fn stable_names_match_the_serialized_names() {
         assert_eq!(o.code(), tagged.get("code").and_then(|c| c.as_str()));
     }
 }
+
+#[test]
+fn checkpoint_signed_bytes_cover_seq_hash_and_time_only() {
+    let base = Checkpoint {
+        seq: 10,
+        hash: ChainHash([3; 32]),
+        time: Timestamp::from_unix_seconds(1_800_000_000),
+        signer: vec![1; 32],
+        signature: vec![2; 64],
+    };
+    let bytes = base.signed_bytes();
+    assert!(
+        bytes
+            .windows(27)
+            .any(|w| w == b"keyhold-audit-checkpoint-v1")
+    );
+    let mut other = base.clone();
+    other.signer = vec![9; 32];
+    other.signature = vec![];
+    assert_eq!(other.signed_bytes(), bytes, "signer and signature excluded");
+    let changed = [
+        Checkpoint {
+            seq: 11,
+            ..base.clone()
+        },
+        Checkpoint {
+            hash: ChainHash([4; 32]),
+            ..base.clone()
+        },
+        Checkpoint {
+            time: base.time.plus_seconds(1),
+            ..base.clone()
+        },
+    ];
+    for c in changed {
+        assert_ne!(c.signed_bytes(), bytes);
+    }
+}

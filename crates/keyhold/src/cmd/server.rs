@@ -53,6 +53,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 min_destroy_waiting_days: DEFAULT_MIN_DESTROY_WAITING_DAYS,
                 import_token_validity_secs: DEFAULT_IMPORT_TOKEN_VALIDITY_SECS,
                 kmip: None,
+                audit: Default::default(),
             }
         }
     };

@@ -1,0 +1,165 @@
+//! Offline verification of an exported audit trail (`keyhold audit verify`,
+//! DESIGN.md section 7): pure, over core types, with the audit public key
+//! only (no MAC key, no server).
+//!
+//! Without the MAC key anyone can recompute links, so the chain alone only
+//! proves the copy is self-consistent; the signed checkpoints pin it to what
+//! the server stored. An export ends with a checkpoint of the head made at
+//! export time, so a verified copy is also complete: a deleted tail leaves
+//! the last event uncovered, or a checkpoint beyond it. (A tail cut exactly
+//! at a checkpoint, with every later checkpoint deleted too, cannot be told
+//! from a shorter export: compare the head with the server or a later copy.)
+
+use keyhold_core::audit::{AuditEvent, BreakKind, ChainHash, ChainHead, Checkpoint, verify_chain};
+
+use crate::audit_chain::AuditChain;
+use crate::audit_signing::verify_checkpoint;
+
+/// The end of a verified copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OfflineHead {
+    /// The last event's sequence number and link.
+    pub head: ChainHead,
+    /// Events verified.
+    pub events: u64,
+    /// Checkpoints verified.
+    pub checkpoints: u64,
+}
+
+/// What is wrong with a copy. Each kind has a stable name ([`Self::as_str`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OfflineBreakKind {
+    /// A sequence number is missing (deleted event), repeated (inserted) or
+    /// out of order (reordered).
+    Sequence {
+        /// The number that should have come.
+        expected: u64,
+    },
+    /// The event does not follow the one before it (reordered or inserted).
+    Prev,
+    /// The event's content does not match its link (edited).
+    Hash,
+    /// The link's MAC is wrong (only when verified with the MAC key).
+    Mac,
+    /// A checkpoint's signature or signer does not verify under the key.
+    CheckpointSignature,
+    /// A validly signed checkpoint names a link the copy does not have at
+    /// that sequence number (the chain was rewritten).
+    CheckpointMismatch,
+    /// Events are missing at the end: the last event is not covered by a
+    /// checkpoint, or a checkpoint covers an event past the last one.
+    Truncated,
+}
+
+impl OfflineBreakKind {
+    /// The kind's stable name: `sequence`, `prev`, `hash`, `mac`,
+    /// `checkpoint-signature`, `checkpoint-mismatch` or `truncated`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Sequence { .. } => "sequence",
+            Self::Prev => "prev",
+            Self::Hash => "hash",
+            Self::Mac => "mac",
+            Self::CheckpointSignature => "checkpoint-signature",
+            Self::CheckpointMismatch => "checkpoint-mismatch",
+            Self::Truncated => "truncated",
+        }
+    }
+}
+
+impl From<BreakKind> for OfflineBreakKind {
+    fn from(kind: BreakKind) -> Self {
+        match kind {
+            BreakKind::Sequence { expected } => Self::Sequence { expected },
+            BreakKind::Prev => Self::Prev,
+            BreakKind::Hash => Self::Hash,
+            BreakKind::Mac => Self::Mac,
+        }
+    }
+}
+
+/// Where a copy fails verification, and how.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("audit trail broken at event {seq}: {}", kind.as_str())]
+pub struct OfflineBreak {
+    /// The sequence number where it breaks (for a checkpoint, the event it
+    /// covers; for a truncation, the first missing event).
+    pub seq: u64,
+    /// What is wrong there.
+    pub kind: OfflineBreakKind,
+}
+
+/// Verifies an exported copy: `events` link from sequence number 1, every
+/// checkpoint is signed by `public_key` and names the link the copy has at
+/// its sequence number, and the last event is covered by a checkpoint.
+/// Returns the head, or the first break found (chain first, then
+/// checkpoints in the order given).
+pub fn verify_offline(
+    events: &[AuditEvent],
+    checkpoints: &[Checkpoint],
+    public_key: &[u8],
+) -> Result<OfflineHead, OfflineBreak> {
+    let head = verify_chain(events, &AuditChain::offline(), ChainHead::GENESIS).map_err(|b| {
+        OfflineBreak {
+            seq: b.seq,
+            kind: b.kind.into(),
+        }
+    })?;
+    for checkpoint in checkpoints {
+        check_checkpoint(events, head, checkpoint, public_key)?;
+    }
+    let covered = checkpoints.iter().any(|c| c.seq == head.seq);
+    if head.seq > 0 && !covered {
+        return Err(OfflineBreak {
+            seq: head.seq.saturating_add(1),
+            kind: OfflineBreakKind::Truncated,
+        });
+    }
+    Ok(OfflineHead {
+        head,
+        events: count(events.len()),
+        checkpoints: count(checkpoints.len()),
+    })
+}
+
+/// One checkpoint against a verified chain ending at `head`.
+fn check_checkpoint(
+    events: &[AuditEvent],
+    head: ChainHead,
+    checkpoint: &Checkpoint,
+    public_key: &[u8],
+) -> Result<(), OfflineBreak> {
+    let broken = |kind| {
+        Err(OfflineBreak {
+            seq: checkpoint.seq,
+            kind,
+        })
+    };
+    if !verify_checkpoint(public_key, checkpoint) {
+        return broken(OfflineBreakKind::CheckpointSignature);
+    }
+    if checkpoint.seq > head.seq {
+        return Err(OfflineBreak {
+            seq: head.seq.saturating_add(1),
+            kind: OfflineBreakKind::Truncated,
+        });
+    }
+    if link_at(events, checkpoint.seq) != Some(checkpoint.hash) {
+        return broken(OfflineBreakKind::CheckpointMismatch);
+    }
+    Ok(())
+}
+
+/// The link of event `seq` in a chain verified to run 1, 2, 3, ...
+fn link_at(events: &[AuditEvent], seq: u64) -> Option<ChainHash> {
+    let index = usize::try_from(seq.checked_sub(1)?).ok()?;
+    events.get(index).map(|e| e.hash)
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests;
