@@ -10,12 +10,17 @@
 //! The operations service records one event per request through it
 //! (`ops::request`).
 
+use std::fmt;
 use std::sync::Arc;
 
+use keyhold_core::Timestamp;
 use keyhold_core::audit::{
     AuditEvent, AuditRecord, ChainBreak, ChainCrypto, ChainHead, verify_chain,
 };
+use keyhold_crypto::CryptoError;
 use keyhold_crypto::audit_chain::AuditChain;
+use keyhold_crypto::audit_signing::AuditSigner;
+use keyhold_crypto::hierarchy::RootKey;
 use keyhold_store::{Pending, Store, StoreError, TxError, WriteTx};
 use tokio::sync::watch;
 
@@ -24,17 +29,53 @@ use crate::error::ServerError;
 /// Events read per step when verifying.
 const VERIFY_CHUNK: u32 = 1000;
 
+/// The audit trail's keys, derived from the root key while the server is
+/// unsealed: the chain's MAC key and the checkpoint-signing key.
+pub struct AuditKeys {
+    chain: AuditChain,
+    signer: AuditSigner,
+}
+
+impl fmt::Debug for AuditKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuditKeys(<redacted>)")
+    }
+}
+
+impl AuditKeys {
+    /// Both keys, derived from `root`.
+    pub fn with_root(root: &RootKey) -> Result<Self, CryptoError> {
+        Ok(Self {
+            chain: AuditChain::with_root(root)?,
+            signer: AuditSigner::with_root(root)?,
+        })
+    }
+
+    /// Links and MACs.
+    pub fn chain(&self) -> &AuditChain {
+        &self.chain
+    }
+
+    /// Signs checkpoints.
+    pub fn signer(&self) -> &AuditSigner {
+        &self.signer
+    }
+}
+
 /// Appends `record` as the event after the stored head, in the caller's
-/// write transaction. Returns its sequence number.
+/// write transaction, and a signed checkpoint of it when its sequence
+/// number is a multiple of `checkpoint_every`. Returns its sequence number.
 pub fn append_in(
     tx: &mut dyn WriteTx,
-    chain: &AuditChain,
+    keys: &AuditKeys,
     record: AuditRecord,
+    checkpoint_every: u64,
 ) -> Result<u64, StoreError> {
     let head = tx.audit_head()?;
     let seq = head.seq.saturating_add(1);
-    let hash = chain.link(&head.hash, seq, &record.canonical_bytes());
-    let mac = chain.mac(&hash).unwrap_or_default();
+    let hash = keys.chain.link(&head.hash, seq, &record.canonical_bytes());
+    let mac = keys.chain.mac(&hash).unwrap_or_default();
+    let time = record.time;
     tx.audit_append(&AuditEvent {
         seq,
         prev: head.hash,
@@ -42,7 +83,27 @@ pub fn append_in(
         mac,
         record,
     })?;
+    if checkpoint_every > 0 && seq % checkpoint_every == 0 {
+        tx.audit_checkpoint_put(&keys.signer.sign(seq, &hash, time))?;
+    }
     Ok(seq)
+}
+
+/// Writes a signed checkpoint of the stored head unless one covers it
+/// already. Returns the head's sequence number (0: no events yet).
+pub fn checkpoint_head_in(
+    tx: &mut dyn WriteTx,
+    keys: &AuditKeys,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let head = tx.audit_head()?;
+    let covered = tx
+        .audit_last_checkpoint()?
+        .is_some_and(|c| c.seq >= head.seq);
+    if head.seq > 0 && !covered {
+        tx.audit_checkpoint_put(&keys.signer.sign(head.seq, &head.hash, now))?;
+    }
+    Ok(head.seq)
 }
 
 /// The server's audit trail: appends through group commit, announces each
@@ -53,22 +114,48 @@ pub fn append_in(
 pub struct AuditTrail {
     store: Store,
     head: watch::Sender<u64>,
+    checkpoint_every: u64,
 }
 
 impl AuditTrail {
-    /// A trail over `store`.
-    pub fn new(store: Store) -> Self {
+    /// A trail over `store`, with a signed checkpoint every
+    /// `checkpoint_every` events (0: only at export and on the timer).
+    pub fn new(store: Store, checkpoint_every: u64) -> Self {
         Self {
             store,
             head: watch::Sender::new(0),
+            checkpoint_every,
         }
+    }
+
+    /// How often a checkpoint is written, in events.
+    pub fn checkpoint_every(&self) -> u64 {
+        self.checkpoint_every
     }
 
     /// Queues `record` alone for group commit; the result arrives once it is
     /// durable.
-    pub fn append(&self, chain: Arc<AuditChain>, record: AuditRecord) -> Pending<u64, ServerError> {
+    pub fn append(&self, keys: Arc<AuditKeys>, record: AuditRecord) -> Pending<u64, ServerError> {
+        let every = self.checkpoint_every;
         self.store
-            .submit(move |tx| Ok::<_, TxError<ServerError>>(append_in(tx, &chain, record)?))
+            .submit(move |tx| Ok::<_, TxError<ServerError>>(append_in(tx, &keys, record, every)?))
+    }
+
+    /// Signs the stored head unless a checkpoint covers it already (the
+    /// periodic checkpoint, and the last line of an export).
+    pub fn checkpoint_head(
+        &self,
+        keys: Arc<AuditKeys>,
+        now: Timestamp,
+    ) -> Result<u64, ServerError> {
+        self.store
+            .write(|tx| Ok::<_, TxError<ServerError>>(checkpoint_head_in(tx, &keys, now)?))
+            .map_err(crate::vault::tx_error)
+    }
+
+    /// The latest durable sequence number this process has announced.
+    pub fn announced(&self) -> u64 {
+        *self.head.borrow()
     }
 
     /// Announces that the events up to `seq` are durable.
@@ -116,7 +203,6 @@ mod tests {
     use keyhold_core::audit::{AuthMethod, BreakKind, Interface, Outcome};
     use keyhold_core::{Action, RequestId, Timestamp};
     use keyhold_crypto::SecretBytes;
-    use keyhold_crypto::hierarchy::RootKey;
 
     use super::*;
 
@@ -137,19 +223,33 @@ mod tests {
         }
     }
 
-    fn chain(byte: u8) -> Arc<AuditChain> {
+    fn keys(byte: u8) -> Arc<AuditKeys> {
         let root = RootKey::from_secret(SecretBytes::new(vec![byte; 32])).unwrap();
-        Arc::new(AuditChain::with_root(&root).unwrap())
+        Arc::new(AuditKeys::with_root(&root).unwrap())
     }
 
     #[test]
     fn appends_verify_and_announce() {
-        let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap());
+        let store = Store::open_sqlite_in_memory().unwrap();
+        let t = AuditTrail::new(store.clone(), 10);
         let mut rx = t.subscribe();
-        let pending: Vec<_> = (1..=30).map(|n| t.append(chain(7), record(n))).collect();
+        let pending: Vec<_> = (1..=25).map(|n| t.append(keys(7), record(n))).collect();
         let seqs: Vec<u64> = pending.into_iter().map(|p| p.wait().unwrap()).collect();
-        assert_eq!(seqs, (1..=30).collect::<Vec<u64>>());
-        assert_eq!(t.verify(&chain(7)).unwrap().unwrap().seq, 30);
+        assert_eq!(seqs, (1..=25).collect::<Vec<u64>>());
+        assert_eq!(t.verify(keys(7).chain()).unwrap().unwrap().seq, 25);
+        let checkpoints = |after| {
+            store
+                .read(|tx| Ok::<_, TxError<ServerError>>(tx.audit_checkpoints(after, 100)?))
+                .unwrap()
+                .iter()
+                .map(|c| c.seq)
+                .collect::<Vec<u64>>()
+        };
+        assert_eq!(checkpoints(0), [10, 20]);
+        let now = Timestamp::from_unix_seconds(1_900_000_000);
+        assert_eq!(t.checkpoint_head(keys(7), now).unwrap(), 25);
+        assert_eq!(t.checkpoint_head(keys(7), now).unwrap(), 25);
+        assert_eq!(checkpoints(0), [10, 20, 25]);
         t.committed(30);
         t.committed(12);
         assert!(rx.has_changed().unwrap());
@@ -158,9 +258,9 @@ mod tests {
 
     #[test]
     fn another_root_key_fails_the_macs() {
-        let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap());
-        t.append(chain(7), record(1)).wait().unwrap();
-        let broken = t.verify(&chain(8)).unwrap().unwrap_err();
+        let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap(), 0);
+        t.append(keys(7), record(1)).wait().unwrap();
+        let broken = t.verify(keys(8).chain()).unwrap().unwrap_err();
         assert_eq!((broken.seq, broken.kind), (1, BreakKind::Mac));
     }
 }

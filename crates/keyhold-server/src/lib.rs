@@ -90,9 +90,20 @@ pub async fn run(
         min_destroy_waiting_days: config.min_destroy_waiting_days,
     };
     let ops = Arc::new(
-        Operations::new(store, crypto, vault, clock)
+        Operations::new(store.clone(), crypto, vault, clock)
             .with_lifecycle(lifecycle)
-            .with_import_token_validity(config.import_token_validity_secs),
+            .with_import_token_validity(config.import_token_validity_secs)
+            .with_checkpoint_every(config.audit.checkpoint_every),
+    );
+    let sinks = sinks::spawn(
+        &config.audit,
+        store,
+        &config.data_dir,
+        ops.audit().subscribe(),
+    );
+    let checkpoints = spawn_checkpoints(
+        Arc::clone(&ops),
+        std::time::Duration::from_secs(config.audit.checkpoint_seconds),
     );
     let kmip_addr = kmip.as_ref().map(|k| k.addr);
     let kmip_task = kmip.map(|k| k.spawn(Arc::clone(&ops), kmip::ConnectionSettings::default()));
@@ -109,7 +120,29 @@ pub async fn run(
     if let Some(task) = kmip_task {
         task.abort();
     }
+    checkpoints.abort();
+    drop(sinks);
     Ok(())
+}
+
+/// Signs the audit trail's head every `every` while the server is unsealed
+/// and events have arrived since the last checkpoint.
+fn spawn_checkpoints(
+    ops: Arc<Operations>,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let ops = Arc::clone(&ops);
+            let done = tokio::task::spawn_blocking(move || ops.checkpoint_audit()).await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "audit checkpoint failed");
+            }
+        }
+    })
 }
 
 fn create_data_dir(dir: &std::path::Path) -> Result<(), StartError> {

@@ -8,7 +8,6 @@ use std::sync::{Arc, RwLock};
 
 use keyhold_api::sys::{InitResponse, SealKind, SealStatus};
 use keyhold_core::{SealedBlob, Tenant, TenantId, TenantName, Timestamp};
-use keyhold_crypto::audit_chain::AuditChain;
 use keyhold_crypto::hierarchy::{Kek, RootKey};
 use keyhold_crypto::seal::shamir::{self, ShamirConfig, Share, Unsealer};
 use keyhold_crypto::{CryptoError, CryptoProvider, SecretBytes};
@@ -16,6 +15,7 @@ use keyhold_store::{Store, SystemKey, TxError};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::audit::AuditKeys;
 use crate::auth::{RootToken, TokenHash};
 use crate::error::{ServerError, StartError};
 
@@ -39,23 +39,22 @@ enum SealConfig {
 pub struct Unlocked {
     root: RootKey,
     keks: RwLock<HashMap<TenantId, Arc<Kek>>>,
-    audit_chain: Arc<AuditChain>,
+    audit_keys: Arc<AuditKeys>,
 }
 
 impl Unlocked {
     fn new(root: RootKey) -> Result<Arc<Self>, ServerError> {
-        let audit_chain = Arc::new(AuditChain::with_root(&root).map_err(ServerError::Crypto)?);
+        let audit_keys = Arc::new(AuditKeys::with_root(&root).map_err(ServerError::Crypto)?);
         Ok(Arc::new(Self {
             root,
             keks: RwLock::new(HashMap::new()),
-            audit_chain,
+            audit_keys,
         }))
     }
 
-    /// The audit chain's hashing and MACs, under the key derived from this
-    /// root key.
-    pub fn audit_chain(&self) -> Arc<AuditChain> {
-        Arc::clone(&self.audit_chain)
+    /// The audit trail's MAC and signing keys, derived from this root key.
+    pub fn audit_keys(&self) -> Arc<AuditKeys> {
+        Arc::clone(&self.audit_keys)
     }
 
     /// The tenant's KEK, opened once and then served from memory.

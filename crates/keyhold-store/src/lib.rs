@@ -38,6 +38,7 @@
 
 mod audit;
 mod codec;
+mod due;
 mod engine;
 mod error;
 mod group;
@@ -49,6 +50,7 @@ mod tx;
 mod value;
 
 pub use audit::AuditQuery;
+pub use due::{Due, DueKey};
 pub use error::{BoxError, CorruptReason, StoreError, TxError};
 pub use group::Pending;
 pub use model::{BackendKind, KeyQuery, StoredVersion, SystemKey};

@@ -6,9 +6,12 @@
 //! [`Store::write`]: crate::Store::write
 
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
-use keyhold_core::{Key, KeyId, KeyName, Tenant, TenantId, TenantName, VersionId, VersionNumber};
+use keyhold_core::{
+    Key, KeyId, KeyName, Tenant, TenantId, TenantName, Timestamp, VersionId, VersionNumber,
+};
 
 use crate::audit::AuditQuery;
+use crate::due::DueKey;
 use crate::error::StoreError;
 use crate::model::{KeyQuery, StoredVersion, SystemKey};
 
@@ -55,6 +58,10 @@ pub trait ReadTx {
     fn audit_checkpoints(&mut self, after: u64, limit: u32) -> Result<Vec<Checkpoint>, StoreError>;
     /// The checkpoint covering the latest event so covered, if any.
     fn audit_last_checkpoint(&mut self) -> Result<Option<Checkpoint>, StoreError>;
+    /// At most `limit` keys with a scheduled date at or before `now`
+    /// (destruction, deactivation, activation, rotation), across tenants, in
+    /// that order of urgency.
+    fn keys_due(&mut self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, StoreError>;
 }
 
 /// Reads and writes within one transaction: all of it commits, or none.

@@ -62,7 +62,10 @@ impl Operations {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            audit: AuditTrail::new(store.clone()),
+            audit: AuditTrail::new(
+                store.clone(),
+                crate::sinks::settings::DEFAULT_CHECKPOINT_EVERY,
+            ),
             store,
             crypto,
             vault,
@@ -80,6 +83,14 @@ impl Operations {
     #[must_use]
     pub fn with_lifecycle(mut self, settings: LifecycleSettings) -> Self {
         self.lifecycle = settings;
+        self
+    }
+
+    /// The same service with a signed audit checkpoint every `every`
+    /// events.
+    #[must_use]
+    pub fn with_checkpoint_every(mut self, every: u64) -> Self {
+        self.audit = AuditTrail::new(self.store.clone(), every);
         self
     }
 
@@ -106,6 +117,17 @@ impl Operations {
     pub fn seal(&self, caller: &Caller) -> Result<keyhold_api::sys::SealStatus, ServerError> {
         self.write_audited(caller, |_| Ok(()))?;
         self.vault.seal()
+    }
+
+    /// Signs the audit trail's head unless a checkpoint covers it already;
+    /// nothing while sealed.
+    pub fn checkpoint_audit(&self) -> Result<(), ServerError> {
+        let Ok(unlocked) = self.vault.unlocked() else {
+            return Ok(());
+        };
+        self.audit
+            .checkpoint_head(unlocked.audit_keys(), self.now())
+            .map(drop)
     }
 
     /// The audit trail.

@@ -298,7 +298,7 @@ impl Operations {
     /// (and serves nothing that needs recording).
     fn queue_event(&self, record: AuditRecord) -> Option<Pending<u64, ServerError>> {
         let unlocked = self.vault.unlocked().ok()?;
-        Some(self.audit.append(unlocked.audit_chain(), record))
+        Some(self.audit.append(unlocked.audit_keys(), record))
     }
 
     /// Checks the credentials: the caller, or why not.
@@ -328,13 +328,14 @@ impl Operations {
         caller: &Caller,
         body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
     ) -> Result<T, ServerError> {
-        let chain = self.vault.unlocked()?.audit_chain();
+        let keys = self.vault.unlocked()?.audit_keys();
+        let every = self.audit.checkpoint_every();
         let mut seq = None;
         let value = self
             .store
             .write(|tx| {
                 let value = body(tx)?;
-                let n = append_in(tx, &chain, caller.record(Outcome::Ok))
+                let n = append_in(tx, &keys, caller.record(Outcome::Ok), every)
                     .map_err(|e| TxError::Abort(ServerError::AuditUnavailable(e)))?;
                 seq = Some(n);
                 Ok(value)

@@ -38,11 +38,30 @@ pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_APP_NAME_LEN: usize = 48;
 
 /// The `[audit]` table: checked settings (deserializing checks them).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawAudit")]
 pub struct AuditSettings {
     /// The sinks, in file order; names are unique.
     pub sinks: Vec<SinkSettings>,
+    /// A signed checkpoint every this many events (1 to 1,000,000).
+    pub checkpoint_every: u64,
+    /// And at least every this many seconds while events arrive (1 to 86,400).
+    pub checkpoint_seconds: u64,
+}
+
+/// Default [`AuditSettings::checkpoint_every`].
+pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
+/// Default [`AuditSettings::checkpoint_seconds`].
+pub const DEFAULT_CHECKPOINT_SECONDS: u64 = 60;
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            sinks: Vec::new(),
+            checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
+            checkpoint_seconds: DEFAULT_CHECKPOINT_SECONDS,
+        }
+    }
 }
 
 /// One configured sink.
@@ -188,6 +207,8 @@ pub enum SinkConfigError {
 struct RawAudit {
     #[serde(default)]
     sinks: Vec<RawSink>,
+    checkpoint_every: Option<u64>,
+    checkpoint_seconds: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -233,7 +254,19 @@ impl TryFrom<RawAudit> for AuditSettings {
             }
             sinks.push(sink);
         }
-        Ok(Self { sinks })
+        let checkpoint_every = raw.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_EVERY);
+        if !(1..=1_000_000).contains(&checkpoint_every) {
+            return Err(invalid("-", "checkpoint_every", "must be 1 to 1000000"));
+        }
+        let checkpoint_seconds = raw.checkpoint_seconds.unwrap_or(DEFAULT_CHECKPOINT_SECONDS);
+        if !(1..=86_400).contains(&checkpoint_seconds) {
+            return Err(invalid("-", "checkpoint_seconds", "must be 1 to 86400"));
+        }
+        Ok(Self {
+            sinks,
+            checkpoint_every,
+            checkpoint_seconds,
+        })
     }
 }
 

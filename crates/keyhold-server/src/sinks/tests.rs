@@ -109,15 +109,19 @@ pub(crate) fn check_rfc5424(m: &str) -> Parsed {
 }
 
 fn trail(store: &Store) -> AuditTrail {
-    let t = AuditTrail::new(store.clone());
-    t.unlock(&RootKey::from_secret(SecretBytes::new(vec![7; 32])).unwrap())
-        .unwrap();
-    t
+    AuditTrail::new(store.clone(), 0)
+}
+
+fn mac_chain() -> std::sync::Arc<crate::audit::AuditKeys> {
+    let root = RootKey::from_secret(SecretBytes::new(vec![7; 32])).unwrap();
+    std::sync::Arc::new(crate::audit::AuditKeys::with_root(&root).unwrap())
 }
 
 /// Appends events `from..=to`, then signals the last.
 async fn append(t: &AuditTrail, latest: &watch::Sender<u64>, from: u64, to: u64) {
-    let pending: Vec<_> = (from..=to).map(|n| t.append(record(n)).unwrap()).collect();
+    let pending: Vec<_> = (from..=to)
+        .map(|n| t.append(mac_chain(), record(n)))
+        .collect();
     for p in pending {
         p.wait_async().await.unwrap();
     }
@@ -135,6 +139,7 @@ fn syslog(name: &str, address: String, transport: Transport) -> AuditSettings {
                 app_name: "keyhold".into(),
             }),
         }],
+        ..AuditSettings::default()
     }
 }
 
@@ -307,6 +312,7 @@ async fn the_file_sink_rotates_and_holds_every_event_once() {
                 keep: 50,
             }),
         }],
+        ..AuditSettings::default()
     };
     let handles = spawn(&settings, store.clone(), dir.path(), rx);
     append(&t, &tx, 1, 400).await;

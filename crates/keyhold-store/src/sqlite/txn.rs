@@ -5,13 +5,16 @@
 use std::sync::MutexGuard;
 
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
-use keyhold_core::{Key, KeyId, KeyName, Tenant, TenantId, TenantName, VersionId, VersionNumber};
+use keyhold_core::{
+    Key, KeyId, KeyName, Tenant, TenantId, TenantName, Timestamp, VersionId, VersionNumber,
+};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Statement};
 
 use super::error::{Target, backend, write};
 use crate::audit::{AuditQuery, check_follows};
 use crate::codec;
+use crate::due::{self, DueKey};
 use crate::engine::{ReadTxn, WriteTxn};
 use crate::error::StoreError;
 use crate::model::{KeyQuery, StoredVersion, SystemKey};
@@ -310,6 +313,10 @@ impl ReadTx for SqliteTxn<'_> {
 
     fn audit_last_checkpoint(&mut self) -> Result<Option<Checkpoint>, StoreError> {
         self.query_one(queries::AUDIT_LAST_CHECKPOINT, &[], codec::checkpoint_from)
+    }
+
+    fn keys_due(&mut self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, StoreError> {
+        self.query(due::KEYS_DUE, &due::params(now, limit), due::due_from)
     }
 }
 
