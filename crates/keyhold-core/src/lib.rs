@@ -8,6 +8,7 @@
 //! made by the caller from its own randomness). Everything here is a value
 //! type or a pure function, so it is tested without a server.
 
+pub mod access;
 pub mod action;
 pub mod algorithm;
 pub mod approval;
@@ -24,15 +25,22 @@ pub mod time;
 pub mod usage;
 pub mod usage_rule;
 
+pub use access::{
+    ApprovalRecord, CertBinding, CertMatcher, MfaEnrollment, PolicyRecord, Principal,
+    PrincipalKind, QuorumRule, RoleRecord, TenantSettings, TokenRecord, TokenRefusal,
+};
 pub use action::Action;
 pub use algorithm::{Algorithm, KeyKind};
 pub use error::CoreError;
-pub use ids::{KeyId, PrincipalId, RequestId, TenantId, VersionId, VersionNumber};
+pub use ids::{
+    ApprovalId, KeyId, PolicyId, PrincipalId, RequestId, TenantId, TokenId, VersionId,
+    VersionNumber,
+};
 pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
 };
 pub use model::{Key, KeyVersion, Origin, Protection, SealedBlob, Tenant};
-pub use name::{KeyName, KeyRef, TenantName};
+pub use name::{KeyName, KeyRef, PolicyName, PrincipalName, RoleName, TenantName};
 pub use operation::{Direction, KeyOperation};
 pub use time::Timestamp;
 pub use usage::UsageMask;
