@@ -1,6 +1,8 @@
 //! The keyhold domain: what a tenant, a key and a key version are, the
 //! NIST SP 800-57 / KMIP key lifecycle as one pure state machine, and the rule
-//! deciding which cryptographic operation a key state permits.
+//! deciding which cryptographic operation a key state permits; and access
+//! control: principals, tokens, policies, roles, approvals (see [`access`],
+//! [`policy`] and [`approval`]).
 //!
 //! This crate does no I/O: no files, no network, no database, no async
 //! runtime, no clock and no randomness. Those arrive through the ports in
