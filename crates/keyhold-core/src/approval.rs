@@ -68,6 +68,46 @@ pub enum ApprovalState {
     Executed,
 }
 
+impl ApprovalState {
+    /// Every state.
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Denied,
+        Self::Expired,
+        Self::Executed,
+    ];
+
+    /// The state's stable name (the serde name). Never rename one.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+            Self::Expired => "expired",
+            Self::Executed => "executed",
+        }
+    }
+}
+
+impl std::fmt::Display for ApprovalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ApprovalState {
+    type Err = crate::error::CoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s).ok_or(
+            crate::error::CoreError::InvalidValue {
+                field: "approval state",
+                reason: "unknown approval state",
+            },
+        )
+    }
+}
+
 /// A request waiting for a quorum.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
@@ -227,6 +267,16 @@ mod tests {
             t(0),
             3600,
         )
+    }
+
+    #[test]
+    fn state_names_match_serde_and_parse_back() {
+        for st in ApprovalState::ALL {
+            let json = serde_json::to_string(&st).unwrap();
+            assert_eq!(json, format!("\"{}\"", st.as_str()));
+            assert_eq!(st.as_str().parse::<ApprovalState>().unwrap(), st);
+        }
+        assert!("maybe".parse::<ApprovalState>().is_err());
     }
 
     #[test]

@@ -88,6 +88,21 @@ uuid_id!(
     RequestId,
     "request"
 );
+uuid_id!(
+    /// An access token issued to a principal (its id, never its secret).
+    TokenId,
+    "token"
+);
+uuid_id!(
+    /// A policy: a named list of statements within a tenant.
+    PolicyId,
+    "policy"
+);
+uuid_id!(
+    /// A request waiting for a quorum of approvals.
+    ApprovalId,
+    "approval"
+);
 
 /// A key's version number: 1 for the first version, +1 at each rotation.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

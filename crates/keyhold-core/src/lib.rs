@@ -1,6 +1,8 @@
 //! The keyhold domain: what a tenant, a key and a key version are, the
 //! NIST SP 800-57 / KMIP key lifecycle as one pure state machine, and the rule
-//! deciding which cryptographic operation a key state permits.
+//! deciding which cryptographic operation a key state permits; and access
+//! control: principals, tokens, policies, roles, approvals (see [`access`],
+//! [`policy`] and [`approval`]).
 //!
 //! This crate does no I/O: no files, no network, no database, no async
 //! runtime, no clock and no randomness. Those arrive through the ports in
@@ -8,6 +10,7 @@
 //! made by the caller from its own randomness). Everything here is a value
 //! type or a pure function, so it is tested without a server.
 
+pub mod access;
 pub mod action;
 pub mod algorithm;
 pub mod approval;
@@ -24,15 +27,22 @@ pub mod time;
 pub mod usage;
 pub mod usage_rule;
 
+pub use access::{
+    ApprovalRecord, CertBinding, CertMatcher, MfaEnrollment, PolicyRecord, Principal,
+    PrincipalKind, QuorumRule, RoleRecord, TenantSettings, TokenRecord, TokenRefusal,
+};
 pub use action::Action;
 pub use algorithm::{Algorithm, KeyKind};
 pub use error::CoreError;
-pub use ids::{KeyId, PrincipalId, RequestId, TenantId, VersionId, VersionNumber};
+pub use ids::{
+    ApprovalId, KeyId, PolicyId, PrincipalId, RequestId, TenantId, TokenId, VersionId,
+    VersionNumber,
+};
 pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
 };
 pub use model::{Key, KeyVersion, Origin, Protection, SealedBlob, Tenant};
-pub use name::{KeyName, KeyRef, TenantName};
+pub use name::{KeyName, KeyRef, PolicyName, PrincipalName, RoleName, TenantName};
 pub use operation::{Direction, KeyOperation};
 pub use time::Timestamp;
 pub use usage::UsageMask;

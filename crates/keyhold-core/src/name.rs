@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::error::CoreError;
 use crate::ids::KeyId;
+use crate::policy::BuiltinRole;
 
 /// Longest name accepted for a key or a tenant, in bytes.
 pub const MAX_NAME_LEN: usize = 128;
@@ -105,6 +106,40 @@ name_type!(
     "tenant"
 );
 
+name_type!(
+    /// A principal's name, unique within its tenant; same rules as [`KeyName`].
+    PrincipalName,
+    "principal"
+);
+name_type!(
+    /// A policy's name, unique within its tenant; same rules as [`KeyName`].
+    PolicyName,
+    "policy"
+);
+name_type!(
+    /// A role's name, unique within its tenant; same rules as [`KeyName`].
+    /// The built-in roles' names (`admin`, `key-custodian`, ...) are role
+    /// names too: [`RoleName::builtin`] tells them apart.
+    RoleName,
+    "role"
+);
+
+impl RoleName {
+    /// The built-in role of this name, if it is one.
+    pub fn builtin(&self) -> Option<BuiltinRole> {
+        BuiltinRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == self.as_str())
+    }
+}
+
+impl From<BuiltinRole> for RoleName {
+    fn from(r: BuiltinRole) -> Self {
+        // Every built-in name obeys the naming rules (a test holds it).
+        Self(r.as_str().to_owned())
+    }
+}
+
 /// How a request names a key: by id or by name. A UUID-shaped string is an id;
 /// names can never look like one, so the two never collide.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -165,6 +200,39 @@ mod tests {
         assert!("import-token".parse::<KeyName>().is_err());
         assert!("imports".parse::<KeyName>().is_ok());
         assert!(serde_json::from_str::<KeyName>("\"bad name\"").is_err());
+    }
+
+    #[test]
+    fn builtin_role_names_are_role_names() {
+        for r in BuiltinRole::ALL {
+            let parsed: RoleName = r.as_str().parse().unwrap();
+            assert_eq!(parsed, RoleName::from(r));
+            assert_eq!(parsed.builtin(), Some(r));
+        }
+        let custom: RoleName = "payments-operator".parse().unwrap();
+        assert_eq!(custom.builtin(), None);
+        assert!("Admin".parse::<RoleName>().unwrap().builtin().is_none());
+    }
+
+    #[test]
+    fn access_names_follow_the_key_rules_and_say_which() {
+        let err = "bad name".parse::<PrincipalName>().unwrap_err();
+        assert!(matches!(
+            err,
+            CoreError::InvalidName {
+                kind: "principal",
+                ..
+            }
+        ));
+        let err = "".parse::<PolicyName>().unwrap_err();
+        assert!(matches!(err, CoreError::InvalidName { kind: "policy", .. }));
+        let err = "-x".parse::<RoleName>().unwrap_err();
+        assert!(matches!(err, CoreError::InvalidName { kind: "role", .. }));
+        assert_eq!(
+            err.to_string(),
+            "invalid role name: must start with a letter or digit"
+        );
+        assert!("svc/ci.deploy".parse::<PrincipalName>().is_ok());
     }
 
     #[test]

@@ -15,8 +15,15 @@ use crate::model::{KeyQuery, StoredVersion};
 use crate::queries;
 use crate::value::{Cols, Value};
 
+mod access;
 mod audit;
 
+pub(crate) use access::{
+    approval_from, approval_list, approval_values, cert_from, cert_values, expiring_params,
+    matcher_values, mfa_from, mfa_values, policy_from, policy_values, principal_from,
+    principal_key, principal_values, role_from, role_rows, role_values, settings_from,
+    settings_values, token_from, token_list, token_values,
+};
 pub(crate) use audit::{
     audit_list, checkpoint_from, checkpoint_values, event_from, event_values, head_from,
 };

@@ -3,7 +3,9 @@
 //! SQLite backend (one file, WAL, every commit durable).
 //!
 //! What it does: persist and query tenants, keys, key versions with their
-//! sealed material, and a few server-wide system values; keep every
+//! sealed material, a few server-wide system values, and access control
+//! (principals, token hashes, certificate bindings, TOTP enrollments,
+//! policies, custom roles, approvals, tenant settings); keep every
 //! multi-row change atomic; erase destroyed material from the file; keep the
 //! audit trail append-only (events in one gap-free sequence, each appended
 //! only as the stored head's successor, and signed checkpoints), and query

@@ -5,6 +5,10 @@
 //! type. The column lists here fix the order [`crate::codec`] encodes and
 //! decodes. DDL is per backend.
 
+pub(crate) mod access;
+
+pub(crate) use access::*;
+
 macro_rules! tenant_columns {
     () => {
         "id, name, sealed_kek, root_generation, created_at"
@@ -89,6 +93,8 @@ pub(crate) const SYSTEM_GET: &str = "SELECT value FROM system WHERE key = $1";
 /// `$1` key name, `$2` value.
 pub(crate) const SYSTEM_PUT: &str = "INSERT INTO system (key, value) VALUES ($1, $2) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+/// `$1` key name.
+pub(crate) const SYSTEM_DELETE: &str = "DELETE FROM system WHERE key = $1";
 
 /// `$1` tenant id.
 pub(crate) const TENANT_GET: &str =
@@ -230,9 +236,10 @@ pub(crate) const AUDIT_LAST_CHECKPOINT: &str = concat!(
 
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 32] = [
+pub(crate) const ALL: [(&str, usize); 33] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
+    (SYSTEM_DELETE, 1),
     (TENANT_GET, 1),
     (TENANT_BY_NAME, 1),
     (TENANTS, 0),
@@ -294,9 +301,14 @@ mod tests {
         );
     }
 
+    /// Every statement, the access ones included.
+    fn every() -> impl Iterator<Item = (&'static str, usize)> {
+        ALL.into_iter().chain(access::ALL)
+    }
+
     #[test]
     fn placeholders_are_exactly_one_to_n() {
-        for (sql, n) in ALL {
+        for (sql, n) in every() {
             let expected: BTreeSet<usize> = (1..=n).collect();
             assert_eq!(placeholders(sql), expected, "{sql}");
         }
@@ -304,7 +316,7 @@ mod tests {
 
     #[test]
     fn no_sqlite_only_syntax() {
-        for (sql, _) in ALL {
+        for (sql, _) in every() {
             for bad in ["?", "INSERT OR", "REPLACE INTO", "rowid", "LIKE", "GLOB"] {
                 assert!(!sql.contains(bad), "{bad:?} in {sql}");
             }

@@ -5,9 +5,13 @@
 //! [`Store::read`]: crate::Store::read
 //! [`Store::write`]: crate::Store::write
 
+use keyhold_core::approval::ApprovalState;
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_core::{
-    Key, KeyId, KeyName, Tenant, TenantId, TenantName, Timestamp, VersionId, VersionNumber,
+    ApprovalId, ApprovalRecord, CertBinding, CertMatcher, Key, KeyId, KeyName, MfaEnrollment,
+    PolicyName, PolicyRecord, Principal, PrincipalId, PrincipalName, RoleName, RoleRecord, Tenant,
+    TenantId, TenantName, TenantSettings, Timestamp, TokenId, TokenRecord, VersionId,
+    VersionNumber,
 };
 
 use crate::audit::AuditQuery;
@@ -62,6 +66,111 @@ pub trait ReadTx {
     /// (destruction, deactivation, activation, rotation), across tenants, in
     /// that order of urgency.
     fn keys_due(&mut self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, StoreError>;
+
+    /// The principal with this id in this tenant; another tenant's is `None`.
+    fn principal_get(
+        &mut self,
+        tenant: TenantId,
+        id: PrincipalId,
+    ) -> Result<Option<Principal>, StoreError>;
+    /// The principal with this name in this tenant.
+    fn principal_by_name(
+        &mut self,
+        tenant: TenantId,
+        name: &PrincipalName,
+    ) -> Result<Option<Principal>, StoreError>;
+    /// At most `limit` of the tenant's principals, by name, with names
+    /// strictly after `after` (the last name of the previous page).
+    fn principals(
+        &mut self,
+        tenant: TenantId,
+        after: Option<&PrincipalName>,
+        limit: u32,
+    ) -> Result<Vec<Principal>, StoreError>;
+    /// Every principal of the tenant holding `role`, by name, disabled ones
+    /// included (the caller decides who is eligible).
+    fn principals_with_role(
+        &mut self,
+        tenant: TenantId,
+        role: &RoleName,
+    ) -> Result<Vec<Principal>, StoreError>;
+    /// The token whose text hashes to `hash`, in any tenant, revoked and
+    /// expired ones included ([`TokenRecord::usable`] tells).
+    fn token_by_hash(&mut self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError>;
+    /// The token with this id in this tenant.
+    fn token_get(
+        &mut self,
+        tenant: TenantId,
+        id: TokenId,
+    ) -> Result<Option<TokenRecord>, StoreError>;
+    /// At most `limit` of the tenant's tokens (only `principal`'s, if given),
+    /// by id, with ids strictly after `after`.
+    fn tokens(
+        &mut self,
+        tenant: TenantId,
+        principal: Option<PrincipalId>,
+        after: Option<TokenId>,
+        limit: u32,
+    ) -> Result<Vec<TokenRecord>, StoreError>;
+    /// The binding of a certificate, in any tenant.
+    fn cert_binding(&mut self, matcher: &CertMatcher) -> Result<Option<CertBinding>, StoreError>;
+    /// Every certificate binding of a principal of the tenant.
+    fn cert_bindings(
+        &mut self,
+        tenant: TenantId,
+        principal: PrincipalId,
+    ) -> Result<Vec<CertBinding>, StoreError>;
+    /// The policy with this name in this tenant.
+    fn policy_get(
+        &mut self,
+        tenant: TenantId,
+        name: &PolicyName,
+    ) -> Result<Option<PolicyRecord>, StoreError>;
+    /// At most `limit` of the tenant's policies, by name, with names
+    /// strictly after `after`.
+    fn policies(
+        &mut self,
+        tenant: TenantId,
+        after: Option<&PolicyName>,
+        limit: u32,
+    ) -> Result<Vec<PolicyRecord>, StoreError>;
+    /// The custom role with this name in this tenant (built-in roles are
+    /// never stored).
+    fn role_get(
+        &mut self,
+        tenant: TenantId,
+        name: &RoleName,
+    ) -> Result<Option<RoleRecord>, StoreError>;
+    /// Every custom role of the tenant, by name.
+    fn roles(&mut self, tenant: TenantId) -> Result<Vec<RoleRecord>, StoreError>;
+    /// A principal's TOTP enrollment.
+    fn mfa_get(&mut self, principal: PrincipalId) -> Result<Option<MfaEnrollment>, StoreError>;
+    /// The approval with this id in this tenant.
+    fn approval_get(
+        &mut self,
+        tenant: TenantId,
+        id: ApprovalId,
+    ) -> Result<Option<ApprovalRecord>, StoreError>;
+    /// At most `limit` of the tenant's approvals (only those in `state`, if
+    /// given), oldest first, after the approval `after` (the last of the
+    /// previous page; a cursor that is not the tenant's finds nothing).
+    fn approvals(
+        &mut self,
+        tenant: TenantId,
+        state: Option<ApprovalState>,
+        after: Option<ApprovalId>,
+        limit: u32,
+    ) -> Result<Vec<ApprovalRecord>, StoreError>;
+    /// At most `limit` pending approvals, across tenants, whose expiry is at
+    /// or before `now`, soonest first: the scheduler's sweep.
+    fn approvals_expiring_before(
+        &mut self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ApprovalRecord>, StoreError>;
+    /// The tenant's settings, `None` if never stored (the caller then uses
+    /// [`TenantSettings::default`]).
+    fn tenant_settings(&mut self, tenant: TenantId) -> Result<Option<TenantSettings>, StoreError>;
 }
 
 /// Reads and writes within one transaction: all of it commits, or none.
@@ -97,4 +206,71 @@ pub trait WriteTx: ReadTx {
     /// [`StoreError::Conflict`]; one for an event not stored is
     /// [`StoreError::MissingParent`].
     fn audit_checkpoint_put(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+    /// Deletes a system value (revoking the root token, say); a missing one
+    /// is [`StoreError::NotFound`].
+    fn system_delete(&mut self, key: SystemKey) -> Result<(), StoreError>;
+
+    /// Inserts a principal; a duplicate id or (tenant, name) is
+    /// [`StoreError::Conflict`], a missing tenant [`StoreError::MissingParent`].
+    fn principal_insert(&mut self, p: &Principal) -> Result<(), StoreError>;
+    /// Replaces the principal with `p.id` in `p.tenant`; a missing one is
+    /// [`StoreError::NotFound`], a name taken [`StoreError::Conflict`].
+    fn principal_update(&mut self, p: &Principal) -> Result<(), StoreError>;
+    /// Deletes a principal with its tokens, certificate bindings and TOTP
+    /// enrollment; a missing one is [`StoreError::NotFound`].
+    fn principal_delete(&mut self, tenant: TenantId, id: PrincipalId) -> Result<(), StoreError>;
+    /// Inserts a token; a duplicate id or hash is [`StoreError::Conflict`], a
+    /// principal missing from `t.tenant` [`StoreError::MissingParent`].
+    fn token_insert(&mut self, t: &TokenRecord) -> Result<(), StoreError>;
+    /// Marks a token revoked at `at` (a second revocation keeps the first
+    /// time); a missing one is [`StoreError::NotFound`].
+    fn token_revoke(&mut self, id: TokenId, at: Timestamp) -> Result<(), StoreError>;
+    /// Binds a certificate to a principal; a matcher already bound (in any
+    /// tenant) is [`StoreError::Conflict`], a principal missing from
+    /// `b.tenant` [`StoreError::MissingParent`].
+    fn cert_bind(&mut self, b: &CertBinding) -> Result<(), StoreError>;
+    /// Removes the tenant's binding of a certificate; a missing one is
+    /// [`StoreError::NotFound`].
+    fn cert_unbind(&mut self, tenant: TenantId, matcher: &CertMatcher) -> Result<(), StoreError>;
+    /// Inserts a policy; a duplicate id or (tenant, name) is
+    /// [`StoreError::Conflict`], a missing tenant [`StoreError::MissingParent`].
+    fn policy_insert(&mut self, p: &PolicyRecord) -> Result<(), StoreError>;
+    /// Replaces the policy with `p.id` in `p.tenant`; a missing one is
+    /// [`StoreError::NotFound`], a name taken [`StoreError::Conflict`].
+    fn policy_update(&mut self, p: &PolicyRecord) -> Result<(), StoreError>;
+    /// Deletes the tenant's policy of this name; a missing one is
+    /// [`StoreError::NotFound`]. Roles and principals naming it are left as
+    /// they are.
+    fn policy_delete(&mut self, tenant: TenantId, name: &PolicyName) -> Result<(), StoreError>;
+    /// Inserts a custom role; a duplicate (tenant, name) is
+    /// [`StoreError::Conflict`], a missing tenant [`StoreError::MissingParent`].
+    /// The store does not refuse built-in names: the server does
+    /// ([`RoleRecord::check_name`]).
+    fn role_insert(&mut self, r: &RoleRecord) -> Result<(), StoreError>;
+    /// Replaces the role `r.name` of `r.tenant`; a missing one is
+    /// [`StoreError::NotFound`].
+    fn role_update(&mut self, r: &RoleRecord) -> Result<(), StoreError>;
+    /// Deletes the tenant's role of this name; a missing one is
+    /// [`StoreError::NotFound`]. Principals holding it are left as they are.
+    fn role_delete(&mut self, tenant: TenantId, name: &RoleName) -> Result<(), StoreError>;
+    /// Stores (inserts or replaces) a principal's TOTP enrollment; a missing
+    /// principal is [`StoreError::MissingParent`].
+    fn mfa_put(&mut self, m: &MfaEnrollment) -> Result<(), StoreError>;
+    /// Deletes a principal's TOTP enrollment; a missing one is
+    /// [`StoreError::NotFound`].
+    fn mfa_delete(&mut self, principal: PrincipalId) -> Result<(), StoreError>;
+    /// Inserts an approval; a duplicate id is [`StoreError::Conflict`], a
+    /// missing tenant [`StoreError::MissingParent`].
+    fn approval_insert(&mut self, a: &ApprovalRecord) -> Result<(), StoreError>;
+    /// Replaces the approval with `a.id` in `a.tenant`; a missing one is
+    /// [`StoreError::NotFound`].
+    fn approval_update(&mut self, a: &ApprovalRecord) -> Result<(), StoreError>;
+    /// Stores (inserts or replaces) a tenant's settings as given (the
+    /// caller checks them first); a missing tenant is
+    /// [`StoreError::MissingParent`].
+    fn tenant_settings_put(
+        &mut self,
+        tenant: TenantId,
+        settings: &TenantSettings,
+    ) -> Result<(), StoreError>;
 }

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_4).unwrap();
     raw.execute_batch(
         "DROP TABLE audit_checkpoints; DROP TABLE audit_events; \
          DELETE FROM schema_migrations WHERE version = 3;",
@@ -388,4 +389,84 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
         ChainHead::GENESIS
     );
     assert_eq!(seed_audit(&store, 3).len(), 3);
+}
+
+/// A corrupt JSON column of an access row is reported, naming the column
+/// and never its text, and the other rows still read.
+#[test]
+fn corrupt_access_rows_are_reported() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let t = conformance::fixtures::tenant("acme");
+    let p = conformance::fixtures::full_principal(&t, "alice", &["approver"]);
+    let q = conformance::fixtures::principal(&t, "bob");
+    write(&store, |tx| {
+        tx.tenant_insert(&t)?;
+        tx.principal_insert(&p)?;
+        tx.principal_insert(&q)?;
+        tx.tenant_settings_put(t.id, &Default::default())
+    })
+    .unwrap();
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "UPDATE principals SET roles = '[\"approver\", \"sec ret\"]' WHERE name = 'alice'; \
+         UPDATE tenant_settings SET settings = '{\"sod_rule\": []}';",
+    )
+    .unwrap();
+    let err = read(&store, |tx| tx.principal_get(t.id, p.id)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Corrupt {
+                what: "principal.roles",
+                reason: CorruptReason::Json
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("sec ret"));
+    let role = "approver".parse().unwrap();
+    assert!(read(&store, |tx| tx.principals_with_role(t.id, &role)).is_err());
+    let err = read(&store, |tx| tx.tenant_settings(t.id)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Corrupt {
+                what: "tenant_settings.settings",
+                reason: CorruptReason::Json
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        read(&store, |tx| tx.principal_get(t.id, q.id)).unwrap(),
+        Some(q)
+    );
+}
+
+/// Takes a database back to schema version 3.
+const UNDO_MIGRATION_4: &str = "DROP TABLE tenant_settings; DROP TABLE approvals; \
+     DROP TABLE roles; DROP TABLE policies; DROP TABLE mfa; DROP TABLE principal_certs; \
+     DROP TABLE tokens; DROP TABLE principal_roles; DROP TABLE principals; \
+     DELETE FROM schema_migrations WHERE version = 4;";
+
+/// Migration 4 on a database written under version 3 keeps its rows and
+/// starts with no principal.
+#[test]
+fn access_tables_arrive_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, _, _) = seed(&store, &[4; 32]);
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_4).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    assert_eq!(read(&store, |tx| tx.tenants()).unwrap(), vec![t.clone()]);
+    assert_eq!(
+        read(&store, |tx| tx.principals(t.id, None, 10)).unwrap(),
+        vec![]
+    );
+    let p = conformance::fixtures::principal(&t, "first");
+    write(&store, |tx| tx.principal_insert(&p)).unwrap();
 }

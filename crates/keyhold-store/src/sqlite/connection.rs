@@ -19,7 +19,7 @@ pub(super) const READERS: usize = 4;
 
 /// Prepared statements kept per connection (more than the statements in
 /// [`crate::queries`], so none is ever re-prepared).
-const STATEMENT_CACHE: usize = 48;
+const STATEMENT_CACHE: usize = 128;
 
 /// Creates the database file, readable and writable by its owner only, if
 /// it does not exist. SQLite gives its WAL and shared-memory files the same
@@ -170,5 +170,11 @@ mod tests {
             create_file(&path),
             Err(StoreError::Io { op: "create", .. })
         ));
+    }
+
+    #[test]
+    fn every_statement_fits_the_cache() {
+        let statements = crate::queries::ALL.len() + crate::queries::access::ALL.len();
+        assert!(statements < STATEMENT_CACHE, "{statements} statements");
     }
 }

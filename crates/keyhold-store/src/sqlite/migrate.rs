@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 4] = [
     Migration {
         version: 1,
         name: "initial",
@@ -33,10 +33,15 @@ const MIGRATIONS: [Migration; 3] = [
         name: "audit trail",
         sql: include_str!("migrations/0003_audit.sql"),
     },
+    Migration {
+        version: 4,
+        name: "access control",
+        sql: include_str!("migrations/0004_access.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 3;
+pub(super) const LATEST: u32 = 4;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

@@ -155,4 +155,28 @@ mod tests {
         let plan = plan(&conn, queries::AUDIT_HEAD);
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
+
+    #[test]
+    fn access_queries_walk_their_index() {
+        let mut conn = connection::open_memory().unwrap();
+        migrate::migrate(&mut conn).unwrap();
+        let cases = [
+            (queries::PRINCIPALS, "principals_by_tenant_name"),
+            (queries::PRINCIPALS_WITH_ROLE, "principal_roles_by_role"),
+            (queries::TOKENS, "tokens_by_tenant"),
+            (queries::TOKENS_OF_PRINCIPAL, "tokens_by_principal"),
+            (queries::POLICIES, "policies_by_tenant_name"),
+            (queries::APPROVALS, "approvals_by_tenant"),
+            (queries::APPROVALS_IN_STATE, "approvals_by_tenant_state"),
+            (queries::APPROVALS_EXPIRING, "approvals_by_expiry"),
+        ];
+        for (sql, index) in cases {
+            let plan = plan(&conn, sql);
+            assert!(plan.contains(index), "{index}: {plan}");
+        }
+        for sql in [queries::TOKEN_BY_HASH, queries::CERT_BINDING] {
+            let plan = plan(&conn, sql);
+            assert!(!plan.contains("SCAN"), "{sql}: {plan}");
+        }
+    }
 }

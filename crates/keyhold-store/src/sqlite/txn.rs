@@ -4,9 +4,13 @@
 
 use std::sync::MutexGuard;
 
+use keyhold_core::approval::ApprovalState;
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_core::{
-    Key, KeyId, KeyName, Tenant, TenantId, TenantName, Timestamp, VersionId, VersionNumber,
+    ApprovalId, ApprovalRecord, CertBinding, CertMatcher, Key, KeyId, KeyName, MfaEnrollment,
+    PolicyName, PolicyRecord, Principal, PrincipalId, PrincipalName, RoleName, RoleRecord, Tenant,
+    TenantId, TenantName, TenantSettings, Timestamp, TokenId, TokenRecord, VersionId,
+    VersionNumber,
 };
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Statement};
@@ -49,6 +53,43 @@ const AUDIT_EVENT: Target = Target {
 const AUDIT_CHECKPOINT: Target = Target {
     entity: "audit checkpoint",
     parent: Some("audit event"),
+};
+
+const PRINCIPAL: Target = Target {
+    entity: "principal",
+    parent: Some("tenant"),
+};
+const PRINCIPAL_ROLE: Target = Target {
+    entity: "principal role",
+    parent: Some("principal"),
+};
+const TOKEN: Target = Target {
+    entity: "token",
+    parent: Some("principal"),
+};
+const CERT: Target = Target {
+    entity: "certificate binding",
+    parent: Some("principal"),
+};
+const MFA: Target = Target {
+    entity: "mfa enrollment",
+    parent: Some("principal"),
+};
+const POLICY: Target = Target {
+    entity: "policy",
+    parent: Some("tenant"),
+};
+const ROLE: Target = Target {
+    entity: "role",
+    parent: Some("tenant"),
+};
+const APPROVAL: Target = Target {
+    entity: "approval",
+    parent: Some("tenant"),
+};
+const SETTINGS: Target = Target {
+    entity: "tenant settings",
+    parent: Some("tenant"),
 };
 
 /// An open transaction holding its connection.
@@ -148,6 +189,15 @@ impl SqliteTxn<'_> {
         }
         Ok(())
     }
+
+    /// Writes the `principal_roles` rows of a principal just inserted or
+    /// updated (after its old rows were deleted).
+    fn insert_roles(&self, p: &Principal) -> Result<(), StoreError> {
+        for row in codec::role_rows(p) {
+            self.execute(queries::PRINCIPAL_ROLE_INSERT, &row, PRINCIPAL_ROLE)?;
+        }
+        Ok(())
+    }
 }
 
 impl Drop for SqliteTxn<'_> {
@@ -218,6 +268,20 @@ pub(super) fn checkpoint(conn: &Connection) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Busy)
     }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+/// `(tenant, cursor, limit)` of a listing by name: names after the cursor,
+/// or after `''` (before every name) for the first page.
+fn name_page(tenant: TenantId, after: Option<&str>, limit: u32) -> [Value; 3] {
+    [
+        codec::id(tenant.as_bytes()),
+        text(after.unwrap_or("")),
+        Value::Int(i64::from(limit)),
+    ]
 }
 
 fn system_value(row: Vec<Value>) -> Result<Vec<u8>, StoreError> {
@@ -318,6 +382,158 @@ impl ReadTx for SqliteTxn<'_> {
     fn keys_due(&mut self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, StoreError> {
         self.query(due::KEYS_DUE, &due::params(now, limit), due::due_from)
     }
+
+    fn principal_get(
+        &mut self,
+        tenant: TenantId,
+        id: PrincipalId,
+    ) -> Result<Option<Principal>, StoreError> {
+        let params = codec::principal_key(tenant, id);
+        self.query_one(queries::PRINCIPAL_GET, &params, codec::principal_from)
+    }
+
+    fn principal_by_name(
+        &mut self,
+        tenant: TenantId,
+        name: &PrincipalName,
+    ) -> Result<Option<Principal>, StoreError> {
+        let params = [codec::id(tenant.as_bytes()), text(name.as_str())];
+        self.query_one(queries::PRINCIPAL_BY_NAME, &params, codec::principal_from)
+    }
+
+    fn principals(
+        &mut self,
+        tenant: TenantId,
+        after: Option<&PrincipalName>,
+        limit: u32,
+    ) -> Result<Vec<Principal>, StoreError> {
+        let params = name_page(tenant, after.map(PrincipalName::as_str), limit);
+        self.query(queries::PRINCIPALS, &params, codec::principal_from)
+    }
+
+    fn principals_with_role(
+        &mut self,
+        tenant: TenantId,
+        role: &RoleName,
+    ) -> Result<Vec<Principal>, StoreError> {
+        let params = [codec::id(tenant.as_bytes()), text(role.as_str())];
+        self.query(
+            queries::PRINCIPALS_WITH_ROLE,
+            &params,
+            codec::principal_from,
+        )
+    }
+
+    fn token_by_hash(&mut self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
+        let params = [Value::Blob(hash.to_vec())];
+        self.query_one(queries::TOKEN_BY_HASH, &params, codec::token_from)
+    }
+
+    fn token_get(
+        &mut self,
+        tenant: TenantId,
+        id: TokenId,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let params = [codec::id(tenant.as_bytes()), codec::id(id.as_bytes())];
+        self.query_one(queries::TOKEN_GET, &params, codec::token_from)
+    }
+
+    fn tokens(
+        &mut self,
+        tenant: TenantId,
+        principal: Option<PrincipalId>,
+        after: Option<TokenId>,
+        limit: u32,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        let (sql, params) = codec::token_list(tenant, principal, after, limit);
+        self.query(sql, &params, codec::token_from)
+    }
+
+    fn cert_binding(&mut self, matcher: &CertMatcher) -> Result<Option<CertBinding>, StoreError> {
+        let params = codec::matcher_values(matcher);
+        self.query_one(queries::CERT_BINDING, &params, codec::cert_from)
+    }
+
+    fn cert_bindings(
+        &mut self,
+        tenant: TenantId,
+        principal: PrincipalId,
+    ) -> Result<Vec<CertBinding>, StoreError> {
+        let params = codec::principal_key(tenant, principal);
+        self.query(queries::CERT_BINDINGS, &params, codec::cert_from)
+    }
+
+    fn policy_get(
+        &mut self,
+        tenant: TenantId,
+        name: &PolicyName,
+    ) -> Result<Option<PolicyRecord>, StoreError> {
+        let params = [codec::id(tenant.as_bytes()), text(name.as_str())];
+        self.query_one(queries::POLICY_GET, &params, codec::policy_from)
+    }
+
+    fn policies(
+        &mut self,
+        tenant: TenantId,
+        after: Option<&PolicyName>,
+        limit: u32,
+    ) -> Result<Vec<PolicyRecord>, StoreError> {
+        let params = name_page(tenant, after.map(PolicyName::as_str), limit);
+        self.query(queries::POLICIES, &params, codec::policy_from)
+    }
+
+    fn role_get(
+        &mut self,
+        tenant: TenantId,
+        name: &RoleName,
+    ) -> Result<Option<RoleRecord>, StoreError> {
+        let params = [codec::id(tenant.as_bytes()), text(name.as_str())];
+        self.query_one(queries::ROLE_GET, &params, codec::role_from)
+    }
+
+    fn roles(&mut self, tenant: TenantId) -> Result<Vec<RoleRecord>, StoreError> {
+        let params = [codec::id(tenant.as_bytes())];
+        self.query(queries::ROLES, &params, codec::role_from)
+    }
+
+    fn mfa_get(&mut self, principal: PrincipalId) -> Result<Option<MfaEnrollment>, StoreError> {
+        let params = [codec::id(principal.as_bytes())];
+        self.query_one(queries::MFA_GET, &params, codec::mfa_from)
+    }
+
+    fn approval_get(
+        &mut self,
+        tenant: TenantId,
+        id: ApprovalId,
+    ) -> Result<Option<ApprovalRecord>, StoreError> {
+        let params = [codec::id(tenant.as_bytes()), codec::id(id.as_bytes())];
+        self.query_one(queries::APPROVAL_GET, &params, codec::approval_from)
+    }
+
+    fn approvals(
+        &mut self,
+        tenant: TenantId,
+        state: Option<ApprovalState>,
+        after: Option<ApprovalId>,
+        limit: u32,
+    ) -> Result<Vec<ApprovalRecord>, StoreError> {
+        let (sql, params) = codec::approval_list(tenant, state, after, limit);
+        self.query(sql, &params, codec::approval_from)
+    }
+
+    fn approvals_expiring_before(
+        &mut self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ApprovalRecord>, StoreError> {
+        let params = codec::expiring_params(now, limit);
+        self.query(queries::APPROVALS_EXPIRING, &params, codec::approval_from)
+    }
+
+    fn tenant_settings(&mut self, tenant: TenantId) -> Result<Option<TenantSettings>, StoreError> {
+        let params = [codec::id(tenant.as_bytes())];
+        self.query_one(queries::TENANT_SETTINGS_GET, &params, codec::settings_from)
+    }
 }
 
 impl WriteTx for SqliteTxn<'_> {
@@ -376,6 +592,118 @@ impl WriteTx for SqliteTxn<'_> {
     fn audit_checkpoint_put(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let values = codec::checkpoint_values(checkpoint)?;
         self.execute(queries::AUDIT_CHECKPOINT_PUT, &values, AUDIT_CHECKPOINT)
+            .map(drop)
+    }
+
+    fn system_delete(&mut self, key: SystemKey) -> Result<(), StoreError> {
+        let params = [text(key.as_str())];
+        self.update(queries::SYSTEM_DELETE, &params, SYSTEM)
+    }
+
+    fn principal_insert(&mut self, p: &Principal) -> Result<(), StoreError> {
+        let values = codec::principal_values(p)?;
+        self.execute(queries::PRINCIPAL_INSERT, &values, PRINCIPAL)?;
+        self.insert_roles(p)
+    }
+
+    fn principal_update(&mut self, p: &Principal) -> Result<(), StoreError> {
+        let values = codec::principal_values(p)?;
+        self.update(queries::PRINCIPAL_UPDATE, &values, PRINCIPAL)?;
+        let key = codec::principal_key(p.tenant, p.id);
+        self.execute(queries::PRINCIPAL_ROLES_DELETE, &key, PRINCIPAL_ROLE)?;
+        self.insert_roles(p)
+    }
+
+    fn principal_delete(&mut self, tenant: TenantId, id: PrincipalId) -> Result<(), StoreError> {
+        let key = codec::principal_key(tenant, id);
+        // Each statement is scoped to (tenant, principal): for a principal
+        // of another tenant they all delete nothing, and the last one says so.
+        self.execute(queries::PRINCIPAL_TOKENS_DELETE, &key, TOKEN)?;
+        self.execute(queries::PRINCIPAL_CERTS_DELETE, &key, CERT)?;
+        self.execute(queries::PRINCIPAL_MFA_DELETE, &key, MFA)?;
+        self.execute(queries::PRINCIPAL_ROLES_DELETE, &key, PRINCIPAL_ROLE)?;
+        self.update(queries::PRINCIPAL_DELETE, &key, PRINCIPAL)
+    }
+
+    fn token_insert(&mut self, t: &TokenRecord) -> Result<(), StoreError> {
+        let values = codec::token_values(t)?;
+        self.execute(queries::TOKEN_INSERT, &values, TOKEN)
+            .map(drop)
+    }
+
+    fn token_revoke(&mut self, id: TokenId, at: Timestamp) -> Result<(), StoreError> {
+        let params = [codec::id(id.as_bytes()), Value::time(at)];
+        self.update(queries::TOKEN_REVOKE, &params, TOKEN)
+    }
+
+    fn cert_bind(&mut self, b: &CertBinding) -> Result<(), StoreError> {
+        self.execute(queries::CERT_BIND, &codec::cert_values(b), CERT)
+            .map(drop)
+    }
+
+    fn cert_unbind(&mut self, tenant: TenantId, matcher: &CertMatcher) -> Result<(), StoreError> {
+        let [kind, matcher] = codec::matcher_values(matcher);
+        let params = [codec::id(tenant.as_bytes()), kind, matcher];
+        self.update(queries::CERT_UNBIND, &params, CERT)
+    }
+
+    fn policy_insert(&mut self, p: &PolicyRecord) -> Result<(), StoreError> {
+        let values = codec::policy_values(p)?;
+        self.execute(queries::POLICY_INSERT, &values, POLICY)
+            .map(drop)
+    }
+
+    fn policy_update(&mut self, p: &PolicyRecord) -> Result<(), StoreError> {
+        self.update(queries::POLICY_UPDATE, &codec::policy_values(p)?, POLICY)
+    }
+
+    fn policy_delete(&mut self, tenant: TenantId, name: &PolicyName) -> Result<(), StoreError> {
+        let params = [codec::id(tenant.as_bytes()), text(name.as_str())];
+        self.update(queries::POLICY_DELETE, &params, POLICY)
+    }
+
+    fn role_insert(&mut self, r: &RoleRecord) -> Result<(), StoreError> {
+        let values = codec::role_values(r)?;
+        self.execute(queries::ROLE_INSERT, &values, ROLE).map(drop)
+    }
+
+    fn role_update(&mut self, r: &RoleRecord) -> Result<(), StoreError> {
+        self.update(queries::ROLE_UPDATE, &codec::role_values(r)?, ROLE)
+    }
+
+    fn role_delete(&mut self, tenant: TenantId, name: &RoleName) -> Result<(), StoreError> {
+        let params = [codec::id(tenant.as_bytes()), text(name.as_str())];
+        self.update(queries::ROLE_DELETE, &params, ROLE)
+    }
+
+    fn mfa_put(&mut self, m: &MfaEnrollment) -> Result<(), StoreError> {
+        let values = codec::mfa_values(m)?;
+        self.execute(queries::MFA_PUT, &values, MFA).map(drop)
+    }
+
+    fn mfa_delete(&mut self, principal: PrincipalId) -> Result<(), StoreError> {
+        let params = [codec::id(principal.as_bytes())];
+        self.update(queries::MFA_DELETE, &params, MFA)
+    }
+
+    fn approval_insert(&mut self, a: &ApprovalRecord) -> Result<(), StoreError> {
+        let values = codec::approval_values(a)?;
+        self.execute(queries::APPROVAL_INSERT, &values, APPROVAL)
+            .map(drop)
+    }
+
+    fn approval_update(&mut self, a: &ApprovalRecord) -> Result<(), StoreError> {
+        let values = codec::approval_values(a)?;
+        self.update(queries::APPROVAL_UPDATE, &values, APPROVAL)
+    }
+
+    fn tenant_settings_put(
+        &mut self,
+        tenant: TenantId,
+        settings: &TenantSettings,
+    ) -> Result<(), StoreError> {
+        let values = codec::settings_values(tenant, settings)?;
+        self.execute(queries::TENANT_SETTINGS_PUT, &values, SETTINGS)
             .map(drop)
     }
 }

@@ -1,16 +1,19 @@
 //! Rows to store: distinct ids, a minimal and a fully populated form of each,
-//! and audit records with the chain that links them.
+//! audit records with the chain that links them, and the access-control rows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use keyhold_core::approval::{Approval, Quorum};
 use keyhold_core::audit::{
     AuditEvent, AuditRecord, AuthMethod, ChainCrypto, ChainHead, Interface, Outcome,
 };
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Action, Algorithm, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection,
-    RequestId, SealedBlob, Tenant, TenantId, Timestamp, VersionId, VersionNumber,
+    Action, Algorithm, ApprovalId, ApprovalRecord, Key, KeyId, KeyState, KeyVersion, MfaEnrollment,
+    Origin, PolicyId, PolicyRecord, Principal, PrincipalId, PrincipalKind, Protection, RequestId,
+    RoleRecord, SealedBlob, Tenant, TenantId, Timestamp, TokenId, TokenRecord, VersionId,
+    VersionNumber,
 };
 use keyhold_crypto::SecretBytes;
 use keyhold_crypto::audit_chain::AuditChain;
@@ -210,5 +213,136 @@ pub(crate) fn audit_record(i: usize) -> AuditRecord {
         version: (i % 4 != 0).then(|| VersionNumber::new((i % 3 + 1) as u32).unwrap()),
         outcome,
         context,
+    }
+}
+
+/// A principal of `tenant` with no role, policy or flag.
+pub(crate) fn principal(tenant: &Tenant, name: &str) -> Principal {
+    Principal {
+        id: PrincipalId::from_uuid(uuid()),
+        tenant: tenant.id,
+        name: name.parse().unwrap(),
+        kind: PrincipalKind::User,
+        description: String::new(),
+        roles: BTreeSet::new(),
+        policies: BTreeSet::new(),
+        global_admin: false,
+        disabled: false,
+        created_at: at(1_700_001_000),
+        updated_at: at(1_700_001_000),
+    }
+}
+
+/// A principal with every field set, holding `roles`.
+pub(crate) fn full_principal(tenant: &Tenant, name: &str, roles: &[&str]) -> Principal {
+    Principal {
+        kind: PrincipalKind::Service,
+        description: "deploys \"payments\" — ünïcode".into(),
+        roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
+        policies: BTreeSet::from(["read-only".parse().unwrap(), "ops/x".parse().unwrap()]),
+        global_admin: true,
+        disabled: true,
+        updated_at: at(1_700_001_500),
+        ..principal(tenant, name)
+    }
+}
+
+/// A token of `p` with a distinct hash and no optional field.
+pub(crate) fn token(p: &Principal) -> TokenRecord {
+    let id = uuid();
+    let mut hash = [0x7e; 32];
+    hash[..16].copy_from_slice(id.as_bytes());
+    TokenRecord {
+        id: TokenId::from_uuid(id),
+        tenant: p.tenant,
+        principal: p.id,
+        hash,
+        description: String::new(),
+        created_at: at(1_700_002_000),
+        expires_at: None,
+        source_cidrs: Vec::new(),
+        revoked_at: None,
+    }
+}
+
+/// A token of `p` with every field set.
+pub(crate) fn full_token(p: &Principal) -> TokenRecord {
+    TokenRecord {
+        description: "ci pipeline".into(),
+        expires_at: Some(at(1_700_090_000)),
+        source_cidrs: vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "2001:db8::/32".parse().unwrap(),
+        ],
+        revoked_at: Some(Timestamp::from_unix_micros(1_700_003_000_000_001)),
+        ..token(p)
+    }
+}
+
+/// A policy of `tenant` with two statements.
+pub(crate) fn policy(tenant: &Tenant, name: &str) -> PolicyRecord {
+    let statements = serde_json::from_str(
+        r#"[{"effect": "allow", "actions": ["key:encrypt", "key:decrypt"],
+             "resources": ["key/pay-*"],
+             "conditions": {"source_cidrs": ["10.0.0.0/8"], "mfa_required": true,
+                            "context_equals": {"app": "ü"}}},
+            {"effect": "deny", "actions": ["key:*"], "resources": ["tag/env=prod"]}]"#,
+    )
+    .unwrap();
+    PolicyRecord {
+        id: PolicyId::from_uuid(uuid()),
+        tenant: tenant.id,
+        name: name.parse().unwrap(),
+        description: "payments".into(),
+        statements,
+        created_at: at(1_700_004_000),
+        updated_at: at(1_700_004_000),
+    }
+}
+
+/// A custom role of `tenant` granting `policies`.
+pub(crate) fn role(tenant: &Tenant, name: &str, policies: &[&str]) -> RoleRecord {
+    RoleRecord {
+        tenant: tenant.id,
+        name: name.parse().unwrap(),
+        description: String::new(),
+        policies: policies.iter().map(|p| p.parse().unwrap()).collect(),
+        created_at: at(1_700_005_000),
+        updated_at: at(1_700_005_000),
+    }
+}
+
+/// An unconfirmed TOTP enrollment of `p`.
+pub(crate) fn mfa(p: &Principal) -> MfaEnrollment {
+    MfaEnrollment {
+        principal: p.id,
+        sealed_secret: SealedBlob::new(vec![0x5e; 48]),
+        confirmed: false,
+        last_used_step: None,
+        created_at: at(1_700_006_000),
+    }
+}
+
+/// A pending approval in `tenant` asked by `requester` at `created`
+/// (seconds), expiring `ttl` seconds later.
+pub(crate) fn approval(
+    tenant: &Tenant,
+    requester: PrincipalId,
+    created: i64,
+    ttl: i64,
+) -> ApprovalRecord {
+    ApprovalRecord {
+        id: ApprovalId::from_uuid(uuid()),
+        tenant: tenant.id,
+        approval: Approval::new(
+            Action::KeyScheduleDestroy,
+            requester,
+            Quorum::new(2, 3).unwrap(),
+            at(created),
+            ttl,
+        ),
+        resource: "key/orders".into(),
+        request: serde_json::json!({"days": 30, "note": "ünïcode \"q\""}),
+        executed_result: None,
     }
 }

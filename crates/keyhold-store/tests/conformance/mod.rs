@@ -2,6 +2,8 @@
 //! A backend's test file defines a factory returning a fresh [`Harness`] and
 //! calls `conformance_suite!(factory)`, which makes one `#[test]` per case.
 
+mod access;
+mod access_rules;
 mod audit;
 mod entities;
 pub(crate) mod fixtures;
@@ -9,6 +11,8 @@ mod group_commit;
 mod listing;
 mod transactions;
 
+pub(crate) use access::*;
+pub(crate) use access_rules::*;
 pub(crate) use audit::*;
 pub(crate) use entities::*;
 pub(crate) use group_commit::*;
@@ -96,6 +100,24 @@ macro_rules! conformance_suite {
             audit_range_reads_in_chunks,
             audit_checkpoints_round_trip,
             audit_chain_verifies_after_a_round_trip,
+            principals_round_trip_scoped_to_their_tenant,
+            principal_conflicts_parents_and_missing_rows,
+            principals_page_by_name,
+            principals_with_role_follow_updates,
+            principal_delete_takes_its_tokens_certs_and_mfa,
+            tokens_round_trip_and_are_found_by_hash,
+            token_revocation_keeps_the_first_time,
+            tokens_page_by_id_for_a_tenant_or_a_principal,
+            cert_bindings_name_one_principal_across_tenants,
+            mfa_enrollments_are_replaced_and_deleted,
+            policies_round_trip_conflict_and_delete,
+            policies_page_by_name,
+            roles_round_trip_update_and_delete,
+            approvals_round_trip_and_update,
+            approvals_list_by_state_oldest_first,
+            approvals_expiring_before_are_pending_ones_across_tenants,
+            tenant_settings_are_stored_whole,
+            system_values_can_be_deleted,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
