@@ -27,7 +27,7 @@ mod transfer;
 use std::sync::{Arc, RwLock};
 
 use keyhold_core::ports::Clock;
-use keyhold_core::{Tenant, TenantName, Timestamp};
+use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{Store, TxError};
 
@@ -133,6 +133,17 @@ impl Operations {
     /// The audit trail.
     pub fn audit(&self) -> &AuditTrail {
         &self.audit
+    }
+
+    /// The tenant with this id.
+    fn tenant(&self, id: TenantId) -> Result<Arc<Tenant>, ServerError> {
+        self.store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.tenant_get(id)?))
+            .map_err(tx_error)?
+            .map(Arc::new)
+            .ok_or(ServerError::Internal {
+                what: "tenant missing",
+            })
     }
 
     fn default_tenant(&self) -> Result<Arc<Tenant>, ServerError> {

@@ -21,7 +21,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use keyhold_api::ErrorCode;
 use keyhold_core::audit::{AuditRecord, AuthMethod, Interface, Outcome};
-use keyhold_core::{Action, Key, KeyId, PrincipalId, RequestId, Tenant, Timestamp, VersionNumber};
+use keyhold_core::{
+    Action, Key, KeyId, PrincipalId, RequestId, Tenant, TenantId, Timestamp, VersionNumber,
+};
 use keyhold_store::{Pending, TxError, WriteTx};
 use zeroize::Zeroizing;
 
@@ -38,8 +40,8 @@ pub enum Proof {
     Bearer(Zeroizing<String>),
     /// A TLS client certificate the listener verified against its CA.
     Certificate,
-    /// The server itself (the scheduler).
-    Internal,
+    /// The server itself (the scheduler), acting in this tenant.
+    Internal(TenantId),
 }
 
 impl fmt::Debug for Proof {
@@ -48,7 +50,7 @@ impl fmt::Debug for Proof {
             Self::None => "None",
             Self::Bearer(_) => "Bearer(<redacted>)",
             Self::Certificate => "Certificate",
-            Self::Internal => "Internal",
+            Self::Internal(_) => "Internal",
         })
     }
 }
@@ -105,7 +107,7 @@ impl Caller {
             auth: match creds.proof {
                 Proof::Bearer(_) => AuthMethod::RootToken,
                 Proof::Certificate => AuthMethod::ClientCertificate,
-                Proof::Internal => AuthMethod::Internal,
+                Proof::Internal(_) => AuthMethod::Internal,
                 Proof::None => AuthMethod::None,
             },
             source: creds.source,
@@ -304,20 +306,13 @@ impl Operations {
     /// Checks the credentials: the caller, or why not.
     fn authenticate(&self, creds: &Credentials, action: Action) -> Result<Caller, ServerError> {
         self.vault.unlocked()?;
-        let known = match &creds.proof {
-            Proof::Bearer(token) => self.vault.is_root_token(token),
-            Proof::Certificate | Proof::Internal => true,
-            Proof::None => false,
+        let tenant = match &creds.proof {
+            Proof::Bearer(token) if self.vault.is_root_token(token) => self.default_tenant()?,
+            Proof::Certificate => self.default_tenant()?,
+            Proof::Internal(id) => self.tenant(*id)?,
+            Proof::Bearer(_) | Proof::None => return Err(ServerError::Unauthenticated),
         };
-        if !known {
-            return Err(ServerError::Unauthenticated);
-        }
-        Ok(Caller::new(
-            creds,
-            self.default_tenant()?,
-            action,
-            self.now(),
-        ))
+        Ok(Caller::new(creds, tenant, action, self.now()))
     }
 
     /// Runs `body` in a write transaction and writes `caller`'s audit
