@@ -7,6 +7,7 @@
 //! Methods are synchronous: they touch the store and do CPU-bound crypto, so
 //! `perform` runs them on the blocking pool.
 
+mod access;
 mod batch;
 mod crypto;
 mod datakey;
@@ -51,6 +52,7 @@ pub struct Operations {
     import_tokens: ImportTokens,
     lifecycle: LifecycleSettings,
     audit: AuditTrail,
+    access_generation: access::AccessGeneration,
 }
 
 impl Operations {
@@ -76,6 +78,7 @@ impl Operations {
                 import_tokens::MAX_OUTSTANDING,
             ),
             lifecycle: LifecycleSettings::default(),
+            access_generation: access::AccessGeneration::default(),
         }
     }
 
