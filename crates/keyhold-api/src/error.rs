@@ -89,6 +89,14 @@ error_codes! {
     Unauthenticated = ("unauthenticated", 401),
     /// The token is valid but may not do this.
     PermissionDenied = ("permission_denied", 403),
+    /// The action needs a fresh TOTP code in `X-Keyhold-MFA` (tenant MFA
+    /// settings); none came with the request.
+    MfaRequired = ("mfa_required", 403),
+    /// The `X-Keyhold-MFA` code is wrong, already used, or the caller has no
+    /// confirmed TOTP enrollment.
+    MfaInvalid = ("mfa_invalid", 401),
+    /// No tenant with this name (`X-Keyhold-Tenant`).
+    TenantNotFound = ("tenant_not_found", 404),
     /// No such key (or not in the caller's tenant).
     KeyNotFound = ("key_not_found", 404),
     /// The key has no version with this number.

@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod lifecycle;
+pub mod mfa;
 pub mod schema;
 pub mod sys;
 pub mod transfer;

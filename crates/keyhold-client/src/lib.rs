@@ -9,6 +9,7 @@
 mod crypto;
 mod error;
 mod lifecycle;
+mod mfa;
 mod transfer;
 
 use std::time::Duration;
@@ -33,6 +34,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<Zeroizing<String>>,
+    tenant: Option<String>,
+    mfa: Option<Zeroizing<String>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -40,6 +43,8 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base", &self.base)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("tenant", &self.tenant)
+            .field("mfa", &self.mfa.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -81,7 +86,29 @@ impl Client {
             http,
             base,
             token: token.map(Zeroizing::new),
+            tenant: None,
+            mfa: None,
         })
+    }
+
+    /// The same client, acting in `tenant` (`X-Keyhold-Tenant`: the root
+    /// token and global admins only).
+    #[must_use]
+    pub fn in_tenant(&self, tenant: &str) -> Self {
+        Self {
+            tenant: Some(tenant.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, sending a TOTP code with every request
+    /// (`X-Keyhold-MFA`); a code is accepted once.
+    #[must_use]
+    pub fn with_mfa(&self, code: &str) -> Self {
+        Self {
+            mfa: Some(Zeroizing::new(code.to_owned())),
+            ..self.clone()
+        }
     }
 
     /// The server address.
@@ -189,11 +216,17 @@ impl Client {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let req = self.http.request(method, format!("{}{path}", self.base));
-        match &self.token {
-            Some(t) => req.bearer_auth(t.as_str()),
-            None => req,
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t.as_str());
         }
+        if let Some(t) = &self.tenant {
+            req = req.header("x-keyhold-tenant", t.as_str());
+        }
+        if let Some(code) = &self.mfa {
+            req = req.header("x-keyhold-mfa", code.as_str());
+        }
+        req
     }
 }
 

@@ -138,6 +138,59 @@ actions! {
     SysRestore = "sys:restore",
     /// Rotate the root key or a tenant KEK.
     SysRotateRoot = "sys:rotate-root",
+    /// Enroll or confirm one's own TOTP second factor (self-service: every
+    /// principal may, for itself only).
+    MfaEnroll = "mfa:enroll",
+}
+
+impl Action {
+    /// Whether `*` and `family:*` patterns include the action. Using a
+    /// compromised key (`key:use-compromised`) is granted only by naming it.
+    pub const fn wildcard_grants(self) -> bool {
+        !matches!(self, Self::KeyUseCompromised)
+    }
+
+    /// Whether the action acts only on the caller itself, so that no policy
+    /// is needed for it (enrolling one's own second factor).
+    pub const fn is_self_service(self) -> bool {
+        matches!(self, Self::MfaEnroll)
+    }
+
+    /// Whether the action acts on one key, so that a policy decides it with
+    /// that key's name and tags (`key/<glob>`, `tag/<name>=<value>`
+    /// resources); other actions are decided against `*` only.
+    pub const fn is_key_scoped(self) -> bool {
+        matches!(
+            self,
+            Self::KeyCreate
+                | Self::KeyImport
+                | Self::KeyRead
+                | Self::KeyUpdate
+                | Self::KeyRotate
+                | Self::KeyActivate
+                | Self::KeyDeactivate
+                | Self::KeySuspend
+                | Self::KeyResume
+                | Self::KeyRevoke
+                | Self::KeyScheduleDestroy
+                | Self::KeyCancelDestroy
+                | Self::KeyDestroy
+                | Self::KeyArchive
+                | Self::KeyRecover
+                | Self::KeyExport
+                | Self::KeyEncrypt
+                | Self::KeyDecrypt
+                | Self::KeyReencrypt
+                | Self::KeyGenerateDataKey
+                | Self::KeySign
+                | Self::KeyVerify
+                | Self::KeyMac
+                | Self::KeyMacVerify
+                | Self::KeyEncapsulate
+                | Self::KeyDecapsulate
+                | Self::KeyUseCompromised
+        )
+    }
 }
 
 impl fmt::Display for Action {
@@ -191,6 +244,15 @@ mod tests {
             assert!(!family.is_empty() && !verb.is_empty());
         }
         assert!("key:fly".parse::<Action>().is_err());
+        // Every key:* action but listing names one key; nothing else does.
+        for a in Action::ALL {
+            let family_key = a.as_str().starts_with("key:");
+            assert_eq!(
+                a.is_key_scoped(),
+                family_key && *a != Action::KeyList,
+                "{a}"
+            );
+        }
         for (i, a) in Action::ALL.iter().enumerate() {
             assert_eq!(a.index(), i);
         }

@@ -300,6 +300,24 @@ pub enum ServerError {
     /// No valid token.
     #[error("authentication required")]
     Unauthenticated,
+    /// No policy allows this request, or one denies it.
+    #[error("permission denied: {action} is not allowed")]
+    PermissionDenied {
+        /// What was asked.
+        action: keyhold_core::Action,
+    },
+    /// The action needs a fresh MFA code and none came.
+    #[error("{action} requires a fresh TOTP code in the X-Keyhold-MFA header")]
+    MfaRequired {
+        /// What was asked.
+        action: keyhold_core::Action,
+    },
+    /// The MFA code is wrong, replayed, or there is no confirmed enrollment.
+    #[error("invalid or already used TOTP code")]
+    MfaInvalid,
+    /// No tenant with the name asked for.
+    #[error("no such tenant")]
+    TenantNotFound,
     /// Body too large.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -378,6 +396,10 @@ impl ServerError {
             Self::NotInitialized => own(C::NotInitialized),
             Self::AuditUnavailable(_) => own(C::AuditUnavailable),
             Self::Unauthenticated => own(C::Unauthenticated),
+            Self::PermissionDenied { .. } => own(C::PermissionDenied),
+            Self::MfaRequired { .. } => own(C::MfaRequired),
+            Self::MfaInvalid => own(C::MfaInvalid),
+            Self::TenantNotFound => own(C::TenantNotFound),
             Self::PayloadTooLarge => own(C::PayloadTooLarge),
             Self::UnsupportedMediaType => own(C::UnsupportedMediaType),
             Self::NotFound => own(C::NotFound),

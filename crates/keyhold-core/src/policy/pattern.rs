@@ -11,9 +11,13 @@ use crate::error::CoreError;
 pub struct ActionSet(u128);
 
 impl ActionSet {
-    /// Every action.
+    /// Every action a wildcard grants: all but those that must be named
+    /// ([`Action::wildcard_grants`]).
     pub fn all() -> Self {
-        Action::ALL.iter().fold(Self::default(), |s, a| s.with(*a))
+        Action::ALL
+            .iter()
+            .filter(|a| a.wildcard_grants())
+            .fold(Self::default(), |s, a| s.with(*a))
     }
 
     /// This set plus `action`.
@@ -26,7 +30,8 @@ impl ActionSet {
         self.0 & (1u128 << action.index()) != 0
     }
 
-    /// Parses `key:encrypt` (one action), `key:*` (a family) or `*` (all).
+    /// Parses `key:encrypt` (one action), `key:*` (a family) or `*` (all);
+    /// `key:use-compromised` is only ever granted by its own name.
     pub fn parse(pattern: &str) -> Result<Self, CoreError> {
         if pattern == "*" {
             return Ok(Self::all());
@@ -35,6 +40,7 @@ impl ActionSet {
             let set = Action::ALL
                 .iter()
                 .filter(|a| a.as_str().split(':').next() == Some(family))
+                .filter(|a| a.wildcard_grants())
                 .fold(Self::default(), |s, a| s.with(*a));
             return match set.0 {
                 0 => Err(invalid("action", "no action has this family")),

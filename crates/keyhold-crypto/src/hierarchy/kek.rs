@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use keyhold_core::{Algorithm, KeyId, SealedBlob, TenantId, VersionNumber};
+use keyhold_core::{Algorithm, KeyId, PrincipalId, SealedBlob, TenantId, VersionNumber};
 use zeroize::ZeroizeOnDrop;
 
 use super::{key_array, open, seal};
@@ -101,6 +101,49 @@ impl Kek {
         })?;
         KeyMaterial::from_parts(aad.algorithm, secret)
     }
+}
+
+/// Label of the AAD that binds a principal's sealed secret.
+const PRINCIPAL_SECRET_AAD_LABEL: &[u8] = b"keyhold principal secret v1\0";
+
+impl Kek {
+    /// Seals a secret that belongs to a principal (a TOTP seed), bound to
+    /// the tenant, the principal and `purpose`: it opens for nothing else.
+    pub fn seal_principal_secret(
+        &self,
+        provider: &CryptoProvider,
+        tenant: TenantId,
+        principal: PrincipalId,
+        purpose: &str,
+        secret: &SecretBytes,
+    ) -> Result<SealedBlob, CryptoError> {
+        let aad = principal_aad(tenant, principal, purpose);
+        seal(provider, &self.key, &aad, secret.expose())
+    }
+
+    /// Opens a secret sealed by [`Kek::seal_principal_secret`] with the
+    /// same tenant, principal and purpose.
+    pub fn open_principal_secret(
+        &self,
+        tenant: TenantId,
+        principal: PrincipalId,
+        purpose: &str,
+        blob: &SealedBlob,
+    ) -> Result<SecretBytes, CryptoError> {
+        let aad = principal_aad(tenant, principal, purpose);
+        open(&self.key, &aad, blob).ok_or(CryptoError::Unseal {
+            layer: SealLayer::Material,
+        })
+    }
+}
+
+fn principal_aad(tenant: TenantId, principal: PrincipalId, purpose: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(PRINCIPAL_SECRET_AAD_LABEL.len() + 32 + purpose.len());
+    aad.extend_from_slice(PRINCIPAL_SECRET_AAD_LABEL);
+    aad.extend_from_slice(tenant.as_bytes());
+    aad.extend_from_slice(principal.as_bytes());
+    aad.extend_from_slice(purpose.as_bytes());
+    aad
 }
 
 impl fmt::Debug for Kek {
@@ -236,5 +279,27 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, CryptoError::InvalidInput { .. }));
         assert_eq!(format!("{kek:?}"), "Kek(<redacted>)");
+    }
+
+    #[test]
+    fn principal_secrets_open_only_for_their_principal_and_purpose() {
+        let kek = Kek::generate(&SOFTWARE).unwrap();
+        let t = TenantId::from_bytes([1; 16]);
+        let p = PrincipalId::from_bytes([2; 16]);
+        let secret = SecretBytes::new(vec![9; 20]);
+        let blob = kek
+            .seal_principal_secret(&SOFTWARE, t, p, "totp", &secret)
+            .unwrap();
+        let opened = kek.open_principal_secret(t, p, "totp", &blob).unwrap();
+        assert_eq!(opened.expose(), secret.expose());
+        let other = PrincipalId::from_bytes([3; 16]);
+        assert!(kek.open_principal_secret(t, other, "totp", &blob).is_err());
+        assert!(kek.open_principal_secret(t, p, "other", &blob).is_err());
+        let other_kek = Kek::generate(&SOFTWARE).unwrap();
+        assert!(
+            other_kek
+                .open_principal_secret(t, p, "totp", &blob)
+                .is_err()
+        );
     }
 }

@@ -19,22 +19,37 @@ use keyhold_ttlv::Limits;
 use super::errors::ItemFailure;
 use super::server_ops;
 use crate::error::ServerError;
-use crate::ops::{Caller, Credentials, Operations, Proof};
+use crate::ops::{Caller, CertIdentity, Credentials, Operations, Proof};
 
 /// The most batch items one request may hold.
 pub const MAX_BATCH_ITEMS: usize = 64;
 
 /// Runs KMIP requests against the operations service.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dispatcher {
     ops: Arc<Operations>,
     limits: Limits,
+    peer: Option<CertIdentity>,
 }
 
 impl Dispatcher {
     /// A dispatcher over `ops`, decoding messages within `limits`.
     pub fn new(ops: Arc<Operations>, limits: Limits) -> Self {
-        Self { ops, limits }
+        Self {
+            ops,
+            limits,
+            peer: None,
+        }
+    }
+
+    /// The dispatcher of one connection, whose client presented `peer`:
+    /// its requests act as the principal the certificate is bound to.
+    #[must_use]
+    pub fn with_peer(&self, peer: Option<CertIdentity>) -> Self {
+        Self {
+            peer,
+            ..self.clone()
+        }
     }
 
     /// Answers one framed request message (header included) with the bytes
@@ -182,7 +197,9 @@ impl Dispatcher {
             request_id,
             interface: Interface::Kmip,
             source: None,
-            proof: Proof::Certificate,
+            proof: self.peer.clone().map_or(Proof::None, Proof::Certificate),
+            tenant: None,
+            mfa: None,
         };
         self.ops
             .perform(creds, action, f)

@@ -47,9 +47,12 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::DecryptionFailed | ServerError::Crypto(_) => {
             ResultReason::CryptographicFailure
         }
-        ServerError::Sealed | ServerError::NotInitialized | ServerError::Unauthenticated => {
-            ResultReason::PermissionDenied
-        }
+        ServerError::Sealed
+        | ServerError::NotInitialized
+        | ServerError::Unauthenticated
+        | ServerError::PermissionDenied { .. }
+        | ServerError::MfaRequired { .. }
+        | ServerError::MfaInvalid => ResultReason::PermissionDenied,
         // Wrong Key Lifecycle State exists in KMIP 2.x only; Illegal Operation
         // is the reason every version has.
         ServerError::LifecycleRefused { .. } => ResultReason::IllegalOperation,

@@ -21,6 +21,7 @@ use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
 
 use super::Dispatcher;
+use crate::ops::CertIdentity;
 
 /// Per-listener connection bounds.
 #[derive(Debug, Clone, Copy)]
@@ -71,12 +72,24 @@ pub async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             match timeout(settings.idle, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => connection(stream, &dispatcher, &settings).await,
+                Ok(Ok(stream)) => {
+                    let dispatcher = dispatcher.with_peer(peer_identity(&stream));
+                    connection(stream, &dispatcher, &settings).await;
+                }
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "KMIP TLS handshake failed"),
                 Err(_) => tracing::debug!(%peer, "KMIP TLS handshake timed out"),
             }
         });
     }
+}
+
+/// The verified client certificate of a connection (the first of the
+/// chain the client sent): the fingerprint its principal is bound by.
+fn peer_identity<S>(stream: &tokio_rustls::server::TlsStream<S>) -> Option<CertIdentity> {
+    let cert = stream.get_ref().1.peer_certificates()?.first()?;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, cert.as_ref());
+    let fingerprint = <[u8; 32]>::try_from(digest.as_ref()).ok()?;
+    Some(CertIdentity { fingerprint })
 }
 
 /// Serves requests on one connection until the peer closes it, a bound is

@@ -8,7 +8,7 @@
 //! `batch`; `envelope` seals and opens data envelopes for them.
 
 use keyhold_core::usage_rule::{Permit, UseContext, check_use};
-use keyhold_core::{Key, KeyOperation, KeyRef, TenantId, VersionNumber};
+use keyhold_core::{Action, Key, KeyOperation, KeyRef, TenantId, VersionNumber};
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
 use keyhold_store::{ReadTx, StoredVersion, TxError};
@@ -37,7 +37,10 @@ impl Operations {
                 Ok((key, v))
             })
             .map_err(tx_error)
-            .inspect(|(key, v)| caller.admit_key(key, Some(v.meta.version)))
+            .and_then(|(key, v)| {
+                caller.admit_key(&key, Some(v.meta.version))?;
+                Ok((key, v))
+            })
     }
 
     /// A key of the caller's tenant, without a version.
@@ -46,7 +49,7 @@ impl Operations {
         self.store
             .read(|tx| read_key(tx, tenant, key))
             .map_err(tx_error)
-            .inspect(|key| caller.admit_key(key, None))
+            .and_then(|key| caller.admit_key(&key, None).map(|()| key))
     }
 
     /// One version of `key`.
@@ -67,6 +70,7 @@ impl Operations {
     /// version's state. Every use of a key goes through here.
     pub(super) fn check_usable(
         &self,
+        caller: &Caller,
         key: &Key,
         version: &StoredVersion,
         op: KeyOperation,
@@ -76,7 +80,7 @@ impl Operations {
             state: version.meta.state,
             is_primary: version.meta.version == key.primary_version,
             archived: version.meta.archived,
-            may_use_compromised: false,
+            may_use_compromised: caller.may(Action::KeyUseCompromised, key),
         };
         if matches!(check_use(&ctx, op)?, Permit::CompromisedUse) {
             tracing::warn!(key = %key.id, version = %version.meta.version, %op, "compromised key version used");
@@ -93,7 +97,7 @@ impl Operations {
         version: &StoredVersion,
         op: KeyOperation,
     ) -> Result<KeyMaterial, ServerError> {
-        self.check_usable(key, version, op)?;
+        self.check_usable(caller, key, version, op)?;
         self.open_material(caller, key, version)
     }
 

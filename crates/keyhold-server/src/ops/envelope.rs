@@ -138,7 +138,7 @@ impl Operations {
         version: &StoredVersion,
         op: KeyOperation,
     ) -> Result<Sealer, ServerError> {
-        self.check_usable(key, version, op)?;
+        self.check_usable(caller, key, version, op)?;
         let with = match Body::of(key.algorithm) {
             Some(Body::Aead) => SealWith::Aead(self.open_material(caller, key, version)?),
             Some(Body::RsaOaep { .. }) => SealWith::RsaOaep {

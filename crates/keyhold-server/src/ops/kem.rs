@@ -24,7 +24,7 @@ impl Operations {
         _req: EncapsulateRequest,
     ) -> Result<EncapsulateResponse, ServerError> {
         let (key, version) = self.key_and_version(caller, key, None)?;
-        self.check_usable(&key, &version, KeyOperation::Encapsulate)?;
+        self.check_usable(caller, &key, &version, KeyOperation::Encapsulate)?;
         let (ciphertext, shared) = self
             .crypto
             .kem

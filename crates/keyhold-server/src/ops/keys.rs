@@ -80,7 +80,7 @@ impl Operations {
             meta: first_version(&key, &first, public_key),
             sealed_material: Some(sealed),
         };
-        caller.admit_key(&key, Some(VersionNumber::FIRST));
+        caller.admit_key(&key, Some(VersionNumber::FIRST))?;
         self.write_audited(caller, |tx| {
             tx.key_insert(&key).map_err(conflict_is_taken)?;
             tx.version_insert(&version)?;
@@ -175,7 +175,10 @@ impl Operations {
                 Ok((key, v))
             })
             .map_err(tx_error)
-            .inspect(|(key, v)| caller.admit_key(key, Some(v.meta.version)))
+            .and_then(|(key, v)| {
+                caller.admit_key(&key, Some(v.meta.version))?;
+                Ok((key, v))
+            })
     }
 }
 

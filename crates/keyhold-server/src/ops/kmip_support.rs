@@ -31,7 +31,10 @@ impl Operations {
                 Ok((key, version.meta))
             })
             .map_err(tx_error)
-            .inspect(|(key, v)| caller.admit_key(key, Some(v.version)))
+            .and_then(|(key, v)| {
+                caller.admit_key(&key, Some(v.version))?;
+                Ok((key, v))
+            })
     }
 
     /// KMIP Create of a symmetric key: a new AES-256-GCM key named `name`,

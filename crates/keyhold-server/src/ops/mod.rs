@@ -9,6 +9,7 @@
 
 mod access;
 mod batch;
+mod caller;
 mod crypto;
 mod datakey;
 mod encrypt;
@@ -32,11 +33,12 @@ use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{Store, TxError};
 
+pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
 pub use self::raw_aead::{GCM_TAG_LEN, RawSealed};
-pub use self::request::{Caller, Credentials, Proof};
+pub use self::request::{CertIdentity, Credentials, Proof};
 use crate::audit::AuditTrail;
 use crate::error::ServerError;
 use crate::vault::{DEFAULT_TENANT, Vault, tx_error};
@@ -53,6 +55,7 @@ pub struct Operations {
     lifecycle: LifecycleSettings,
     audit: AuditTrail,
     access_generation: access::AccessGeneration,
+    identities: access::identity::IdentityCache,
 }
 
 impl Operations {
@@ -79,6 +82,7 @@ impl Operations {
             ),
             lifecycle: LifecycleSettings::default(),
             access_generation: access::AccessGeneration::default(),
+            identities: access::identity::IdentityCache::default(),
         }
     }
 

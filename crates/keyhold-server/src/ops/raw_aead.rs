@@ -101,7 +101,7 @@ impl Operations {
                 Ok((key, version))
             })
             .map_err(tx_error)?;
-        caller.admit_key(&key, Some(version.meta.version));
+        caller.admit_key(&key, Some(version.meta.version))?;
         if key.algorithm != Algorithm::Aes256Gcm {
             return Err(ServerError::InvalidRequest {
                 detail: "only AES-256-GCM keys encrypt over KMIP".into(),

@@ -17,17 +17,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use keyhold_api::ErrorCode;
 use keyhold_core::audit::{AuditRecord, AuthMethod, Interface, Outcome};
-use keyhold_core::{
-    Action, Key, KeyId, PrincipalId, RequestId, Tenant, TenantId, Timestamp, VersionNumber,
-};
+use keyhold_core::{Action, RequestId, TenantId, TenantName, Timestamp};
 use keyhold_store::{Pending, TxError, WriteTx};
 use zeroize::Zeroizing;
 
-use super::Operations;
+use super::{Caller, Operations};
 use crate::audit::append_in;
 use crate::error::ServerError;
 use crate::vault::tx_error;
@@ -39,7 +37,7 @@ pub enum Proof {
     /// A bearer token (`Authorization: Bearer ...`).
     Bearer(Zeroizing<String>),
     /// A TLS client certificate the listener verified against its CA.
-    Certificate,
+    Certificate(CertIdentity),
     /// The server itself (the scheduler), acting in this tenant.
     Internal(TenantId),
 }
@@ -49,10 +47,17 @@ impl fmt::Debug for Proof {
         f.write_str(match self {
             Self::None => "None",
             Self::Bearer(_) => "Bearer(<redacted>)",
-            Self::Certificate => "Certificate",
+            Self::Certificate(_) => "Certificate",
             Self::Internal(_) => "Internal",
         })
     }
+}
+
+/// A verified client certificate, as bindings name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertIdentity {
+    /// SHA-256 of the certificate's DER encoding.
+    pub fingerprint: [u8; 32],
 }
 
 /// What a transport knows of a request before authentication.
@@ -66,115 +71,24 @@ pub struct Credentials {
     pub source: Option<IpAddr>,
     /// What the caller presented.
     pub proof: Proof,
+    /// The tenant asked for (`X-Keyhold-Tenant`); only the root token and
+    /// global admins may name another tenant than their own.
+    pub tenant: Option<TenantName>,
+    /// A TOTP code (`X-Keyhold-MFA`).
+    pub mfa: Option<Zeroizing<String>>,
 }
 
-/// What the audit event of a request says besides who asked and how it
-/// ended: filled in by the operation as it finds its key.
-#[derive(Debug, Default)]
-struct Notes {
-    key: Option<KeyId>,
-    version: Option<VersionNumber>,
-    context: BTreeMap<String, String>,
-    /// Set once the operation wrote its event in its own transaction.
-    recorded: Option<u64>,
-}
-
-/// Who is asking, for what: established by [`Operations::perform`].
-#[derive(Debug)]
-pub struct Caller {
-    /// The caller's tenant.
-    pub tenant: Arc<Tenant>,
-    /// The request.
-    pub request_id: RequestId,
-    /// The action asked for.
-    pub action: Action,
-    principal: Option<PrincipalId>,
-    auth: AuthMethod,
-    source: Option<IpAddr>,
-    interface: Interface,
-    received: Timestamp,
-    notes: Mutex<Notes>,
-}
-
-impl Caller {
-    /// The caller of an authenticated request.
-    fn new(creds: &Credentials, tenant: Arc<Tenant>, action: Action, now: Timestamp) -> Self {
+impl Credentials {
+    /// The credentials of the server's own scheduler, acting in `tenant`.
+    pub fn internal(tenant: TenantId, interface: Interface) -> Self {
         Self {
-            tenant,
-            request_id: creds.request_id,
-            action,
-            principal: None,
-            auth: match creds.proof {
-                Proof::Bearer(_) => AuthMethod::RootToken,
-                Proof::Certificate => AuthMethod::ClientCertificate,
-                Proof::Internal(_) => AuthMethod::Internal,
-                Proof::None => AuthMethod::None,
-            },
-            source: creds.source,
-            interface: creds.interface,
-            received: now,
-            notes: Mutex::new(Notes::default()),
+            request_id: RequestId::from_uuid(uuid::Uuid::new_v4()),
+            interface,
+            source: None,
+            proof: Proof::Internal(tenant),
+            tenant: None,
+            mfa: None,
         }
-    }
-
-    /// Admits a use of `key` by this request: records the key for the audit
-    /// event (the first key a request touches is its resource; a second,
-    /// such as a re-encryption's destination, goes into the context).
-    pub(crate) fn admit_key(&self, key: &Key, version: Option<VersionNumber>) {
-        self.with_notes(|n| match n.key {
-            None => {
-                n.key = Some(key.id);
-                n.version = version;
-                n.context
-                    .insert("algorithm".into(), key.algorithm.as_str().into());
-            }
-            Some(first) if first == key.id => {
-                n.version = n.version.or(version);
-            }
-            Some(_) => {
-                n.context.insert("other_key".into(), key.id.to_string());
-            }
-        });
-    }
-
-    /// Records the request's encryption context (non-secret by definition:
-    /// it is bound as AAD and audited, as DESIGN.md section 5 says).
-    pub(crate) fn note_context(&self, context: &BTreeMap<String, String>) {
-        self.with_notes(|n| {
-            for (k, v) in context {
-                n.context.insert(format!("context.{k}"), v.clone());
-            }
-        });
-    }
-
-    /// Records a non-secret detail of the request.
-    pub(crate) fn note(&self, name: &str, value: impl Into<String>) {
-        self.with_notes(|n| {
-            n.context.insert(name.to_owned(), value.into());
-        });
-    }
-
-    fn with_notes<R>(&self, f: impl FnOnce(&mut Notes) -> R) -> R {
-        let mut notes = self.notes.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut notes)
-    }
-
-    /// The audit record of this request, ending with `outcome`.
-    fn record(&self, outcome: Outcome) -> AuditRecord {
-        self.with_notes(|n| AuditRecord {
-            time: self.received,
-            request_id: self.request_id,
-            tenant: Some(self.tenant.id),
-            principal: self.principal,
-            auth: self.auth,
-            source: self.source,
-            interface: self.interface,
-            action: self.action,
-            key: n.key,
-            version: n.version,
-            outcome,
-            context: n.context.clone(),
-        })
     }
 }
 
@@ -187,9 +101,10 @@ fn outcome_of<T>(result: &Result<T, ServerError>) -> Outcome {
             let code = e.public().0;
             let text = code.as_str().to_owned();
             match code {
-                ErrorCode::Unauthenticated | ErrorCode::PermissionDenied => {
-                    Outcome::Denied { code: text }
-                }
+                ErrorCode::Unauthenticated
+                | ErrorCode::PermissionDenied
+                | ErrorCode::MfaRequired
+                | ErrorCode::MfaInvalid => Outcome::Denied { code: text },
                 _ => Outcome::Error { code: text },
             }
         }
@@ -286,7 +201,7 @@ impl Operations {
             }
             Err(e) => return (Err(e), None),
         };
-        let result = f(self, &caller);
+        let result = self.run_authorized(&caller, f);
         let recorded = caller.with_notes(|n| n.recorded);
         if let Some(seq) = recorded {
             self.audit.committed(seq);
@@ -296,23 +211,32 @@ impl Operations {
         (result, self.queue_event(record))
     }
 
+    /// Runs `f` under authorization: an action that is not key-scoped is
+    /// decided before `f`; a key-scoped one as `f` finds its keys, and, if
+    /// `f` found none, after it, against `*` resources (fail closed).
+    fn run_authorized<T>(
+        &self,
+        caller: &Caller,
+        f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        if caller.action.is_self_service() {
+            return f(self, caller);
+        }
+        if !caller.action.is_key_scoped() {
+            caller.authorize_unscoped()?;
+        }
+        let result = f(self, caller)?;
+        if !caller.decided() {
+            caller.authorize_unscoped()?;
+        }
+        Ok(result)
+    }
+
     /// Queues an event for group commit. A sealed server records nothing
     /// (and serves nothing that needs recording).
     fn queue_event(&self, record: AuditRecord) -> Option<Pending<u64, ServerError>> {
         let unlocked = self.vault.unlocked().ok()?;
         Some(self.audit.append(unlocked.audit_keys(), record))
-    }
-
-    /// Checks the credentials: the caller, or why not.
-    fn authenticate(&self, creds: &Credentials, action: Action) -> Result<Caller, ServerError> {
-        self.vault.unlocked()?;
-        let tenant = match &creds.proof {
-            Proof::Bearer(token) if self.vault.is_root_token(token) => self.default_tenant()?,
-            Proof::Certificate => self.default_tenant()?,
-            Proof::Internal(id) => self.tenant(*id)?,
-            Proof::Bearer(_) | Proof::None => return Err(ServerError::Unauthenticated),
-        };
-        Ok(Caller::new(creds, tenant, action, self.now()))
     }
 
     /// Runs `body` in a write transaction and writes `caller`'s audit

@@ -48,7 +48,7 @@ impl Operations {
     ) -> Result<SignResponse, ServerError> {
         let signed = Signed::of(req.message.as_ref(), req.digest.as_ref())?;
         let (key, version) = self.key_and_version(caller, key, None)?;
-        self.check_usable(&key, &version, KeyOperation::Sign)?;
+        self.check_usable(caller, &key, &version, KeyOperation::Sign)?;
         let (wire, scheme) = scheme_for(key.algorithm, req.scheme, signed)?;
         let material = self.open_material(caller, &key, &version)?;
         let signatures = self.crypto.signatures;
@@ -74,7 +74,7 @@ impl Operations {
     ) -> Result<VerifyResponse, ServerError> {
         let signed = Signed::of(req.message.as_ref(), req.digest.as_ref())?;
         let (key, version) = self.key_and_version(caller, key, req.version)?;
-        self.check_usable(&key, &version, KeyOperation::Verify)?;
+        self.check_usable(caller, &key, &version, KeyOperation::Verify)?;
         let (wire, scheme) = scheme_for(key.algorithm, req.scheme, signed)?;
         let spki = public_key(&version)?;
         let signatures = self.crypto.signatures;

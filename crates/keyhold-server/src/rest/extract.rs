@@ -118,6 +118,24 @@ pub(super) fn request_id(parts: &Parts) -> Result<RequestId, ServerError> {
         })
 }
 
+/// Names the tenant to act in (root token and global admins only).
+pub(super) const TENANT_HEADER: &str = "x-keyhold-tenant";
+/// Carries a TOTP code.
+pub(super) const MFA_HEADER: &str = "x-keyhold-mfa";
+
+/// A header's value as text; not UTF-8/visible ASCII is a bad request.
+fn header_text<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, ServerError> {
+    parts
+        .headers
+        .get(name)
+        .map(|v| {
+            v.to_str().map_err(|_| ServerError::InvalidRequest {
+                detail: format!("the {name} header is not text"),
+            })
+        })
+        .transpose()
+}
+
 /// The peer address of a connection, put on each request by the listener.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub std::net::SocketAddr);
@@ -142,11 +160,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Creds {
             None => Proof::None,
         };
         let source = parts.extensions.get::<PeerAddr>().map(|p| p.0.ip());
+        let tenant = match header_text(parts, TENANT_HEADER)? {
+            Some(name) => Some(name.parse().map_err(ServerError::Core)?),
+            None => None,
+        };
+        let mfa = header_text(parts, MFA_HEADER)?.map(|c| Zeroizing::new(c.to_owned()));
         Ok(Self(Credentials {
             request_id,
             interface: Interface::Rest,
             source,
             proof,
+            tenant,
+            mfa,
         }))
     }
 }

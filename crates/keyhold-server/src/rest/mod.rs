@@ -7,6 +7,7 @@ mod crypto;
 mod extract;
 mod keys;
 mod lifecycle;
+mod mfa;
 mod openapi;
 mod sys;
 mod transfer;
@@ -91,6 +92,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crypto::decapsulate))
         .routes(routes!(crypto::encrypt_batch))
         .routes(routes!(crypto::decrypt_batch))
+        .routes(routes!(mfa::enroll))
+        .routes(routes!(mfa::confirm))
 }
 
 /// The public part of an error, left on the response for [`request_context`]

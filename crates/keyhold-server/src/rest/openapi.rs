@@ -38,6 +38,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
         (name = "keys", description = "Keys and their lifecycle."),
         (name = "crypto", description = "Cryptographic operations."),
         (name = "transfer", description = "Key import (BYOK) and export."),
+        (name = "access", description = "Tenants, principals, tokens, roles, policies, MFA."),
     )
 )]
 pub(super) struct ApiDoc;
@@ -254,7 +255,7 @@ mod tests {
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 39);
+        assert_eq!(operations(&doc).len(), 41);
     }
 
     #[test]

@@ -8,6 +8,12 @@
 //! invalidates the in-memory cache of resolved callers, so the next request
 //! sees the change.
 
+mod authenticate;
+pub(crate) mod identity;
+mod mfa;
+#[cfg(test)]
+mod tests;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use keyhold_store::{TxError, WriteTx};

@@ -217,7 +217,9 @@ impl Operations {
         let tenant = caller.tenant.id;
         self.write_audited(caller, |tx| {
             let before = KeyRows::load(tx, tenant, key)?;
-            caller.admit_key(&before.key, None);
+            caller
+                .admit_key(&before.key, None)
+                .map_err(TxError::Abort)?;
             let mut after = before.clone();
             change(&mut after, now).map_err(TxError::Abort)?;
             after.reschedule_rotation(now).map_err(TxError::Abort)?;
@@ -233,7 +235,7 @@ impl Operations {
         self.store
             .read(|tx| KeyRows::load(tx, tenant, key))
             .map_err(tx_error)
-            .inspect(|rows| caller.admit_key(&rows.key, None))
+            .and_then(|rows| caller.admit_key(&rows.key, None).map(|()| rows))
     }
 }
 

@@ -1,0 +1,127 @@
+//! Authentication: from what a request presents to a [`Caller`] — the root
+//! token, a principal's bearer token or client certificate, or the server
+//! itself — in the right tenant, with its MFA state. The tenant's MFA rule
+//! for the action is enforced here; policies are decided by the caller as
+//! the operation runs.
+
+use std::sync::{Arc, Mutex};
+
+use keyhold_core::audit::AuthMethod;
+use keyhold_core::{Action, Tenant};
+use keyhold_store::TxError;
+
+use super::identity::{CacheKey, Identity, Resolved, resolve_in};
+use crate::auth::TokenHash;
+use crate::error::ServerError;
+use crate::ops::{Caller, Credentials, Operations, Proof};
+use crate::vault::tx_error;
+
+impl Operations {
+    /// Checks the credentials: the caller, or why not.
+    pub(in crate::ops) fn authenticate(
+        &self,
+        creds: &Credentials,
+        action: Action,
+    ) -> Result<Caller, ServerError> {
+        self.vault.unlocked()?;
+        let now = self.now();
+        let (identity, auth) = self.identify(creds)?;
+        let tenant = match &identity {
+            Identity::Root => self.named_tenant(creds)?,
+            Identity::Internal => match creds.proof {
+                Proof::Internal(id) => self.tenant(id)?,
+                _ => return Err(ServerError::Unauthenticated),
+            },
+            Identity::Principal(r) => {
+                r.admit(now, creds.source)?;
+                self.principal_tenant(r, creds, action)?
+            }
+        };
+        let mfa = match (&identity, &creds.mfa) {
+            (Identity::Principal(r), Some(code)) => {
+                self.check_totp(r, code)?;
+                true
+            }
+            _ => false,
+        };
+        if let Identity::Principal(r) = &identity {
+            if r.settings.mfa_required_for(action) && !mfa {
+                return Err(ServerError::MfaRequired { action });
+            }
+        }
+        Ok(Caller {
+            tenant,
+            request_id: creds.request_id,
+            action,
+            identity,
+            mfa,
+            auth,
+            source: creds.source,
+            interface: creds.interface,
+            received: now,
+            notes: Mutex::default(),
+        })
+    }
+
+    /// Who the credentials name.
+    fn identify(&self, creds: &Credentials) -> Result<(Identity, AuthMethod), ServerError> {
+        let key = match &creds.proof {
+            Proof::Bearer(token) if self.vault.is_root_token(token) => {
+                return Ok((Identity::Root, AuthMethod::RootToken));
+            }
+            Proof::Internal(_) => return Ok((Identity::Internal, AuthMethod::Internal)),
+            Proof::None => return Err(ServerError::Unauthenticated),
+            Proof::Bearer(token) => CacheKey::Token(*TokenHash::of(token).as_bytes()),
+            Proof::Certificate(cert) => CacheKey::Certificate(cert.fingerprint, None),
+        };
+        let auth = match key {
+            CacheKey::Token(_) => AuthMethod::Token,
+            CacheKey::Certificate(..) => AuthMethod::ClientCertificate,
+        };
+        Ok((Identity::Principal(self.resolved(key)?), auth))
+    }
+
+    /// The principal a credential names, from the cache when it is fresh.
+    fn resolved(&self, key: CacheKey) -> Result<Arc<Resolved>, ServerError> {
+        let generation = self.access_generation.current();
+        if let Some(hit) = self.identities.get(&key, generation) {
+            return Ok(hit);
+        }
+        let resolved = resolve_in(&self.store, &key, &self.access_generation)?
+            .map(Arc::new)
+            .ok_or(ServerError::Unauthenticated)?;
+        self.identities.put(key, &resolved);
+        Ok(resolved)
+    }
+
+    /// The root token's tenant: the one named, or the default.
+    fn named_tenant(&self, creds: &Credentials) -> Result<Arc<Tenant>, ServerError> {
+        let Some(name) = &creds.tenant else {
+            return self.default_tenant();
+        };
+        self.store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.tenant_by_name(name)?))
+            .map_err(tx_error)?
+            .map(Arc::new)
+            .ok_or(ServerError::TenantNotFound)
+    }
+
+    /// A principal's tenant; another one only for a global admin.
+    fn principal_tenant(
+        &self,
+        r: &Resolved,
+        creds: &Credentials,
+        action: Action,
+    ) -> Result<Arc<Tenant>, ServerError> {
+        match &creds.tenant {
+            Some(name) if *name != r.tenant.name => {
+                if r.principal.global_admin {
+                    self.named_tenant(creds)
+                } else {
+                    Err(ServerError::PermissionDenied { action })
+                }
+            }
+            _ => Ok(Arc::clone(&r.tenant)),
+        }
+    }
+}

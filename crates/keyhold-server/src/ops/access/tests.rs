@@ -1,0 +1,392 @@
+//! Authentication and authorization through the real operations service:
+//! a dev-unsealed server over a temporary SQLite store, principals, tokens
+//! and policies written to the store, requests through `perform_blocking`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use keyhold_api::ErrorCode;
+use keyhold_api::b64::SecretBase64;
+use keyhold_api::keys::{CreateKeyRequest, EncryptRequest};
+use keyhold_core::audit::Interface;
+use keyhold_core::policy::StatementSpec;
+use keyhold_core::{
+    Action, Algorithm, KeyRef, PolicyId, PolicyRecord, Principal, PrincipalId, PrincipalKind,
+    RoleName, TenantSettings, TokenId, TokenRecord,
+};
+use keyhold_crypto::SecretBytes;
+use keyhold_crypto::totp::TotpSecret;
+use keyhold_store::{Store, TxError};
+use zeroize::Zeroizing;
+
+use crate::auth::TokenHash;
+use crate::error::ServerError;
+use crate::ops::{Credentials, Operations, Proof};
+
+const ROOT: &str = "root-token";
+
+struct Server {
+    ops: Operations,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("keyhold.db")).unwrap();
+    let crypto = keyhold_crypto::software();
+    let vault = Arc::new(crate::vault::Vault::load(store.clone(), crypto).unwrap());
+    let clock: Arc<dyn keyhold_core::ports::Clock> = Arc::new(crate::clock::SystemClock);
+    vault
+        .start_dev(dir.path(), Some(ROOT), clock.now())
+        .unwrap();
+    let ops = Operations::new(store.clone(), crypto, vault, clock);
+    Server {
+        ops,
+        store,
+        _dir: dir,
+    }
+}
+
+fn creds(token: &str) -> Credentials {
+    Credentials {
+        request_id: keyhold_core::RequestId::from_uuid(uuid::Uuid::new_v4()),
+        interface: Interface::Rest,
+        source: Some("10.1.2.3".parse().unwrap()),
+        proof: Proof::Bearer(Zeroizing::new(token.to_owned())),
+        tenant: None,
+        mfa: None,
+    }
+}
+
+fn code<T: std::fmt::Debug>(r: Result<T, ServerError>) -> ErrorCode {
+    r.unwrap_err().public().0
+}
+
+impl Server {
+    fn write(
+        &self,
+        f: impl FnOnce(&mut dyn keyhold_store::WriteTx) -> Result<(), keyhold_store::StoreError>,
+    ) {
+        self.store
+            .write(|tx| f(tx).map_err(TxError::<ServerError>::Store))
+            .unwrap();
+    }
+
+    fn create_key(&self, name: &str) {
+        let req = CreateKeyRequest::new(name.parse().unwrap(), Algorithm::Aes256Gcm);
+        self.ops
+            .perform_blocking(creds(ROOT), Action::KeyCreate, |ops, c| {
+                ops.create_key(c, req)
+            })
+            .unwrap();
+    }
+
+    /// A principal of the default tenant with these built-in roles and
+    /// policies, and a token for it.
+    fn principal(&self, name: &str, roles: &[&str], policies: &[&str], token: TokenSpec) -> String {
+        let tenant = self.default_tenant();
+        let now = self.ops.now();
+        let p = Principal {
+            id: PrincipalId::from_uuid(uuid::Uuid::new_v4()),
+            tenant,
+            name: name.parse().unwrap(),
+            kind: PrincipalKind::Service,
+            description: String::new(),
+            roles: roles
+                .iter()
+                .map(|r| r.parse::<RoleName>().unwrap())
+                .collect(),
+            policies: policies.iter().map(|p| p.parse().unwrap()).collect(),
+            global_admin: false,
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let text = format!("kht_{name}_{}", uuid::Uuid::new_v4());
+        let record = TokenRecord {
+            id: TokenId::from_uuid(uuid::Uuid::new_v4()),
+            tenant,
+            principal: p.id,
+            hash: *TokenHash::of(&text).as_bytes(),
+            description: String::new(),
+            created_at: token.created.unwrap_or(now),
+            expires_at: token.expires,
+            source_cidrs: token.cidrs,
+            revoked_at: token.revoked,
+        };
+        self.write(|tx| {
+            tx.principal_insert(&p)?;
+            tx.token_insert(&record)
+        });
+        text
+    }
+
+    fn policy(&self, name: &str, statements: serde_json::Value) {
+        let statements: Vec<StatementSpec> = serde_json::from_value(statements).unwrap();
+        let now = self.ops.now();
+        let record = PolicyRecord {
+            id: PolicyId::from_uuid(uuid::Uuid::new_v4()),
+            tenant: self.default_tenant(),
+            name: name.parse().unwrap(),
+            description: String::new(),
+            statements,
+            created_at: now,
+            updated_at: now,
+        };
+        self.write(|tx| tx.policy_insert(&record));
+        self.ops.access_generation.bump();
+    }
+
+    fn default_tenant(&self) -> keyhold_core::TenantId {
+        self.ops.default_tenant().unwrap().id
+    }
+
+    fn encrypt(&self, c: Credentials, key: &str) -> Result<(), ServerError> {
+        let key: KeyRef = key.parse().unwrap();
+        let req = EncryptRequest {
+            plaintext: SecretBase64(b"data".to_vec()),
+            context: BTreeMap::new(),
+        };
+        self.ops
+            .perform_blocking(c, Action::KeyEncrypt, move |ops, caller| {
+                ops.encrypt(caller, &key, req)
+            })
+            .map(drop)
+    }
+}
+
+#[derive(Default)]
+struct TokenSpec {
+    created: Option<keyhold_core::Timestamp>,
+    expires: Option<keyhold_core::Timestamp>,
+    revoked: Option<keyhold_core::Timestamp>,
+    cidrs: Vec<ipnet::IpNet>,
+}
+
+#[test]
+fn roles_decide_and_separate_duties() {
+    let s = server();
+    s.create_key("orders");
+    let user = s.principal("app", &["key-user"], &[], TokenSpec::default());
+    let custodian = s.principal("ops", &["key-custodian"], &[], TokenSpec::default());
+    s.encrypt(creds(&user), "orders").unwrap();
+    assert_eq!(
+        code(s.encrypt(creds(&custodian), "orders")),
+        ErrorCode::PermissionDenied
+    );
+    let req = CreateKeyRequest::new("more".parse().unwrap(), Algorithm::Aes256Gcm);
+    let r2 = req.clone();
+    let by_user = s
+        .ops
+        .perform_blocking(creds(&user), Action::KeyCreate, |ops, c| {
+            ops.create_key(c, req)
+        });
+    assert_eq!(code(by_user), ErrorCode::PermissionDenied);
+    s.ops
+        .perform_blocking(creds(&custodian), Action::KeyCreate, |ops, c| {
+            ops.create_key(c, r2)
+        })
+        .unwrap();
+    // A refused request changed nothing and was recorded as denied, with
+    // the principal.
+    let events = s
+        .store
+        .read(|tx| {
+            Ok::<_, TxError<ServerError>>(
+                tx.audit_events(&keyhold_store::AuditQuery::after(0, 1000))?,
+            )
+        })
+        .unwrap();
+    let denied: Vec<_> = events
+        .iter()
+        .filter(|e| e.record.outcome.code() == Some("permission_denied"))
+        .collect();
+    assert_eq!(denied.len(), 2);
+    assert!(denied.iter().all(|e| e.record.principal.is_some()));
+}
+
+#[test]
+fn an_explicit_deny_wins_and_conditions_hold() {
+    let s = server();
+    for k in ["open", "secret-a"] {
+        s.create_key(k);
+    }
+    s.policy(
+        "mixed",
+        serde_json::json!([
+            {"effect": "allow", "actions": ["key:*"], "resources": ["*"]},
+            {"effect": "deny", "actions": ["key:encrypt"], "resources": ["key/secret-*"]},
+        ]),
+    );
+    let t = s.principal("mixed-user", &[], &["mixed"], TokenSpec::default());
+    s.encrypt(creds(&t), "open").unwrap();
+    assert_eq!(
+        code(s.encrypt(creds(&t), "secret-a")),
+        ErrorCode::PermissionDenied
+    );
+
+    s.policy(
+        "office",
+        serde_json::json!([
+            {"effect": "allow", "actions": ["key:encrypt"], "resources": ["*"],
+             "conditions": {"source_cidrs": ["192.168.0.0/16"]}},
+        ]),
+    );
+    let o = s.principal("office-user", &[], &["office"], TokenSpec::default());
+    assert_eq!(
+        code(s.encrypt(creds(&o), "open")),
+        ErrorCode::PermissionDenied
+    );
+    let mut inside = creds(&o);
+    inside.source = Some("192.168.1.1".parse::<IpAddr>().unwrap());
+    s.encrypt(inside, "open").unwrap();
+}
+
+#[test]
+fn expired_revoked_and_network_bound_tokens() {
+    let s = server();
+    s.create_key("orders");
+    let now = s.ops.now();
+    let expired = s.principal(
+        "late",
+        &["key-user"],
+        &[],
+        TokenSpec {
+            expires: Some(now.plus_seconds(-1)),
+            ..TokenSpec::default()
+        },
+    );
+    let revoked = s.principal(
+        "gone",
+        &["key-user"],
+        &[],
+        TokenSpec {
+            revoked: Some(now),
+            ..TokenSpec::default()
+        },
+    );
+    let bound = s.principal(
+        "bound",
+        &["key-user"],
+        &[],
+        TokenSpec {
+            cidrs: vec!["10.1.0.0/16".parse().unwrap()],
+            ..TokenSpec::default()
+        },
+    );
+    for t in [&expired, &revoked] {
+        assert_eq!(
+            code(s.encrypt(creds(t), "orders")),
+            ErrorCode::Unauthenticated
+        );
+    }
+    s.encrypt(creds(&bound), "orders").unwrap();
+    let mut elsewhere = creds(&bound);
+    elsewhere.source = Some("10.2.0.1".parse().unwrap());
+    assert_eq!(
+        code(s.encrypt(elsewhere, "orders")),
+        ErrorCode::Unauthenticated
+    );
+    assert_eq!(
+        code(s.encrypt(creds("kht_nobody"), "orders")),
+        ErrorCode::Unauthenticated
+    );
+}
+
+/// RFC 4648 base32 (no padding), for the secret in an otpauth URL.
+fn base32(text: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = alphabet.iter().position(|a| *a == c).unwrap() as u32;
+        value = (value << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((value >> bits) as u8);
+            value &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn totp_enrollment_wrong_and_replayed_codes_and_required_mfa() {
+    let s = server();
+    s.create_key("orders");
+    let t = s.principal("person", &["key-user"], &[], TokenSpec::default());
+    let enrolled = s
+        .ops
+        .perform_blocking(creds(&t), Action::MfaEnroll, |ops, c| ops.mfa_enroll(c))
+        .unwrap();
+    let secret_b32 = enrolled
+        .otpauth_url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .unwrap()
+        .to_owned();
+    let totp = TotpSecret::from_secret(SecretBytes::new(base32(&secret_b32))).unwrap();
+    let now = u64::try_from(s.ops.now().unix_seconds()).unwrap();
+    // An unconfirmed enrollment is no second factor.
+    let mut early = creds(&t);
+    early.mfa = Some(Zeroizing::new(totp.code_at(now).unwrap()));
+    assert_eq!(code(s.encrypt(early, "orders")), ErrorCode::MfaInvalid);
+    let confirm = keyhold_api::mfa::MfaConfirmRequest {
+        code: totp.code_at(now - 30).unwrap(),
+    };
+    s.ops
+        .perform_blocking(creds(&t), Action::MfaEnroll, |ops, c| {
+            ops.mfa_confirm(c, confirm)
+        })
+        .unwrap();
+
+    let settings = TenantSettings {
+        mfa_actions: vec![Action::KeyEncrypt],
+        ..TenantSettings::default()
+    };
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    assert_eq!(code(s.encrypt(creds(&t), "orders")), ErrorCode::MfaRequired);
+    let mut wrong = creds(&t);
+    wrong.mfa = Some(Zeroizing::new("000000".into()));
+    assert_eq!(code(s.encrypt(wrong, "orders")), ErrorCode::MfaInvalid);
+    let fresh = totp.code_at(now).unwrap();
+    let mut good = creds(&t);
+    good.mfa = Some(Zeroizing::new(fresh.clone()));
+    s.encrypt(good, "orders").unwrap();
+    let mut replay = creds(&t);
+    replay.mfa = Some(Zeroizing::new(fresh));
+    assert_eq!(code(s.encrypt(replay, "orders")), ErrorCode::MfaInvalid);
+}
+
+#[test]
+fn use_compromised_is_granted_only_by_name() {
+    let s = server();
+    s.policy(
+        "all",
+        serde_json::json!([{"effect": "allow", "actions": ["*"], "resources": ["*"]}]),
+    );
+    s.policy(
+        "named",
+        serde_json::json!([{"effect": "allow", "actions": ["key:use-compromised"], "resources": ["*"]}]),
+    );
+    let wildcard = s.principal("wild", &[], &["all"], TokenSpec::default());
+    let named = s.principal("named", &[], &["all", "named"], TokenSpec::default());
+    s.create_key("k");
+    let c1 = s
+        .ops
+        .perform_blocking(creds(&wildcard), Action::KeyEncrypt, |ops, c| {
+            let key = ops.find_key(c, &"k".parse().unwrap())?;
+            Ok(c.may(Action::KeyUseCompromised, &key))
+        });
+    let c2 = s
+        .ops
+        .perform_blocking(creds(&named), Action::KeyEncrypt, |ops, c| {
+            let key = ops.find_key(c, &"k".parse().unwrap())?;
+            Ok(c.may(Action::KeyUseCompromised, &key))
+        });
+    assert!(!c1.unwrap());
+    assert!(c2.unwrap());
+}
