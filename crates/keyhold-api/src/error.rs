@@ -97,6 +97,21 @@ error_codes! {
     MfaInvalid = ("mfa_invalid", 401),
     /// No tenant with this name (`X-Keyhold-Tenant`).
     TenantNotFound = ("tenant_not_found", 404),
+    /// The action needs a quorum approval: ask for one (`POST
+    /// /v1/approvals`) and send the request again with `X-Keyhold-Approval`.
+    ApprovalRequired = ("approval_required", 403),
+    /// The requester cannot approve or deny their own request.
+    ApprovalOwnRequest = ("approval_own_request", 403),
+    /// No approval with this id in the caller's tenant.
+    ApprovalNotFound = ("approval_not_found", 404),
+    /// The approval cannot be used or decided: not approved yet, denied,
+    /// expired, already used, or granted for another request or requester.
+    ApprovalNotUsable = ("approval_not_usable", 409),
+    /// The action needs no approval in this tenant.
+    ApprovalNotNeeded = ("approval_not_needed", 422),
+    /// Fewer eligible approvers (approver or admin role, other than the
+    /// requester) than the quorum needs: it could never pass.
+    ApprovalUnreachable = ("approval_unreachable", 422),
     /// No such key (or not in the caller's tenant).
     KeyNotFound = ("key_not_found", 404),
     /// The key has no version with this number.

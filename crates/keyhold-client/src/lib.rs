@@ -6,6 +6,7 @@
 //! every method is one request, and every failure comes back as a
 //! [`ClientError`] carrying the server's stable error code.
 
+mod approvals;
 mod crypto;
 mod error;
 mod lifecycle;
@@ -36,6 +37,7 @@ pub struct Client {
     token: Option<Zeroizing<String>>,
     tenant: Option<String>,
     mfa: Option<Zeroizing<String>>,
+    approval: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -88,6 +90,7 @@ impl Client {
             token: token.map(Zeroizing::new),
             tenant: None,
             mfa: None,
+            approval: None,
         })
     }
 
@@ -97,6 +100,16 @@ impl Client {
     pub fn in_tenant(&self, tenant: &str) -> Self {
         Self {
             tenant: Some(tenant.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, carrying out an approved quorum request
+    /// (`X-Keyhold-Approval`).
+    #[must_use]
+    pub fn with_approval(&self, id: keyhold_core::ApprovalId) -> Self {
+        Self {
+            approval: Some(id.to_string()),
             ..self.clone()
         }
     }
@@ -225,6 +238,9 @@ impl Client {
         }
         if let Some(code) = &self.mfa {
             req = req.header("x-keyhold-mfa", code.as_str());
+        }
+        if let Some(id) = &self.approval {
+            req = req.header("x-keyhold-approval", id.as_str());
         }
         req
     }

@@ -141,6 +141,9 @@ actions! {
     /// Enroll or confirm one's own TOTP second factor (self-service: every
     /// principal may, for itself only).
     MfaEnroll = "mfa:enroll",
+    /// Ask for a quorum approval of a request one may make (self-service:
+    /// the operation checks the request's own action).
+    ApprovalRequest = "approval:request",
 }
 
 impl Action {
@@ -150,10 +153,19 @@ impl Action {
         !matches!(self, Self::KeyUseCompromised)
     }
 
+    /// Whether a quorum rule may name the action: not the approval actions
+    /// themselves, nor enrolling a second factor (approving needs one).
+    pub const fn quorum_applies(self) -> bool {
+        !matches!(
+            self,
+            Self::ApprovalRequest | Self::ApprovalDecide | Self::ApprovalRead | Self::MfaEnroll
+        )
+    }
+
     /// Whether the action acts only on the caller itself, so that no policy
     /// is needed for it (enrolling one's own second factor).
     pub const fn is_self_service(self) -> bool {
-        matches!(self, Self::MfaEnroll)
+        matches!(self, Self::MfaEnroll | Self::ApprovalRequest)
     }
 
     /// Whether the action acts on one key, so that a policy decides it with

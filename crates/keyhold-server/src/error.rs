@@ -318,6 +318,36 @@ pub enum ServerError {
     /// No tenant with the name asked for.
     #[error("no such tenant")]
     TenantNotFound,
+    /// The action needs an approved quorum request.
+    #[error(
+        "{action} needs a quorum approval: ask for one with POST /v1/approvals, then send this \
+         request again with X-Keyhold-Approval"
+    )]
+    ApprovalRequired {
+        /// What was asked.
+        action: keyhold_core::Action,
+    },
+    /// A requester voted on their own request.
+    #[error("the requester cannot approve or deny their own request")]
+    ApprovalOwnRequest,
+    /// No such approval in the caller's tenant.
+    #[error("approval not found")]
+    ApprovalNotFound,
+    /// An approval that cannot be used or decided.
+    #[error("the approval cannot be used: {reason}")]
+    ApprovalNotUsable {
+        /// Why.
+        reason: &'static str,
+    },
+    /// An approval asked for an action no quorum rule names.
+    #[error("{action} needs no approval in this tenant")]
+    ApprovalNotNeeded {
+        /// What was asked.
+        action: keyhold_core::Action,
+    },
+    /// A quorum that could never pass.
+    #[error("the quorum cannot be reached: {0}")]
+    ApprovalUnreachable(#[source] keyhold_core::approval::QuorumError),
     /// Body too large.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -400,6 +430,12 @@ impl ServerError {
             Self::MfaRequired { .. } => own(C::MfaRequired),
             Self::MfaInvalid => own(C::MfaInvalid),
             Self::TenantNotFound => own(C::TenantNotFound),
+            Self::ApprovalRequired { .. } => own(C::ApprovalRequired),
+            Self::ApprovalOwnRequest => own(C::ApprovalOwnRequest),
+            Self::ApprovalNotFound => own(C::ApprovalNotFound),
+            Self::ApprovalNotUsable { .. } => own(C::ApprovalNotUsable),
+            Self::ApprovalNotNeeded { .. } => own(C::ApprovalNotNeeded),
+            Self::ApprovalUnreachable(_) => own(C::ApprovalUnreachable),
             Self::PayloadTooLarge => own(C::PayloadTooLarge),
             Self::UnsupportedMediaType => own(C::UnsupportedMediaType),
             Self::NotFound => own(C::NotFound),

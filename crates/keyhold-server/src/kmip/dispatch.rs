@@ -200,6 +200,7 @@ impl Dispatcher {
             proof: self.peer.clone().map_or(Proof::None, Proof::Certificate),
             tenant: None,
             mfa: None,
+            approval: None,
         };
         self.ops
             .perform(creds, action, f)

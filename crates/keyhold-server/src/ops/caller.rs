@@ -46,6 +46,8 @@ pub struct Caller {
     pub(crate) identity: Identity,
     /// Whether a valid, fresh TOTP code came with the request.
     pub(crate) mfa: bool,
+    /// The approved quorum request this request carries out, if any.
+    pub(crate) approval: Option<keyhold_core::ApprovalId>,
     pub(super) auth: AuthMethod,
     pub(super) source: Option<IpAddr>,
     pub(super) interface: Interface,
@@ -104,18 +106,22 @@ impl Caller {
         self.with_notes(|n| n.allowed_unscoped || !n.allowed_keys.is_empty())
     }
 
-    /// Whether this caller may also do `action` on `key` (no audit, no
-    /// error): the `key:use-compromised` check. Only a principal granted the
-    /// action by name may: not the root token, not the server.
-    pub(crate) fn may(&self, action: Action, key: &Key) -> bool {
-        if !matches!(self.identity, Identity::Principal(_)) {
-            return false;
-        }
-        let facts = KeyFacts {
+    /// Whether this caller may also do `action` on `key` (or, without a
+    /// key, on `*`): no audit, no error.
+    pub(crate) fn may(&self, action: Action, key: Option<&Key>) -> bool {
+        let facts = key.map(|key| KeyFacts {
             name: key.name.as_str(),
             tags: &key.tags,
-        };
-        self.evaluate(action, Some(facts)).is_ok()
+        });
+        self.evaluate(action, facts).is_ok()
+    }
+
+    /// Whether this caller may process data with a compromised version of
+    /// `key`: only a principal granted `key:use-compromised` by name, never
+    /// the root token or the server.
+    pub(crate) fn may_use_compromised(&self, key: &Key) -> bool {
+        matches!(self.identity, Identity::Principal(_))
+            && self.may(Action::KeyUseCompromised, Some(key))
     }
 
     fn decide(&self, key: Option<KeyFacts<'_>>) -> Result<(), ServerError> {

@@ -8,7 +8,7 @@
 //! `batch`; `envelope` seals and opens data envelopes for them.
 
 use keyhold_core::usage_rule::{Permit, UseContext, check_use};
-use keyhold_core::{Action, Key, KeyOperation, KeyRef, TenantId, VersionNumber};
+use keyhold_core::{Key, KeyOperation, KeyRef, TenantId, VersionNumber};
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
 use keyhold_store::{ReadTx, StoredVersion, TxError};
@@ -80,7 +80,7 @@ impl Operations {
             state: version.meta.state,
             is_primary: version.meta.version == key.primary_version,
             archived: version.meta.archived,
-            may_use_compromised: caller.may(Action::KeyUseCompromised, key),
+            may_use_compromised: caller.may_use_compromised(key),
         };
         if matches!(check_use(&ctx, op)?, Permit::CompromisedUse) {
             tracing::warn!(key = %key.id, version = %version.meta.version, %op, "compromised key version used");

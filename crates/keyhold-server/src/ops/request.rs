@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use keyhold_api::ErrorCode;
 use keyhold_core::audit::{AuditRecord, AuthMethod, Interface, Outcome};
-use keyhold_core::{Action, RequestId, TenantId, TenantName, Timestamp};
+use keyhold_core::{Action, ApprovalId, RequestId, TenantId, TenantName, Timestamp};
 use keyhold_store::{Pending, TxError, WriteTx};
 use zeroize::Zeroizing;
 
@@ -76,6 +76,9 @@ pub struct Credentials {
     pub tenant: Option<TenantName>,
     /// A TOTP code (`X-Keyhold-MFA`).
     pub mfa: Option<Zeroizing<String>>,
+    /// An approved quorum request this request carries out
+    /// (`X-Keyhold-Approval`).
+    pub approval: Option<ApprovalId>,
 }
 
 impl Credentials {
@@ -88,6 +91,7 @@ impl Credentials {
             proof: Proof::Internal(tenant),
             tenant: None,
             mfa: None,
+            approval: None,
         }
     }
 }

@@ -108,6 +108,7 @@ impl Operations {
         }
         let version = self.find_version(&key, req.version.unwrap_or(key.primary_version))?;
         check_export(&key, &version.meta)?;
+        self.spend_approval_alone(caller, Some(key.id), &req)?;
         let material = self.open_material(caller, &key, &version)?;
         let algorithm = req.wrapping_algorithm;
         let wrapped = transfer::wrap(

@@ -122,6 +122,8 @@ pub(super) fn request_id(parts: &Parts) -> Result<RequestId, ServerError> {
 pub(super) const TENANT_HEADER: &str = "x-keyhold-tenant";
 /// Carries a TOTP code.
 pub(super) const MFA_HEADER: &str = "x-keyhold-mfa";
+/// Names the approved quorum request a request carries out.
+pub(super) const APPROVAL_HEADER: &str = "x-keyhold-approval";
 
 /// A header's value as text; not UTF-8/visible ASCII is a bad request.
 fn header_text<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, ServerError> {
@@ -165,6 +167,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Creds {
             None => None,
         };
         let mfa = header_text(parts, MFA_HEADER)?.map(|c| Zeroizing::new(c.to_owned()));
+        let approval = match header_text(parts, APPROVAL_HEADER)? {
+            Some(id) => Some(id.parse().map_err(ServerError::Core)?),
+            None => None,
+        };
         Ok(Self(Credentials {
             request_id,
             interface: Interface::Rest,
@@ -172,6 +178,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Creds {
             proof,
             tenant,
             mfa,
+            approval,
         }))
     }
 }

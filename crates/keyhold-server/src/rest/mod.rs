@@ -3,6 +3,7 @@
 //! a [`ServerError`]. Handlers only translate between HTTP and the
 //! operations service.
 
+mod approvals;
 mod crypto;
 mod extract;
 mod keys;
@@ -94,6 +95,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crypto::decrypt_batch))
         .routes(routes!(mfa::enroll))
         .routes(routes!(mfa::confirm))
+        .routes(routes!(approvals::create, approvals::list))
+        .routes(routes!(approvals::show))
+        .routes(routes!(approvals::approve))
+        .routes(routes!(approvals::deny))
 }
 
 /// The public part of an error, left on the response for [`request_context`]

@@ -255,7 +255,7 @@ mod tests {
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 41);
+        assert_eq!(operations(&doc).len(), 46);
     }
 
     #[test]

@@ -55,6 +55,7 @@ impl Operations {
             action,
             identity,
             mfa,
+            approval: creds.approval,
             auth,
             source: creds.source,
             interface: creds.interface,

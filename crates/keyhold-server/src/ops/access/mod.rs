@@ -8,6 +8,7 @@
 //! invalidates the in-memory cache of resolved callers, so the next request
 //! sees the change.
 
+mod approvals;
 mod authenticate;
 pub(crate) mod identity;
 mod mfa;
@@ -46,7 +47,22 @@ impl Operations {
         caller: &Caller,
         body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
     ) -> Result<T, ServerError> {
-        let result = self.write_audited(caller, body);
+        self.write_access_for(caller, &serde_json::json!({}), body)
+    }
+
+    /// [`write_access`](Self::write_access) for a change a quorum rule may
+    /// guard: `request` is what an approval of it binds (its body), spent
+    /// in the same transaction.
+    pub(crate) fn write_access_for<T>(
+        &self,
+        caller: &Caller,
+        request: &impl serde::Serialize,
+        body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
+    ) -> Result<T, ServerError> {
+        let result = self.write_audited(caller, |tx| {
+            self.spend_approval(tx, caller, None, request)?;
+            body(tx)
+        });
         self.access_generation.bump();
         result
     }

@@ -57,6 +57,7 @@ fn creds(token: &str) -> Credentials {
         proof: Proof::Bearer(Zeroizing::new(token.to_owned())),
         tenant: None,
         mfa: None,
+        approval: None,
     }
 }
 
@@ -379,14 +380,242 @@ fn use_compromised_is_granted_only_by_name() {
         .ops
         .perform_blocking(creds(&wildcard), Action::KeyEncrypt, |ops, c| {
             let key = ops.find_key(c, &"k".parse().unwrap())?;
-            Ok(c.may(Action::KeyUseCompromised, &key))
+            Ok(c.may_use_compromised(&key))
         });
     let c2 = s
         .ops
         .perform_blocking(creds(&named), Action::KeyEncrypt, |ops, c| {
             let key = ops.find_key(c, &"k".parse().unwrap())?;
-            Ok(c.may(Action::KeyUseCompromised, &key))
+            Ok(c.may_use_compromised(&key))
         });
     assert!(!c1.unwrap());
     assert!(c2.unwrap());
+}
+
+/// A principal with a confirmed TOTP enrollment: its token and a code
+/// maker.
+fn with_totp(s: &Server, name: &str, roles: &[&str]) -> (String, TotpSecret) {
+    let t = s.principal(name, roles, &[], TokenSpec::default());
+    let enrolled = s
+        .ops
+        .perform_blocking(creds(&t), Action::MfaEnroll, |ops, c| ops.mfa_enroll(c))
+        .unwrap();
+    let b32 = enrolled
+        .otpauth_url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .unwrap()
+        .to_owned();
+    let totp = TotpSecret::from_secret(SecretBytes::new(base32(&b32))).unwrap();
+    let confirm = keyhold_api::mfa::MfaConfirmRequest {
+        code: totp.code_at(unix(s) - 30).unwrap(),
+    };
+    s.ops
+        .perform_blocking(creds(&t), Action::MfaEnroll, |ops, c| {
+            ops.mfa_confirm(c, confirm)
+        })
+        .unwrap();
+    (t, totp)
+}
+
+fn unix(s: &Server) -> u64 {
+    u64::try_from(s.ops.now().unix_seconds()).unwrap()
+}
+
+fn mfa_creds(token: &str, totp: &TotpSecret, at: u64) -> Credentials {
+    let mut c = creds(token);
+    c.mfa = Some(Zeroizing::new(totp.code_at(at).unwrap()));
+    c
+}
+
+#[test]
+fn quorum_approvals_from_request_to_a_single_execution() {
+    use keyhold_api::approvals::CreateApprovalRequest;
+    use keyhold_api::lifecycle::ScheduleDestroyRequest;
+    use keyhold_core::approval::ApprovalState;
+
+    let s = server();
+    s.create_key("old");
+    let k: KeyRef = "old".parse().unwrap();
+    s.ops
+        .perform_blocking(creds(ROOT), Action::KeyDeactivate, |ops, c| {
+            ops.deactivate_key(c, &k)
+        })
+        .unwrap();
+    let settings: TenantSettings = serde_json::from_value(serde_json::json!({
+        "quorum_rules": [{"actions": ["key:schedule-destroy"], "required": 2, "ttl_secs": 3600}]
+    }))
+    .unwrap();
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    // The requester is an approver too: it still never counts.
+    let (custodian, c_totp) = with_totp(&s, "custodian", &["key-custodian", "approver"]);
+    let (a1, a1_totp) = with_totp(&s, "approver-1", &["approver"]);
+    let (a2, a2_totp) = with_totp(&s, "approver-2", &["approver"]);
+    let now = unix(&s);
+
+    let destroy = |c: Credentials, days: Option<u32>| {
+        let k = k.clone();
+        let req = ScheduleDestroyRequest {
+            waiting_period_days: days,
+        };
+        s.ops
+            .perform_blocking(c, Action::KeyScheduleDestroy, move |ops, caller| {
+                ops.schedule_key_destroy(caller, &k, req)
+            })
+    };
+    // Without an approval: refused, nothing changed.
+    assert_eq!(
+        code(destroy(creds(&custodian), Some(30))),
+        ErrorCode::ApprovalRequired
+    );
+    let ask = CreateApprovalRequest {
+        action: Action::KeyScheduleDestroy,
+        key: Some("old".into()),
+        body: serde_json::json!({"waiting_period_days": 30}),
+    };
+    let pending = s
+        .ops
+        .perform_blocking(creds(&custodian), Action::ApprovalRequest, |ops, c| {
+            ops.request_approval(c, ask)
+        })
+        .unwrap();
+    assert_eq!(
+        (pending.state, pending.required),
+        (ApprovalState::Pending, 2)
+    );
+    let vote = |c: Credentials, approve: bool| {
+        let id = pending.id;
+        s.ops
+            .perform_blocking(c, Action::ApprovalDecide, move |ops, caller| {
+                ops.decide_approval(caller, id, approve)
+            })
+    };
+    // The requester never counts; votes need MFA; a repeat is ignored.
+    assert_eq!(
+        code(vote(mfa_creds(&custodian, &c_totp, now), true)),
+        ErrorCode::ApprovalOwnRequest
+    );
+    assert_eq!(code(vote(creds(&a1), true)), ErrorCode::MfaRequired);
+    assert_eq!(
+        vote(mfa_creds(&a1, &a1_totp, now), true)
+            .unwrap()
+            .approvers
+            .len(),
+        1
+    );
+    let again = vote(mfa_creds(&a1, &a1_totp, now + 30), true).unwrap();
+    assert_eq!(
+        (again.approvers.len(), again.state),
+        (1, ApprovalState::Pending)
+    );
+    let mut early = creds(&custodian);
+    early.approval = Some(pending.id);
+    assert_eq!(code(destroy(early, Some(30))), ErrorCode::ApprovalNotUsable);
+    let done = vote(mfa_creds(&a2, &a2_totp, now), true).unwrap();
+    assert_eq!(done.state, ApprovalState::Approved);
+
+    // Only the very request approved, by its requester, once.
+    let with = |token: &str| {
+        let mut c = creds(token);
+        c.approval = Some(pending.id);
+        c
+    };
+    assert_eq!(
+        code(destroy(with(&custodian), Some(60))),
+        ErrorCode::ApprovalNotUsable
+    );
+    assert_eq!(
+        code(destroy(with(&a1), Some(30))),
+        ErrorCode::PermissionDenied
+    );
+    let scheduled = destroy(with(&custodian), Some(30)).unwrap();
+    assert!(scheduled.destroy_scheduled_at.is_some());
+    assert_eq!(
+        code(destroy(with(&custodian), Some(30))),
+        ErrorCode::ApprovalNotUsable
+    );
+    let used = s
+        .ops
+        .perform_blocking(creds(&a1), Action::ApprovalRead, |ops, c| {
+            ops.approval(c, pending.id)
+        })
+        .unwrap();
+    assert_eq!(used.state, ApprovalState::Executed);
+}
+
+#[test]
+fn denied_expired_and_unreachable_quorums() {
+    use keyhold_api::approvals::CreateApprovalRequest;
+    use keyhold_core::approval::ApprovalState;
+
+    let s = server();
+    s.create_key("k");
+    let settings: TenantSettings = serde_json::from_value(serde_json::json!({
+        "quorum_rules": [
+            {"actions": ["key:rotate"], "required": 1, "ttl_secs": 1},
+            {"actions": ["key:archive"], "required": 3}
+        ]
+    }))
+    .unwrap();
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    let (custodian, _) = with_totp(&s, "custodian", &["key-custodian"]);
+    let (a1, a1_totp) = with_totp(&s, "approver-1", &["approver"]);
+    let ask = |action| CreateApprovalRequest {
+        action,
+        key: Some("k".into()),
+        body: serde_json::json!({}),
+    };
+    let request = |req: CreateApprovalRequest| {
+        s.ops
+            .perform_blocking(creds(&custodian), Action::ApprovalRequest, |ops, c| {
+                ops.request_approval(c, req)
+            })
+    };
+    // Three approvals with one eligible approver could never pass.
+    assert_eq!(
+        code(request(ask(Action::KeyArchive))),
+        ErrorCode::ApprovalUnreachable
+    );
+    // Nothing to approve for an action no rule names.
+    assert_eq!(
+        code(request(ask(Action::KeySuspend))),
+        ErrorCode::ApprovalNotNeeded
+    );
+
+    let denied = request(ask(Action::KeyRotate)).unwrap();
+    let now = unix(&s);
+    let out = s
+        .ops
+        .perform_blocking(
+            mfa_creds(&a1, &a1_totp, now),
+            Action::ApprovalDecide,
+            |ops, c| ops.decide_approval(c, denied.id, false),
+        )
+        .unwrap();
+    assert_eq!(out.state, ApprovalState::Denied);
+    let k: KeyRef = "k".parse().unwrap();
+    let mut c = creds(&custodian);
+    c.approval = Some(denied.id);
+    let rotate = s.ops.perform_blocking(c, Action::KeyRotate, |ops, caller| {
+        ops.rotate_key(caller, &k)
+    });
+    assert_eq!(code(rotate), ErrorCode::ApprovalNotUsable);
+
+    let late = request(ask(Action::KeyRotate)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let expired = s.ops.perform_blocking(
+        mfa_creds(&a1, &a1_totp, now + 30),
+        Action::ApprovalDecide,
+        |ops, c| ops.decide_approval(c, late.id, true),
+    );
+    assert_eq!(code(expired), ErrorCode::ApprovalNotUsable);
+    let shown = s
+        .ops
+        .perform_blocking(creds(&a1), Action::ApprovalRead, |ops, c| {
+            ops.approval(c, late.id)
+        })
+        .unwrap();
+    assert_eq!(shown.state, ApprovalState::Expired);
 }

@@ -212,6 +212,19 @@ impl Operations {
         key: &KeyRef,
         change: impl FnOnce(&mut KeyRows, Timestamp) -> Result<(), ServerError>,
     ) -> Result<KeyInfo, ServerError> {
+        self.change_key_for(caller, key, &serde_json::json!({}), change)
+    }
+
+    /// [`change_key`](Self::change_key) for a request with a body: when a
+    /// quorum rule guards the action, the approval must bind this key and
+    /// `request`, and is spent in the same transaction.
+    pub(super) fn change_key_for(
+        &self,
+        caller: &Caller,
+        key: &KeyRef,
+        request: &impl serde::Serialize,
+        change: impl FnOnce(&mut KeyRows, Timestamp) -> Result<(), ServerError>,
+    ) -> Result<KeyInfo, ServerError> {
         self.vault.unlocked()?;
         let now = self.now();
         let tenant = caller.tenant.id;
@@ -220,6 +233,7 @@ impl Operations {
             caller
                 .admit_key(&before.key, None)
                 .map_err(TxError::Abort)?;
+            self.spend_approval(tx, caller, Some(before.key.id), request)?;
             let mut after = before.clone();
             change(&mut after, now).map_err(TxError::Abort)?;
             after.reschedule_rotation(now).map_err(TxError::Abort)?;

@@ -32,7 +32,7 @@ impl Operations {
         req: ScheduleDestroyRequest,
     ) -> Result<KeyInfo, ServerError> {
         let days = self.waiting_period(req.waiting_period_days)?;
-        self.change_key(caller, key, |rows, now| {
+        self.change_key_for(caller, key, &req, |rows, now| {
             if let Some(at) = rows.key.destroy_scheduled_at {
                 return Err(ServerError::DestroyScheduled {
                     at,

@@ -1,0 +1,326 @@
+//! Quorum approvals (M of N, DESIGN.md section 6): the tenant's settings
+//! name actions that need M approvals. A principal asks for approval of one
+//! exact request (action, key, canonical body); distinct approvers, never
+//! the requester, approve (with a fresh TOTP code) or deny; once approved,
+//! the requester sends the request again with `X-Keyhold-Approval` and the
+//! operation spends the approval in the same transaction as its change, so
+//! it runs once. Every step is a request, audited like any other.
+//!
+//! The root token is the break-glass credential of `init` and is not held
+//! to quorums (revoke it once the first admin exists); neither is the
+//! server's own scheduler.
+
+use keyhold_api::approvals::{
+    ApprovalInfo, ApprovalList, CreateApprovalRequest, ListApprovalsQuery,
+};
+use keyhold_api::lifecycle::ScheduleDestroyRequest;
+use keyhold_api::transfer::ExportKeyRequest;
+use keyhold_core::approval::{Approval, ApprovalError, Quorum};
+use keyhold_core::policy::BuiltinRole;
+use keyhold_core::{
+    Action, ApprovalId, ApprovalRecord, KeyId, KeyRef, PrincipalId, QuorumRule, RoleName,
+};
+use keyhold_store::{ReadTx, TxError, WriteTx};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::identity::{Identity, Resolved};
+use crate::error::ServerError;
+use crate::ops::{Caller, Operations};
+use crate::vault::tx_error;
+
+/// Page size bounds of the listing.
+const MAX_PAGE: u32 = 1000;
+const DEFAULT_PAGE: u32 = 100;
+
+impl Operations {
+    /// `POST /v1/approvals` (`approval:request`): asks for approval of one
+    /// request the caller may make. The quorum must be reachable.
+    pub fn request_approval(
+        &self,
+        caller: &Caller,
+        req: CreateApprovalRequest,
+    ) -> Result<ApprovalInfo, ServerError> {
+        let r = principal(caller)?;
+        let rule = r
+            .settings
+            .quorum_for(req.action)
+            .cloned()
+            .ok_or(ServerError::ApprovalNotNeeded { action: req.action })?;
+        let key = match &req.key {
+            Some(text) => Some(self.find_key(caller, &text.parse::<KeyRef>()?)?),
+            None => None,
+        };
+        if !caller.may(req.action, key.as_ref()) {
+            return Err(ServerError::PermissionDenied { action: req.action });
+        }
+        let body = canonical_body(req.action, req.body)?;
+        let request = bound_request(key.as_ref().map(|k| k.id), body);
+        let now = self.now();
+        let record = self.write_access(caller, |tx| {
+            let eligible = eligible_approvers(tx, r)?;
+            let quorum = Quorum::new(rule.required, eligible)
+                .map_err(|e| TxError::Abort(ServerError::ApprovalUnreachable(e)))?;
+            let record = ApprovalRecord {
+                id: ApprovalId::from_uuid(uuid::Uuid::new_v4()),
+                tenant: caller.tenant.id,
+                approval: Approval::new(req.action, r.principal.id, quorum, now, ttl(&rule)),
+                resource: key
+                    .as_ref()
+                    .map_or_else(|| "*".into(), |k| k.id.to_string()),
+                request,
+                executed_result: None,
+            };
+            tx.approval_insert(&record)?;
+            Ok(record)
+        })?;
+        Ok(info(&record))
+    }
+
+    /// `POST /v1/approvals/{id}/approve|deny` (`approval:decide`): one
+    /// approver's vote, which needs a fresh TOTP code. A repeated approval
+    /// is ignored; one denial ends the request.
+    pub fn decide_approval(
+        &self,
+        caller: &Caller,
+        id: ApprovalId,
+        approve: bool,
+    ) -> Result<ApprovalInfo, ServerError> {
+        let voter = principal(caller)?.principal.id;
+        if !caller.mfa {
+            return Err(ServerError::MfaRequired {
+                action: caller.action,
+            });
+        }
+        let now = self.now();
+        let tenant = caller.tenant.id;
+        let record = self.write_access(caller, |tx| {
+            let mut record = tx
+                .approval_get(tenant, id)?
+                .ok_or(TxError::Abort(ServerError::ApprovalNotFound))?;
+            let expired = record.approval.expire(now);
+            let vote = record.approval.vote(voter, approve, now);
+            if expired || vote.is_ok() {
+                tx.approval_update(&record)?;
+            }
+            vote.map_err(|e| TxError::Abort(approval_error(e)))?;
+            Ok(record)
+        })?;
+        Ok(info(&record))
+    }
+
+    /// `GET /v1/approvals/{id}` (`approval:read`).
+    pub fn approval(&self, caller: &Caller, id: ApprovalId) -> Result<ApprovalInfo, ServerError> {
+        let tenant = caller.tenant.id;
+        let now = self.now();
+        self.store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.approval_get(tenant, id)?))
+            .map_err(tx_error)?
+            .map(|mut r| {
+                r.approval.expire(now);
+                info(&r)
+            })
+            .ok_or(ServerError::ApprovalNotFound)
+    }
+
+    /// `GET /v1/approvals` (`approval:read`): one page, oldest first.
+    pub fn approvals(
+        &self,
+        caller: &Caller,
+        q: ListApprovalsQuery,
+    ) -> Result<ApprovalList, ServerError> {
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(ServerError::InvalidRequest {
+                detail: format!("limit must be 1 to {MAX_PAGE}"),
+            });
+        }
+        let after = q.cursor.map(|c| c.parse::<ApprovalId>()).transpose()?;
+        let tenant = caller.tenant.id;
+        let now = self.now();
+        let mut rows = self
+            .store
+            .read(|tx| {
+                Ok::<_, TxError<ServerError>>(tx.approvals(tenant, q.state, after, limit + 1)?)
+            })
+            .map_err(tx_error)?;
+        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next_cursor = more
+            .then(|| rows.last().map(|r| r.id.to_string()))
+            .flatten();
+        let approvals = rows
+            .iter_mut()
+            .map(|r| {
+                r.approval.expire(now);
+                info(r)
+            })
+            .collect();
+        Ok(ApprovalList {
+            approvals,
+            next_cursor,
+        })
+    }
+
+    /// The quorum gate, inside the transaction of the change it guards:
+    /// when the tenant's settings put the caller's action under a quorum,
+    /// the request must carry an approval granted to this requester for
+    /// this very request (`key`, `body`), which is spent here.
+    pub(crate) fn spend_approval(
+        &self,
+        tx: &mut dyn WriteTx,
+        caller: &Caller,
+        key: Option<KeyId>,
+        body: &impl Serialize,
+    ) -> Result<(), TxError<ServerError>> {
+        let Identity::Principal(r) = &caller.identity else {
+            return Ok(());
+        };
+        if !needs_quorum(caller) {
+            return Ok(());
+        }
+        let abort = |e| TxError::Abort(e);
+        let id = caller.approval.ok_or(abort(ServerError::ApprovalRequired {
+            action: caller.action,
+        }))?;
+        let mut record = tx
+            .approval_get(caller.tenant.id, id)?
+            .ok_or(abort(ServerError::ApprovalNotFound))?;
+        let body = serde_json::to_value(body).map_err(|_| {
+            abort(ServerError::Internal {
+                what: "request body not serializable",
+            })
+        })?;
+        let same = record.approval.requester == r.principal.id
+            && record.approval.action == caller.action
+            && record.request == bound_request(key, body);
+        if !same {
+            return Err(abort(ServerError::ApprovalNotUsable {
+                reason: "it was granted for another request or requester",
+            }));
+        }
+        record
+            .approval
+            .execute(self.now())
+            .map_err(|e| abort(approval_error(e)))?;
+        record.executed_result = Some(json!({ "request_id": caller.request_id.to_string() }));
+        tx.approval_update(&record)?;
+        Ok(())
+    }
+
+    /// [`spend_approval`](Self::spend_approval) in a transaction of its own,
+    /// for operations that change nothing in the store (export).
+    pub(crate) fn spend_approval_alone(
+        &self,
+        caller: &Caller,
+        key: Option<KeyId>,
+        body: &impl Serialize,
+    ) -> Result<(), ServerError> {
+        if !needs_quorum(caller) {
+            return Ok(());
+        }
+        self.store
+            .write(|tx| self.spend_approval(tx, caller, key, body))
+            .map_err(tx_error)
+    }
+}
+
+/// Whether the caller's action is under a quorum rule for it.
+fn needs_quorum(caller: &Caller) -> bool {
+    match &caller.identity {
+        Identity::Principal(r) => {
+            caller.action.quorum_applies() && r.settings.quorum_for(caller.action).is_some()
+        }
+        Identity::Root | Identity::Internal => false,
+    }
+}
+
+/// The caller's principal: only principals ask and vote.
+fn principal(caller: &Caller) -> Result<&Resolved, ServerError> {
+    match &caller.identity {
+        Identity::Principal(r) => Ok(r),
+        Identity::Root | Identity::Internal => Err(ServerError::InvalidRequest {
+            detail: "approvals are asked for and decided by principals, not the root token".into(),
+        }),
+    }
+}
+
+/// The request an approval binds: the key and the canonical body.
+fn bound_request(key: Option<KeyId>, body: Value) -> Value {
+    json!({ "key": key.map(|k| k.to_string()), "body": body })
+}
+
+/// The body as the operation will see it: parsed into the action's request
+/// type (so defaults and field order cannot make two equal requests
+/// differ), then back to JSON.
+fn canonical_body(action: Action, body: Value) -> Result<Value, ServerError> {
+    fn through<T: serde::de::DeserializeOwned + Serialize>(
+        body: Value,
+    ) -> Result<Value, ServerError> {
+        let typed: T = serde_json::from_value(body).map_err(|e| ServerError::InvalidRequest {
+            detail: format!("body: {e}"),
+        })?;
+        serde_json::to_value(typed).map_err(|_| ServerError::Internal {
+            what: "request body not serializable",
+        })
+    }
+    match action {
+        Action::KeyScheduleDestroy => through::<ScheduleDestroyRequest>(body),
+        Action::KeyExport => through::<ExportKeyRequest>(body),
+        _ => Ok(body),
+    }
+}
+
+/// Principals who may approve: holders of the approver or admin role, not
+/// disabled, other than the requester.
+fn eligible_approvers(tx: &mut dyn ReadTx, r: &Resolved) -> Result<usize, TxError<ServerError>> {
+    let mut ids: Vec<PrincipalId> = Vec::new();
+    for role in [BuiltinRole::Approver, BuiltinRole::Admin] {
+        let name = RoleName::from(role);
+        for p in tx.principals_with_role(r.tenant.id, &name)? {
+            if !p.disabled && p.id != r.principal.id && !ids.contains(&p.id) {
+                ids.push(p.id);
+            }
+        }
+    }
+    Ok(ids.len())
+}
+
+fn ttl(rule: &QuorumRule) -> i64 {
+    i64::try_from(rule.ttl_secs).unwrap_or(i64::MAX)
+}
+
+fn approval_error(e: ApprovalError) -> ServerError {
+    match e {
+        ApprovalError::OwnRequest => ServerError::ApprovalOwnRequest,
+        ApprovalError::Expired => ServerError::ApprovalNotUsable {
+            reason: "it expired",
+        },
+        ApprovalError::NotApproved => ServerError::ApprovalNotUsable {
+            reason: "it is not approved yet",
+        },
+        ApprovalError::NotPending(_) => ServerError::ApprovalNotUsable {
+            reason: "it was already decided, used or expired",
+        },
+        _ => ServerError::ApprovalNotUsable {
+            reason: "it cannot be used",
+        },
+    }
+}
+
+fn info(r: &ApprovalRecord) -> ApprovalInfo {
+    let a = &r.approval;
+    ApprovalInfo {
+        id: r.id,
+        action: a.action,
+        state: a.state,
+        requester: a.requester,
+        resource: r.resource.clone(),
+        request: r.request.clone(),
+        required: a.quorum.required(),
+        approvers: a.approvers.iter().copied().collect(),
+        denied_by: a.denied_by,
+        created_at: a.created_at,
+        expires_at: a.expires_at,
+    }
+}
