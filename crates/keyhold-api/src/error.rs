@@ -140,6 +140,14 @@ error_codes! {
     KeyNotExportable = ("key_not_exportable", 409),
     /// The server was already initialized.
     AlreadyInitialized = ("already_initialized", 409),
+    /// A scheduled action (a destruction, a rotation) was asked before its
+    /// time; nothing changed. Only the scheduler asks for these: the code
+    /// shows in its audit events.
+    NotDue = ("not_due", 409),
+    /// The key's material is destroyed: it performs no cryptographic
+    /// operation and takes no lifecycle change (but a compromise
+    /// revocation). Its metadata, versions and audit history remain.
+    KeyDestroyed = ("key_destroyed", 410),
     /// The body is larger than the server accepts.
     PayloadTooLarge = ("payload_too_large", 413),
     /// A batch holds more items than the server accepts (1000); nothing was done.

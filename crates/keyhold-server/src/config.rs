@@ -12,6 +12,7 @@ use keyhold_api::lifecycle::{MAX_WAITING_PERIOD_DAYS, MIN_WAITING_PERIOD_DAYS};
 use crate::error::StartError;
 pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
+pub use crate::scheduler::SchedulerSettings;
 use crate::sinks::AuditSettings;
 
 /// The longest an import token may be valid: 7 days.
@@ -47,6 +48,8 @@ pub struct ServerConfig {
     pub kmip: Option<KmipSettings>,
     /// The audit trail's SIEM sinks (`[[audit.sinks]]`); none by default.
     pub audit: AuditSettings,
+    /// The scheduler (`[scheduler]`): on, every 10 seconds, by default.
+    pub scheduler: SchedulerSettings,
 }
 
 /// The `[kmip]` table: where the KMIP listener (TLS with a required client
@@ -109,6 +112,8 @@ struct FileConfig {
     kmip: Option<KmipSettings>,
     #[serde(default)]
     audit: AuditSettings,
+    #[serde(default)]
+    scheduler: SchedulerSettings,
 }
 
 impl ServerConfig {
@@ -137,6 +142,7 @@ impl ServerConfig {
                 .unwrap_or(DEFAULT_IMPORT_TOKEN_VALIDITY_SECS),
             kmip: file.kmip,
             audit: file.audit,
+            scheduler: file.scheduler,
         };
         config.check()?;
         Ok(config)
@@ -175,6 +181,12 @@ impl ServerConfig {
             return Err(StartError::InvalidSetting {
                 setting: "import_token_validity_secs",
                 reason: "must be 1 to 604800 (7 days)",
+            });
+        }
+        if !self.scheduler.interval_ok() {
+            return Err(StartError::InvalidSetting {
+                setting: "scheduler.interval_secs",
+                reason: "must be 1 to 3600",
             });
         }
         Ok(())
@@ -310,6 +322,33 @@ mod tests {
         assert_eq!(k.listen.port(), 5696);
         assert_eq!(k.client_ca, PathBuf::from("/ca.pem"));
         assert!(c.tls.is_some());
+    }
+
+    #[test]
+    fn the_scheduler_runs_every_10_seconds_unless_told_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let base =
+            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nplain_http_on_loopback = true\n";
+        let c = ServerConfig::from_file(&write(dir.path(), base)).unwrap();
+        assert_eq!(c.scheduler, SchedulerSettings::default());
+        assert!(c.scheduler.enabled);
+        assert_eq!(c.scheduler.interval_secs, 10);
+        let p = write(
+            dir.path(),
+            &format!("{base}[scheduler]\ninterval_secs = 1\nenabled = false\n"),
+        );
+        let c = ServerConfig::from_file(&p).unwrap();
+        assert_eq!((c.scheduler.enabled, c.scheduler.interval_secs), (false, 1));
+        for bad in ["interval_secs = 0", "interval_secs = 3601", "every = 5"] {
+            let p = write(dir.path(), &format!("{base}[scheduler]\n{bad}\n"));
+            assert!(
+                matches!(
+                    ServerConfig::from_file(&p),
+                    Err(StartError::InvalidSetting { .. } | StartError::ParseConfig { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -128,11 +128,24 @@ pub enum ServerError {
     /// The envelope names another key than the path.
     #[error("the ciphertext was made by another key")]
     KeyMismatch,
-    /// The version's material is gone.
-    #[error("key version is {state}")]
+    /// The version's material is gone (destroyed): it performs nothing.
+    #[error("key version is {state}: its material is erased")]
     MaterialGone {
         /// Its state.
         state: KeyState,
+    },
+    /// A lifecycle change of a key whose material is destroyed: only its
+    /// tombstone (metadata, versions, audit history) remains.
+    #[error("the key is destroyed: its material is erased and it cannot change any more")]
+    KeyDestroyed,
+    /// A scheduled action asked of a key before its time (or no longer
+    /// scheduled at all, for a rotation).
+    #[error("the key is not due to {action}{}", .due.map(|at| format!(" before {at}")).unwrap_or_default())]
+    NotDue {
+        /// What was asked.
+        action: crate::ops::KeyAction,
+        /// When it is due, if it is scheduled.
+        due: Option<keyhold_core::Timestamp>,
     },
     /// The key has no such version.
     #[error("key has no version {version}")]
@@ -394,7 +407,8 @@ impl ServerError {
             ),
             Self::DecryptionFailed => own(C::DecryptionFailed),
             Self::KeyMismatch => own(C::KeyMismatch),
-            Self::MaterialGone { .. } => own(C::KeyNotActive),
+            Self::MaterialGone { .. } | Self::KeyDestroyed => own(C::KeyDestroyed),
+            Self::NotDue { .. } => own(C::NotDue),
             Self::VersionNotFound { .. } => own(C::VersionNotFound),
             Self::BatchTooLarge { .. } => own(C::BatchTooLarge),
             Self::DigestNotSupported { .. } => own(C::DigestNotSupported),

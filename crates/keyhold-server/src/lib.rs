@@ -1,12 +1,12 @@
 //! The keyhold server: the REST API (axum), the operations service that
 //! every interface calls, the seal that holds the root key, bearer-token
-//! authentication, and the TLS listener.
+//! authentication, the TLS listener, and the [`scheduler`] that rotates,
+//! activates, deactivates and destroys keys when they are due.
 //!
 //! It does not hold domain rules (they are in `keyhold-core`), cryptography
 //! (`keyhold-crypto`) or SQL (`keyhold-store`); it wires them together. Not
-//! yet here: principals and policies, the audit trail and the scheduler, each
-//! of which has its own issue. The KMIP listener ([`kmip`]) serves a first
-//! set of operations.
+//! yet here: principals and policies, each of which has its own issue. The
+//! KMIP listener ([`kmip`]) serves a first set of operations.
 
 pub mod audit;
 pub mod auth;
@@ -16,6 +16,7 @@ pub mod error;
 pub mod kmip;
 pub mod ops;
 pub mod rest;
+pub mod scheduler;
 pub mod serve;
 pub mod sinks;
 pub mod vault;
@@ -105,6 +106,7 @@ pub async fn run(
         Arc::clone(&ops),
         std::time::Duration::from_secs(config.audit.checkpoint_seconds),
     );
+    let scheduler = spawn_scheduler(&ops, config.scheduler);
     let kmip_addr = kmip.as_ref().map(|k| k.addr);
     let kmip_task = kmip.map(|k| k.spawn(Arc::clone(&ops), kmip::ConnectionSettings::default()));
     let app = rest::router(rest::AppState { ops }, config.max_body_bytes);
@@ -121,8 +123,25 @@ pub async fn run(
         task.abort();
     }
     checkpoints.abort();
+    if let Some(task) = scheduler {
+        task.abort();
+    }
     drop(sinks);
     Ok(())
+}
+
+/// Starts the scheduler, if enabled. One process owns an SQLite store, so
+/// this is the only scheduler running on it (see [`scheduler`]).
+fn spawn_scheduler(
+    ops: &Arc<Operations>,
+    settings: scheduler::SchedulerSettings,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if !settings.enabled {
+        tracing::warn!("the scheduler is disabled: nothing rotates or is destroyed on its date");
+        return None;
+    }
+    let every = std::time::Duration::from_secs(settings.interval_secs);
+    Some(scheduler::Scheduler::new(Arc::clone(ops)).spawn(every))
 }
 
 /// Signs the audit trail's head every `every` while the server is unsealed

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_5).unwrap();
     raw.execute_batch(UNDO_MIGRATION_4).unwrap();
     raw.execute_batch(
         "DROP TABLE audit_checkpoints; DROP TABLE audit_events; \
@@ -444,7 +445,12 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
-/// Takes a database back to schema version 3.
+/// Takes a database back to schema version 4.
+const UNDO_MIGRATION_5: &str = "DROP INDEX keys_by_destroy_due; DROP INDEX keys_by_rotation_due; \
+     DROP INDEX key_versions_by_deactivation_due; DROP INDEX key_versions_by_activation_due; \
+     DELETE FROM schema_migrations WHERE version = 5;";
+
+/// Takes a database back to schema version 3 (through version 4).
 const UNDO_MIGRATION_4: &str = "DROP TABLE tenant_settings; DROP TABLE approvals; \
      DROP TABLE roles; DROP TABLE policies; DROP TABLE mfa; DROP TABLE principal_certs; \
      DROP TABLE tokens; DROP TABLE principal_roles; DROP TABLE principals; \
@@ -459,6 +465,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_5).unwrap();
     raw.execute_batch(UNDO_MIGRATION_4).unwrap();
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();

@@ -55,7 +55,9 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         | ServerError::MfaInvalid => ResultReason::PermissionDenied,
         // Wrong Key Lifecycle State exists in KMIP 2.x only; Illegal Operation
         // is the reason every version has.
-        ServerError::LifecycleRefused { .. } => ResultReason::IllegalOperation,
+        ServerError::LifecycleRefused { .. }
+        | ServerError::MaterialGone { .. }
+        | ServerError::KeyDestroyed => ResultReason::IllegalOperation,
         ServerError::KeyArchived { .. } => ResultReason::ObjectArchived,
         ServerError::KeyAlreadyExists => ResultReason::ObjectAlreadyExists,
         _ => ResultReason::GeneralFailure,

@@ -66,8 +66,10 @@ impl Operations {
             .map_err(tx_error)
     }
 
-    /// Checks the operation against the key's algorithm and usage and the
-    /// version's state. Every use of a key goes through here.
+    /// Checks the operation against the version's material (a destroyed
+    /// version answers `key_destroyed` whatever was asked), the key's
+    /// algorithm and usage, and the version's state. Every use of a key
+    /// goes through here.
     pub(super) fn check_usable(
         &self,
         caller: &Caller,
@@ -75,6 +77,10 @@ impl Operations {
         version: &StoredVersion,
         op: KeyOperation,
     ) -> Result<(), ServerError> {
+        let state = version.meta.state;
+        if state.is_destroyed() {
+            return Err(ServerError::MaterialGone { state });
+        }
         op.check(key.algorithm, key.usage)?;
         let ctx = UseContext {
             state: version.meta.state,

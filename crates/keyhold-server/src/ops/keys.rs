@@ -2,14 +2,14 @@
 
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
-    Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, Timestamp, UsageMask,
-    VersionId, VersionNumber,
+    CoreError, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, Timestamp,
+    UsageMask, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
-use super::lifecycle::validate::{FirstVersion, check_create};
+use super::lifecycle::validate::{FirstVersion, check_create, check_rotation_period};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 use crate::vault::tx_error;
@@ -42,7 +42,8 @@ impl Operations {
 
     /// Stores a new key described by `req` whose first version holds
     /// `material` (generated or imported), sealed under the tenant KEK, in
-    /// one transaction.
+    /// one transaction. A key that sets no rotation period takes its
+    /// tenant's default, if the tenant has one.
     pub(super) fn insert_new_key(
         &self,
         caller: &Caller,
@@ -57,6 +58,7 @@ impl Operations {
                 what: "key material of another algorithm",
             });
         }
+        let req = self.with_tenant_defaults(caller, req)?;
         let now = self.now();
         let first = check_create(&req, now)?;
         let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
@@ -87,6 +89,34 @@ impl Operations {
             Ok(())
         })?;
         Ok(key_info(key, &version.meta))
+    }
+
+    /// `req` with its tenant's default rotation period
+    /// (`TenantSettings::default_rotation_period_secs`) when it sets none;
+    /// a default outside the bounds of a key's period is refused, naming the
+    /// setting.
+    fn with_tenant_defaults(
+        &self,
+        caller: &Caller,
+        mut req: CreateKeyRequest,
+    ) -> Result<CreateKeyRequest, ServerError> {
+        if req.rotation_period_secs.is_some() {
+            return Ok(req);
+        }
+        let tenant = caller.tenant.id;
+        let settings = self
+            .store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.tenant_settings(tenant)?))
+            .map_err(tx_error)?;
+        let default = settings.and_then(|s| s.default_rotation_period_secs);
+        if let Some(period) = default {
+            check_rotation_period(period).map_err(|_| CoreError::InvalidValue {
+                field: "default_rotation_period_secs",
+                reason: "the tenant's default rotation period must be 3600 to 315360000 seconds",
+            })?;
+        }
+        req.rotation_period_secs = default;
+        Ok(req)
     }
 
     /// One page of the caller's keys, by name.

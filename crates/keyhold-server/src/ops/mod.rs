@@ -31,7 +31,7 @@ use std::sync::{Arc, RwLock};
 use keyhold_core::ports::Clock;
 use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
-use keyhold_store::{Store, TxError};
+use keyhold_store::{DueKey, Store, TxError};
 
 pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
@@ -140,6 +140,17 @@ impl Operations {
     /// The audit trail.
     pub fn audit(&self) -> &AuditTrail {
         &self.audit
+    }
+
+    /// The scheduler's work list: at most `limit` keys of every tenant with
+    /// a destruction, deactivation, activation or rotation due at or before
+    /// `now`, the most urgent first ([`ReadTx::keys_due`]).
+    ///
+    /// [`ReadTx::keys_due`]: keyhold_store::ReadTx::keys_due
+    pub fn keys_due(&self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, ServerError> {
+        self.store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.keys_due(now, limit)?))
+            .map_err(tx_error)
     }
 
     /// The tenant with this id.

@@ -18,7 +18,7 @@ use super::AppState;
 use super::extract::{ApiJson, Creds, KeyPath};
 use super::keys::perform;
 use super::lifecycle::OptionalJson;
-use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
+use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, Gone, NotFound, Unprocessable};
 use crate::error::ServerError;
 
 #[utoipa::path(
@@ -34,6 +34,7 @@ use crate::error::ServerError;
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -64,6 +65,7 @@ pub(super) async fn decrypt_any(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -95,6 +97,7 @@ pub(super) async fn reencrypt(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -129,6 +132,7 @@ pub(super) async fn generate_data_key(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -160,6 +164,7 @@ pub(super) async fn sign(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -191,6 +196,7 @@ pub(super) async fn verify(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -222,6 +228,7 @@ pub(super) async fn mac(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -253,6 +260,7 @@ pub(super) async fn mac_verify(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -284,6 +292,7 @@ pub(super) async fn encapsulate(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -341,6 +350,7 @@ pub(super) async fn random(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -372,6 +382,7 @@ pub(super) async fn encrypt_batch(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]

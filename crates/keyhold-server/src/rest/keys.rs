@@ -11,7 +11,7 @@ use keyhold_core::Action;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Creds, KeyPath};
-use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
+use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, Gone, NotFound, Unprocessable};
 use crate::error::ServerError;
 use crate::ops::{Caller, Credentials, Operations};
 
@@ -136,6 +136,7 @@ pub(super) async fn show(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -167,6 +168,7 @@ pub(super) async fn encrypt(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]

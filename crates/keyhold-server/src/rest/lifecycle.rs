@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Creds, KeyPath, ObjectOnly};
 use super::keys::perform;
-use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, Unprocessable};
+use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, Gone, NotFound, Unprocessable};
 use crate::error::ServerError;
 use crate::ops::{Caller, Credentials, Operations};
 
@@ -99,6 +99,7 @@ async fn run(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -126,6 +127,7 @@ pub(super) async fn rotate(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -160,6 +162,7 @@ pub(super) async fn activate(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -194,6 +197,7 @@ pub(super) async fn deactivate(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -228,6 +232,7 @@ pub(super) async fn suspend(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -255,6 +260,7 @@ pub(super) async fn resume(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -289,6 +295,7 @@ pub(super) async fn cancel_destroy(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -323,6 +330,7 @@ pub(super) async fn archive(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -357,6 +365,7 @@ pub(super) async fn recover(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -388,6 +397,7 @@ pub(super) async fn revoke(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]
@@ -422,6 +432,7 @@ pub(super) async fn schedule_destroy(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]

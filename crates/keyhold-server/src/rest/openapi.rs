@@ -175,6 +175,8 @@ error_set! {
     NotFound: [(404, "No such key or version")];
     /// The key's state forbids the operation, or the name is taken.
     Conflict: [(409, "Conflict with the key's state")];
+    /// The key's material is destroyed (a tombstone remains).
+    Gone: [(410, "The key's material is destroyed")];
     /// The key's algorithm or usage does not allow the operation.
     Unprocessable: [(422, "Not possible with this key")];
     /// The server is not initialized (unseal).

@@ -24,7 +24,7 @@ use super::AppState;
 use super::extract::{ApiJson, Creds, KeyPath};
 use super::keys::perform;
 use super::openapi::{
-    AuthErrors, BadRequest, BodyErrors, Conflict, NotFound, TooMany, Unprocessable,
+    AuthErrors, BadRequest, BodyErrors, Conflict, Gone, NotFound, TooMany, Unprocessable,
 };
 use crate::error::ServerError;
 
@@ -97,6 +97,7 @@ pub(super) async fn import(
         BodyErrors,
         NotFound,
         Conflict,
+        Gone,
         Unprocessable,
     )
 )]

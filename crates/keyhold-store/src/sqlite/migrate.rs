@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 5] = [
     Migration {
         version: 1,
         name: "initial",
@@ -38,10 +38,15 @@ const MIGRATIONS: [Migration; 4] = [
         name: "access control",
         sql: include_str!("migrations/0004_access.sql"),
     },
+    Migration {
+        version: 5,
+        name: "scheduler indexes",
+        sql: include_str!("migrations/0005_due_indexes.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 4;
+pub(super) const LATEST: u32 = 5;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

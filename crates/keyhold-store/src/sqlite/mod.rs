@@ -156,6 +156,26 @@ mod tests {
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 
+    /// Each branch of the scheduler's work list seeks its partial index of
+    /// migration 5 and scans no table whole.
+    #[test]
+    fn keys_due_seeks_its_indexes() {
+        let mut conn = connection::open_memory().unwrap();
+        migrate::migrate(&mut conn).unwrap();
+        let plan = plan(&conn, crate::due::KEYS_DUE);
+        for index in [
+            "keys_by_destroy_due",
+            "keys_by_rotation_due",
+            "key_versions_by_deactivation_due",
+            "key_versions_by_activation_due",
+        ] {
+            assert!(plan.contains(index), "{index}: {plan}");
+        }
+        for table in ["SCAN k", "SCAN v", "SCAN keys", "SCAN key_versions"] {
+            assert!(!plan.contains(table), "{table}: {plan}");
+        }
+    }
+
     #[test]
     fn access_queries_walk_their_index() {
         let mut conn = connection::open_memory().unwrap();

@@ -5,6 +5,7 @@
 mod access;
 mod access_rules;
 mod audit;
+mod due;
 mod entities;
 pub(crate) mod fixtures;
 mod group_commit;
@@ -14,6 +15,7 @@ mod transactions;
 pub(crate) use access::*;
 pub(crate) use access_rules::*;
 pub(crate) use audit::*;
+pub(crate) use due::*;
 pub(crate) use entities::*;
 pub(crate) use group_commit::*;
 pub(crate) use listing::*;
@@ -118,6 +120,10 @@ macro_rules! conformance_suite {
             approvals_expiring_before_are_pending_ones_across_tenants,
             tenant_settings_are_stored_whole,
             system_values_can_be_deleted,
+            keys_due_lists_each_reason_in_order_of_urgency,
+            keys_due_skips_what_is_not_due,
+            keys_due_respects_the_limit,
+            keys_due_spans_tenants,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -54,6 +54,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 import_token_validity_secs: DEFAULT_IMPORT_TOKEN_VALIDITY_SECS,
                 kmip: None,
                 audit: Default::default(),
+                scheduler: Default::default(),
             }
         }
     };

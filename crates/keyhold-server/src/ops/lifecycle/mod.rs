@@ -20,8 +20,15 @@
 //!   that their versions' states refuse; a key scheduled for destruction has
 //!   no Active version, so it protects nothing, and its Deactivated versions
 //!   still process (decrypt, verify) until the material is erased.
+//! - A key whose material is destroyed (its primary version Destroyed or
+//!   DestroyedCompromised) takes no change: `key_destroyed`, whatever was
+//!   asked, but a compromise revocation (KMIP transition 10, Destroyed →
+//!   DestroyedCompromised, which records that erased material had been
+//!   compromised). Its cryptographic uses answer the same
+//!   ([`Operations::check_usable`]).
 //! - Every change (and only a change) moves the key's `updated_at`.
 
+mod destroy;
 mod metadata;
 mod retire;
 mod rotate;
@@ -67,6 +74,8 @@ impl Default for LifecycleSettings {
 pub enum KeyAction {
     /// Put a pre-active key into service.
     Activate,
+    /// End an active key's protecting use.
+    Deactivate,
     /// Return a suspended key to service.
     Resume,
     /// Make a new primary version.
@@ -75,6 +84,8 @@ pub enum KeyAction {
     Archive,
     /// Schedule the erasure of the key's material.
     ScheduleDestroy,
+    /// Erase the key's material (the scheduler, when it is due).
+    Destroy,
 }
 
 impl KeyAction {
@@ -82,10 +93,12 @@ impl KeyAction {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Activate => "activate",
+            Self::Deactivate => "deactivate",
             Self::Resume => "resume",
             Self::Rotate => "rotate",
             Self::Archive => "archive",
             Self::ScheduleDestroy => "schedule the destruction of",
+            Self::Destroy => "destroy",
         }
     }
 }
@@ -153,6 +166,14 @@ impl KeyRows {
             .ok_or(ServerError::VersionNotFound { version: number })
     }
 
+    /// Refuses a change of a key whose material is destroyed.
+    pub(super) fn refuse_destroyed(&self) -> Result<(), ServerError> {
+        if self.primary()?.state.is_destroyed() {
+            return Err(ServerError::KeyDestroyed);
+        }
+        Ok(())
+    }
+
     /// The public view of the key.
     pub(super) fn info(&self) -> Result<KeyInfo, ServerError> {
         Ok(key_info(self.key.clone(), self.primary()?))
@@ -202,17 +223,33 @@ fn missing_primary() -> ServerError {
     }
 }
 
+/// Whether a change may reach a key whose material is destroyed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tombstone {
+    /// No: `key_destroyed` (every change but a compromise revocation).
+    Refuse,
+    /// Yes: the change decides for itself.
+    Reach,
+}
+
 impl Operations {
     /// Reads the key and its versions, lets `change` decide and modify them,
     /// and writes what changed: all in one write transaction, so a refusal
     /// anywhere leaves everything as it was. Answers with the updated key.
+    /// A key whose material is destroyed is refused (`key_destroyed`).
     pub(super) fn change_key(
         &self,
         caller: &Caller,
         key: &KeyRef,
         change: impl FnOnce(&mut KeyRows, Timestamp) -> Result<(), ServerError>,
     ) -> Result<KeyInfo, ServerError> {
-        self.change_key_for(caller, key, &serde_json::json!({}), change)
+        self.change_key_rows(
+            caller,
+            key,
+            Tombstone::Refuse,
+            &serde_json::json!({}),
+            change,
+        )
     }
 
     /// [`change_key`](Self::change_key) for a request with a body: when a
@@ -225,6 +262,19 @@ impl Operations {
         request: &impl serde::Serialize,
         change: impl FnOnce(&mut KeyRows, Timestamp) -> Result<(), ServerError>,
     ) -> Result<KeyInfo, ServerError> {
+        self.change_key_rows(caller, key, Tombstone::Refuse, request, change)
+    }
+
+    /// [`change_key_for`](Self::change_key_for), saying whether a destroyed
+    /// key may be reached.
+    pub(super) fn change_key_rows(
+        &self,
+        caller: &Caller,
+        key: &KeyRef,
+        tombstone: Tombstone,
+        request: &impl serde::Serialize,
+        change: impl FnOnce(&mut KeyRows, Timestamp) -> Result<(), ServerError>,
+    ) -> Result<KeyInfo, ServerError> {
         self.vault.unlocked()?;
         let now = self.now();
         let tenant = caller.tenant.id;
@@ -233,6 +283,9 @@ impl Operations {
             caller
                 .admit_key(&before.key, None)
                 .map_err(TxError::Abort)?;
+            if tombstone == Tombstone::Refuse {
+                before.refuse_destroyed().map_err(TxError::Abort)?;
+            }
             self.spend_approval(tx, caller, Some(before.key.id), request)?;
             let mut after = before.clone();
             change(&mut after, now).map_err(TxError::Abort)?;
@@ -250,6 +303,19 @@ impl Operations {
             .read(|tx| KeyRows::load(tx, tenant, key))
             .map_err(tx_error)
             .and_then(|rows| caller.admit_key(&rows.key, None).map(|()| rows))
+    }
+}
+
+/// Refuses a scheduled `action` whose time (`due`) has not come, or that is
+/// not scheduled at all, with `not_due`.
+pub(super) fn check_due(
+    action: KeyAction,
+    due: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), ServerError> {
+    match due {
+        Some(at) if at <= now => Ok(()),
+        _ => Err(ServerError::NotDue { action, due }),
     }
 }
 

@@ -11,7 +11,7 @@ use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_store::StoredVersion;
 
-use super::{KeyAction, KeyRows, apply};
+use super::{KeyAction, KeyRows, apply, check_due};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
 
@@ -22,15 +22,36 @@ struct NewMaterial {
     public_key: Option<Vec<u8>>,
 }
 
+/// Which rotations a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum When {
+    /// Now, whatever the schedule (the rotate request).
+    Now,
+    /// Only if its rotation time has come (the scheduler).
+    Due,
+}
+
 impl Operations {
     /// Rotates an active key: version N+1 becomes the Active primary, the
     /// old primary becomes Deactivated. Any other state is refused with
-    /// `illegal_state_transition`.
+    /// `illegal_state_transition`; a destroyed key with `key_destroyed`.
     pub fn rotate_key(&self, caller: &Caller, key: &KeyRef) -> Result<KeyInfo, ServerError> {
+        self.rotate(caller, key, When::Now)
+    }
+
+    /// Rotates the key as [`rotate_key`](Self::rotate_key) does, but only
+    /// if its `next_rotation_at` has come, as decided inside the write
+    /// transaction (`not_due` otherwise, and nothing changes): the
+    /// scheduler's rotation, safe to repeat.
+    pub fn rotate_due(&self, caller: &Caller, key: &KeyRef) -> Result<KeyInfo, ServerError> {
+        self.rotate(caller, key, When::Due)
+    }
+
+    fn rotate(&self, caller: &Caller, key: &KeyRef, when: When) -> Result<KeyInfo, ServerError> {
         let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
         // Refuse early, before generating material; decided again below.
         let current = self.key_rows(caller, key)?;
-        check_rotatable(&current)?;
+        check_rotatable(&current, when, self.now())?;
         let algorithm = current.key.algorithm;
         let material = self
             .crypto
@@ -47,7 +68,7 @@ impl Operations {
             public_key,
         };
         self.change_key(caller, key, |rows, now| {
-            check_rotatable(rows)?;
+            check_rotatable(rows, when, now)?;
             if rows.key.id != current.key.id || rows.key.algorithm != algorithm {
                 return Err(ServerError::Internal {
                     what: "key changed during rotation",
@@ -98,14 +119,20 @@ impl Operations {
 }
 
 /// Only a key whose primary version is Active rotates (KMIP Re-key asks for
-/// an active key; a suspended one is out of service on purpose).
-fn check_rotatable(rows: &KeyRows) -> Result<(), ServerError> {
-    match rows.primary()?.state {
-        KeyState::Active => Ok(()),
-        state => Err(ServerError::LifecycleRefused {
+/// an active key; a suspended one is out of service on purpose), and, when
+/// `when` is [`When::Due`], only once its rotation time has come.
+fn check_rotatable(rows: &KeyRows, when: When, now: Timestamp) -> Result<(), ServerError> {
+    rows.refuse_destroyed()?;
+    let state = rows.primary()?.state;
+    if state != KeyState::Active {
+        return Err(ServerError::LifecycleRefused {
             action: KeyAction::Rotate,
             state,
-        }),
+        });
+    }
+    match when {
+        When::Due => check_due(KeyAction::Rotate, rows.key.next_rotation_at, now),
+        When::Now => Ok(()),
     }
 }
 

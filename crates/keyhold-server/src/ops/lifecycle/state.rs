@@ -6,7 +6,7 @@ use keyhold_api::keys::KeyInfo;
 use keyhold_api::lifecycle::{MAX_REVOCATION_MESSAGE_BYTES, RevokeRequest};
 use keyhold_core::{CoreError, KeyRef, KeyState, LifecycleEvent, Timestamp, VersionNumber};
 
-use super::{KeyAction, KeyRows, apply};
+use super::{KeyAction, KeyRows, Tombstone, apply, check_due};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
 
@@ -17,6 +17,30 @@ impl Operations {
         self.change_key(caller, key, |rows, now| {
             in_service_check(rows, KeyAction::Activate)?;
             apply(rows.primary_mut()?, LifecycleEvent::Activate, now)
+        })
+    }
+
+    /// Activates a pre-active key whose primary version's activation date
+    /// has come, as decided inside the write transaction (`not_due`
+    /// otherwise, and nothing changes): the scheduler's activation.
+    pub fn activate_due(&self, caller: &Caller, key: &KeyRef) -> Result<KeyInfo, ServerError> {
+        self.change_key(caller, key, |rows, now| {
+            in_service_check(rows, KeyAction::Activate)?;
+            let planned = rows.primary()?.activation_date;
+            check_due(KeyAction::Activate, planned, now)?;
+            apply(rows.primary_mut()?, LifecycleEvent::Activate, now)
+        })
+    }
+
+    /// Deactivates a key whose primary version's deactivation date has
+    /// come, as decided inside the write transaction (`not_due` otherwise,
+    /// and nothing changes): the scheduler's deactivation. Its deactivation
+    /// date becomes the time it was done.
+    pub fn deactivate_due(&self, caller: &Caller, key: &KeyRef) -> Result<KeyInfo, ServerError> {
+        self.change_key(caller, key, |rows, now| {
+            let planned = rows.primary()?.deactivation_date;
+            check_due(KeyAction::Deactivate, planned, now)?;
+            apply(rows.primary_mut()?, LifecycleEvent::Deactivate, now)
         })
     }
 
@@ -48,7 +72,14 @@ impl Operations {
         req: RevokeRequest,
     ) -> Result<KeyInfo, ServerError> {
         check_revocation(&req, self.now())?;
-        let info = self.change_key(caller, key, |rows, now| revoke(rows, &req, now))?;
+        // A compromise may still be recorded on a destroyed key (KMIP
+        // transition 10); any other revocation of one is `key_destroyed`.
+        let info = self.change_key_rows(caller, key, Tombstone::Reach, &req, |rows, now| {
+            if !req.reason.is_compromise() {
+                rows.refuse_destroyed()?;
+            }
+            revoke(rows, &req, now)
+        })?;
         tracing::info!(
             key = %info.id,
             reason = ?req.reason,
