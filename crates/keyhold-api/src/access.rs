@@ -20,7 +20,6 @@ pub use schema::{
     StatementSchema, TenantSettingsSchema, TimeWindowSchema,
 };
 
-
 /// The longest description accepted (principals, tokens, policies, roles),
 /// in bytes.
 pub const MAX_DESCRIPTION_BYTES: usize = 4096;

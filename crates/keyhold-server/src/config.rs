@@ -11,11 +11,15 @@ use keyhold_api::lifecycle::{MAX_WAITING_PERIOD_DAYS, MIN_WAITING_PERIOD_DAYS};
 
 use crate::error::StartError;
 pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
+pub use crate::ops::DEFAULT_MAX_TOKEN_TTL_SECS;
 pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
 use crate::sinks::AuditSettings;
 
 /// The longest an import token may be valid: 7 days.
 pub const MAX_IMPORT_TOKEN_VALIDITY_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// The largest `max_token_ttl_secs` accepted: 366 days.
+pub const MAX_TOKEN_TTL_LIMIT_SECS: u64 = 366 * 24 * 60 * 60;
 
 /// Largest request body accepted by default (1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
@@ -42,6 +46,10 @@ pub struct ServerConfig {
     /// How long an import token is valid, in seconds (1 to 7 days' worth;
     /// 24 hours unless the file says otherwise). Tokens live in memory only.
     pub import_token_validity_secs: u64,
+    /// The longest time to live an access token may be issued with, in
+    /// seconds (1 to 366 days' worth; 30 days unless the file says
+    /// otherwise).
+    pub max_token_ttl_secs: u64,
     /// The KMIP listener, if configured (`[kmip]`); it uses the `[tls]`
     /// certificate and key.
     pub kmip: Option<KmipSettings>,
@@ -106,6 +114,7 @@ struct FileConfig {
     plain_http_on_loopback: bool,
     min_destroy_waiting_days: Option<u32>,
     import_token_validity_secs: Option<u64>,
+    max_token_ttl_secs: Option<u64>,
     kmip: Option<KmipSettings>,
     #[serde(default)]
     audit: AuditSettings,
@@ -135,6 +144,9 @@ impl ServerConfig {
             import_token_validity_secs: file
                 .import_token_validity_secs
                 .unwrap_or(DEFAULT_IMPORT_TOKEN_VALIDITY_SECS),
+            max_token_ttl_secs: file
+                .max_token_ttl_secs
+                .unwrap_or(DEFAULT_MAX_TOKEN_TTL_SECS),
             kmip: file.kmip,
             audit: file.audit,
         };
@@ -175,6 +187,12 @@ impl ServerConfig {
             return Err(StartError::InvalidSetting {
                 setting: "import_token_validity_secs",
                 reason: "must be 1 to 604800 (7 days)",
+            });
+        }
+        if !(1..=MAX_TOKEN_TTL_LIMIT_SECS).contains(&self.max_token_ttl_secs) {
+            return Err(StartError::InvalidSetting {
+                setting: "max_token_ttl_secs",
+                reason: "must be 1 to 31622400 (366 days)",
             });
         }
         Ok(())

@@ -99,7 +99,8 @@ fn bodies_refuse_unknown_fields_and_bad_names() {
             "{bad}"
         );
     }
-    let statement = json!({"effect": "allow", "actions": ["key:encrypt"], "resources": ["*"], "x": 1});
+    let statement =
+        json!({"effect": "allow", "actions": ["key:encrypt"], "resources": ["*"], "x": 1});
     let policy = json!({"name": "p", "statements": [statement]});
     assert!(serde_json::from_value::<CreatePolicyRequest>(policy).is_err());
     let token = json!({"principal": "alice", "source_cidrs": ["not a net"]});
@@ -112,7 +113,10 @@ fn certificate_requests_are_one_of_three() {
     assert_eq!(f, BindCertificateRequest::Fingerprint("ab".into()));
     let s: BindCertificateRequest =
         serde_json::from_value(json!({"subject": "CN=svc,O=Example"})).unwrap();
-    assert_eq!(s, BindCertificateRequest::Subject("CN=svc,O=Example".into()));
+    assert_eq!(
+        s,
+        BindCertificateRequest::Subject("CN=svc,O=Example".into())
+    );
     assert!(serde_json::from_value::<BindCertificateRequest>(json!({})).is_err());
     assert!(
         serde_json::from_value::<BindCertificateRequest>(json!({"fingerprint": "a", "pem": "b"}))

@@ -32,6 +32,7 @@ use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{Store, TxError};
 
+pub use self::access::tokens::{DEFAULT_MAX_TOKEN_TTL_SECS, DEFAULT_TOKEN_TTL_SECS};
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
@@ -53,6 +54,7 @@ pub struct Operations {
     lifecycle: LifecycleSettings,
     audit: AuditTrail,
     access_generation: access::AccessGeneration,
+    max_token_ttl_secs: u64,
 }
 
 impl Operations {
@@ -79,6 +81,7 @@ impl Operations {
             ),
             lifecycle: LifecycleSettings::default(),
             access_generation: access::AccessGeneration::default(),
+            max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
         }
     }
 
@@ -102,6 +105,14 @@ impl Operations {
     #[must_use]
     pub fn with_import_token_validity(mut self, secs: u64) -> Self {
         self.import_tokens = ImportTokens::new(secs, import_tokens::MAX_OUTSTANDING);
+        self
+    }
+
+    /// The same service issuing access tokens that live at most `secs`
+    /// seconds (30 days by default).
+    #[must_use]
+    pub fn with_max_token_ttl(mut self, secs: u64) -> Self {
+        self.max_token_ttl_secs = secs;
         self
     }
 

@@ -8,6 +8,16 @@
 //! invalidates the in-memory cache of resolved callers, so the next request
 //! sees the change.
 
+mod certificates;
+mod policies;
+mod principals;
+mod roles;
+mod settings;
+mod support;
+mod tenants;
+mod token_text;
+pub(crate) mod tokens;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use keyhold_store::{TxError, WriteTx};
