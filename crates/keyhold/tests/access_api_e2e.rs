@@ -317,7 +317,7 @@ async fn tokens_are_shown_once_listed_without_secrets_and_revoked() {
         "{raw_list}"
     );
     let list = c.list_tokens(&ListTokensQuery::default()).await.unwrap();
-    assert_eq!(list.tokens, [created.info.clone()]);
+    assert_eq!(list.tokens, std::slice::from_ref(&created.info));
     let only = ListTokensQuery {
         principal: Some(name("nobody")),
         ..Default::default()
