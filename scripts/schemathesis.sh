@@ -15,7 +15,10 @@
 #
 # Every operation is fuzzed, POST /v1/sys/seal and /v1/sys/init included: a
 # dev server refuses to seal (400) and is initialized already (409). The
-# server must still be serving at the end, or the run proves little.
+# server must still be serving at the end, or the run proves little. One
+# operation is left out: DELETE /v1/sys/root-token would revoke the token the
+# run authenticates with, and every later request would only prove that 401
+# works (crates/keyhold/tests/access_api_e2e.rs covers it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -111,6 +114,7 @@ st="$PWD/.venv/bin/st"
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --request-timeout 30 \
   --suppress-health-check all \
+  --exclude-path /v1/sys/root-token \
   --warnings off \
   "${report[@]}")
 if ! curl -sS --fail "$ADDR/v1/sys/health" >/dev/null; then

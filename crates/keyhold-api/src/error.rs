@@ -95,8 +95,6 @@ error_codes! {
     /// The `X-Keyhold-MFA` code is wrong, already used, or the caller has no
     /// confirmed TOTP enrollment.
     MfaInvalid = ("mfa_invalid", 401),
-    /// No tenant with this name (`X-Keyhold-Tenant`).
-    TenantNotFound = ("tenant_not_found", 404),
     /// The action needs a quorum approval: ask for one (`POST
     /// /v1/approvals`) and send the request again with `X-Keyhold-Approval`.
     ApprovalRequired = ("approval_required", 403),
@@ -118,6 +116,20 @@ error_codes! {
     VersionNotFound = ("version_not_found", 404),
     /// No such route.
     NotFound = ("not_found", 404),
+    /// No such tenant.
+    TenantNotFound = ("tenant_not_found", 404),
+    /// No such principal in the caller's tenant.
+    PrincipalNotFound = ("principal_not_found", 404),
+    /// No such policy in the caller's tenant (named in the path, or by a
+    /// principal or role being written).
+    PolicyNotFound = ("policy_not_found", 404),
+    /// No such role: neither built in nor a custom role of the caller's
+    /// tenant (named in the path, or by a grant).
+    RoleNotFound = ("role_not_found", 404),
+    /// No such token in the caller's tenant.
+    TokenNotFound = ("token_not_found", 404),
+    /// The principal has no such certificate binding.
+    CertificateNotFound = ("certificate_not_found", 404),
     /// The route exists, the method does not.
     MethodNotAllowed = ("method_not_allowed", 405),
     /// A key with this name already exists in the tenant.
@@ -138,6 +150,25 @@ error_codes! {
     /// The key was not created exportable: its material never leaves the
     /// server, whatever the caller's rights.
     KeyNotExportable = ("key_not_exportable", 409),
+    /// A tenant with this name already exists.
+    TenantAlreadyExists = ("tenant_already_exists", 409),
+    /// A principal with this name already exists in the tenant.
+    PrincipalAlreadyExists = ("principal_already_exists", 409),
+    /// A policy with this name already exists in the tenant.
+    PolicyAlreadyExists = ("policy_already_exists", 409),
+    /// A custom role with this name already exists in the tenant.
+    RoleAlreadyExists = ("role_already_exists", 409),
+    /// The name is a built-in role's (`admin`, `key-custodian`, `key-user`,
+    /// `approver`, `auditor`): built-in roles cannot be created, changed or
+    /// deleted.
+    BuiltinRole = ("builtin_role", 409),
+    /// The roles would break a separation-of-duties rule of the tenant (by
+    /// default `key-custodian` with `key-user`); the message names both
+    /// roles. Nothing was changed.
+    SeparationOfDuties = ("separation_of_duties", 409),
+    /// The certificate is already bound to a principal (of any tenant): a
+    /// certificate names one principal only.
+    CertificateAlreadyBound = ("certificate_already_bound", 409),
     /// The server was already initialized.
     AlreadyInitialized = ("already_initialized", 409),
     /// A scheduled action (a destruction, a rotation) was asked before its
@@ -173,6 +204,19 @@ error_codes! {
     InvalidWaitingPeriod = ("invalid_waiting_period", 422),
     /// Shares and threshold do not make a valid seal configuration.
     InvalidSealConfig = ("invalid_seal_config", 422),
+    /// A policy statement is invalid: an unknown action, a malformed
+    /// resource pattern, a bad condition, too many statements. The message
+    /// names the statement and the problem.
+    InvalidPolicy = ("invalid_policy", 422),
+    /// Tenant settings are invalid (a quorum of zero, an action under two
+    /// quorum rules, a separation rule naming one role twice, ...).
+    InvalidSettings = ("invalid_settings", 422),
+    /// A quorum rule requires more approvals than the tenant has eligible
+    /// approvers (principals holding `approver` or `admin`, not disabled):
+    /// it could never pass.
+    InvalidQuorum = ("invalid_quorum", 422),
+    /// A token's time to live is zero or above the server's maximum.
+    InvalidTokenTtl = ("invalid_token_ttl", 422),
     /// Too many import tokens are outstanding (1000); use or let some expire.
     TooManyImportTokens = ("too_many_import_tokens", 429),
     /// The server is sealed: only health, seal status, init and unseal work.

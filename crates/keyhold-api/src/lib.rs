@@ -7,6 +7,7 @@
 //! refuse unknown fields (`deny_unknown_fields`) so a misspelt field is an
 //! error, not a silently ignored option. Binary fields are standard base64.
 
+pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod b64;

@@ -6,6 +6,7 @@
 //! every method is one request, and every failure comes back as a
 //! [`ClientError`] carrying the server's stable error code.
 
+mod access;
 mod approvals;
 mod crypto;
 mod error;
@@ -228,6 +229,15 @@ impl Client {
         decode(req.send().await?).await
     }
 
+    /// A request whose success has no body (`204 No Content`).
+    pub(crate) async fn call_empty(&self, method: Method, path: &str) -> Result<(), ClientError> {
+        let resp = self.request(method, path).send().await?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        decode::<serde_json::Value>(resp).await.map(drop)
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = &self.token {
@@ -274,7 +284,8 @@ pub(crate) fn serde_urlencoded_query<Q: Serialize>(query: &Q) -> Result<String, 
     })
 }
 
-fn percent_encode(s: &str) -> String {
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub(crate) fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -11,12 +11,16 @@ use keyhold_api::lifecycle::{MAX_WAITING_PERIOD_DAYS, MIN_WAITING_PERIOD_DAYS};
 
 use crate::error::StartError;
 pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
+pub use crate::ops::DEFAULT_MAX_TOKEN_TTL_SECS;
 pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
 pub use crate::scheduler::SchedulerSettings;
 use crate::sinks::AuditSettings;
 
 /// The longest an import token may be valid: 7 days.
 pub const MAX_IMPORT_TOKEN_VALIDITY_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// The largest `max_token_ttl_secs` accepted: 366 days.
+pub const MAX_TOKEN_TTL_LIMIT_SECS: u64 = 366 * 24 * 60 * 60;
 
 /// Largest request body accepted by default (1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
@@ -43,6 +47,10 @@ pub struct ServerConfig {
     /// How long an import token is valid, in seconds (1 to 7 days' worth;
     /// 24 hours unless the file says otherwise). Tokens live in memory only.
     pub import_token_validity_secs: u64,
+    /// The longest time to live an access token may be issued with, in
+    /// seconds (1 to 366 days' worth; 30 days unless the file says
+    /// otherwise).
+    pub max_token_ttl_secs: u64,
     /// The KMIP listener, if configured (`[kmip]`); it uses the `[tls]`
     /// certificate and key.
     pub kmip: Option<KmipSettings>,
@@ -109,6 +117,7 @@ struct FileConfig {
     plain_http_on_loopback: bool,
     min_destroy_waiting_days: Option<u32>,
     import_token_validity_secs: Option<u64>,
+    max_token_ttl_secs: Option<u64>,
     kmip: Option<KmipSettings>,
     #[serde(default)]
     audit: AuditSettings,
@@ -140,6 +149,9 @@ impl ServerConfig {
             import_token_validity_secs: file
                 .import_token_validity_secs
                 .unwrap_or(DEFAULT_IMPORT_TOKEN_VALIDITY_SECS),
+            max_token_ttl_secs: file
+                .max_token_ttl_secs
+                .unwrap_or(DEFAULT_MAX_TOKEN_TTL_SECS),
             kmip: file.kmip,
             audit: file.audit,
             scheduler: file.scheduler,
@@ -187,6 +199,12 @@ impl ServerConfig {
             return Err(StartError::InvalidSetting {
                 setting: "scheduler.interval_secs",
                 reason: "must be 1 to 3600",
+            });
+        }
+        if !(1..=MAX_TOKEN_TTL_LIMIT_SECS).contains(&self.max_token_ttl_secs) {
+            return Err(StartError::InvalidSetting {
+                setting: "max_token_ttl_secs",
+                reason: "must be 1 to 31622400 (366 days)",
             });
         }
         Ok(())

@@ -286,6 +286,94 @@ pub enum ServerError {
         /// When the material is due to be erased.
         at: keyhold_core::Timestamp,
     },
+    /// No tenant of that name.
+    #[error("tenant not found")]
+    TenantNotFound,
+    /// A tenant of that name exists.
+    #[error("a tenant with this name already exists")]
+    TenantAlreadyExists,
+    /// No principal of that name in the caller's tenant.
+    #[error("principal not found")]
+    PrincipalNotFound,
+    /// A principal of that name exists in the tenant.
+    #[error("a principal with this name already exists")]
+    PrincipalAlreadyExists,
+    /// No policy of that name in the caller's tenant.
+    #[error("policy {name} not found")]
+    PolicyNotFound {
+        /// The name asked for.
+        name: keyhold_core::PolicyName,
+    },
+    /// A policy of that name exists in the tenant.
+    #[error("a policy with this name already exists")]
+    PolicyAlreadyExists,
+    /// No built-in or custom role of that name.
+    #[error("role {name} not found")]
+    RoleNotFound {
+        /// The name asked for.
+        name: keyhold_core::RoleName,
+    },
+    /// A custom role of that name exists in the tenant.
+    #[error("a role with this name already exists")]
+    RoleAlreadyExists,
+    /// A built-in role's name given to create, change or delete a role.
+    #[error("{name} is a built-in role: it cannot be created, changed or deleted")]
+    BuiltinRole {
+        /// The name.
+        name: keyhold_core::RoleName,
+    },
+    /// No token with that id in the caller's tenant.
+    #[error("token not found")]
+    TokenNotFound,
+    /// The principal has no such certificate binding.
+    #[error("certificate binding not found")]
+    CertificateNotFound,
+    /// The certificate is bound already (to any principal).
+    #[error("this certificate is already bound to a principal")]
+    CertificateAlreadyBound,
+    /// Roles that a separation-of-duties rule forbids together.
+    #[error("separation of duties: one principal may not hold both {a} and {b}")]
+    SeparationOfDuties {
+        /// One role of the rule.
+        a: String,
+        /// The other.
+        b: String,
+    },
+    /// A policy statement that does not compile.
+    #[error("invalid policy: statement {statement}: {reason}")]
+    InvalidPolicy {
+        /// The statement's position (from 1).
+        statement: usize,
+        /// What is wrong with it.
+        reason: CoreError,
+    },
+    /// A policy with too many statements (or none).
+    #[error("invalid policy: {count} statements; a policy holds 1 to {max}")]
+    PolicySize {
+        /// Statements given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Tenant settings that do not pass their checks.
+    #[error("invalid tenant settings: {0}")]
+    InvalidSettings(CoreError),
+    /// A quorum rule no set of eligible approvers could satisfy.
+    #[error("invalid quorum rule {rule}: {reason}")]
+    InvalidQuorum {
+        /// The rule's position (from 1).
+        rule: usize,
+        /// Why.
+        reason: keyhold_core::approval::QuorumError,
+    },
+    /// A token time to live out of bounds.
+    #[error("ttl_secs must be 1 to {max}, not {ttl}")]
+    InvalidTokenTtl {
+        /// Asked for.
+        ttl: u64,
+        /// The server's maximum.
+        max: u64,
+    },
     /// A malformed unseal share.
     #[error("invalid unseal share")]
     InvalidShare,
@@ -328,9 +416,6 @@ pub enum ServerError {
     /// The MFA code is wrong, replayed, or there is no confirmed enrollment.
     #[error("invalid or already used TOTP code")]
     MfaInvalid,
-    /// No tenant with the name asked for.
-    #[error("no such tenant")]
-    TenantNotFound,
     /// The action needs an approved quorum request.
     #[error(
         "{action} needs a quorum approval: ask for one with POST /v1/approvals, then send this \
@@ -431,6 +516,22 @@ impl ServerError {
             Self::ExportForbidden { .. } => own(C::KeyNotActive),
             Self::ExportArchived => own(C::KeyArchived),
             Self::ExportDestroyScheduled { .. } => own(C::DestroyScheduled),
+            Self::TenantAlreadyExists => own(C::TenantAlreadyExists),
+            Self::PrincipalNotFound => own(C::PrincipalNotFound),
+            Self::PrincipalAlreadyExists => own(C::PrincipalAlreadyExists),
+            Self::PolicyNotFound { .. } => own(C::PolicyNotFound),
+            Self::PolicyAlreadyExists => own(C::PolicyAlreadyExists),
+            Self::RoleNotFound { .. } => own(C::RoleNotFound),
+            Self::RoleAlreadyExists => own(C::RoleAlreadyExists),
+            Self::BuiltinRole { .. } => own(C::BuiltinRole),
+            Self::TokenNotFound => own(C::TokenNotFound),
+            Self::CertificateNotFound => own(C::CertificateNotFound),
+            Self::CertificateAlreadyBound => own(C::CertificateAlreadyBound),
+            Self::SeparationOfDuties { .. } => own(C::SeparationOfDuties),
+            Self::InvalidPolicy { .. } | Self::PolicySize { .. } => own(C::InvalidPolicy),
+            Self::InvalidSettings(_) => own(C::InvalidSettings),
+            Self::InvalidQuorum { .. } => own(C::InvalidQuorum),
+            Self::InvalidTokenTtl { .. } => own(C::InvalidTokenTtl),
             Self::InvalidShare => own(C::InvalidShare),
             Self::DuplicateShare => own(C::DuplicateShare),
             Self::UnsealFailed => own(C::UnsealFailed),

@@ -94,6 +94,7 @@ pub async fn run(
         Operations::new(store.clone(), crypto, vault, clock)
             .with_lifecycle(lifecycle)
             .with_import_token_validity(config.import_token_validity_secs)
+            .with_max_token_ttl(config.max_token_ttl_secs)
             .with_checkpoint_every(config.audit.checkpoint_every),
     );
     let sinks = sinks::spawn(

@@ -369,19 +369,7 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(), ServerError> {
         let canary = root.canary(&self.crypto).map_err(ServerError::Crypto)?;
-        let tenant_id = TenantId::from_uuid(uuid::Uuid::new_v4());
-        let kek = Kek::generate(&self.crypto).map_err(ServerError::Crypto)?;
-        let sealed_kek = root
-            .seal_kek(&self.crypto, tenant_id, ROOT_GENERATION, &kek)
-            .map_err(ServerError::Crypto)?;
-        let name: TenantName = DEFAULT_TENANT.parse()?;
-        let tenant = Tenant {
-            id: tenant_id,
-            name,
-            sealed_kek,
-            root_generation: ROOT_GENERATION,
-            created_at: now,
-        };
+        let tenant = self.sealed_tenant(root, DEFAULT_TENANT.parse()?, now)?;
         let config_json = serde_json::to_vec(&config).map_err(|_| ServerError::Internal {
             what: "seal configuration encoding",
         })?;
@@ -398,6 +386,43 @@ impl Vault {
             *t = Some(*token);
         }
         Ok(())
+    }
+
+    /// A new tenant named `name` with a fresh KEK sealed under the root key
+    /// (not stored: the caller inserts it). Needs the server unsealed.
+    pub fn new_tenant(&self, name: TenantName, now: Timestamp) -> Result<Tenant, ServerError> {
+        let unlocked = self.unlocked()?;
+        self.sealed_tenant(&unlocked.root, name, now)
+    }
+
+    fn sealed_tenant(
+        &self,
+        root: &RootKey,
+        name: TenantName,
+        now: Timestamp,
+    ) -> Result<Tenant, ServerError> {
+        let id = TenantId::from_uuid(uuid::Uuid::new_v4());
+        let kek = Kek::generate(&self.crypto).map_err(ServerError::Crypto)?;
+        let sealed_kek = root
+            .seal_kek(&self.crypto, id, ROOT_GENERATION, &kek)
+            .map_err(ServerError::Crypto)?;
+        Ok(Tenant {
+            id,
+            name,
+            sealed_kek,
+            root_generation: ROOT_GENERATION,
+            created_at: now,
+        })
+    }
+
+    /// Forgets the root token in memory, once its stored hash is deleted
+    /// (`DELETE /v1/sys/root-token`): from now on it authenticates nobody.
+    pub fn forget_root_token(&self) {
+        let mut token = self
+            .root_token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *token = None;
     }
 
     fn set_root_token(&self, token: &TokenHash) -> Result<(), ServerError> {

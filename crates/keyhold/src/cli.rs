@@ -9,10 +9,16 @@ use keyhold_api::transfer::{ImportTokenId, WrappingAlgorithm, WrappingKeySpec};
 use keyhold_core::lifecycle::KeyState;
 use keyhold_core::{Algorithm, KeyName, KeyRef, VersionNumber};
 
+mod access;
 mod bench;
 mod crypto;
 mod lifecycle;
 
+pub(crate) use access::{
+    CreatePrincipalArgs, CreateTokenArgs, PageArgs, PolicyBody, PolicyCommand, PrincipalArgs,
+    PrincipalCommand, RoleCommand, SettingsCommand, TenantCommand, TokenCommand,
+    UpdatePrincipalArgs,
+};
 pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
 pub(crate) use lifecycle::{
@@ -39,6 +45,22 @@ pub(crate) enum Command {
     /// use them (encrypt, decrypt, sign, verify, MAC, data keys, KEM).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage tenants and their access settings.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage principals (users and services) of your tenant: roles,
+    /// policies, certificate identities.
+    #[command(subcommand)]
+    Principal(PrincipalCommand),
+    /// Issue, list and revoke principals' access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage policies: statements allowing or denying actions on resources.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// List the built-in roles; manage custom roles (policies under a name).
+    #[command(subcommand)]
+    Role(RoleCommand),
     /// Print random bytes from the server's generator, base64.
     Random(RandomArgs),
     /// Load-test a server (or, with --in-process, the crypto provider alone):
@@ -124,6 +146,12 @@ pub(crate) enum OperatorCommand {
     },
     /// Show the seal status.
     Status {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Revoke the root token made at init, once an admin principal and its
+    /// token exist: from then on the root token authenticates nobody.
+    RevokeRootToken {
         #[command(flatten)]
         conn: Conn,
     },

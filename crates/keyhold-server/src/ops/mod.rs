@@ -33,6 +33,7 @@ use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{DueKey, Store, TxError};
 
+pub use self::access::tokens::{DEFAULT_MAX_TOKEN_TTL_SECS, DEFAULT_TOKEN_TTL_SECS};
 pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
@@ -56,6 +57,7 @@ pub struct Operations {
     audit: AuditTrail,
     access_generation: access::AccessGeneration,
     identities: access::identity::IdentityCache,
+    max_token_ttl_secs: u64,
 }
 
 impl Operations {
@@ -83,6 +85,7 @@ impl Operations {
             lifecycle: LifecycleSettings::default(),
             access_generation: access::AccessGeneration::default(),
             identities: access::identity::IdentityCache::default(),
+            max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
         }
     }
 
@@ -106,6 +109,14 @@ impl Operations {
     #[must_use]
     pub fn with_import_token_validity(mut self, secs: u64) -> Self {
         self.import_tokens = ImportTokens::new(secs, import_tokens::MAX_OUTSTANDING);
+        self
+    }
+
+    /// The same service issuing access tokens that live at most `secs`
+    /// seconds (30 days by default).
+    #[must_use]
+    pub fn with_max_token_ttl(mut self, secs: u64) -> Self {
+        self.max_token_ttl_secs = secs;
         self
     }
 

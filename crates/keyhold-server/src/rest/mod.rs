@@ -3,6 +3,7 @@
 //! a [`ServerError`]. Handlers only translate between HTTP and the
 //! operations service.
 
+mod access;
 mod approvals;
 mod crypto;
 mod extract;
@@ -99,6 +100,43 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::show))
         .routes(routes!(approvals::approve))
         .routes(routes!(approvals::deny))
+        .routes(routes!(access::tenants::create, access::tenants::list))
+        .routes(routes!(access::tenants::show))
+        .routes(routes!(
+            access::tenants::settings,
+            access::tenants::set_settings
+        ))
+        .routes(routes!(
+            access::principals::create,
+            access::principals::list
+        ))
+        .routes(routes!(
+            access::principals::show,
+            access::principals::update,
+            access::principals::delete
+        ))
+        .routes(routes!(access::principals::grant))
+        .routes(routes!(access::principals::revoke))
+        .routes(routes!(
+            access::principals::bind_certificate,
+            access::principals::certificates
+        ))
+        .routes(routes!(access::principals::unbind_certificate))
+        .routes(routes!(access::tokens::create, access::tokens::list))
+        .routes(routes!(access::tokens::revoke))
+        .routes(routes!(access::tokens::revoke_root))
+        .routes(routes!(access::policies::create, access::policies::list))
+        .routes(routes!(
+            access::policies::show,
+            access::policies::update,
+            access::policies::delete
+        ))
+        .routes(routes!(access::roles::create, access::roles::list))
+        .routes(routes!(
+            access::roles::show,
+            access::roles::update,
+            access::roles::delete
+        ))
 }
 
 /// The public part of an error, left on the response for [`request_context`]

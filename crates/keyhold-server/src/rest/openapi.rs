@@ -38,7 +38,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
         (name = "keys", description = "Keys and their lifecycle."),
         (name = "crypto", description = "Cryptographic operations."),
         (name = "transfer", description = "Key import (BYOK) and export."),
-        (name = "access", description = "Tenants, principals, tokens, roles, policies, MFA."),
+        (name = "access", description = "Tenants, principals, tokens, certificates, policies, roles, MFA and approvals."),
     )
 )]
 pub(super) struct ApiDoc;
@@ -181,6 +181,14 @@ error_set! {
     Unprocessable: [(422, "Not possible with this key")];
     /// The server is not initialized (unseal).
     ServiceUnavailable: [(503, "The server is not initialized")];
+    /// An access-management resource named in the path or the body is
+    /// missing.
+    AccessNotFound: [(404, "No such tenant, principal, role, policy, token or certificate")];
+    /// A name is taken, a built-in role is named, a separation-of-duties
+    /// rule is broken, or a certificate is bound already.
+    AccessConflict: [(409, "Name taken, built-in role, separation of duties, or certificate bound")];
+    /// An invalid policy, settings, quorum or token time to live.
+    AccessUnprocessable: [(422, "Invalid policy, settings, quorum or token time to live")];
     /// Too many outstanding import tokens.
     TooMany: [(429, "Too many outstanding import tokens")];
 }
@@ -257,7 +265,7 @@ mod tests {
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 46);
+        assert_eq!(operations(&doc).len(), 75);
     }
 
     #[test]

@@ -5,7 +5,11 @@ mod crypto;
 mod key;
 mod lifecycle;
 mod operator;
+mod policy;
+mod principal;
 mod server;
+mod tenant;
+mod token;
 mod transfer;
 
 use std::collections::BTreeMap;
@@ -53,6 +57,15 @@ pub(crate) enum CliError {
     /// Key material could not be wrapped for import.
     #[error("cannot wrap the key material")]
     Wrap(#[source] keyhold_crypto::CryptoError),
+    /// A JSON input file is not what the command expects.
+    #[error("invalid JSON in {path}")]
+    Json {
+        /// The file ('-' for standard input).
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
     /// Output could not be encoded.
     #[error("cannot encode output")]
     Encode(#[source] serde_json::Error),
@@ -67,6 +80,11 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Server(args) => server::run(args).await,
         Command::Operator(cmd) => operator::run(cmd).await,
         Command::Key(cmd) => key::run(cmd).await,
+        Command::Tenant(cmd) => tenant::run(cmd).await,
+        Command::Principal(cmd) => principal::run(cmd).await,
+        Command::Token(cmd) => token::run(cmd).await,
+        Command::Policy(cmd) => policy::run(cmd).await,
+        Command::Role(cmd) => policy::run_role(cmd).await,
         Command::Random(args) => crypto::random(args).await,
         Command::Bench(args) => bench::run(args).await,
     }

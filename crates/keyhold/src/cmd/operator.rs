@@ -48,6 +48,17 @@ pub(crate) async fn run(cmd: OperatorCommand) -> Result<(), CliError> {
             let status = client(&conn)?.seal().await?;
             print_status(&status, conn.json)
         }
+        OperatorCommand::RevokeRootToken { conn } => {
+            let answer = client(&conn)?.revoke_root_token().await?;
+            if conn.json {
+                return output::json(&answer);
+            }
+            output::text(if answer.revoked {
+                "The root token is revoked: it no longer authenticates.\n"
+            } else {
+                "There was no root token to revoke.\n"
+            })
+        }
         OperatorCommand::Status { conn } => {
             let status = client(&conn)?.seal_status().await?;
             print_status(&status, conn.json)

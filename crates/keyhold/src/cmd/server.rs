@@ -4,8 +4,8 @@ use std::io::Write as _;
 
 use keyhold_server::Started;
 use keyhold_server::config::{
-    DEFAULT_IMPORT_TOKEN_VALIDITY_SECS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MIN_DESTROY_WAITING_DAYS,
-    Mode, ServerConfig,
+    DEFAULT_IMPORT_TOKEN_VALIDITY_SECS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TOKEN_TTL_SECS,
+    DEFAULT_MIN_DESTROY_WAITING_DAYS, Mode, ServerConfig,
 };
 use zeroize::Zeroizing;
 
@@ -52,6 +52,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 plain_http_on_loopback: true,
                 min_destroy_waiting_days: DEFAULT_MIN_DESTROY_WAITING_DAYS,
                 import_token_validity_secs: DEFAULT_IMPORT_TOKEN_VALIDITY_SECS,
+                max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
                 kmip: None,
                 audit: Default::default(),
                 scheduler: Default::default(),

@@ -10,10 +10,19 @@
 
 mod approvals;
 mod authenticate;
+mod certificates;
 pub(crate) mod identity;
 mod mfa;
+mod policies;
+mod principals;
+mod roles;
+mod settings;
+mod support;
+mod tenants;
 #[cfg(test)]
 mod tests;
+mod token_text;
+pub(crate) mod tokens;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -1,0 +1,70 @@
+//! Tenants: create (a fresh KEK sealed under the root key), list, show.
+//! Tenants are global: these operations are not scoped to the caller's
+//! tenant.
+
+use keyhold_api::access::{CreateTenantRequest, TenantInfo, TenantList};
+use keyhold_core::{Tenant, TenantName};
+
+use super::support::{TxResult, abort, conflict_is};
+use crate::error::ServerError;
+use crate::ops::{Caller, Operations};
+use crate::vault::tx_error;
+
+impl Operations {
+    /// Creates a tenant with its own KEK (`POST /v1/tenants`).
+    pub fn create_tenant(
+        &self,
+        caller: &Caller,
+        req: CreateTenantRequest,
+    ) -> Result<TenantInfo, ServerError> {
+        caller.note("tenant_name", req.name.as_str());
+        let tenant = self.vault.new_tenant(req.name, self.now())?;
+        self.write_access(caller, |tx| {
+            tx.tenant_insert(&tenant)
+                .map_err(conflict_is(ServerError::TenantAlreadyExists))
+        })?;
+        Ok(tenant_info(&tenant))
+    }
+
+    /// Every tenant, by name (`GET /v1/tenants`).
+    pub fn list_tenants(&self, _caller: &Caller) -> Result<TenantList, ServerError> {
+        let tenants = self
+            .store
+            .read(|tx| Ok::<_, _>(tx.tenants()?))
+            .map_err(tx_error)?;
+        Ok(TenantList {
+            tenants: tenants.iter().map(tenant_info).collect(),
+        })
+    }
+
+    /// One tenant (`GET /v1/tenants/{name}`).
+    pub fn tenant_named(
+        &self,
+        _caller: &Caller,
+        name: &TenantName,
+    ) -> Result<TenantInfo, ServerError> {
+        let tenant = self
+            .store
+            .read(|tx| find_tenant(tx, name))
+            .map_err(tx_error)?;
+        Ok(tenant_info(&tenant))
+    }
+}
+
+/// The tenant of this name.
+pub(super) fn find_tenant(
+    tx: &mut dyn keyhold_store::ReadTx,
+    name: &TenantName,
+) -> TxResult<Tenant> {
+    tx.tenant_by_name(name)?
+        .ok_or(abort(ServerError::TenantNotFound))
+}
+
+/// The public view of a tenant (never its sealed KEK).
+fn tenant_info(t: &Tenant) -> TenantInfo {
+    TenantInfo {
+        id: t.id,
+        name: t.name.clone(),
+        created_at: t.created_at,
+    }
+}
