@@ -7,6 +7,8 @@
 //! Methods are synchronous: they touch the store and do CPU-bound crypto, so
 //! `perform` runs them on the blocking pool.
 
+mod audit_query;
+mod audit_verify;
 mod batch;
 mod crypto;
 mod datakey;
@@ -31,6 +33,7 @@ use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
 use keyhold_store::{Store, TxError};
 
+pub use self::audit_query::EXPORT_CHUNK as AUDIT_EXPORT_CHUNK;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};

@@ -3,6 +3,7 @@
 //! a [`ServerError`]. Handlers only translate between HTTP and the
 //! operations service.
 
+mod audit;
 mod crypto;
 mod extract;
 mod keys;
@@ -91,6 +92,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crypto::decapsulate))
         .routes(routes!(crypto::encrypt_batch))
         .routes(routes!(crypto::decrypt_batch))
+        .routes(routes!(audit::events))
+        .routes(routes!(audit::verify))
+        .routes(routes!(audit::public_key))
+        .routes(routes!(audit::export))
 }
 
 /// The public part of an error, left on the response for [`request_context`]

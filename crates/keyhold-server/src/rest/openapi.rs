@@ -38,6 +38,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
         (name = "keys", description = "Keys and their lifecycle."),
         (name = "crypto", description = "Cryptographic operations."),
         (name = "transfer", description = "Key import (BYOK) and export."),
+        (name = "audit", description = "The audit trail: events, verification, export."),
     )
 )]
 pub(super) struct ApiDoc;
@@ -178,6 +179,8 @@ error_set! {
     Unprocessable: [(422, "Not possible with this key")];
     /// The server is not initialized (unseal).
     ServiceUnavailable: [(503, "The server is not initialized")];
+    /// An unauthenticated read that needs the server unsealed.
+    SealedErrors: [(503, "The server is sealed or not initialized")];
     /// Too many outstanding import tokens.
     TooMany: [(429, "Too many outstanding import tokens")];
 }
@@ -251,10 +254,14 @@ mod tests {
             "/v1/keys/import-token",
             "/v1/decrypt",
             "/v1/random",
+            "/v1/audit/events",
+            "/v1/audit/verify",
+            "/v1/audit/public-key",
+            "/v1/audit/export",
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 39);
+        assert_eq!(operations(&doc).len(), 43);
     }
 
     #[test]
