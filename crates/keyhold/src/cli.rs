@@ -9,10 +9,12 @@ use keyhold_api::transfer::{ImportTokenId, WrappingAlgorithm, WrappingKeySpec};
 use keyhold_core::lifecycle::KeyState;
 use keyhold_core::{Algorithm, KeyName, KeyRef, VersionNumber};
 
+mod audit;
 mod bench;
 mod crypto;
 mod lifecycle;
 
+pub(crate) use audit::{AuditCommand, AuditExportArgs, AuditListArgs, AuditVerifyArgs};
 pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
 pub(crate) use lifecycle::{
@@ -39,6 +41,9 @@ pub(crate) enum Command {
     /// use them (encrypt, decrypt, sign, verify, MAC, data keys, KEM).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Read, export and verify the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print random bytes from the server's generator, base64.
     Random(RandomArgs),
     /// Load-test a server (or, with --in-process, the crypto provider alone):

@@ -1,5 +1,7 @@
 //! Runs a parsed command.
 
+mod audit;
+mod audit_offline;
 mod bench;
 mod crypto;
 mod key;
@@ -50,6 +52,14 @@ pub(crate) enum CliError {
         /// What was checked.
         what: &'static str,
     },
+    /// The audit trail (on the server, or an export) does not verify.
+    #[error("audit trail broken at {at}: {problem}")]
+    AuditBroken {
+        /// Where: an event's sequence number, or a line of the file.
+        at: String,
+        /// The stable problem name (`hash`, `sequence`, `truncated`, ...).
+        problem: String,
+    },
     /// Key material could not be wrapped for import.
     #[error("cannot wrap the key material")]
     Wrap(#[source] keyhold_crypto::CryptoError),
@@ -67,6 +77,7 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Server(args) => server::run(args).await,
         Command::Operator(cmd) => operator::run(cmd).await,
         Command::Key(cmd) => key::run(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd).await,
         Command::Random(args) => crypto::random(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
