@@ -326,38 +326,35 @@ async fn events_filter_by_key_action_outcome_and_time() {
     let late = page(&c, upto(late)).await;
     assert_eq!(summary(&late), [("key:encrypt", "ok")]);
     assert!(late.events[0].time >= mid);
-
-    // Filters combine, and the CLI prints the same selection.
-    let out = ok(cli(
-        &server,
-        server.token.as_deref(),
-        &[
-            "audit",
-            "list",
-            "--key",
-            "b",
-            "--outcome",
-            "error",
-            "--json",
-        ],
-        b"",
-    ));
-    let p: AuditEventsPage = serde_json::from_str(&out).unwrap();
-    assert_eq!(summary(&p), [("key:decrypt", "error")]);
-    let table = ok(cli(
-        &server,
-        server.token.as_deref(),
-        &["audit", "list", "--action", "key:decrypt"],
-        b"",
-    ));
-    assert!(
-        table.starts_with("SEQ") && table.contains("error (decryption_failed)"),
-        "{table}"
-    );
 }
 
 #[tokio::test]
-async fn a_cursor_walk_gives_every_event_once_and_bad_queries_are_refused() {
+async fn the_cli_lists_events_as_a_table_or_json() {
+    let server = Server::dev();
+    session(&server).await;
+    let token = server.token.as_deref();
+    let args = [
+        "audit",
+        "list",
+        "--key",
+        "b",
+        "--outcome",
+        "error",
+        "--json",
+    ];
+    let p: AuditEventsPage = serde_json::from_str(&ok(cli(&server, token, &args, b""))).unwrap();
+    assert_eq!(summary(&p), [("key:decrypt", "error")]);
+    let args = ["audit", "list", "--action", "key:decrypt"];
+    let table = ok(cli(&server, token, &args, b""));
+    assert!(table.starts_with("SEQ"), "{table}");
+    assert!(table.contains("error (decryption_failed)"), "{table}");
+    let args = ["audit", "list", "--action", "key:encrypt", "--limit", "2"];
+    let table = ok(cli(&server, token, &args, b""));
+    assert!(table.ends_with("more: --cursor 4\n"), "{table}");
+}
+
+#[tokio::test]
+async fn a_cursor_walk_gives_every_event_once() {
     let server = Server::dev();
     let c = server.client();
     let (_, end) = session(&server).await;
@@ -396,7 +393,12 @@ async fn a_cursor_walk_gives_every_event_once_and_bad_queries_are_refused() {
         ..Default::default()
     };
     assert_eq!(page(&c, exact).await.next_cursor, None);
+}
 
+#[tokio::test]
+async fn bad_event_queries_are_refused() {
+    let server = Server::dev();
+    let c = server.client();
     for limit in [0, 1001] {
         let q = AuditEventsQuery {
             limit: Some(limit),

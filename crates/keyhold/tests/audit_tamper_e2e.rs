@@ -232,97 +232,106 @@ fn rewrite_chain(lines: &mut [String], seq: u64) {
     }
 }
 
-/// Each tamper: a name, the change, and the end of the error it must give.
-type Tamper = (&'static str, fn(&mut Vec<String>), &'static str);
+/// A change to the lines of an export.
+type Change = fn(Vec<String>) -> Vec<String>;
 
-fn tampers() -> Vec<Tamper> {
-    vec![
-        (
-            "edited",
-            |l| {
-                let mut e = event_at(l, 3);
-                e.action = Action::KeyDecrypt;
-                put_event(l, &e);
-            },
-            "event 3: hash",
-        ),
-        (
-            "deleted",
-            |l| {
-                l.remove(find(l, true, 4));
-            },
-            "event 5: sequence",
-        ),
-        (
-            "inserted (replayed)",
-            |l| {
-                let i = find(l, true, 4);
-                l.insert(i + 1, l[i].clone());
-            },
-            "event 4: sequence",
-        ),
-        (
-            "swapped",
-            |l| {
-                let (a, b) = (find(l, true, 6), find(l, true, 7));
-                l.swap(a, b);
-            },
-            "event 7: sequence",
-        ),
-        (
-            "swapped and renumbered",
-            |l| {
-                let (mut six, mut seven) = (event_at(l, 6), event_at(l, 7));
-                (six.seq, seven.seq) = (7, 6);
-                let (a, b) = (find(l, true, 6), find(l, true, 7));
-                l[a] = serde_json::to_string(&ExportLine::Event(seven)).unwrap();
-                l[b] = serde_json::to_string(&ExportLine::Event(six)).unwrap();
-            },
-            "event 6: prev",
-        ),
-        (
-            "truncated",
-            |l| {
-                l.truncate(find(l, true, 9));
-            },
-            "event 9: truncated",
-        ),
-        (
-            "truncated, last checkpoint kept",
-            |l| {
-                l.remove(find(l, true, 9));
-            },
-            "event 9: truncated",
-        ),
-        (
-            "forged checkpoint signature",
-            |l| {
-                let i = find(l, false, 9);
-                let ExportLine::Checkpoint(mut c) = parse(&l[i]) else {
-                    unreachable!()
-                };
-                let flipped = if c.signature.starts_with('0') {
-                    "1"
-                } else {
-                    "0"
-                };
-                c.signature.replace_range(0..1, flipped);
-                l[i] = serde_json::to_string(&ExportLine::Checkpoint(c)).unwrap();
-            },
-            "event 9: checkpoint-signature",
-        ),
-        (
-            "chain rewritten without the key",
-            |l| rewrite_chain(l, 3),
-            "event 5: checkpoint-mismatch",
-        ),
-        (
-            "malformed line",
-            |l| l.insert(2, "{\"event\": 42}".into()),
-            "line 3: malformed",
-        ),
-    ]
+fn edit(mut l: Vec<String>) -> Vec<String> {
+    let mut e = event_at(&l, 3);
+    e.action = Action::KeyDecrypt;
+    put_event(&mut l, &e);
+    l
 }
+
+fn delete(mut l: Vec<String>) -> Vec<String> {
+    l.remove(find(&l, true, 4));
+    l
+}
+
+/// A replay of event 4 right after it.
+fn insert(mut l: Vec<String>) -> Vec<String> {
+    let i = find(&l, true, 4);
+    l.insert(i + 1, l[i].clone());
+    l
+}
+
+fn swap(mut l: Vec<String>) -> Vec<String> {
+    let (a, b) = (find(&l, true, 6), find(&l, true, 7));
+    l.swap(a, b);
+    l
+}
+
+/// Events 6 and 7 swapped, their numbers kept in order.
+fn swap_renumbered(mut l: Vec<String>) -> Vec<String> {
+    let (mut six, mut seven) = (event_at(&l, 6), event_at(&l, 7));
+    (six.seq, seven.seq) = (7, 6);
+    let (a, b) = (find(&l, true, 6), find(&l, true, 7));
+    l[a] = serde_json::to_string(&ExportLine::Event(seven)).unwrap();
+    l[b] = serde_json::to_string(&ExportLine::Event(six)).unwrap();
+    l
+}
+
+/// The last event and the checkpoint after it cut.
+fn truncate(mut l: Vec<String>) -> Vec<String> {
+    l.truncate(find(&l, true, 9));
+    l
+}
+
+/// The last event cut, its checkpoint kept.
+fn truncate_keep_checkpoint(mut l: Vec<String>) -> Vec<String> {
+    l.remove(find(&l, true, 9));
+    l
+}
+
+fn forge_signature(mut l: Vec<String>) -> Vec<String> {
+    let i = find(&l, false, 9);
+    let ExportLine::Checkpoint(mut c) = parse(&l[i]) else {
+        unreachable!()
+    };
+    let flipped = if c.signature.starts_with('0') {
+        "1"
+    } else {
+        "0"
+    };
+    c.signature.replace_range(0..1, flipped);
+    l[i] = serde_json::to_string(&ExportLine::Checkpoint(c)).unwrap();
+    l
+}
+
+fn rewrite(mut l: Vec<String>) -> Vec<String> {
+    rewrite_chain(&mut l, 3);
+    l
+}
+
+fn malform(mut l: Vec<String>) -> Vec<String> {
+    l.insert(2, "{\"event\": 42}".into());
+    l
+}
+
+/// Each tamper: a name, the change, and the end of the error it must give.
+const TAMPERS: [(&str, Change, &str); 10] = [
+    ("edited", edit, "event 3: hash"),
+    ("deleted", delete, "event 5: sequence"),
+    ("inserted (replayed)", insert, "event 4: sequence"),
+    ("swapped", swap, "event 7: sequence"),
+    ("swapped and renumbered", swap_renumbered, "event 6: prev"),
+    ("truncated", truncate, "event 9: truncated"),
+    (
+        "truncated, checkpoint kept",
+        truncate_keep_checkpoint,
+        "event 9: truncated",
+    ),
+    (
+        "forged signature",
+        forge_signature,
+        "event 9: checkpoint-signature",
+    ),
+    (
+        "chain rewritten without the key",
+        rewrite,
+        "event 5: checkpoint-mismatch",
+    ),
+    ("malformed line", malform, "line 3: malformed"),
+];
 
 #[tokio::test]
 async fn an_exported_copy_verifies_offline_and_every_tamper_is_named() {
@@ -356,9 +365,8 @@ async fn an_exported_copy_verifies_offline_and_every_tamper_is_named() {
         .lines()
         .map(str::to_owned)
         .collect();
-    for (name, change, expected) in tampers() {
-        let mut lines = original.clone();
-        change(&mut lines);
+    for (name, change, expected) in TAMPERS {
+        let lines = change(original.clone());
         let copy = dir.path().join("tampered.jsonl");
         std::fs::write(&copy, lines.join("\n") + "\n").unwrap();
         let out = verify(copy.to_str().unwrap(), &key);
