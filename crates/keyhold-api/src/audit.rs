@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use keyhold_core::audit::{
-    AuditEvent, AuditRecord, AuthMethod, ChainHash, Checkpoint, Interface, Outcome, OutcomeKind,
+    AuditEvent, AuditRecord, AuthMethod, ChainHash, ChainHead, Checkpoint, Interface, Outcome,
+    OutcomeKind,
 };
 use keyhold_core::{Action, KeyId, PrincipalId, RequestId, TenantId, Timestamp, VersionNumber};
 use serde::{Deserialize, Serialize};
@@ -123,8 +124,50 @@ pub enum ExportLine {
 pub struct AuditEventsPage {
     /// The events.
     pub events: Vec<AuditEventView>,
-    /// Pass as `after` for the next page; absent on the last page.
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<u64>,
+}
+
+/// `GET /v1/audit/events` query string. Every filter is optional; they
+/// combine with AND.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditEventsQuery {
+    /// Only events at or after this time (RFC 3339; encode `+` as `%2B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<Timestamp>,
+    /// Only events before this time (RFC 3339, exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<Timestamp>,
+    /// Only events of this principal (id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub principal: Option<PrincipalId>,
+    /// Only events concerning this key (id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub key: Option<KeyId>,
+    /// Only events of this action, e.g. `key:encrypt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, example = "key:encrypt")]
+    pub action: Option<Action>,
+    /// Only events that ended this way: `ok`, `denied` or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<OutcomeResultSchema>, inline)]
+    pub outcome: Option<OutcomeKind>,
+    /// The `next_cursor` of the previous page (the last sequence number
+    /// it held).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 0)]
+    pub cursor: Option<u64>,
+    /// At most this many events (1 to 1000, default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
 }
 
 /// The result of verifying the trail (online, or a copy offline).
@@ -146,6 +189,38 @@ pub struct VerifyReport {
     /// How it breaks, one of [`PROBLEM_KINDS`].
     #[schema(example = "hash")]
     pub problem: Option<String>,
+}
+
+impl VerifyReport {
+    /// A trail that verified up to `head`.
+    pub fn verified(head: ChainHead, events: u64, checkpoints: u64) -> Self {
+        Self {
+            ok: true,
+            events,
+            checkpoints,
+            head_seq: head.seq,
+            head_hash: hex::encode(head.hash.0),
+            broken_at: None,
+            problem: None,
+        }
+    }
+
+    /// A trail that verified up to `head`, then broke at event `seq` with
+    /// `problem` (one of [`PROBLEM_KINDS`]).
+    pub fn broken(
+        head: ChainHead,
+        events: u64,
+        checkpoints: u64,
+        seq: Option<u64>,
+        problem: &str,
+    ) -> Self {
+        Self {
+            ok: false,
+            broken_at: seq,
+            problem: Some(problem.to_owned()),
+            ..Self::verified(head, events, checkpoints)
+        }
+    }
 }
 
 /// The stable names a [`VerifyReport::problem`] takes. `malformed` is a line

@@ -39,6 +39,9 @@ pub enum ClientError {
     /// The answer was not the expected JSON.
     #[error("could not read the server's answer")]
     Decode(#[source] serde_json::Error),
+    /// A streamed answer (an audit export) could not be written out.
+    #[error("could not write the server's answer")]
+    Write(#[source] std::io::Error),
     /// The request could not be encoded.
     #[error("could not encode the request")]
     Encode(#[source] serde_json::Error),

@@ -8,6 +8,7 @@
 
 mod access;
 mod approvals;
+mod audit;
 mod crypto;
 mod error;
 mod lifecycle;
@@ -302,16 +303,19 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError> {
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(ClientError::Decode);
     }
-    match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => Err(ClientError::Api {
-            status: status.as_u16(),
+    Err(error_from(status.as_u16(), &bytes))
+}
+
+/// The error of a failed answer with HTTP `status` and `body`.
+pub(crate) fn error_from(status: u16, body: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(body) => ClientError::Api {
+            status,
             code: body.error.code,
             message: body.error.message,
             request_id: body.error.request_id,
-        }),
-        Err(_) => Err(ClientError::UnexpectedStatus {
-            status: status.as_u16(),
-        }),
+        },
+        Err(_) => ClientError::UnexpectedStatus { status },
     }
 }
 

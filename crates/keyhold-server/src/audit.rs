@@ -26,8 +26,8 @@ use tokio::sync::watch;
 
 use crate::error::ServerError;
 
-/// Events read per step when verifying.
-const VERIFY_CHUNK: u32 = 1000;
+/// Events read per step when verifying or exporting.
+pub const VERIFY_CHUNK: u32 = 1000;
 
 /// The audit trail's keys, derived from the root key while the server is
 /// unsealed: the chain's MAC key and the checkpoint-signing key.
@@ -175,25 +175,48 @@ impl AuditTrail {
     }
 
     /// Verifies the stored chain from the first event, MACs included, in
-    /// chunks. `Ok(head)` or the first break.
-    pub fn verify(&self, chain: &AuditChain) -> Result<Result<ChainHead, ChainBreak>, ServerError> {
+    /// chunks of [`VERIFY_CHUNK`] events (never the whole trail in memory):
+    /// how far it verified, and the first break if any.
+    pub fn verify(&self, chain: &AuditChain) -> Result<ChainCheck, ServerError> {
         let mut head = ChainHead::GENESIS;
         loop {
             let from = head.seq.saturating_add(1);
             let to = from.saturating_add(u64::from(VERIFY_CHUNK) - 1);
-            let events: Vec<AuditEvent> = self
-                .store
-                .read(|tx| Ok::<_, TxError<ServerError>>(tx.audit_range(from, to, VERIFY_CHUNK)?))
-                .map_err(crate::vault::tx_error)?;
+            let events = self.range(from, to)?;
             if events.is_empty() {
-                return Ok(Ok(head));
+                return Ok(ChainCheck { head, broken: None });
             }
-            match verify_chain(&events, chain, head) {
-                Ok(next) => head = next,
-                Err(broken) => return Ok(Err(broken)),
+            for event in &events {
+                match verify_chain(std::iter::once(event), chain, head) {
+                    Ok(next) => head = next,
+                    Err(broken) => {
+                        return Ok(ChainCheck {
+                            head,
+                            broken: Some(broken),
+                        });
+                    }
+                }
             }
         }
     }
+
+    /// The stored events numbered `from` to `to` (at most
+    /// [`VERIFY_CHUNK`]), in order.
+    pub fn range(&self, from: u64, to: u64) -> Result<Vec<AuditEvent>, ServerError> {
+        self.store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.audit_range(from, to, VERIFY_CHUNK)?))
+            .map_err(crate::vault::tx_error)
+    }
+}
+
+/// How far the stored chain verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainCheck {
+    /// The last event that verified ([`ChainHead::GENESIS`] if none did):
+    /// with a chain numbered from 1, its `seq` is also the number verified.
+    pub head: ChainHead,
+    /// The first break after it, if any.
+    pub broken: Option<ChainBreak>,
 }
 
 #[cfg(test)]
@@ -236,7 +259,8 @@ mod tests {
         let pending: Vec<_> = (1..=25).map(|n| t.append(keys(7), record(n))).collect();
         let seqs: Vec<u64> = pending.into_iter().map(|p| p.wait().unwrap()).collect();
         assert_eq!(seqs, (1..=25).collect::<Vec<u64>>());
-        assert_eq!(t.verify(keys(7).chain()).unwrap().unwrap().seq, 25);
+        let check = t.verify(keys(7).chain()).unwrap();
+        assert_eq!((check.head.seq, check.broken), (25, None));
         let checkpoints = |after| {
             store
                 .read(|tx| Ok::<_, TxError<ServerError>>(tx.audit_checkpoints(after, 100)?))
@@ -260,7 +284,9 @@ mod tests {
     fn another_root_key_fails_the_macs() {
         let t = AuditTrail::new(Store::open_sqlite_in_memory().unwrap(), 0);
         t.append(keys(7), record(1)).wait().unwrap();
-        let broken = t.verify(keys(8).chain()).unwrap().unwrap_err();
+        let check = t.verify(keys(8).chain()).unwrap();
+        assert_eq!(check.head, ChainHead::GENESIS);
+        let broken = check.broken.unwrap();
         assert_eq!((broken.seq, broken.kind), (1, BreakKind::Mac));
     }
 }

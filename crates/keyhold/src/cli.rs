@@ -10,6 +10,7 @@ use keyhold_core::lifecycle::KeyState;
 use keyhold_core::{Algorithm, KeyName, KeyRef, VersionNumber};
 
 mod access;
+mod audit;
 mod bench;
 mod crypto;
 mod lifecycle;
@@ -19,6 +20,7 @@ pub(crate) use access::{
     PrincipalCommand, RoleCommand, SettingsCommand, TenantCommand, TokenCommand,
     UpdatePrincipalArgs,
 };
+pub(crate) use audit::{AuditCommand, AuditExportArgs, AuditListArgs, AuditVerifyArgs};
 pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
 pub(crate) use lifecycle::{
@@ -61,6 +63,9 @@ pub(crate) enum Command {
     /// List the built-in roles; manage custom roles (policies under a name).
     #[command(subcommand)]
     Role(RoleCommand),
+    /// Read, export and verify the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print random bytes from the server's generator, base64.
     Random(RandomArgs),
     /// Load-test a server (or, with --in-process, the crypto provider alone):

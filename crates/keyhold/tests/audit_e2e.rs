@@ -3,6 +3,9 @@
 //! under concurrent load, and a trail that cannot be written fails requests
 //! closed: 503 `audit_unavailable`, and no change.
 //!
+//! The query API filters the caller's tenant's events by key, action,
+//! outcome and time, and a cursor walk gives every event once.
+//!
 //! The tests read the store's file with a raw SQLite connection, as an
 //! outside observer (and, to make the trail unwritable, as a saboteur that
 //! plants a trigger refusing every new event: the server's own connection
@@ -18,12 +21,15 @@ mod common;
 
 use std::path::Path;
 
-use common::{Server, code};
+use common::{Server, cli, code, ok};
 use keyhold_api::ErrorCode;
+use keyhold_api::audit::{AuditEventsPage, AuditEventsQuery};
 use keyhold_api::b64::{Base64, SecretBase64};
 use keyhold_api::keys::{CreateKeyRequest, DecryptRequest, EncryptRequest, ListKeysQuery};
+use keyhold_api::sys::InitRequest;
 use keyhold_client::Client;
-use keyhold_core::{Algorithm, KeyRef};
+use keyhold_core::audit::OutcomeKind;
+use keyhold_core::{Action, Algorithm, KeyRef, Timestamp};
 use rusqlite::Connection;
 
 fn raw(dir: &Path) -> Connection {
@@ -200,4 +206,262 @@ async fn an_unwritable_trail_fails_requests_closed_and_changes_nothing() {
         c.decrypt(&key("kept"), &dec).await.unwrap().plaintext.0,
         b"secret"
     );
+}
+
+fn now() -> Timestamp {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros();
+    Timestamp::from_unix_micros(micros as i64)
+}
+
+async fn pause() {
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+}
+
+async fn page(c: &Client, q: AuditEventsQuery) -> AuditEventsPage {
+    c.audit_events(&q).await.unwrap()
+}
+
+/// (action, outcome) of each event of a page.
+fn summary(p: &AuditEventsPage) -> Vec<(&str, &str)> {
+    p.events
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.result.as_str()))
+        .collect()
+}
+
+/// Keys `a` and `b`; three encryptions with `a`, a failed decryption with
+/// `a`, two encryptions with `b`, then (after `mid`) one more with `b` and
+/// a refused request; `end` after all of it.
+async fn session(server: &Server) -> (Timestamp, Timestamp) {
+    let c = server.client();
+    for name in ["a", "b"] {
+        let create = CreateKeyRequest::new(name.parse().unwrap(), Algorithm::Aes256Gcm);
+        c.create_key(&create).await.unwrap();
+    }
+    for i in 0..3 {
+        c.encrypt(&key("a"), &enc(&[i])).await.unwrap();
+    }
+    let ct = c.encrypt(&key("b"), &enc(b"b")).await.unwrap();
+    let wrong = DecryptRequest {
+        ciphertext: ct.ciphertext,
+        context: Default::default(),
+    };
+    assert_eq!(
+        code(c.decrypt(&key("b"), &wrong).await),
+        ErrorCode::DecryptionFailed
+    );
+    c.encrypt(&key("b"), &enc(b"b2")).await.unwrap();
+    pause().await;
+    let mid = now();
+    pause().await;
+    c.encrypt(&key("b"), &enc(b"late")).await.unwrap();
+    let anonymous = server.client_with(Some("not-the-token"));
+    assert_eq!(
+        code(anonymous.encrypt(&key("b"), &enc(b"x")).await),
+        ErrorCode::Unauthenticated
+    );
+    pause().await;
+    (mid, now())
+}
+
+#[tokio::test]
+async fn events_filter_by_key_action_outcome_and_time() {
+    let server = Server::dev();
+    let c = server.client();
+    let (mid, end) = session(&server).await;
+    let a = c.key(&key("a")).await.unwrap().id;
+    let upto = |q: AuditEventsQuery| AuditEventsQuery { to: Some(end), ..q };
+
+    let by_key = page(
+        &c,
+        upto(AuditEventsQuery {
+            key: Some(a),
+            ..Default::default()
+        }),
+    )
+    .await;
+    assert_eq!(
+        summary(&by_key),
+        [
+            ("key:create", "ok"),
+            ("key:encrypt", "ok"),
+            ("key:encrypt", "ok"),
+            ("key:encrypt", "ok")
+        ]
+    );
+    assert!(by_key.events.iter().all(|e| e.key == Some(a)));
+    assert_eq!(by_key.next_cursor, None);
+
+    let encryptions = AuditEventsQuery {
+        action: Some(Action::KeyEncrypt),
+        ..Default::default()
+    };
+    assert_eq!(page(&c, upto(encryptions)).await.events.len(), 6);
+
+    let errors = AuditEventsQuery {
+        outcome: Some(OutcomeKind::Error),
+        ..Default::default()
+    };
+    let errors = page(&c, upto(errors)).await;
+    assert_eq!(summary(&errors), [("key:decrypt", "error")]);
+    assert_eq!(
+        errors.events[0].outcome.code.as_deref(),
+        Some("decryption_failed")
+    );
+
+    // A request refused at authentication has no tenant: no tenant sees it.
+    let denied = AuditEventsQuery {
+        outcome: Some(OutcomeKind::Denied),
+        ..Default::default()
+    };
+    assert!(page(&c, denied).await.events.is_empty());
+
+    let late = AuditEventsQuery {
+        from: Some(mid),
+        ..Default::default()
+    };
+    let late = page(&c, upto(late)).await;
+    assert_eq!(summary(&late), [("key:encrypt", "ok")]);
+    assert!(late.events[0].time >= mid);
+}
+
+#[tokio::test]
+async fn the_cli_lists_events_as_a_table_or_json() {
+    let server = Server::dev();
+    session(&server).await;
+    let token = server.token.as_deref();
+    let args = [
+        "audit",
+        "list",
+        "--key",
+        "b",
+        "--outcome",
+        "error",
+        "--json",
+    ];
+    let p: AuditEventsPage = serde_json::from_str(&ok(cli(&server, token, &args, b""))).unwrap();
+    assert_eq!(summary(&p), [("key:decrypt", "error")]);
+    let args = ["audit", "list", "--action", "key:decrypt"];
+    let table = ok(cli(&server, token, &args, b""));
+    assert!(table.starts_with("SEQ"), "{table}");
+    assert!(table.contains("error (decryption_failed)"), "{table}");
+    let args = ["audit", "list", "--action", "key:encrypt", "--limit", "2"];
+    let table = ok(cli(&server, token, &args, b""));
+    assert!(table.ends_with("more: --cursor 4\n"), "{table}");
+}
+
+#[tokio::test]
+async fn a_cursor_walk_gives_every_event_once() {
+    let server = Server::dev();
+    let c = server.client();
+    let (_, end) = session(&server).await;
+    let all = AuditEventsQuery {
+        to: Some(end),
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let all: Vec<u64> = page(&c, all).await.events.iter().map(|e| e.seq).collect();
+    assert_eq!(all.len(), 9, "the tenant's events of the session");
+    let mut walked = Vec::new();
+    let mut cursor = None;
+    loop {
+        let q = AuditEventsQuery {
+            to: Some(end),
+            cursor,
+            limit: Some(3),
+            ..Default::default()
+        };
+        let p = page(&c, q).await;
+        assert!(p.events.len() <= 3);
+        walked.extend(p.events.iter().map(|e| e.seq));
+        match p.next_cursor {
+            Some(next) => {
+                assert_eq!(Some(&next), walked.last());
+                cursor = Some(next);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(walked, all);
+    // A page that ends exactly at the last event says there is no more.
+    let exact = AuditEventsQuery {
+        to: Some(end),
+        limit: Some(10),
+        ..Default::default()
+    };
+    assert_eq!(page(&c, exact).await.next_cursor, None);
+}
+
+#[tokio::test]
+async fn bad_event_queries_are_refused() {
+    let server = Server::dev();
+    let c = server.client();
+    for limit in [0, 1001] {
+        let q = AuditEventsQuery {
+            limit: Some(limit),
+            ..Default::default()
+        };
+        assert_eq!(code(c.audit_events(&q).await), ErrorCode::InvalidRequest);
+    }
+    for bad in [
+        "from=yesterday",
+        "outcome=maybe",
+        "action=key:nope",
+        "cursor=-1",
+        "after=3",
+    ] {
+        let resp = c
+            .raw(
+                reqwest::Method::GET,
+                &format!("/v1/audit/events?{bad}"),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{bad}");
+    }
+    let anonymous = server.client_with(None);
+    assert_eq!(
+        code(anonymous.audit_events(&AuditEventsQuery::default()).await),
+        ErrorCode::Unauthenticated
+    );
+}
+
+#[tokio::test]
+async fn the_public_key_needs_no_token_but_an_unsealed_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::production_in(dir.path());
+    let anonymous = server.client_with(None);
+    assert_eq!(
+        code(anonymous.audit_public_key().await),
+        ErrorCode::NotInitialized
+    );
+    let init = anonymous
+        .init(&InitRequest {
+            shares: 1,
+            threshold: 1,
+        })
+        .await
+        .unwrap();
+    anonymous.unseal(&init.shares[0]).await.unwrap();
+    let key = anonymous.audit_public_key().await.unwrap();
+    assert_eq!(key.public_key.0.len(), 32);
+    assert_eq!(key.fingerprint.len(), 64);
+
+    let c = server.client_with(Some(init.root_token.as_str()));
+    let create = CreateKeyRequest::new("k".parse().unwrap(), Algorithm::Aes256Gcm);
+    c.create_key(&create).await.unwrap();
+    let text = String::from_utf8(c.audit_export().await.unwrap()).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("{\"checkpoint\":{\"seq\":1,"), "{last}");
+    assert!(last.contains(&format!("\"signer\":\"{}\"", key.fingerprint)));
+
+    c.seal().await.unwrap();
+    assert_eq!(code(anonymous.audit_public_key().await), ErrorCode::Sealed);
+    // The same root key gives the same signing key after an unseal.
+    anonymous.unseal(&init.shares[0]).await.unwrap();
+    assert_eq!(anonymous.audit_public_key().await.unwrap(), key);
 }

@@ -221,3 +221,38 @@ fn schema_enums_agree_with_core() {
     ];
     assert_eq!(wire(results), wire(OutcomeKind::ALL));
 }
+
+#[test]
+fn the_events_query_reads_its_filters_and_refuses_unknown_ones() {
+    let text = r#"{"from":"2030-01-01T00:00:00Z","action":"key:encrypt","outcome":"denied",
+        "key":"01010101-0101-0101-0101-010101010101","cursor":7,"limit":5}"#;
+    let q: AuditEventsQuery = serde_json::from_str(text).unwrap();
+    assert_eq!(q.action, Some(Action::KeyEncrypt));
+    assert_eq!(q.outcome, Some(OutcomeKind::Denied));
+    assert_eq!(q.key, Some(KeyId::from_bytes(uuid(1))));
+    assert_eq!((q.cursor, q.limit, q.to), (Some(7), Some(5), None));
+    let back: AuditEventsQuery = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
+    assert_eq!(back, q);
+    assert!(serde_json::from_str::<AuditEventsQuery>(r#"{"after":1}"#).is_err());
+    assert!(serde_json::from_str::<AuditEventsQuery>(r#"{"action":"key:nope"}"#).is_err());
+}
+
+#[test]
+fn reports_say_where_and_how_a_trail_breaks() {
+    let head = ChainHead {
+        seq: 4,
+        hash: ChainHash([0xab; 32]),
+    };
+    let ok = VerifyReport::verified(head, 4, 1);
+    assert!(ok.ok && ok.broken_at.is_none() && ok.problem.is_none());
+    assert_eq!(
+        (ok.head_seq, ok.head_hash.as_str()),
+        (4, "ab".repeat(32).as_str())
+    );
+    let broken = VerifyReport::broken(head, 4, 0, Some(5), "hash");
+    assert!(!broken.ok);
+    assert_eq!(
+        (broken.broken_at, broken.problem.as_deref()),
+        (Some(5), Some("hash"))
+    );
+}

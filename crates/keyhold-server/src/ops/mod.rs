@@ -8,6 +8,8 @@
 //! `perform` runs them on the blocking pool.
 
 mod access;
+mod audit_query;
+mod audit_verify;
 mod batch;
 mod caller;
 mod crypto;
@@ -34,6 +36,7 @@ use keyhold_crypto::CryptoProvider;
 use keyhold_store::{DueKey, Store, TxError};
 
 pub use self::access::tokens::{DEFAULT_MAX_TOKEN_TTL_SECS, DEFAULT_TOKEN_TTL_SECS};
+pub use self::audit_query::EXPORT_CHUNK as AUDIT_EXPORT_CHUNK;
 pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;

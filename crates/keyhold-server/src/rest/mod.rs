@@ -5,6 +5,7 @@
 
 mod access;
 mod approvals;
+mod audit;
 mod crypto;
 mod extract;
 mod keys;
@@ -137,6 +138,10 @@ fn routes() -> OpenApiRouter<AppState> {
             access::roles::update,
             access::roles::delete
         ))
+        .routes(routes!(audit::events))
+        .routes(routes!(audit::verify))
+        .routes(routes!(audit::public_key))
+        .routes(routes!(audit::export))
 }
 
 /// The public part of an error, left on the response for [`request_context`]

@@ -39,6 +39,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
         (name = "crypto", description = "Cryptographic operations."),
         (name = "transfer", description = "Key import (BYOK) and export."),
         (name = "access", description = "Tenants, principals, tokens, certificates, policies, roles, MFA and approvals."),
+        (name = "audit", description = "The audit trail: events, verification, export."),
     )
 )]
 pub(super) struct ApiDoc;
@@ -189,6 +190,8 @@ error_set! {
     AccessConflict: [(409, "Name taken, built-in role, separation of duties, or certificate bound")];
     /// An invalid policy, settings, quorum or token time to live.
     AccessUnprocessable: [(422, "Invalid policy, settings, quorum or token time to live")];
+    /// An unauthenticated read that needs the server unsealed.
+    SealedErrors: [(503, "The server is sealed or not initialized")];
     /// Too many outstanding import tokens.
     TooMany: [(429, "Too many outstanding import tokens")];
 }
@@ -262,10 +265,14 @@ mod tests {
             "/v1/keys/import-token",
             "/v1/decrypt",
             "/v1/random",
+            "/v1/audit/events",
+            "/v1/audit/verify",
+            "/v1/audit/public-key",
+            "/v1/audit/export",
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 75);
+        assert_eq!(operations(&doc).len(), 79);
     }
 
     #[test]

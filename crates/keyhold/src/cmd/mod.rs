@@ -1,5 +1,7 @@
 //! Runs a parsed command.
 
+mod audit;
+mod audit_offline;
 mod bench;
 mod crypto;
 mod key;
@@ -54,6 +56,14 @@ pub(crate) enum CliError {
         /// What was checked.
         what: &'static str,
     },
+    /// The audit trail (on the server, or an export) does not verify.
+    #[error("audit trail broken at {at}: {problem}")]
+    AuditBroken {
+        /// Where: an event's sequence number, or a line of the file.
+        at: String,
+        /// The stable problem name (`hash`, `sequence`, `truncated`, ...).
+        problem: String,
+    },
     /// Key material could not be wrapped for import.
     #[error("cannot wrap the key material")]
     Wrap(#[source] keyhold_crypto::CryptoError),
@@ -85,6 +95,7 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Token(cmd) => token::run(cmd).await,
         Command::Policy(cmd) => policy::run(cmd).await,
         Command::Role(cmd) => policy::run_role(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd).await,
         Command::Random(args) => crypto::random(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
