@@ -168,6 +168,26 @@ fn locate(name: &str) -> String {
     )
 }
 
+/// Binds the test client's certificate (by fingerprint) to an admin
+/// principal, over REST with the root token.
+async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
+    let options = ClientOptions {
+        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
+        timeout: None,
+    };
+    let root = Client::with_options(&server.url, Some(root_token.to_owned()), options).unwrap();
+    let name: keyhold_core::PrincipalName = "kmip-client".parse().unwrap();
+    let create: keyhold_api::access::CreatePrincipalRequest = serde_json::from_value(
+        serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"]}),
+    )
+    .unwrap();
+    root.create_principal(&create).await.unwrap();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pki.client_cert.as_ref());
+    let fingerprint = hex::encode(digest.as_ref());
+    let bind = keyhold_api::access::BindCertificateRequest::Fingerprint(fingerprint);
+    root.bind_certificate(&name, &bind).await.unwrap();
+}
+
 const CERTIFY: &str = r#"<Operation type="Enumeration" value="Certify"/><RequestPayload/>"#;
 
 #[tokio::test]
@@ -200,12 +220,20 @@ async fn kmip_over_mutual_tls() {
         timeout: None,
     };
     let rest = Client::with_options(&server.url, None, options).unwrap();
-    rest.init(&InitRequest {
-        shares: 1,
-        threshold: 1,
-    })
-    .await
-    .unwrap();
+    let init = rest
+        .init(&InitRequest {
+            shares: 1,
+            threshold: 1,
+        })
+        .await
+        .unwrap();
+    // A certificate the CA signed but no principal is bound to is refused.
+    let r = call(&mut conn, &request(&[RNG])).await.unwrap();
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::PermissionDenied)
+    );
+    bind_client(&server, &pki, &init.root_token).await;
     let r = call(&mut conn, &request(&[RNG])).await.unwrap();
     let Some(ResponsePayload::RNGRetrieve(random)) = &r.items[0].payload else {
         panic!("{r:?}");
