@@ -90,13 +90,12 @@ pub async fn run(
     let lifecycle = ops::LifecycleSettings {
         min_destroy_waiting_days: config.min_destroy_waiting_days,
     };
-    let ops = Arc::new(
-        Operations::new(store.clone(), crypto, vault, clock)
-            .with_lifecycle(lifecycle)
-            .with_import_token_validity(config.import_token_validity_secs)
-            .with_max_token_ttl(config.max_token_ttl_secs)
-            .with_checkpoint_every(config.audit.checkpoint_every),
-    );
+    let ops = Operations::new(store.clone(), crypto, vault, clock)
+        .with_lifecycle(lifecycle)
+        .with_import_token_validity(config.import_token_validity_secs)
+        .with_max_token_ttl(config.max_token_ttl_secs)
+        .with_checkpoint_every(config.audit.checkpoint_every);
+    let ops = Arc::new(benchmark_setting(&config, ops)?);
     let sinks = sinks::spawn(
         &config.audit,
         store,
@@ -143,6 +142,30 @@ fn spawn_scheduler(
     }
     let every = std::time::Duration::from_secs(settings.interval_secs);
     Some(scheduler::Scheduler::new(Arc::clone(ops)).spawn(every))
+}
+
+/// The environment variable that asks a benchmark build for a dev server
+/// without audit writes.
+pub const BENCH_NO_AUDIT_ENV: &str = "KEYHOLD_BENCH_NO_AUDIT";
+
+/// Applies `KEYHOLD_BENCH_NO_AUDIT=1`: only a dev server of a benchmark
+/// build (feature `bench-no-audit`) runs without its audit trail; anywhere
+/// else the variable makes the server refuse to start.
+fn benchmark_setting(config: &ServerConfig, ops: Operations) -> Result<Operations, StartError> {
+    if std::env::var_os(BENCH_NO_AUDIT_ENV).is_none() {
+        return Ok(ops);
+    }
+    if !cfg!(feature = "bench-no-audit") || !config.is_dev() {
+        return Err(StartError::InvalidSetting {
+            setting: BENCH_NO_AUDIT_ENV,
+            reason: "only a dev server of a benchmark build (feature bench-no-audit) \
+                     may run without its audit trail",
+        });
+    }
+    tracing::warn!("BENCHMARK BUILD: audit events are NOT written; never serve real traffic");
+    #[cfg(feature = "bench-no-audit")]
+    let ops = ops.without_audit_for_benchmark();
+    Ok(ops)
 }
 
 /// Signs the audit trail's head every `every` while the server is unsealed

@@ -465,3 +465,19 @@ async fn the_public_key_needs_no_token_but_an_unsealed_server() {
     anonymous.unseal(&init.shares[0]).await.unwrap();
     assert_eq!(anonymous.audit_public_key().await.unwrap(), key);
 }
+
+/// The benchmark-only audit switch exists in benchmark builds only: this
+/// build (the one under test) refuses to start with it, in dev mode too.
+#[test]
+fn a_normal_build_refuses_to_run_without_its_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["server", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("KEYHOLD_BENCH_NO_AUDIT", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("KEYHOLD_BENCH_NO_AUDIT"), "{err}");
+}

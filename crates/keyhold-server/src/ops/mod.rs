@@ -59,6 +59,8 @@ pub struct Operations {
     lifecycle: LifecycleSettings,
     audit: AuditTrail,
     access_generation: access::AccessGeneration,
+    #[cfg(feature = "bench-no-audit")]
+    audit_off: bool,
     identities: access::identity::IdentityCache,
     max_token_ttl_secs: u64,
 }
@@ -87,6 +89,8 @@ impl Operations {
             ),
             lifecycle: LifecycleSettings::default(),
             access_generation: access::AccessGeneration::default(),
+            #[cfg(feature = "bench-no-audit")]
+            audit_off: false,
             identities: access::identity::IdentityCache::default(),
             max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
         }
@@ -97,6 +101,27 @@ impl Operations {
     pub fn with_lifecycle(mut self, settings: LifecycleSettings) -> Self {
         self.lifecycle = settings;
         self
+    }
+
+    /// The same service writing no audit events: benchmark builds only
+    /// (feature `bench-no-audit`), to measure what the audit trail costs.
+    #[cfg(feature = "bench-no-audit")]
+    #[must_use]
+    pub fn without_audit_for_benchmark(mut self) -> Self {
+        self.audit_off = true;
+        self
+    }
+
+    /// Whether audit writes are off (a benchmark build asked for it).
+    #[cfg(feature = "bench-no-audit")]
+    fn audit_off(&self) -> bool {
+        self.audit_off
+    }
+
+    /// Whether audit writes are off: never, in a normal build.
+    #[cfg(not(feature = "bench-no-audit"))]
+    const fn audit_off(&self) -> bool {
+        false
     }
 
     /// The same service with a signed audit checkpoint every `every`
