@@ -227,6 +227,29 @@ async fn tenants_are_isolated() {
         ),
         ErrorCode::PermissionDenied
     );
+    // A tenant's admin manages its own tenant only: no other tenant's
+    // settings, no new tenants, no list of tenants.
+    admin_b.tenant_settings(&beta).await.unwrap();
+    assert_eq!(
+        code(admin_b.tenant_settings(&name("default")).await),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(
+        code(
+            admin_b
+                .set_tenant_settings(&name("default"), &TenantSettings::default())
+                .await
+        ),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(
+        code(admin_b.create_tenant(&name("gamma")).await),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(
+        code(admin_b.list_tenants().await),
+        ErrorCode::PermissionDenied
+    );
     // Principals are per tenant too.
     let names: Vec<String> = root
         .list_principals(&PageQuery::default())

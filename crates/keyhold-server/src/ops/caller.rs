@@ -106,6 +106,39 @@ impl Caller {
         self.with_notes(|n| n.allowed_unscoped || !n.allowed_keys.is_empty())
     }
 
+    /// Whether the caller may act on tenants other than its own: the root
+    /// token, the server, and principals marked global admins.
+    pub(crate) fn is_global(&self) -> bool {
+        match &self.identity {
+            Identity::Root | Identity::Internal => true,
+            Identity::Principal(r) => r.principal.global_admin,
+        }
+    }
+
+    /// Refuses a request about tenant `name` unless it is the caller's own
+    /// or the caller is global ([`is_global`](Self::is_global)).
+    pub(crate) fn reach_tenant(&self, name: &keyhold_core::TenantName) -> Result<(), ServerError> {
+        if *name == self.tenant.name || self.is_global() {
+            Ok(())
+        } else {
+            Err(ServerError::PermissionDenied {
+                action: self.action,
+            })
+        }
+    }
+
+    /// Refuses a request about tenants in general (create, list) unless the
+    /// caller is global.
+    pub(crate) fn require_global(&self) -> Result<(), ServerError> {
+        if self.is_global() {
+            Ok(())
+        } else {
+            Err(ServerError::PermissionDenied {
+                action: self.action,
+            })
+        }
+    }
+
     /// Whether this caller may also do `action` on `key` (or, without a
     /// key, on `*`): no audit, no error.
     pub(crate) fn may(&self, action: Action, key: Option<&Key>) -> bool {

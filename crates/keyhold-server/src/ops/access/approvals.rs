@@ -16,15 +16,13 @@ use keyhold_api::approvals::{
 use keyhold_api::lifecycle::ScheduleDestroyRequest;
 use keyhold_api::transfer::ExportKeyRequest;
 use keyhold_core::approval::{Approval, ApprovalError, Quorum};
-use keyhold_core::policy::BuiltinRole;
-use keyhold_core::{
-    Action, ApprovalId, ApprovalRecord, KeyId, KeyRef, PrincipalId, QuorumRule, RoleName,
-};
-use keyhold_store::{ReadTx, TxError, WriteTx};
+use keyhold_core::{Action, ApprovalId, ApprovalRecord, KeyId, KeyRef, QuorumRule};
+use keyhold_store::{TxError, WriteTx};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::identity::{Identity, Resolved};
+use super::settings::eligible_approvers;
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
 use crate::vault::tx_error;
@@ -58,7 +56,7 @@ impl Operations {
         let request = bound_request(key.as_ref().map(|k| k.id), body);
         let now = self.now();
         let record = self.write_access(caller, |tx| {
-            let eligible = eligible_approvers(tx, r)?;
+            let eligible = eligible_approvers(tx, r.tenant.id, Some(r.principal.id))?;
             let quorum = Quorum::new(rule.required, eligible)
                 .map_err(|e| TxError::Abort(ServerError::ApprovalUnreachable(e)))?;
             let record = ApprovalRecord {
@@ -269,21 +267,6 @@ fn canonical_body(action: Action, body: Value) -> Result<Value, ServerError> {
         Action::KeyExport => through::<ExportKeyRequest>(body),
         _ => Ok(body),
     }
-}
-
-/// Principals who may approve: holders of the approver or admin role, not
-/// disabled, other than the requester.
-fn eligible_approvers(tx: &mut dyn ReadTx, r: &Resolved) -> Result<usize, TxError<ServerError>> {
-    let mut ids: Vec<PrincipalId> = Vec::new();
-    for role in [BuiltinRole::Approver, BuiltinRole::Admin] {
-        let name = RoleName::from(role);
-        for p in tx.principals_with_role(r.tenant.id, &name)? {
-            if !p.disabled && p.id != r.principal.id && !ids.contains(&p.id) {
-                ids.push(p.id);
-            }
-        }
-    }
-    Ok(ids.len())
 }
 
 fn ttl(rule: &QuorumRule) -> i64 {

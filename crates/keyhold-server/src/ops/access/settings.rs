@@ -25,9 +25,10 @@ impl Operations {
     /// The settings of the tenant `name` (its defaults if never set).
     pub fn tenant_settings(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         name: &TenantName,
     ) -> Result<TenantSettings, ServerError> {
+        caller.reach_tenant(name)?;
         self.store
             .read(|tx| {
                 let tenant = find_tenant(tx, name)?;
@@ -43,11 +44,12 @@ impl Operations {
         name: &TenantName,
         settings: TenantSettings,
     ) -> Result<TenantSettings, ServerError> {
+        caller.reach_tenant(name)?;
         settings.check().map_err(ServerError::InvalidSettings)?;
         caller.note("tenant_name", name.as_str());
         self.write_access(caller, |tx| {
             let tenant = find_tenant(tx, name)?;
-            let eligible = eligible_approvers(tx, tenant.id)?;
+            let eligible = eligible_approvers(tx, tenant.id, None)?;
             check_reachable(&settings.quorum_rules, eligible).map_err(super::support::abort)?;
             tx.tenant_settings_put(tenant.id, &settings)?;
             Ok(())
@@ -57,12 +59,17 @@ impl Operations {
 }
 
 /// How many distinct principals of the tenant may approve: holders of
-/// `approver` or `admin` that are not disabled.
-pub(super) fn eligible_approvers(tx: &mut dyn ReadTx, tenant: TenantId) -> TxResult<usize> {
+/// `approver` or `admin` that are not disabled, other than `except` (a
+/// request's requester, who never counts).
+pub(super) fn eligible_approvers(
+    tx: &mut dyn ReadTx,
+    tenant: TenantId,
+    except: Option<keyhold_core::PrincipalId>,
+) -> TxResult<usize> {
     let mut ids = BTreeSet::new();
     for role in APPROVER_ROLES {
         for p in tx.principals_with_role(tenant, &RoleName::from(role))? {
-            if !p.disabled {
+            if !p.disabled && Some(p.id) != except {
                 ids.insert(p.id);
             }
         }

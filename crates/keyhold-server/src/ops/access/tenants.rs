@@ -1,6 +1,6 @@
 //! Tenants: create (a fresh KEK sealed under the root key), list, show.
-//! Tenants are global: these operations are not scoped to the caller's
-//! tenant.
+//! Tenants are global: creating and listing them is for global callers
+//! (the root token, global admins); a tenant's own principals may read it.
 
 use keyhold_api::access::{CreateTenantRequest, TenantInfo, TenantList};
 use keyhold_core::{Tenant, TenantName};
@@ -17,6 +17,7 @@ impl Operations {
         caller: &Caller,
         req: CreateTenantRequest,
     ) -> Result<TenantInfo, ServerError> {
+        caller.require_global()?;
         caller.note("tenant_name", req.name.as_str());
         let tenant = self.vault.new_tenant(req.name, self.now())?;
         self.write_access(caller, |tx| {
@@ -27,7 +28,8 @@ impl Operations {
     }
 
     /// Every tenant, by name (`GET /v1/tenants`).
-    pub fn list_tenants(&self, _caller: &Caller) -> Result<TenantList, ServerError> {
+    pub fn list_tenants(&self, caller: &Caller) -> Result<TenantList, ServerError> {
+        caller.require_global()?;
         let tenants = self
             .store
             .read(|tx| Ok::<_, _>(tx.tenants()?))
@@ -40,9 +42,10 @@ impl Operations {
     /// One tenant (`GET /v1/tenants/{name}`).
     pub fn tenant_named(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         name: &TenantName,
     ) -> Result<TenantInfo, ServerError> {
+        caller.reach_tenant(name)?;
         let tenant = self
             .store
             .read(|tx| find_tenant(tx, name))
