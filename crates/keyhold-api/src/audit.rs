@@ -441,3 +441,29 @@ pub enum OutcomeResultSchema {
 
 #[cfg(test)]
 mod tests;
+
+/// One SIEM sink (`GET /v1/audit/sinks`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSinkStatus {
+    /// Its configured name.
+    pub name: String,
+    /// `file` or `syslog`.
+    pub kind: String,
+    /// The last event it delivered (the store is the source of truth; a sink
+    /// that was down catches up from here).
+    pub delivered_seq: u64,
+    /// Why delivery fails, while it fails.
+    pub last_error: Option<String>,
+    /// Since when it fails, while it fails.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub failing_since: Option<Timestamp>,
+}
+
+/// `GET /v1/audit/sinks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSinks {
+    /// Every configured sink, in configuration order.
+    pub sinks: Vec<AuditSinkStatus>,
+}

@@ -39,6 +39,11 @@ impl Client {
             .await
     }
 
+    /// `GET /v1/audit/sinks`: how far each SIEM sink has delivered.
+    pub async fn audit_sinks(&self) -> Result<keyhold_api::audit::AuditSinks, ClientError> {
+        self.call(Method::GET, "/v1/audit/sinks", None::<&()>).await
+    }
+
     /// `GET /v1/audit/export`, whole, in memory. For a large trail prefer
     /// [`audit_export_to`](Self::audit_export_to).
     pub async fn audit_export(&self) -> Result<Vec<u8>, ClientError> {

@@ -109,7 +109,14 @@ pub async fn run(
     let scheduler = spawn_scheduler(&ops, config.scheduler);
     let kmip_addr = kmip.as_ref().map(|k| k.addr);
     let kmip_task = kmip.map(|k| k.spawn(Arc::clone(&ops), kmip::ConnectionSettings::default()));
-    let app = rest::router(rest::AppState { ops }, config.max_body_bytes);
+    let sinks = Arc::new(sinks);
+    let app = rest::router(
+        rest::AppState {
+            ops,
+            sinks: Arc::clone(&sinks),
+        },
+        config.max_body_bytes,
+    );
     announce(&Started {
         url: format!("{scheme}://{addr}"),
         addr,

@@ -90,8 +90,11 @@ impl Operations {
 
     /// The start of `GET /v1/audit/export`: signs the stored head unless a
     /// checkpoint covers it already, and returns its sequence number, the
-    /// last event the export holds (0: the trail is empty).
-    pub fn audit_export_head(&self, _caller: &Caller) -> Result<u64, ServerError> {
+    /// last event the export holds (0: the trail is empty). The export is
+    /// the whole chain, every tenant's events: global callers only (the
+    /// root token, global admins).
+    pub fn audit_export_head(&self, caller: &Caller) -> Result<u64, ServerError> {
+        caller.require_global()?;
         let keys = self.vault.unlocked()?.audit_keys();
         self.audit.checkpoint_head(keys, self.now())
     }

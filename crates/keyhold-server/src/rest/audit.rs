@@ -2,11 +2,10 @@
 //! verification, its export as JSON lines, and the public key that verifies
 //! an export offline (DESIGN.md section 7).
 //!
-//! Authorization of these reads (the auditor and admin roles) comes with
-//! the access-control work; until then any authenticated caller may call
-//! them. The export is the whole trail, every tenant's events included:
-//! the chain can only be verified whole, so it is meant for the auditor
-//! and admin roles only.
+//! Reads need `audit:read` (`audit:verify` to verify), which the auditor
+//! and admin roles hold. The export is the whole trail, every tenant's
+//! events included (the chain can only be verified whole), so it is for
+//! global callers only: the root token and global admins.
 
 use std::io;
 use std::sync::Arc;
@@ -17,7 +16,8 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use keyhold_api::audit::{
-    AuditEventsPage, AuditEventsQuery, AuditPublicKey, ExportLine, VerifyReport,
+    AuditEventsPage, AuditEventsQuery, AuditPublicKey, AuditSinkStatus, AuditSinks, ExportLine,
+    VerifyReport,
 };
 use keyhold_core::Action;
 use tokio::sync::mpsc;
@@ -145,4 +145,42 @@ fn produce(ops: &Operations, head: u64, tx: &mpsc::Sender<Chunk>) {
         }
         from = to.saturating_add(1);
     }
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/audit/sinks",
+    tag = "audit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The configured SIEM sinks and how far each has delivered", body = AuditSinks),
+        AuthErrors,
+    )
+)]
+/// `GET /v1/audit/sinks`: each configured sink, the last event it delivered
+/// and, while it is failing, why and since when.
+pub(super) async fn sinks(
+    State(state): State<AppState>,
+    Creds(creds): Creds,
+) -> Result<Json<AuditSinks>, ServerError> {
+    let sinks = Arc::clone(&state.sinks);
+    perform(state, creds, Action::AuditRead, |_, caller| {
+        caller.authorize_unscoped()
+    })
+    .await?;
+    let sinks = sinks
+        .statuses()
+        .into_iter()
+        .map(|s| AuditSinkStatus {
+            name: s.name,
+            kind: match s.kind {
+                crate::sinks::SinkKind::File => "file".into(),
+                crate::sinks::SinkKind::Syslog => "syslog".into(),
+            },
+            delivered_seq: s.delivered_seq,
+            last_error: s.last_error,
+            failing_since: s.failing_since,
+        })
+        .collect();
+    Ok(Json(AuditSinks { sinks }))
 }

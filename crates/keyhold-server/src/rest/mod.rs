@@ -38,6 +38,8 @@ use crate::ops::Operations;
 pub struct AppState {
     /// The operations service.
     pub ops: Arc<Operations>,
+    /// The SIEM sinks, for their status.
+    pub sinks: Arc<crate::sinks::SinkHandles>,
 }
 
 /// The whole REST router, with `GET /v1/openapi.json` serving its
@@ -142,6 +144,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::verify))
         .routes(routes!(audit::public_key))
         .routes(routes!(audit::export))
+        .routes(routes!(audit::sinks))
 }
 
 /// The public part of an error, left on the response for [`request_context`]

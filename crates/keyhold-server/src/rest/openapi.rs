@@ -272,7 +272,7 @@ mod tests {
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 79);
+        assert_eq!(operations(&doc).len(), 80);
     }
 
     #[test]
