@@ -65,15 +65,7 @@ impl Caller {
         key: &Key,
         version: Option<VersionNumber>,
     ) -> Result<(), ServerError> {
-        let decided = self.with_notes(|n| n.allowed_keys.contains(&key.id));
-        if !decided && self.action.is_key_scoped() {
-            let facts = KeyFacts {
-                name: key.name.as_str(),
-                tags: &key.tags,
-            };
-            self.decide(Some(facts))?;
-            self.with_notes(|n| n.allowed_keys.push(key.id));
-        }
+        // Noted first, so a refusal's audit event names the key too.
         self.with_notes(|n| match n.key {
             None => {
                 n.key = Some(key.id);
@@ -86,6 +78,15 @@ impl Caller {
                 n.context.insert("other_key".into(), key.id.to_string());
             }
         });
+        let decided = self.with_notes(|n| n.allowed_keys.contains(&key.id));
+        if !decided && self.action.is_key_scoped() {
+            let facts = KeyFacts {
+                name: key.name.as_str(),
+                tags: &key.tags,
+            };
+            self.decide(Some(facts))?;
+            self.with_notes(|n| n.allowed_keys.push(key.id));
+        }
         Ok(())
     }
 

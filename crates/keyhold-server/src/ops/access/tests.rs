@@ -206,6 +206,8 @@ fn roles_decide_and_separate_duties() {
         .collect();
     assert_eq!(denied.len(), 2);
     assert!(denied.iter().all(|e| e.record.principal.is_some()));
+    // The refused encryption names the key it was refused on.
+    assert!(denied.iter().any(|e| e.record.key.is_some()));
 }
 
 #[test]
