@@ -101,8 +101,25 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// A client for the connection flags.
+/// A client for the connection flags, sending what they ask every request
+/// to carry (`--mfa`, `--tenant`, `--approval`).
 fn client(conn: &Conn) -> Result<Client, CliError> {
+    let mut client = connect(conn)?;
+    let request = &conn.request;
+    if let Some(code) = &request.mfa {
+        client = client.with_mfa(code.expose());
+    }
+    if let Some(tenant) = &request.tenant {
+        client = client.in_tenant(tenant.as_str());
+    }
+    if let Some(id) = request.approval {
+        client = client.with_approval(id);
+    }
+    Ok(client)
+}
+
+/// A client for the address, token and CA certificate flags.
+fn connect(conn: &Conn) -> Result<Client, CliError> {
     let ca_cert_pem = conn
         .ca_cert
         .as_ref()
