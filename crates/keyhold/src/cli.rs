@@ -10,6 +10,7 @@ use keyhold_core::lifecycle::KeyState;
 use keyhold_core::{Algorithm, ApprovalId, KeyName, KeyRef, TenantName, VersionNumber};
 
 mod access;
+mod approval;
 mod audit;
 mod bench;
 mod crypto;
@@ -20,6 +21,7 @@ pub(crate) use access::{
     PrincipalCommand, RoleCommand, SettingsCommand, TenantCommand, TokenCommand,
     UpdatePrincipalArgs,
 };
+pub(crate) use approval::{ApprovalCommand, ApprovalRequestArgs, MfaCommand};
 pub(crate) use audit::{AuditCommand, AuditExportArgs, AuditListArgs, AuditVerifyArgs};
 pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
@@ -72,6 +74,13 @@ pub(crate) enum Command {
     /// Read, export and verify the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Enroll and confirm your own TOTP second factor (authenticator app).
+    #[command(subcommand)]
+    Mfa(MfaCommand),
+    /// Quorum approvals: ask for one, list, show, approve or deny (approvers
+    /// vote with --mfa); then run the approved request with --approval ID.
+    #[command(subcommand)]
+    Approval(ApprovalCommand),
     /// Print random bytes from the server's generator, base64.
     Random(RandomArgs),
     /// Load-test a server (or, with --in-process, the crypto provider alone):
@@ -481,8 +490,18 @@ mod secret_arg_tests {
         ])
         .unwrap();
         assert!(!format!("{dev:?}").contains("r00t-token"));
-        let mfa = Cli::try_parse_from(["keyhold", "key", "list", "--mfa", "731904"]).unwrap();
-        assert!(!format!("{mfa:?}").contains("731904"));
+        let vote = Cli::try_parse_from([
+            "keyhold",
+            "approval",
+            "approve",
+            "0b9e3c5e-2f4f-4d39-9a57-5a0f3b0c8d11",
+            "--mfa",
+            "731904",
+        ])
+        .unwrap();
+        assert!(!format!("{vote:?}").contains("731904"));
+        let confirm = Cli::try_parse_from(["keyhold", "mfa", "confirm", "480213"]).unwrap();
+        assert!(!format!("{confirm:?}").contains("480213"));
     }
 
     /// The request flags of the verb, wherever they were given.

@@ -1,11 +1,13 @@
 //! Runs a parsed command.
 
+mod approval;
 mod audit;
 mod audit_offline;
 mod bench;
 mod crypto;
 mod key;
 mod lifecycle;
+mod mfa;
 mod operator;
 mod policy;
 mod principal;
@@ -96,6 +98,8 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Policy(cmd) => policy::run(cmd).await,
         Command::Role(cmd) => policy::run_role(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
+        Command::Mfa(cmd) => mfa::run(cmd).await,
+        Command::Approval(cmd) => approval::run(cmd).await,
         Command::Random(args) => crypto::random(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
