@@ -7,9 +7,10 @@ use clap::{Args, Parser, Subcommand};
 use keyhold_api::keys::TagFilter;
 use keyhold_api::transfer::{ImportTokenId, WrappingAlgorithm, WrappingKeySpec};
 use keyhold_core::lifecycle::KeyState;
-use keyhold_core::{Algorithm, KeyName, KeyRef, VersionNumber};
+use keyhold_core::{Algorithm, ApprovalId, KeyName, KeyRef, TenantName, VersionNumber};
 
 mod access;
+mod approval;
 mod audit;
 mod bench;
 mod crypto;
@@ -20,6 +21,7 @@ pub(crate) use access::{
     PrincipalCommand, RoleCommand, SettingsCommand, TenantCommand, TokenCommand,
     UpdatePrincipalArgs,
 };
+pub(crate) use approval::{ApprovalCommand, ApprovalRequestArgs, MfaCommand};
 pub(crate) use audit::{AuditCommand, AuditExportArgs, AuditListArgs, AuditVerifyArgs};
 pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
@@ -32,6 +34,12 @@ pub(crate) use lifecycle::{
 #[derive(Debug, Parser)]
 #[command(name = "keyhold", version, about, long_about = None)]
 pub(crate) struct Cli {
+    /// Parsed here too, so that they may come before the verb (`keyhold
+    /// --mfa CODE approval approve ID`): clap hands the values of these
+    /// global flags to the verb's own copy in [`Conn::request`], which is
+    /// what the client is built from.
+    #[command(flatten)]
+    pub(crate) _request: RequestOpts,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -66,6 +74,13 @@ pub(crate) enum Command {
     /// Read, export and verify the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Enroll and confirm your own TOTP second factor (authenticator app).
+    #[command(subcommand)]
+    Mfa(MfaCommand),
+    /// Quorum approvals: ask for one, list, show, approve or deny (approvers
+    /// vote with --mfa); then run the approved request with --approval ID.
+    #[command(subcommand)]
+    Approval(ApprovalCommand),
     /// Print random bytes from the server's generator, base64.
     Random(RandomArgs),
     /// Load-test a server (or, with --in-process, the crypto provider alone):
@@ -121,6 +136,34 @@ pub(crate) struct Conn {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) request: RequestOpts,
+}
+
+/// What a request carries besides the token: a second factor, the tenant
+/// to act in, an approval to carry out. Global flags of every command that
+/// talks to a server.
+#[derive(Debug, Default, Args)]
+pub(crate) struct RequestOpts {
+    /// TOTP code from your authenticator app, sent with requests to the
+    /// server (X-Keyhold-MFA): for actions the tenant puts under MFA, and
+    /// to approve or deny. Each code is accepted once.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYHOLD_MFA",
+        hide_env_values = true,
+        value_name = "CODE"
+    )]
+    pub(crate) mfa: Option<SecretArg>,
+    /// Make requests to the server in this tenant (X-Keyhold-Tenant): the
+    /// root token and global admins only.
+    #[arg(long, global = true, env = "KEYHOLD_TENANT", value_name = "NAME")]
+    pub(crate) tenant: Option<TenantName>,
+    /// Carry out this approved quorum request (X-Keyhold-Approval): send
+    /// the very request that was approved to the server; it runs once.
+    #[arg(long, global = true, env = "KEYHOLD_APPROVAL", value_name = "ID")]
+    pub(crate) approval: Option<ApprovalId>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -447,5 +490,64 @@ mod secret_arg_tests {
         ])
         .unwrap();
         assert!(!format!("{dev:?}").contains("r00t-token"));
+        let vote = Cli::try_parse_from([
+            "keyhold",
+            "approval",
+            "approve",
+            "0b9e3c5e-2f4f-4d39-9a57-5a0f3b0c8d11",
+            "--mfa",
+            "731904",
+        ])
+        .unwrap();
+        assert!(!format!("{vote:?}").contains("731904"));
+        let confirm = Cli::try_parse_from(["keyhold", "mfa", "confirm", "480213"]).unwrap();
+        assert!(!format!("{confirm:?}").contains("480213"));
+    }
+
+    /// The request flags of the verb, wherever they were given.
+    fn request_opts(args: &[&str]) -> (Option<String>, Option<String>, Option<String>) {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Key(KeyCommand::List(list)) = cli.command else {
+            panic!("not key list");
+        };
+        let r = list.conn.request;
+        (
+            r.mfa.map(|c| c.expose().to_owned()),
+            r.tenant.map(|t| t.to_string()),
+            r.approval.map(|a| a.to_string()),
+        )
+    }
+
+    #[test]
+    fn request_flags_reach_the_verb_before_or_after_it() {
+        let id = "0b9e3c5e-2f4f-4d39-9a57-5a0f3b0c8d11";
+        let want = (
+            Some("123456".to_owned()),
+            Some("payments".to_owned()),
+            Some(id.to_owned()),
+        );
+        let flags = ["--mfa", "123456", "--tenant", "payments", "--approval", id];
+        let before: Vec<&str> = ["keyhold"]
+            .into_iter()
+            .chain(flags)
+            .chain(["key", "list"])
+            .collect();
+        let after: Vec<&str> = ["keyhold", "key", "list"]
+            .into_iter()
+            .chain(flags)
+            .collect();
+        assert_eq!(request_opts(&before), want);
+        assert_eq!(request_opts(&after), want);
+        assert_eq!(
+            request_opts(&["keyhold", "key", "list"]),
+            (None, None, None)
+        );
+        assert!(Cli::try_parse_from(["keyhold", "key", "list", "--approval", "nope"]).is_err());
+        assert!(Cli::try_parse_from(["keyhold", "key", "list", "--tenant", "no spaces"]).is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

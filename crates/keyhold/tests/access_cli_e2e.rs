@@ -258,10 +258,54 @@ fn help_names_the_verbs() {
         ("token", &["create", "list", "revoke"]),
         ("policy", &["create", "list", "show", "update", "delete"]),
         ("role", &["list", "show", "create", "delete"]),
+        ("mfa", &["enroll", "confirm"]),
+        ("approval", &["request", "list", "show", "approve", "deny"]),
     ] {
         let help = ok(keyhold(&server, None, &[noun, "--help"], b""));
         for verb in verbs {
             assert!(help.contains(verb), "{noun} --help lacks {verb}: {help}");
         }
     }
+}
+
+/// The access step of the README's five-minute tour, as written there.
+#[test]
+fn the_readme_access_step_works() {
+    let server = Server::dev();
+    let root = server.token.as_deref();
+    ok(keyhold(
+        &server,
+        root,
+        &["principal", "create", "ops-admin", "--role", "admin"],
+        b"",
+    ));
+    let out = ok(keyhold(
+        &server,
+        root,
+        &["token", "create", "ops-admin", "--ttl", "8h"],
+        b"",
+    ));
+    let admin = out.lines().find_map(|l| l.strip_prefix("Token: ")).unwrap();
+    let a = Some(admin);
+    ok(keyhold(
+        &server,
+        a,
+        &[
+            "principal",
+            "create",
+            "ci",
+            "--kind",
+            "service",
+            "--role",
+            "key-user",
+        ],
+        b"",
+    ));
+    ok(keyhold(&server, a, &["operator", "revoke-root-token"], b""));
+    fails(
+        keyhold(&server, root, &["key", "list"], b""),
+        "unauthenticated",
+    );
+    let out = ok(keyhold(&server, a, &["mfa", "enroll"], b""));
+    assert!(out.starts_with("otpauth://totp/"), "{out}");
 }

@@ -1,11 +1,13 @@
 //! Runs a parsed command.
 
+mod approval;
 mod audit;
 mod audit_offline;
 mod bench;
 mod crypto;
 mod key;
 mod lifecycle;
+mod mfa;
 mod operator;
 mod policy;
 mod principal;
@@ -96,13 +98,32 @@ pub(crate) async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Policy(cmd) => policy::run(cmd).await,
         Command::Role(cmd) => policy::run_role(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
+        Command::Mfa(cmd) => mfa::run(cmd).await,
+        Command::Approval(cmd) => approval::run(cmd).await,
         Command::Random(args) => crypto::random(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
 }
 
-/// A client for the connection flags.
+/// A client for the connection flags, sending what they ask every request
+/// to carry (`--mfa`, `--tenant`, `--approval`).
 fn client(conn: &Conn) -> Result<Client, CliError> {
+    let mut client = connect(conn)?;
+    let request = &conn.request;
+    if let Some(code) = &request.mfa {
+        client = client.with_mfa(code.expose());
+    }
+    if let Some(tenant) = &request.tenant {
+        client = client.in_tenant(tenant.as_str());
+    }
+    if let Some(id) = request.approval {
+        client = client.with_approval(id);
+    }
+    Ok(client)
+}
+
+/// A client for the address, token and CA certificate flags.
+fn connect(conn: &Conn) -> Result<Client, CliError> {
     let ca_cert_pem = conn
         .ca_cert
         .as_ref()

@@ -50,6 +50,9 @@ pub(crate) enum BenchError {
     /// The token cannot be sent in an HTTP header.
     #[error("the token is not a valid HTTP header value")]
     Token,
+    /// The tenant name cannot be sent in an HTTP header.
+    #[error("the tenant name is not a valid HTTP header value")]
+    Tenant,
     /// TLS could not be configured.
     #[error("cannot configure TLS")]
     TlsConfig(#[source] rustls::Error),

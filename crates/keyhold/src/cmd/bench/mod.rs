@@ -63,6 +63,13 @@ async fn over_http(
     args: &BenchArgs,
     algorithm: Option<Algorithm>,
 ) -> Result<record::Recorder, CliError> {
+    if args.conn.request.mfa.is_some() || args.conn.request.approval.is_some() {
+        return Err(CliError::InvalidArg {
+            arg: "--mfa/--approval",
+            reason: "a benchmark sends many requests; a TOTP code or an approval is good for one"
+                .into(),
+        });
+    }
     let target = target::Target::new(&args.conn, args.http2)?;
     let work = setup::work(&client(&args.conn)?, &target, args, algorithm).await?;
     let load = http::Load {

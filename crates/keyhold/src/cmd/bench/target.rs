@@ -29,6 +29,8 @@ pub(crate) struct Target {
     pub(crate) authority: String,
     /// `http` or `https`.
     pub(crate) scheme: &'static str,
+    /// The tenant the load acts in (`--tenant`), when not the caller's own.
+    pub(crate) tenant: Option<String>,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     http2: bool,
 }
@@ -38,6 +40,7 @@ impl std::fmt::Debug for Target {
         f.debug_struct("Target")
             .field("authority", &self.authority)
             .field("scheme", &self.scheme)
+            .field("tenant", &self.tenant)
             .field("http2", &self.http2)
             .finish_non_exhaustive()
     }
@@ -72,6 +75,7 @@ impl Target {
         Ok(Self {
             authority,
             scheme,
+            tenant: conn.request.tenant.as_ref().map(ToString::to_string),
             tls,
             http2,
         })
@@ -276,6 +280,7 @@ mod tests {
             token: None,
             ca_cert: None,
             json: false,
+            request: crate::cli::RequestOpts::default(),
         }
     }
 

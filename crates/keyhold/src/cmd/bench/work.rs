@@ -145,6 +145,9 @@ fn uri(target: &Target, path: &str) -> Result<Uri, BenchError> {
     })
 }
 
+/// Names the tenant to act in (`--tenant`).
+const TENANT: &str = "x-keyhold-tenant";
+
 fn headers(target: &Target, token: Option<&str>) -> Result<HeaderMap, BenchError> {
     let mut headers = HeaderMap::new();
     if !target.http2() {
@@ -159,6 +162,10 @@ fn headers(target: &Target, token: Option<&str>) -> Result<HeaderMap, BenchError
             HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| BenchError::Token)?;
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
+    }
+    if let Some(tenant) = &target.tenant {
+        let value = HeaderValue::from_str(tenant).map_err(|_| BenchError::Tenant)?;
+        headers.insert(TENANT, value);
     }
     Ok(headers)
 }
@@ -176,6 +183,7 @@ mod tests {
             token: None,
             ca_cert: None,
             json: false,
+            request: crate::cli::RequestOpts::default(),
         };
         Target::new(&conn, http2).unwrap()
     }
