@@ -153,6 +153,27 @@ impl Action {
         !matches!(self, Self::KeyUseCompromised)
     }
 
+    /// Whether a quorum rule may name the action: the operations that spend
+    /// an approval bound to their exact request (key and body) in the
+    /// transaction of their change. A rule naming any other action is
+    /// refused, never silently unenforced.
+    pub const fn quorum_enforced(self) -> bool {
+        matches!(
+            self,
+            Self::KeyRotate
+                | Self::KeyActivate
+                | Self::KeyDeactivate
+                | Self::KeySuspend
+                | Self::KeyResume
+                | Self::KeyRevoke
+                | Self::KeyScheduleDestroy
+                | Self::KeyCancelDestroy
+                | Self::KeyArchive
+                | Self::KeyRecover
+                | Self::KeyExport
+        )
+    }
+
     /// Whether a quorum rule may name the action: not the approval actions
     /// themselves, nor enrolling a second factor (approving needs one).
     pub const fn quorum_applies(self) -> bool {

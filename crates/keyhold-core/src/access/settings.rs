@@ -106,6 +106,14 @@ impl TenantSettings {
                     "must name at least one action",
                 ));
             }
+            if !rule.actions.iter().all(|a| a.quorum_enforced()) {
+                return Err(invalid(
+                    "quorum_rules.actions",
+                    "only key lifecycle changes (rotate, activate, deactivate, suspend, resume, \
+                     revoke, schedule-destroy, cancel-destroy, archive, recover) and key:export \
+                     can require approvals",
+                ));
+            }
             if !rule.actions.iter().all(|a| seen.insert(*a)) {
                 return Err(invalid(
                     "quorum_rules.actions",

@@ -153,14 +153,30 @@ fn settings_default_to_the_custodian_user_split() {
 }
 
 #[test]
+fn quorum_rules_name_only_actions_that_enforce_them() {
+    for action in [
+        "key:encrypt",
+        "key:create",
+        "policy:write",
+        "sys:restore",
+        "approval:decide",
+    ] {
+        let text = format!(r#"{{"quorum_rules": [{{"actions": ["{action}"], "required": 1}}]}}"#);
+        assert!(settings(&text).unwrap().check().is_err(), "{action}");
+    }
+    let ok = r#"{"quorum_rules": [{"actions": ["key:revoke", "key:rotate"], "required": 1}]}"#;
+    settings(ok).unwrap().check().unwrap();
+}
+
+#[test]
 fn settings_parse_quorums_with_a_default_ttl() {
     let s = settings(
         r#"{"mfa_actions": ["key:export"], "sod_rules": [],
-            "quorum_rules": [{"actions": ["key:schedule-destroy", "sys:restore"], "required": 2}]}"#,
+            "quorum_rules": [{"actions": ["key:schedule-destroy", "key:export"], "required": 2}]}"#,
     )
     .unwrap();
     s.check().unwrap();
-    let rule = s.quorum_for(Action::SysRestore).unwrap();
+    let rule = s.quorum_for(Action::KeyExport).unwrap();
     assert_eq!((rule.required, rule.ttl_secs), (2, 86_400));
     assert!(s.quorum_for(Action::KeyEncrypt).is_none());
     assert!(s.mfa_required_for(Action::KeyExport));

@@ -13,7 +13,7 @@
 use keyhold_api::approvals::{
     ApprovalInfo, ApprovalList, CreateApprovalRequest, ListApprovalsQuery,
 };
-use keyhold_api::lifecycle::ScheduleDestroyRequest;
+use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
 use keyhold_api::transfer::ExportKeyRequest;
 use keyhold_core::approval::{Approval, ApprovalError, Quorum};
 use keyhold_core::{Action, ApprovalId, ApprovalRecord, KeyId, KeyRef, QuorumRule};
@@ -265,6 +265,7 @@ fn canonical_body(action: Action, body: Value) -> Result<Value, ServerError> {
     match action {
         Action::KeyScheduleDestroy => through::<ScheduleDestroyRequest>(body),
         Action::KeyExport => through::<ExportKeyRequest>(body),
+        Action::KeyRevoke => through::<RevokeRequest>(body),
         _ => Ok(body),
     }
 }
