@@ -1,12 +1,13 @@
 //! The keyhold server: the REST API (axum), the operations service that
-//! every interface calls, the seal that holds the root key, bearer-token
-//! authentication, the TLS listener, and the [`scheduler`] that rotates,
-//! activates, deactivates and destroys keys when they are due.
+//! every interface calls (authentication, authorization, the audit trail),
+//! the seal that holds the root key, the TLS listener, the KMIP listener
+//! ([`kmip`], a first set of operations), the SIEM [`sinks`], and the
+//! [`scheduler`] that rotates, activates, deactivates and destroys keys when
+//! they are due.
 //!
-//! It does not hold domain rules (they are in `keyhold-core`), cryptography
-//! (`keyhold-crypto`) or SQL (`keyhold-store`); it wires them together. Not
-//! yet here: principals and policies, each of which has its own issue. The
-//! KMIP listener ([`kmip`]) serves a first set of operations.
+//! It does not hold domain rules (they are in `keyhold-core`: lifecycle,
+//! policies, approvals, the audit chain rules), cryptography
+//! (`keyhold-crypto`) or SQL (`keyhold-store`); it wires them together.
 
 pub mod audit;
 pub mod auth;

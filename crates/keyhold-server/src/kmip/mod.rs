@@ -2,9 +2,11 @@
 //! TTLV-framed request messages, and a dispatcher that runs each batch item
 //! through the same [`Operations`] service as REST.
 //!
-//! Identity (interim, until principals exist in issue 4): a client whose
-//! certificate chains to the configured client CA acts as the caller of the
-//! default tenant — see [`Operations::certificate_caller`].
+//! Identity: a client whose certificate chains to the configured client CA
+//! acts as the principal that certificate's SHA-256 fingerprint is bound to
+//! (`POST /v1/principals/{name}/certificates`); an unbound certificate is
+//! refused (Permission Denied). Every batch item is authorized and audited
+//! like a REST request, with interface `kmip`.
 //!
 //! Operations served today: Discover Versions, Query, RNG Retrieve, Create
 //! (AES-256 symmetric keys), Activate, Revoke, Get Attributes, Get

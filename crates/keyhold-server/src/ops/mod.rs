@@ -2,7 +2,7 @@
 //! (REST, KMIP, the scheduler), runs here, once. Transports translate their
 //! request into [`Credentials`] and a call through [`Operations::perform`],
 //! and translate the result back; authentication, lifecycle checks, the
-//! audit trail and (later) authorization and caching live here.
+//! audit trail, authorization and the identity cache live here.
 //!
 //! Methods are synchronous: they touch the store and do CPU-bound crypto, so
 //! `perform` runs them on the blocking pool.
