@@ -60,8 +60,8 @@ pub struct CertIdentity {
     pub fingerprint: [u8; 32],
 }
 
-/// What a transport knows of a request before authentication.
-#[derive(Debug)]
+/// What a transport knows of a request before authentication. Its `Debug`
+/// shows neither the token nor the TOTP code.
 pub struct Credentials {
     /// The request's id.
     pub request_id: RequestId,
@@ -79,6 +79,20 @@ pub struct Credentials {
     /// An approved quorum request this request carries out
     /// (`X-Keyhold-Approval`).
     pub approval: Option<ApprovalId>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("request_id", &self.request_id)
+            .field("interface", &self.interface)
+            .field("source", &self.source)
+            .field("proof", &self.proof)
+            .field("tenant", &self.tenant)
+            .field("mfa", &self.mfa.as_ref().map(|_| "<redacted>"))
+            .field("approval", &self.approval)
+            .finish()
+    }
 }
 
 impl Credentials {

@@ -12,7 +12,6 @@ use keyhold_core::{MfaEnrollment, PrincipalId, TenantId};
 use keyhold_crypto::hierarchy::Kek;
 use keyhold_crypto::totp::{TotpSecret, TotpStep};
 use keyhold_store::{TxError, WriteTx};
-use zeroize::Zeroizing;
 
 use super::identity::{Identity, Resolved};
 use crate::error::ServerError;
@@ -58,7 +57,7 @@ impl Operations {
         };
         self.write_access(caller, |tx| Ok(tx.mfa_put(&record)?))?;
         Ok(MfaEnrollmentView {
-            otpauth_url: Zeroizing::new(url).to_string(),
+            otpauth_url: url,
             confirmed: false,
         })
     }

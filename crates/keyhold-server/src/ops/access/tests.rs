@@ -621,3 +621,13 @@ fn denied_expired_and_unreachable_quorums() {
         .unwrap();
     assert_eq!(shown.state, ApprovalState::Expired);
 }
+
+#[test]
+fn credentials_never_print_their_secrets() {
+    let mut c = creds("kht_secret-token-text");
+    c.mfa = Some(Zeroizing::new("493817".into()));
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("secret-token-text"), "{shown}");
+    assert!(!shown.contains("493817"), "{shown}");
+    assert!(shown.contains("<redacted>"));
+}
