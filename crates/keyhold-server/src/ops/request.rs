@@ -115,23 +115,32 @@ impl Credentials {
 fn outcome_of<T>(result: &Result<T, ServerError>) -> Outcome {
     match result {
         Ok(_) => Outcome::Ok,
-        Err(e) => {
-            let code = e.public().0;
-            let text = code.as_str().to_owned();
-            match code {
-                ErrorCode::Unauthenticated
-                | ErrorCode::PermissionDenied
-                | ErrorCode::MfaRequired
-                | ErrorCode::MfaInvalid => Outcome::Denied { code: text },
-                _ => Outcome::Error { code: text },
-            }
-        }
+        Err(e) => failure(e),
     }
 }
 
-/// The record of a request refused at authentication: no principal, no
-/// tenant.
-fn unauthenticated_record(creds: &Credentials, action: Action, now: Timestamp) -> AuditRecord {
+/// The outcome of a failed request.
+fn failure(e: &ServerError) -> Outcome {
+    let code = e.public().0;
+    let text = code.as_str().to_owned();
+    match code {
+        ErrorCode::Unauthenticated
+        | ErrorCode::PermissionDenied
+        | ErrorCode::MfaRequired
+        | ErrorCode::MfaInvalid => Outcome::Denied { code: text },
+        _ => Outcome::Error { code: text },
+    }
+}
+
+/// The record of a request refused at authentication (no or a bad
+/// credential, a wrong or missing TOTP code, a tenant it may not reach): no
+/// principal, no tenant.
+fn refused_record(
+    creds: &Credentials,
+    action: Action,
+    now: Timestamp,
+    outcome: Outcome,
+) -> AuditRecord {
     AuditRecord {
         time: now,
         request_id: creds.request_id,
@@ -143,9 +152,7 @@ fn unauthenticated_record(creds: &Credentials, action: Action, now: Timestamp) -
         action,
         key: None,
         version: None,
-        outcome: Outcome::Denied {
-            code: ErrorCode::Unauthenticated.as_str().to_owned(),
-        },
+        outcome,
         context: BTreeMap::new(),
     }
 }
@@ -213,11 +220,13 @@ impl Operations {
     ) -> Ran<T> {
         let caller = match self.authenticate(&creds, action) {
             Ok(caller) => caller,
-            Err(e @ ServerError::Unauthenticated) => {
-                let record = unauthenticated_record(&creds, action, self.now());
+            // A sealed or uninitialized server records nothing (it has no
+            // audit key); every other refusal at authentication is an event.
+            Err(e @ (ServerError::Sealed | ServerError::NotInitialized)) => return (Err(e), None),
+            Err(e) => {
+                let record = refused_record(&creds, action, self.now(), failure(&e));
                 return (Err(e), self.queue_event(record));
             }
-            Err(e) => return (Err(e), None),
         };
         let result = self.run_authorized(&caller, f);
         let recorded = caller.with_notes(|n| n.recorded);

@@ -362,6 +362,22 @@ fn totp_enrollment_wrong_and_replayed_codes_and_required_mfa() {
     let mut replay = creds(&t);
     replay.mfa = Some(Zeroizing::new(fresh));
     assert_eq!(code(s.encrypt(replay, "orders")), ErrorCode::MfaInvalid);
+    // Each refusal at authentication is an audit event of its own.
+    let events = s
+        .store
+        .read(|tx| {
+            Ok::<_, TxError<ServerError>>(
+                tx.audit_events(&keyhold_store::AuditQuery::after(0, 1000))?,
+            )
+        })
+        .unwrap();
+    let denied = |c: &str| {
+        events
+            .iter()
+            .filter(|e| e.record.outcome.code() == Some(c) && e.record.action == Action::KeyEncrypt)
+            .count()
+    };
+    assert_eq!((denied("mfa_invalid"), denied("mfa_required")), (3, 1));
 }
 
 #[test]
