@@ -98,6 +98,12 @@ pub(super) struct SqliteTxn<'a> {
     open: bool,
     /// Whether a version's material was erased (then the commit checkpoints).
     erased: bool,
+    /// The audit chain's head as this transaction last read or wrote it.
+    /// Valid for the transaction's life only: it holds the database's write
+    /// lock (or one snapshot), so nobody else moves the head meanwhile.
+    head: Option<ChainHead>,
+    /// `head` when the job's savepoint was taken, restored on rollback.
+    head_at_savepoint: Option<ChainHead>,
 }
 
 impl<'a> SqliteTxn<'a> {
@@ -115,7 +121,17 @@ impl<'a> SqliteTxn<'a> {
             conn,
             open: true,
             erased: false,
+            head: None,
+            head_at_savepoint: None,
         })
+    }
+
+    /// Runs one parameterless statement through the statement cache (the
+    /// group committer's savepoints run once per job: parsing them each time
+    /// showed in profiles).
+    fn run_cached(&self, sql: &'static str) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        stmt.raw_execute().map(drop).map_err(backend)
     }
 
     fn end(&mut self, sql: &'static str) -> Result<(), StoreError> {
@@ -219,9 +235,17 @@ fn bind(stmt: &mut Statement<'_>, params: &[Value]) -> rusqlite::Result<()> {
             expected,
         ));
     }
-    for (i, value) in params.iter().enumerate() {
-        let name = format!("${}", i + 1);
-        stmt.raw_bind_parameter(name.as_str(), to_sql(value)?)?;
+    for index in 1..=expected {
+        // Each statement numbers its parameters `$1, $2, ...`; SQLite
+        // indexes them by first appearance, which need not be that order.
+        let value = stmt
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| params.get(n))
+            .ok_or_else(|| rusqlite::Error::InvalidParameterName(format!("parameter {index}")))?;
+        stmt.raw_bind_parameter(index, to_sql(value)?)?;
     }
     Ok(())
 }
@@ -346,8 +370,13 @@ impl ReadTx for SqliteTxn<'_> {
     }
 
     fn audit_head(&mut self) -> Result<ChainHead, StoreError> {
+        if let Some(head) = self.head {
+            return Ok(head);
+        }
         let last = self.query_one(queries::AUDIT_HEAD, &[], Ok)?;
-        codec::head_from(last)
+        let head = codec::head_from(last)?;
+        self.head = Some(head);
+        Ok(head)
     }
 
     fn audit_events(&mut self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
@@ -585,8 +614,12 @@ impl WriteTx for SqliteTxn<'_> {
         // duplicate, should another engine ever let two writers race.
         check_follows(self.audit_head()?, event)?;
         let values = codec::event_values(event)?;
-        self.execute(queries::AUDIT_APPEND, &values, AUDIT_EVENT)
-            .map(drop)
+        self.execute(queries::AUDIT_APPEND, &values, AUDIT_EVENT)?;
+        self.head = Some(ChainHead {
+            seq: event.seq,
+            hash: event.hash,
+        });
+        Ok(())
     }
 
     fn audit_checkpoint_put(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
@@ -741,16 +774,17 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("SAVEPOINT job").map_err(backend)
+        self.head_at_savepoint = self.head;
+        self.run_cached("SAVEPOINT job")
     }
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("RELEASE job").map_err(backend)
+        self.run_cached("RELEASE job")
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch("ROLLBACK TO job; RELEASE job")
-            .map_err(backend)
+        self.head = self.head_at_savepoint;
+        self.run_cached("ROLLBACK TO job")?;
+        self.run_cached("RELEASE job")
     }
 }
