@@ -71,9 +71,22 @@ pub fn append_in(
     record: AuditRecord,
     checkpoint_every: u64,
 ) -> Result<u64, StoreError> {
+    let canonical = record.canonical_bytes();
+    append_encoded(tx, keys, record, &canonical, checkpoint_every)
+}
+
+/// [`append_in`] with the record's canonical bytes already computed (off
+/// the store's single writer thread, which every event waits for).
+fn append_encoded(
+    tx: &mut dyn WriteTx,
+    keys: &AuditKeys,
+    record: AuditRecord,
+    canonical: &[u8],
+    checkpoint_every: u64,
+) -> Result<u64, StoreError> {
     let head = tx.audit_head()?;
     let seq = head.seq.saturating_add(1);
-    let hash = keys.chain.link(&head.hash, seq, &record.canonical_bytes());
+    let hash = keys.chain.link(&head.hash, seq, canonical);
     let mac = keys.chain.mac(&hash).unwrap_or_default();
     let time = record.time;
     tx.audit_append(&AuditEvent {
@@ -137,8 +150,10 @@ impl AuditTrail {
     /// durable.
     pub fn append(&self, keys: Arc<AuditKeys>, record: AuditRecord) -> Pending<u64, ServerError> {
         let every = self.checkpoint_every;
-        self.store
-            .submit(move |tx| Ok::<_, TxError<ServerError>>(append_in(tx, &keys, record, every)?))
+        let canonical = record.canonical_bytes();
+        self.store.submit(move |tx| {
+            Ok::<_, TxError<ServerError>>(append_encoded(tx, &keys, record, &canonical, every)?)
+        })
     }
 
     /// Signs the stored head unless a checkpoint covers it already (the
