@@ -133,6 +133,11 @@ pub struct UpdatePrincipalRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<String>>)]
     pub policies: Option<BTreeSet<PolicyName>>,
+    /// Make it a global admin (it may then act in every tenant with
+    /// `X-Keyhold-Tenant`) or take that away. Only the root token and
+    /// global admins may set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_admin: Option<bool>,
 }
 
 /// A principal as shown to callers.
@@ -204,6 +209,11 @@ pub enum BindCertificateRequest {
     Subject(String),
     /// A PEM certificate: bound by its fingerprint, computed by the server.
     Pem(String),
+    /// A PEM certificate: bound by its subject DN, rendered by the server
+    /// exactly as it renders a client's certificate when it connects, so
+    /// any certificate from the trusted CA with that subject matches (a
+    /// renewed one included).
+    SubjectOfPem(String),
 }
 
 /// How a bound certificate is recognised.

@@ -154,9 +154,10 @@ impl Action {
     }
 
     /// Whether a quorum rule may name the action: the operations that spend
-    /// an approval bound to their exact request (key and body) in the
-    /// transaction of their change. A rule naming any other action is
-    /// refused, never silently unenforced.
+    /// an approval bound to their exact request (key and body, or
+    /// access-management change, target and body) in the transaction of
+    /// their change. A rule naming any other action is refused, never
+    /// silently unenforced.
     pub const fn quorum_enforced(self) -> bool {
         matches!(
             self,
@@ -171,6 +172,10 @@ impl Action {
                 | Self::KeyArchive
                 | Self::KeyRecover
                 | Self::KeyExport
+                | Self::PolicyWrite
+                | Self::RoleWrite
+                | Self::PrincipalWrite
+                | Self::TenantWrite
         )
     }
 
@@ -187,6 +192,16 @@ impl Action {
     /// is needed for it (enrolling one's own second factor).
     pub const fn is_self_service(self) -> bool {
         matches!(self, Self::MfaEnroll | Self::ApprovalRequest)
+    }
+
+    /// Whether the operation itself decides the action once it has found
+    /// what it acts on, rather than the service before it runs: key-scoped
+    /// actions (decided with the key's name and tags) and reading one
+    /// approval, which its requester may do without `approval:read`. An
+    /// operation that decides nothing is decided against `*` after it
+    /// runs, and its result is dropped if that refuses (fail closed).
+    pub const fn is_decided_by_operation(self) -> bool {
+        self.is_key_scoped() || matches!(self, Self::ApprovalRead)
     }
 
     /// Whether the action acts on one key, so that a policy decides it with

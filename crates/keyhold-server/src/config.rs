@@ -103,6 +103,12 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// Private key (PEM, PKCS#8, SEC1 or PKCS#1).
     pub key: PathBuf,
+    /// CA certificates (PEM) whose client certificates the REST listener
+    /// accepts as credentials (mutual TLS; a principal is bound to a
+    /// certificate by fingerprint or subject). Optional: clients without a
+    /// certificate still connect and present a bearer token.
+    #[serde(default)]
+    pub client_ca: Option<PathBuf>,
 }
 
 /// The `keyhold.toml` file.

@@ -20,6 +20,7 @@ pub mod rest;
 pub mod scheduler;
 pub mod serve;
 pub mod sinks;
+pub mod tls;
 pub mod vault;
 
 use std::net::SocketAddr;

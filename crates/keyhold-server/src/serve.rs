@@ -2,42 +2,29 @@
 //! serves HTTP/1.1 and HTTP/2 on each connection until shutdown.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use rustls_pki_types::pem::PemObject as _;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::TlsFiles;
 use crate::error::StartError;
+use crate::ops::CertIdentity;
+use crate::tls::ClientCerts;
 
-/// Loads the certificate chain and key into a rustls server configuration
-/// (TLS 1.2 and 1.3, aws-lc-rs provider, ALPN h2 and http/1.1).
+/// The REST listener's TLS: the `[tls]` certificate and key, ALPN h2 and
+/// http/1.1, and client certificates from `[tls] client_ca` when set
+/// (optional: a client without one presents a bearer token).
 pub fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, StartError> {
-    let tls_err =
-        |what, path: &Path, e: Box<dyn std::error::Error + Send + Sync>| StartError::Tls {
-            what,
-            path: path.to_owned(),
-            source: e,
-        };
-    let certs = CertificateDer::pem_file_iter(&files.cert)
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| tls_err("certificate", &files.cert, Box::new(e)))?;
-    let key = PrivateKeyDer::from_pem_file(&files.key)
-        .map_err(|e| tls_err("key", &files.key, Box::new(e)))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_err("configuration", &files.cert, Box::new(e)))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| tls_err("certificate and key", &files.cert, Box::new(e)))?;
+    let client = files
+        .client_ca
+        .as_deref()
+        .map_or(ClientCerts::None, ClientCerts::Optional);
+    let mut config = crate::tls::server_config(files, client)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
@@ -70,10 +57,10 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let service = TowerToHyperService::new(with_peer(app.clone(), peer));
         let builder = auto::Builder::new(TokioExecutor::new());
         match &tls {
             None => {
+                let service = TowerToHyperService::new(with_peer(app.clone(), peer, None));
                 let conn = builder
                     .serve_connection_with_upgrades(TokioIo::new(tcp), service)
                     .into_owned();
@@ -87,11 +74,14 @@ pub async fn serve(
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 let watcher = graceful.watcher();
+                let app = app.clone();
                 tokio::spawn(async move {
                     let Ok(stream) = acceptor.accept(tcp).await else {
                         tracing::debug!(%peer, "TLS handshake failed");
                         return;
                     };
+                    let cert = crate::tls::peer_identity(stream.get_ref().1.peer_certificates());
+                    let service = TowerToHyperService::new(with_peer(app, peer, cert));
                     let conn =
                         builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                     if let Err(e) = watcher.watch(conn).await {
@@ -123,15 +113,17 @@ pub fn harden_process() {
 }
 
 /// The router, with every request of one connection carrying the peer's
-/// address (for the audit trail and source-address conditions).
+/// address (for the audit trail and source-address conditions) and its
+/// verified client certificate, if it sent one.
 #[derive(Clone, Debug)]
 struct WithPeer {
     app: Router,
     peer: SocketAddr,
+    cert: Option<CertIdentity>,
 }
 
-fn with_peer(app: Router, peer: SocketAddr) -> WithPeer {
-    WithPeer { app, peer }
+fn with_peer(app: Router, peer: SocketAddr, cert: Option<CertIdentity>) -> WithPeer {
+    WithPeer { app, peer, cert }
 }
 
 impl<B> tower::Service<axum::http::Request<B>> for WithPeer
@@ -152,6 +144,9 @@ where
     fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
         req.extensions_mut()
             .insert(crate::rest::PeerAddr(self.peer));
+        if let Some(cert) = &self.cert {
+            req.extensions_mut().insert(cert.clone());
+        }
         self.app.call(req)
     }
 }

@@ -378,6 +378,8 @@ async fn a_quorum_approval_lets_one_exact_request_run_once() {
             action: Action::KeyScheduleDestroy,
             key: Some("old".into()),
             body: json!({"waiting_period_days": 30}),
+            change: None,
+            target: None,
         })
         .await
         .unwrap();

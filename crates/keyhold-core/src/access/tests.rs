@@ -157,7 +157,7 @@ fn quorum_rules_name_only_actions_that_enforce_them() {
     for action in [
         "key:encrypt",
         "key:create",
-        "policy:write",
+        "token:create",
         "sys:restore",
         "approval:decide",
     ] {
@@ -166,6 +166,9 @@ fn quorum_rules_name_only_actions_that_enforce_them() {
     }
     let ok = r#"{"quorum_rules": [{"actions": ["key:revoke", "key:rotate"], "required": 1}]}"#;
     settings(ok).unwrap().check().unwrap();
+    let access = r#"{"quorum_rules": [{"actions": ["policy:write", "role:write",
+        "principal:write", "tenant:write"], "required": 1}]}"#;
+    settings(access).unwrap().check().unwrap();
 }
 
 #[test]

@@ -83,13 +83,10 @@ pub async fn serve(
     }
 }
 
-/// The verified client certificate of a connection (the first of the
-/// chain the client sent): the fingerprint its principal is bound by.
+/// The verified client certificate of a connection: the principal it is
+/// bound to, by fingerprint or subject.
 fn peer_identity<S>(stream: &tokio_rustls::server::TlsStream<S>) -> Option<CertIdentity> {
-    let cert = stream.get_ref().1.peer_certificates()?.first()?;
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, cert.as_ref());
-    let fingerprint = <[u8; 32]>::try_from(digest.as_ref()).ok()?;
-    Some(CertIdentity { fingerprint })
+    crate::tls::peer_identity(stream.get_ref().1.peer_certificates())
 }
 
 /// Serves requests on one connection until the peer closes it, a bound is

@@ -23,7 +23,6 @@ pub mod listener;
 mod object_ops;
 mod objects;
 mod server_ops;
-pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +34,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::{KmipSettings, TlsFiles};
 use crate::error::StartError;
 use crate::ops::Operations;
+use crate::tls::ClientCerts;
 
 pub use self::dispatch::Dispatcher;
 pub use self::listener::ConnectionSettings;
@@ -61,7 +61,8 @@ impl Bound {
             setting: "kmip",
             reason: "the KMIP listener needs the [tls] certificate and key",
         })?;
-        let acceptor = tls::acceptor(files, &settings.client_ca)?;
+        let config = crate::tls::server_config(files, ClientCerts::Required(&settings.client_ca))?;
+        let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = crate::serve::bind(settings.listen).await?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind {
             listen: settings.listen,

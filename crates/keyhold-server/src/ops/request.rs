@@ -58,6 +58,9 @@ impl fmt::Debug for Proof {
 pub struct CertIdentity {
     /// SHA-256 of the certificate's DER encoding.
     pub fingerprint: [u8; 32],
+    /// Its subject DN as RFC 4514 text
+    /// ([`keyhold_crypto::cert_subject`]), when it has one.
+    pub subject: Option<String>,
 }
 
 /// What a transport knows of a request before authentication. Its `Debug`
@@ -249,7 +252,7 @@ impl Operations {
         if caller.action.is_self_service() {
             return f(self, caller);
         }
-        if !caller.action.is_key_scoped() {
+        if !caller.action.is_decided_by_operation() {
             caller.authorize_unscoped()?;
         }
         let result = f(self, caller)?;

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::auth::bearer;
 use crate::error::ServerError;
-use crate::ops::{Credentials, Proof};
+use crate::ops::{CertIdentity, Credentials, Proof};
 
 /// A JSON body of type `T` (unknown fields refused by `T` itself).
 #[derive(Debug)]
@@ -157,9 +157,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Creds {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let proof = match bearer(header) {
-            Some(token) => Proof::Bearer(Zeroizing::new(token.to_owned())),
-            None => Proof::None,
+        // A bearer token wins over the connection's client certificate, so
+        // a tool on a mutual-TLS connection can still act as someone else.
+        let cert = parts.extensions.get::<CertIdentity>();
+        let proof = match (bearer(header), cert) {
+            (Some(token), _) => Proof::Bearer(Zeroizing::new(token.to_owned())),
+            (None, Some(cert)) => Proof::Certificate(cert.clone()),
+            (None, None) => Proof::None,
         };
         let source = parts.extensions.get::<PeerAddr>().map(|p| p.0.ip());
         let tenant = match header_text(parts, TENANT_HEADER)? {

@@ -148,6 +148,10 @@ pub(crate) struct UpdatePrincipalArgs {
     /// Replace its policies with these (repeat or comma-separate).
     #[arg(long = "policy", value_delimiter = ',')]
     pub(crate) policies: Option<Vec<PolicyName>>,
+    /// Make it a global admin (true) or take that away (false); only the
+    /// root token and global admins may.
+    #[arg(long, value_name = "BOOL")]
+    pub(crate) global_admin: Option<bool>,
 }
 
 /// `keyhold principal grant|revoke`.
@@ -159,7 +163,7 @@ pub(crate) struct RoleGrantArgs {
     pub(crate) role: RoleName,
 }
 
-/// `keyhold principal bind-cert`: exactly one of the three.
+/// `keyhold principal bind-cert`: exactly one of the four.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false, id = "certificate")]
 pub(crate) struct CertSource {
@@ -174,6 +178,11 @@ pub(crate) struct CertSource {
     /// fingerprint.
     #[arg(long, value_name = "FILE")]
     pub(crate) pem: Option<PathBuf>,
+    /// A PEM certificate file ('-' for standard input), bound by its
+    /// subject as the server renders it: any certificate of the trusted CA
+    /// with that subject (a renewed one too) then names the principal.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) subject_of: Option<PathBuf>,
 }
 
 /// `keyhold principal bind-cert`.

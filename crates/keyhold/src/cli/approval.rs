@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::approval::ApprovalState;
 use keyhold_core::{Action, ApprovalId, KeyRef};
 
@@ -61,8 +62,19 @@ pub(crate) struct ApprovalRequestArgs {
     #[arg(value_parser = parse_action)]
     pub(crate) action: Action,
     /// The key it acts on (id or name), for key actions.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["change", "target"])]
     pub(crate) key: Option<KeyRef>,
+    /// For access-management actions, the change: policy-create,
+    /// policy-update, policy-delete, role-create, role-update, role-delete,
+    /// principal-create, principal-update, principal-delete, role-grant,
+    /// role-revoke, certificate-bind, certificate-unbind, tenant-create or
+    /// settings-update.
+    #[arg(long, requires = "target")]
+    pub(crate) change: Option<ChangeKind>,
+    /// For access-management actions, what the change acts on: the policy,
+    /// role, principal or tenant name.
+    #[arg(long, requires = "change")]
+    pub(crate) target: Option<String>,
     /// The JSON body the request will be sent with ('-' for standard
     /// input); `{}` when omitted. It must match the request you send later.
     #[arg(long, value_name = "FILE")]

@@ -49,6 +49,8 @@ async fn request(args: ApprovalRequestArgs) -> Result<(), CliError> {
         action: args.action,
         key: args.key.map(|k| k.to_string()),
         body,
+        change: args.change,
+        target: args.target,
     };
     let info = client(&args.conn)?.request_approval(&req).await?;
     if args.conn.json {

@@ -37,21 +37,19 @@ pub(crate) async fn run(cmd: PrincipalCommand) -> Result<(), CliError> {
             show(&[info], g.principal.conn.json)
         }
         PrincipalCommand::BindCert(args) => {
-            let req = match (
-                args.source.fingerprint,
-                args.source.subject,
-                args.source.pem,
-            ) {
-                (Some(f), _, _) => BindCertificateRequest::Fingerprint(f),
-                (_, Some(s), _) => BindCertificateRequest::Subject(s),
-                (_, _, Some(path)) => {
-                    let bytes = read_input(&path)?;
-                    BindCertificateRequest::Pem(String::from_utf8_lossy(&bytes).into_owned())
-                }
-                (None, None, None) => {
+            let pem_text = |path: &std::path::Path| {
+                read_input(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            };
+            let s = args.source;
+            let req = match (s.fingerprint, s.subject, s.pem, s.subject_of) {
+                (Some(f), ..) => BindCertificateRequest::Fingerprint(f),
+                (_, Some(dn), ..) => BindCertificateRequest::Subject(dn),
+                (_, _, Some(path), _) => BindCertificateRequest::Pem(pem_text(&path)?),
+                (.., Some(path)) => BindCertificateRequest::SubjectOfPem(pem_text(&path)?),
+                (None, None, None, None) => {
                     return Err(CliError::InvalidArg {
                         arg: "certificate",
-                        reason: "give --fingerprint, --subject or --pem".into(),
+                        reason: "give --fingerprint, --subject, --pem or --subject-of".into(),
                     });
                 }
             };
@@ -119,6 +117,7 @@ async fn update(args: UpdatePrincipalArgs) -> Result<(), CliError> {
         description: args.description,
         disabled,
         policies: args.policies.map(|p| p.into_iter().collect()),
+        global_admin: args.global_admin,
     };
     let p = &args.principal;
     let info = client(&p.conn)?.update_principal(&p.name, &req).await?;

@@ -21,6 +21,7 @@ use keyhold_store::{TxError, WriteTx};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::guarded::Guarded;
 use super::identity::{Identity, Resolved};
 use super::settings::eligible_approvers;
 use crate::error::ServerError;
@@ -40,20 +41,13 @@ impl Operations {
         req: CreateApprovalRequest,
     ) -> Result<ApprovalInfo, ServerError> {
         let r = principal(caller)?;
+        let action = req.action;
         let rule = r
             .settings
-            .quorum_for(req.action)
+            .quorum_for(action)
             .cloned()
-            .ok_or(ServerError::ApprovalNotNeeded { action: req.action })?;
-        let key = match &req.key {
-            Some(text) => Some(self.find_key(caller, &text.parse::<KeyRef>()?)?),
-            None => None,
-        };
-        if !caller.may(req.action, key.as_ref()) {
-            return Err(ServerError::PermissionDenied { action: req.action });
-        }
-        let body = canonical_body(req.action, req.body)?;
-        let request = bound_request(key.as_ref().map(|k| k.id), body);
+            .ok_or(ServerError::ApprovalNotNeeded { action })?;
+        let (request, resource) = self.asked_request(caller, req)?;
         let now = self.now();
         let record = self.write_access(caller, |tx| {
             let eligible = eligible_approvers(tx, r.tenant.id, Some(r.principal.id))?;
@@ -62,10 +56,8 @@ impl Operations {
             let record = ApprovalRecord {
                 id: ApprovalId::from_uuid(uuid::Uuid::new_v4()),
                 tenant: caller.tenant.id,
-                approval: Approval::new(req.action, r.principal.id, quorum, now, ttl(&rule)),
-                resource: key
-                    .as_ref()
-                    .map_or_else(|| "*".into(), |k| k.id.to_string()),
+                approval: Approval::new(action, r.principal.id, quorum, now, ttl(&rule)),
+                resource,
                 request,
                 executed_result: None,
             };
@@ -73,6 +65,52 @@ impl Operations {
             Ok(record)
         })?;
         Ok(info(&record))
+    }
+
+    /// The exact request an approval is asked for, as its binding and a
+    /// resource for people: a key action names its key (and the caller
+    /// must be allowed the action on it); an access-management change
+    /// names its kind and target (and the caller must be allowed it).
+    fn asked_request(
+        &self,
+        caller: &Caller,
+        req: CreateApprovalRequest,
+    ) -> Result<(Value, String), ServerError> {
+        let mismatch = |detail: &str| ServerError::InvalidRequest {
+            detail: detail.into(),
+        };
+        match (req.change, req.target) {
+            (Some(kind), Some(target)) => {
+                if kind.action() != req.action || req.key.is_some() {
+                    return Err(mismatch(
+                        "change must be one of the action's changes, and takes no key",
+                    ));
+                }
+                if !caller.may(req.action, None) {
+                    return Err(ServerError::PermissionDenied { action: req.action });
+                }
+                let change = Guarded::asked(kind, target, req.body)?;
+                Ok((change.binding(), change.resource()))
+            }
+            (None, None) if !req.action.is_key_scoped() && req.action.quorum_enforced() => Err(
+                mismatch("an access-management action needs its change and target"),
+            ),
+            (None, None) => {
+                let key = match &req.key {
+                    Some(text) => Some(self.find_key(caller, &text.parse::<KeyRef>()?)?),
+                    None => None,
+                };
+                if !caller.may(req.action, key.as_ref()) {
+                    return Err(ServerError::PermissionDenied { action: req.action });
+                }
+                let body = canonical_body(req.action, req.body)?;
+                let resource = key
+                    .as_ref()
+                    .map_or_else(|| "*".into(), |k| k.id.to_string());
+                Ok((bound_request(key.map(|k| k.id), body), resource))
+            }
+            _ => Err(mismatch("change and target go together")),
+        }
     }
 
     /// `POST /v1/approvals/{id}/approve|deny` (`approval:decide`): one
@@ -107,13 +145,21 @@ impl Operations {
         Ok(info(&record))
     }
 
-    /// `GET /v1/approvals/{id}` (`approval:read`).
+    /// `GET /v1/approvals/{id}` (`approval:read`, which its requester does
+    /// not need: whoever asked may follow their own request). Anyone else
+    /// is decided before learning whether the id exists.
     pub fn approval(&self, caller: &Caller, id: ApprovalId) -> Result<ApprovalInfo, ServerError> {
         let tenant = caller.tenant.id;
         let now = self.now();
-        self.store
+        let found = self
+            .store
             .read(|tx| Ok::<_, TxError<ServerError>>(tx.approval_get(tenant, id)?))
-            .map_err(tx_error)?
+            .map_err(tx_error)?;
+        match &found {
+            Some(r) => caller.admit_own(r.approval.requester)?,
+            None => caller.authorize_unscoped()?,
+        }
+        found
             .map(|mut r| {
                 r.approval.expire(now);
                 info(&r)
@@ -127,6 +173,7 @@ impl Operations {
         caller: &Caller,
         q: ListApprovalsQuery,
     ) -> Result<ApprovalList, ServerError> {
+        caller.authorize_unscoped()?;
         let limit = q.limit.unwrap_or(DEFAULT_PAGE);
         if limit == 0 || limit > MAX_PAGE {
             return Err(ServerError::InvalidRequest {
@@ -160,10 +207,11 @@ impl Operations {
         })
     }
 
-    /// The quorum gate, inside the transaction of the change it guards:
-    /// when the tenant's settings put the caller's action under a quorum,
-    /// the request must carry an approval granted to this requester for
-    /// this very request (`key`, `body`), which is spent here.
+    /// The quorum gate of a key action, inside the transaction of the
+    /// change it guards: when the tenant's settings put the caller's
+    /// action under a quorum, the request must carry an approval granted
+    /// to this requester for this very request (`key`, `body`), which is
+    /// spent here.
     pub(crate) fn spend_approval(
         &self,
         tx: &mut dyn WriteTx,
@@ -171,12 +219,47 @@ impl Operations {
         key: Option<KeyId>,
         body: &impl Serialize,
     ) -> Result<(), TxError<ServerError>> {
-        let Identity::Principal(r) = &caller.identity else {
-            return Ok(());
-        };
         if !needs_quorum(caller) {
             return Ok(());
         }
+        let body = serde_json::to_value(body).map_err(|_| {
+            TxError::Abort(ServerError::Internal {
+                what: "request body not serializable",
+            })
+        })?;
+        self.spend_bound(tx, caller, &bound_request(key, body))
+    }
+
+    /// The quorum gate of an access-management change (see
+    /// [`spend_approval`](Self::spend_approval)); `None` for a change no
+    /// quorum rule can guard, which a rule then blocks (fail closed).
+    pub(crate) fn spend_change_approval(
+        &self,
+        tx: &mut dyn WriteTx,
+        caller: &Caller,
+        change: Option<&Guarded>,
+    ) -> Result<(), TxError<ServerError>> {
+        if !needs_quorum(caller) {
+            return Ok(());
+        }
+        match change {
+            Some(change) => self.spend_bound(tx, caller, &change.binding()),
+            None => Err(TxError::Abort(ServerError::ApprovalNotUsable {
+                reason: "this change cannot be approved",
+            })),
+        }
+    }
+
+    /// Spends the caller's approval if it was granted to it for `binding`.
+    fn spend_bound(
+        &self,
+        tx: &mut dyn WriteTx,
+        caller: &Caller,
+        binding: &Value,
+    ) -> Result<(), TxError<ServerError>> {
+        let Identity::Principal(r) = &caller.identity else {
+            return Ok(());
+        };
         let abort = |e| TxError::Abort(e);
         let id = caller.approval.ok_or(abort(ServerError::ApprovalRequired {
             action: caller.action,
@@ -184,14 +267,9 @@ impl Operations {
         let mut record = tx
             .approval_get(caller.tenant.id, id)?
             .ok_or(abort(ServerError::ApprovalNotFound))?;
-        let body = serde_json::to_value(body).map_err(|_| {
-            abort(ServerError::Internal {
-                what: "request body not serializable",
-            })
-        })?;
         let same = record.approval.requester == r.principal.id
             && record.approval.action == caller.action
-            && record.request == bound_request(key, body);
+            && record.request == *binding;
         if !same {
             return Err(abort(ServerError::ApprovalNotUsable {
                 reason: "it was granted for another request or requester",

@@ -73,7 +73,9 @@ impl Operations {
             Proof::Internal(_) => return Ok((Identity::Internal, AuthMethod::Internal)),
             Proof::None => return Err(ServerError::Unauthenticated),
             Proof::Bearer(token) => CacheKey::Token(*TokenHash::of(token).as_bytes()),
-            Proof::Certificate(cert) => CacheKey::Certificate(cert.fingerprint, None),
+            Proof::Certificate(cert) => {
+                CacheKey::Certificate(cert.fingerprint, cert.subject.clone())
+            }
         };
         let auth = match key {
             CacheKey::Token(_) => AuthMethod::Token,

@@ -1,17 +1,21 @@
 //! Certificate identities of a principal
 //! (`/v1/principals/{name}/certificates`): bind a certificate by its
 //! SHA-256 fingerprint, by its subject DN, or from a PEM certificate (whose
-//! fingerprint the server computes); list; unbind. A certificate names one
-//! principal only, across tenants.
+//! fingerprint or subject the server computes, the subject as
+//! [`keyhold_crypto::cert_subject`] renders it for a connecting client);
+//! list; unbind. A certificate names one principal only, across tenants.
 
 use aws_lc_rs::digest;
 use keyhold_api::access::{
     BindCertificateRequest, CertificateInfo, CertificateList, CertificateMatch,
 };
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::{CertBinding, CertMatcher, PrincipalName};
+use keyhold_crypto::cert_subject;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject as _;
 
+use super::guarded::{Guarded, UnbindBody};
 use super::support::{abort, conflict_is, missing_is, principal_named};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
@@ -32,8 +36,9 @@ impl Operations {
     ) -> Result<CertificateInfo, ServerError> {
         let matcher = matcher_of(&req)?;
         caller.note("principal_name", name.as_str());
+        let change = Guarded::new(ChangeKind::CertificateBind, name, &req)?;
         let tenant = caller.tenant.id;
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             let p = principal_named(tx, tenant, name)?;
             let binding = CertBinding {
                 tenant,
@@ -78,8 +83,12 @@ impl Operations {
     ) -> Result<(), ServerError> {
         let matcher = parse_reference(reference)?;
         caller.note("principal_name", name.as_str());
+        let body = UnbindBody {
+            reference: reference.to_owned(),
+        };
+        let change = Guarded::new(ChangeKind::CertificateUnbind, name, &body)?;
         let tenant = caller.tenant.id;
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             let p = principal_named(tx, tenant, name)?;
             let bound = tx.cert_bindings(tenant, p.id)?;
             if !bound.iter().any(|b| b.matcher == matcher) {
@@ -99,14 +108,26 @@ fn matcher_of(req: &BindCertificateRequest) -> Result<CertMatcher, ServerError> 
         }
         BindCertificateRequest::Subject(dn) => Ok(CertMatcher::subject(dn)?),
         BindCertificateRequest::Pem(pem) => {
-            let der = CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|_| {
+            Ok(CertMatcher::Fingerprint(sha256(pem_der(pem)?.as_ref())))
+        }
+        BindCertificateRequest::SubjectOfPem(pem) => {
+            let dn = cert_subject::subject_dn(pem_der(pem)?.as_ref()).ok_or_else(|| {
                 ServerError::InvalidRequest {
-                    detail: "pem must hold a PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+                    detail: "the certificate's subject is empty or holds a value that is not \
+                             a string: bind it by fingerprint"
+                        .into(),
                 }
             })?;
-            Ok(CertMatcher::Fingerprint(sha256(der.as_ref())))
+            Ok(CertMatcher::subject(&dn)?)
         }
     }
+}
+
+/// The DER of a PEM certificate.
+fn pem_der(pem: &str) -> Result<CertificateDer<'static>, ServerError> {
+    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|_| ServerError::InvalidRequest {
+        detail: "pem must hold a PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+    })
 }
 
 /// 64 hex digits, in either case, optionally separated by colons.
@@ -195,5 +216,23 @@ mod tests {
         let m = matcher_of(&BindCertificateRequest::Pem(text)).unwrap();
         assert_eq!(m, CertMatcher::Fingerprint(sha256(der)));
         assert!(matcher_of(&BindCertificateRequest::Pem("nope".into())).is_err());
+    }
+
+    #[test]
+    fn a_pem_certificate_binds_by_its_rendered_subject() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        let dn = &mut params.distinguished_name;
+        dn.push(rcgen::DnType::OrganizationName, "Example, Inc");
+        dn.push(rcgen::DnType::CommonName, "svc");
+        let pem = params.self_signed(&key).unwrap().pem();
+        let m = matcher_of(&BindCertificateRequest::SubjectOfPem(pem)).unwrap();
+        assert_eq!(m, CertMatcher::subject(r"CN=svc,O=Example\, Inc").unwrap());
+        let empty = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        let mut empty = empty;
+        empty.distinguished_name = rcgen::DistinguishedName::new();
+        let pem = empty.self_signed(&key).unwrap().pem();
+        assert!(matcher_of(&BindCertificateRequest::SubjectOfPem(pem)).is_err());
+        assert!(matcher_of(&BindCertificateRequest::SubjectOfPem("nope".into())).is_err());
     }
 }

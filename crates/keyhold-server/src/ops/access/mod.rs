@@ -11,6 +11,7 @@
 mod approvals;
 mod authenticate;
 mod certificates;
+pub(crate) mod guarded;
 pub(crate) mod identity;
 mod mfa;
 mod policies;
@@ -28,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use keyhold_store::{TxError, WriteTx};
 
+use self::guarded::Guarded;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
@@ -56,20 +58,29 @@ impl Operations {
         caller: &Caller,
         body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
     ) -> Result<T, ServerError> {
-        self.write_access_for(caller, &serde_json::json!({}), body)
+        self.write_guarded(caller, None, body)
     }
 
     /// [`write_access`](Self::write_access) for a change a quorum rule may
-    /// guard: `request` is what an approval of it binds (its body), spent
-    /// in the same transaction.
+    /// guard: an approval of exactly `change` is spent in the same
+    /// transaction when the caller's action is under a quorum.
     pub(crate) fn write_access_for<T>(
         &self,
         caller: &Caller,
-        request: &impl serde::Serialize,
+        change: &Guarded,
+        body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
+    ) -> Result<T, ServerError> {
+        self.write_guarded(caller, Some(change), body)
+    }
+
+    fn write_guarded<T>(
+        &self,
+        caller: &Caller,
+        change: Option<&Guarded>,
         body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
     ) -> Result<T, ServerError> {
         let result = self.write_audited(caller, |tx| {
-            self.spend_approval(tx, caller, None, request)?;
+            self.spend_change_approval(tx, caller, change)?;
             body(tx)
         });
         self.access_generation.bump();

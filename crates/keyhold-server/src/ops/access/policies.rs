@@ -6,9 +6,11 @@
 use keyhold_api::access::{
     CreatePolicyRequest, MAX_STATEMENTS, PageQuery, PolicyInfo, PolicyList, UpdatePolicyRequest,
 };
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::policy::{Statement, StatementSpec};
 use keyhold_core::{PolicyId, PolicyName, PolicyRecord};
 
+use super::guarded::Guarded;
 use super::support::{
     abort, check_description, conflict_is, cursor, missing_is, page_limit, split_page,
 };
@@ -26,6 +28,7 @@ impl Operations {
         check_description(&req.description)?;
         check_statements(&req.statements)?;
         caller.note("policy", req.name.as_str());
+        let change = Guarded::new(ChangeKind::PolicyCreate, &req.name, &req)?;
         let now = self.now();
         let record = PolicyRecord {
             id: PolicyId::from_uuid(uuid::Uuid::new_v4()),
@@ -36,7 +39,7 @@ impl Operations {
             created_at: now,
             updated_at: now,
         };
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             tx.policy_insert(&record)
                 .map_err(conflict_is(ServerError::PolicyAlreadyExists))
         })?;
@@ -82,9 +85,10 @@ impl Operations {
         check_description(&req.description)?;
         check_statements(&req.statements)?;
         caller.note("policy", name.as_str());
+        let change = Guarded::new(ChangeKind::PolicyUpdate, name, &req)?;
         let tenant = caller.tenant.id;
         let now = self.now();
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             let not_found = || ServerError::PolicyNotFound { name: name.clone() };
             let mut record = tx.policy_get(tenant, name)?.ok_or(abort(not_found()))?;
             record.description = req.description;
@@ -100,8 +104,9 @@ impl Operations {
     /// naming it keep the name, which then grants nothing.
     pub fn delete_policy(&self, caller: &Caller, name: &PolicyName) -> Result<(), ServerError> {
         caller.note("policy", name.as_str());
+        let change = Guarded::bodiless(ChangeKind::PolicyDelete, name);
         let tenant = caller.tenant.id;
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             tx.policy_delete(tenant, name)
                 .map_err(missing_is(ServerError::PolicyNotFound {
                     name: name.clone(),

@@ -6,12 +6,15 @@
 use std::collections::BTreeSet;
 
 use keyhold_api::access::{
-    CreatePrincipalRequest, PageQuery, PrincipalInfo, PrincipalList, UpdatePrincipalRequest,
+    CreatePrincipalRequest, GrantRoleRequest, PageQuery, PrincipalInfo, PrincipalList,
+    UpdatePrincipalRequest,
 };
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::policy::{SodRule, check_separation};
 use keyhold_core::{Principal, PrincipalId, PrincipalName, RoleName};
 use keyhold_store::ReadTx;
 
+use super::guarded::Guarded;
 use super::support::{
     TxResult, abort, check_description, check_policies_exist, check_roles_exist, conflict_is,
     cursor, missing_is, page_limit, principal_named, settings_of, split_page,
@@ -30,6 +33,7 @@ impl Operations {
     ) -> Result<PrincipalInfo, ServerError> {
         check_description(&req.description)?;
         caller.note("principal_name", req.name.as_str());
+        let change = Guarded::new(ChangeKind::PrincipalCreate, &req.name, &req)?;
         let now = self.now();
         let principal = Principal {
             id: PrincipalId::from_uuid(uuid::Uuid::new_v4()),
@@ -44,7 +48,7 @@ impl Operations {
             created_at: now,
             updated_at: now,
         };
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             check_grants(tx, None, &principal)?;
             tx.principal_insert(&principal)
                 .map_err(conflict_is(ServerError::PrincipalAlreadyExists))
@@ -85,8 +89,11 @@ impl Operations {
             .map(principal_info)
     }
 
-    /// Changes a principal's description, disabled flag or policies
-    /// (`PATCH /v1/principals/{name}`).
+    /// Changes a principal's description, disabled flag, policies or global
+    /// admin flag (`PATCH /v1/principals/{name}`). Only a global caller
+    /// (the root token or a global admin) may grant or take away the global
+    /// admin flag: a tenant admin cannot widen anyone's reach past its
+    /// tenant.
     pub fn update_principal(
         &self,
         caller: &Caller,
@@ -96,7 +103,12 @@ impl Operations {
         if let Some(d) = &req.description {
             check_description(d)?;
         }
-        self.change_principal(caller, name, |p| {
+        if req.global_admin.is_some() {
+            caller.require_global()?;
+        }
+        let change = Guarded::new(ChangeKind::PrincipalUpdate, name, &req)?;
+        self.change_principal(caller, name, &change, |p| {
+            p.global_admin = req.global_admin.unwrap_or(p.global_admin);
             if let Some(policies) = req.policies {
                 p.policies = policies;
             }
@@ -115,8 +127,9 @@ impl Operations {
         name: &PrincipalName,
     ) -> Result<(), ServerError> {
         caller.note("principal_name", name.as_str());
+        let change = Guarded::bodiless(ChangeKind::PrincipalDelete, name);
         let tenant = caller.tenant.id;
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             let p = principal_named(tx, tenant, name)?;
             tx.principal_delete(tenant, p.id)
                 .map_err(missing_is(ServerError::PrincipalNotFound))
@@ -132,8 +145,10 @@ impl Operations {
         role: RoleName,
     ) -> Result<PrincipalInfo, ServerError> {
         caller.note("role", role.as_str());
-        self.change_principal(caller, name, |p| {
-            p.roles.insert(role);
+        let body = GrantRoleRequest { role };
+        let change = Guarded::new(ChangeKind::RoleGrant, name, &body)?;
+        self.change_principal(caller, name, &change, |p| {
+            p.roles.insert(body.role);
         })
     }
 
@@ -146,7 +161,9 @@ impl Operations {
         role: &RoleName,
     ) -> Result<PrincipalInfo, ServerError> {
         caller.note("role", role.as_str());
-        self.change_principal(caller, name, |p| {
+        let body = GrantRoleRequest { role: role.clone() };
+        let change = Guarded::new(ChangeKind::RoleRevoke, name, &body)?;
+        self.change_principal(caller, name, &change, |p| {
             p.roles.remove(role);
         })
     }
@@ -157,12 +174,13 @@ impl Operations {
         &self,
         caller: &Caller,
         name: &PrincipalName,
+        guarded: &Guarded,
         change: impl FnOnce(&mut Principal),
     ) -> Result<PrincipalInfo, ServerError> {
         caller.note("principal_name", name.as_str());
         let tenant = caller.tenant.id;
         let now = self.now();
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, guarded, |tx| {
             let mut p = principal_named(tx, tenant, name)?;
             let before = p.clone();
             change(&mut p);

@@ -3,9 +3,11 @@
 //! list, show, create, replace, delete.
 
 use keyhold_api::access::{CreateRoleRequest, RoleInfo, RoleList, UpdateRoleRequest};
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::policy::BuiltinRole;
 use keyhold_core::{Action, RoleName, RoleRecord};
 
+use super::guarded::Guarded;
 use super::support::{abort, check_description, check_policies_exist, conflict_is, missing_is};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
@@ -52,6 +54,7 @@ impl Operations {
         refuse_builtin(&req.name)?;
         check_description(&req.description)?;
         caller.note("role", req.name.as_str());
+        let change = Guarded::new(ChangeKind::RoleCreate, &req.name, &req)?;
         let now = self.now();
         let record = RoleRecord {
             tenant: caller.tenant.id,
@@ -61,7 +64,7 @@ impl Operations {
             created_at: now,
             updated_at: now,
         };
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             check_policies_exist(tx, record.tenant, &record.policies)?;
             tx.role_insert(&record)
                 .map_err(conflict_is(ServerError::RoleAlreadyExists))
@@ -80,9 +83,10 @@ impl Operations {
         refuse_builtin(name)?;
         check_description(&req.description)?;
         caller.note("role", name.as_str());
+        let change = Guarded::new(ChangeKind::RoleUpdate, name, &req)?;
         let tenant = caller.tenant.id;
         let now = self.now();
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             let not_found = || ServerError::RoleNotFound { name: name.clone() };
             let mut record = tx.role_get(tenant, name)?.ok_or(abort(not_found()))?;
             check_policies_exist(tx, tenant, &req.policies)?;
@@ -100,8 +104,9 @@ impl Operations {
     pub fn delete_role(&self, caller: &Caller, name: &RoleName) -> Result<(), ServerError> {
         refuse_builtin(name)?;
         caller.note("role", name.as_str());
+        let change = Guarded::bodiless(ChangeKind::RoleDelete, name);
         let tenant = caller.tenant.id;
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             tx.role_delete(tenant, name)
                 .map_err(missing_is(ServerError::RoleNotFound { name: name.clone() }))
         })

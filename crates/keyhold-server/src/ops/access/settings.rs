@@ -7,11 +7,13 @@
 
 use std::collections::BTreeSet;
 
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::approval::Quorum;
 use keyhold_core::policy::BuiltinRole;
 use keyhold_core::{QuorumRule, RoleName, TenantId, TenantName, TenantSettings};
 use keyhold_store::ReadTx;
 
+use super::guarded::Guarded;
 use super::support::{TxResult, settings_of};
 use super::tenants::find_tenant;
 use crate::error::ServerError;
@@ -47,7 +49,8 @@ impl Operations {
         caller.reach_tenant(name)?;
         settings.check().map_err(ServerError::InvalidSettings)?;
         caller.note("tenant_name", name.as_str());
-        self.write_access(caller, |tx| {
+        let change = Guarded::new(ChangeKind::SettingsUpdate, name, &settings)?;
+        self.write_access_for(caller, &change, |tx| {
             let tenant = find_tenant(tx, name)?;
             let eligible = eligible_approvers(tx, tenant.id, None)?;
             check_reachable(&settings.quorum_rules, eligible).map_err(super::support::abort)?;

@@ -3,8 +3,10 @@
 //! (the root token, global admins); a tenant's own principals may read it.
 
 use keyhold_api::access::{CreateTenantRequest, TenantInfo, TenantList};
+use keyhold_api::approvals::ChangeKind;
 use keyhold_core::{Tenant, TenantName};
 
+use super::guarded::Guarded;
 use super::support::{TxResult, abort, conflict_is};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
@@ -19,8 +21,9 @@ impl Operations {
     ) -> Result<TenantInfo, ServerError> {
         caller.require_global()?;
         caller.note("tenant_name", req.name.as_str());
+        let change = Guarded::new(ChangeKind::TenantCreate, &req.name, &req)?;
         let tenant = self.vault.new_tenant(req.name, self.now())?;
-        self.write_access(caller, |tx| {
+        self.write_access_for(caller, &change, |tx| {
             tx.tenant_insert(&tenant)
                 .map_err(conflict_is(ServerError::TenantAlreadyExists))
         })?;

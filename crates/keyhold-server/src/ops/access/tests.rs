@@ -491,6 +491,8 @@ fn quorum_approvals_from_request_to_a_single_execution() {
         action: Action::KeyScheduleDestroy,
         key: Some("old".into()),
         body: serde_json::json!({"waiting_period_days": 30}),
+        change: None,
+        target: None,
     };
     let pending = s
         .ops
@@ -584,6 +586,8 @@ fn denied_expired_and_unreachable_quorums() {
         action,
         key: Some("k".into()),
         body: serde_json::json!({}),
+        change: None,
+        target: None,
     };
     let request = |req: CreateApprovalRequest| {
         s.ops
@@ -646,4 +650,205 @@ fn credentials_never_print_their_secrets() {
     assert!(!shown.contains("secret-token-text"), "{shown}");
     assert!(!shown.contains("493817"), "{shown}");
     assert!(shown.contains("<redacted>"));
+}
+
+#[test]
+fn only_a_global_caller_makes_a_global_admin() {
+    use keyhold_api::access::{CreateTenantRequest, UpdatePrincipalRequest};
+    let s = server();
+    let tenant_admin = s.principal("tenant-admin", &["admin"], &[], TokenSpec::default());
+    let ops_token = s.principal("ops", &["admin"], &[], TokenSpec::default());
+    let other = CreateTenantRequest {
+        name: "other".parse().unwrap(),
+    };
+    s.ops
+        .perform_blocking(creds(ROOT), Action::TenantWrite, |ops, c| {
+            ops.create_tenant(c, other)
+        })
+        .unwrap();
+    let in_other = |token: &str| {
+        let mut c = creds(token);
+        c.tenant = Some("other".parse().unwrap());
+        s.ops
+            .perform_blocking(c, Action::KeyList, |ops, c| {
+                ops.list_keys(c, Default::default())
+            })
+            .map(drop)
+    };
+    let grant = |token: &str, global: bool| {
+        let req = UpdatePrincipalRequest {
+            global_admin: Some(global),
+            ..Default::default()
+        };
+        s.ops
+            .perform_blocking(creds(token), Action::PrincipalWrite, |ops, c| {
+                ops.update_principal(c, &"ops".parse().unwrap(), req)
+            })
+            .map(|p| p.global_admin)
+    };
+    assert_eq!(code(in_other(&ops_token)), ErrorCode::PermissionDenied);
+    // A tenant admin cannot widen anyone's reach, its own included.
+    assert_eq!(
+        code(grant(&tenant_admin, true)),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(code(in_other(&ops_token)), ErrorCode::PermissionDenied);
+    assert!(grant(ROOT, true).unwrap());
+    in_other(&ops_token).unwrap();
+    // A global admin may take it away again (its own included).
+    assert!(!grant(&ops_token, false).unwrap());
+    assert_eq!(code(in_other(&ops_token)), ErrorCode::PermissionDenied);
+}
+
+#[test]
+fn a_requester_follows_its_own_approval_and_nobody_elses() {
+    use keyhold_api::approvals::{CreateApprovalRequest, ListApprovalsQuery};
+    let s = server();
+    s.create_key("k");
+    let settings: TenantSettings = serde_json::from_value(serde_json::json!({
+        "quorum_rules": [{"actions": ["key:export"], "required": 1, "ttl_secs": 3600}]
+    }))
+    .unwrap();
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    with_totp(&s, "approver", &["approver"]);
+    // Neither role grants approval:read.
+    let custodian = s.principal("custodian", &["key-custodian"], &[], TokenSpec::default());
+    let user = s.principal("user", &["key-user"], &[], TokenSpec::default());
+    let ask = CreateApprovalRequest {
+        action: Action::KeyExport,
+        key: Some("k".into()),
+        body: serde_json::json!({}),
+        change: None,
+        target: None,
+    };
+    let mine = s
+        .ops
+        .perform_blocking(creds(&custodian), Action::ApprovalRequest, |ops, c| {
+            ops.request_approval(c, ask)
+        })
+        .unwrap();
+    let read = |token: &str, id| {
+        s.ops
+            .perform_blocking(creds(token), Action::ApprovalRead, move |ops, c| {
+                ops.approval(c, id)
+            })
+    };
+    assert_eq!(read(&custodian, mine.id).unwrap().id, mine.id);
+    assert_eq!(code(read(&user, mine.id)), ErrorCode::PermissionDenied);
+    // An unknown id tells a caller without approval:read nothing either.
+    let unknown = keyhold_core::ApprovalId::from_uuid(uuid::Uuid::new_v4());
+    assert_eq!(code(read(&user, unknown)), ErrorCode::PermissionDenied);
+    assert_eq!(code(read(ROOT, unknown)), ErrorCode::ApprovalNotFound);
+    // Listing still needs approval:read.
+    let list = s
+        .ops
+        .perform_blocking(creds(&custodian), Action::ApprovalRead, |ops, c| {
+            ops.approvals(c, ListApprovalsQuery::default())
+        });
+    assert_eq!(code(list), ErrorCode::PermissionDenied);
+}
+
+#[test]
+fn a_quorum_binds_one_exact_policy_change() {
+    use keyhold_api::access::UpdatePolicyRequest;
+    use keyhold_api::approvals::{ChangeKind, CreateApprovalRequest};
+    use keyhold_core::PolicyName;
+    use serde_json::json;
+
+    let s = server();
+    s.policy(
+        "p",
+        json!([{"effect": "allow", "actions": ["key:read"], "resources": ["*"]}]),
+    );
+    s.policy(
+        "q",
+        json!([{"effect": "allow", "actions": ["key:read"], "resources": ["*"]}]),
+    );
+    let settings: TenantSettings = serde_json::from_value(json!({
+        "quorum_rules": [{"actions": ["policy:write"], "required": 1, "ttl_secs": 3600}]
+    }))
+    .unwrap();
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    let admin = s.principal("alice", &["admin"], &[], TokenSpec::default());
+    let (bob, bob_totp) = with_totp(&s, "bob", &["approver"]);
+    let body =
+        json!({"statements": [{"effect": "deny", "actions": ["key:read"], "resources": ["*"]}]});
+    let update = |token: &str, approval, name: &str, body: &serde_json::Value| {
+        let mut c = creds(token);
+        c.approval = approval;
+        let name: PolicyName = name.parse().unwrap();
+        let req: UpdatePolicyRequest = serde_json::from_value(body.clone()).unwrap();
+        s.ops
+            .perform_blocking(c, Action::PolicyWrite, move |ops, c| {
+                ops.update_policy(c, &name, req)
+            })
+            .map(drop)
+    };
+    let ask = |change, target: &str| CreateApprovalRequest {
+        action: Action::PolicyWrite,
+        key: None,
+        body: body.clone(),
+        change,
+        target: Some(target.to_owned()).filter(|_| change.is_some()),
+    };
+    let request = |req: CreateApprovalRequest| {
+        s.ops
+            .perform_blocking(creds(&admin), Action::ApprovalRequest, |ops, c| {
+                ops.request_approval(c, req)
+            })
+    };
+    assert_eq!(
+        code(update(&admin, None, "p", &body)),
+        ErrorCode::ApprovalRequired
+    );
+    // An access-management approval names its change, and the right one.
+    assert_eq!(code(request(ask(None, "p"))), ErrorCode::InvalidRequest);
+    assert_eq!(
+        code(request(ask(Some(ChangeKind::RoleUpdate), "p"))),
+        ErrorCode::InvalidRequest
+    );
+    let pending = request(ask(Some(ChangeKind::PolicyUpdate), "p")).unwrap();
+    assert_eq!(pending.resource, "policy-update:p");
+    let id = pending.id;
+    s.ops
+        .perform_blocking(
+            mfa_creds(&bob, &bob_totp, unix(&s)),
+            Action::ApprovalDecide,
+            move |ops, c| ops.decide_approval(c, id, true),
+        )
+        .unwrap();
+    // Another target, another body or another change: not this approval.
+    let other = json!({"statements": [{"effect": "allow", "actions": ["*"], "resources": ["*"]}]});
+    assert_eq!(
+        code(update(&admin, Some(id), "q", &body)),
+        ErrorCode::ApprovalNotUsable
+    );
+    assert_eq!(
+        code(update(&admin, Some(id), "p", &other)),
+        ErrorCode::ApprovalNotUsable
+    );
+    let mut c = creds(&admin);
+    c.approval = Some(id);
+    let delete = s.ops.perform_blocking(c, Action::PolicyWrite, |ops, c| {
+        ops.delete_policy(c, &"p".parse().unwrap())
+    });
+    assert_eq!(code(delete), ErrorCode::ApprovalNotUsable);
+    // The policy is as it was; the exact change then runs, once.
+    let stored = |name: &str| {
+        s.ops
+            .perform_blocking(creds(ROOT), Action::PolicyRead, |ops, c| {
+                ops.policy(c, &name.parse().unwrap())
+            })
+            .unwrap()
+            .statements
+    };
+    assert_eq!(stored("p"), stored("q"));
+    update(&admin, Some(id), "p", &body).unwrap();
+    assert_ne!(stored("p"), stored("q"));
+    assert_eq!(
+        code(update(&admin, Some(id), "p", &body)),
+        ErrorCode::ApprovalNotUsable
+    );
 }
