@@ -144,7 +144,7 @@ mod tests {
             .distinguished_name
             .push(rcgen::DnType::CommonName, "backup-agent");
         let der = params.self_signed(&key).unwrap().der().clone();
-        let id = peer_identity(Some(&[der.clone()])).unwrap();
+        let id = peer_identity(Some(std::slice::from_ref(&der))).unwrap();
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der.as_ref());
         assert_eq!(&id.fingerprint[..], digest.as_ref());
         assert_eq!(id.subject.as_deref(), Some("CN=backup-agent"));

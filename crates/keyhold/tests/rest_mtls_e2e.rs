@@ -40,6 +40,7 @@ impl Ca {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.distinguished_name = rcgen::DistinguishedName::new();
         let dn = &mut params.distinguished_name;
         dn.push(DnType::OrganizationName, "Example, Inc");
         dn.push(DnType::CommonName, cn);

@@ -222,6 +222,7 @@ mod tests {
     fn a_pem_certificate_binds_by_its_rendered_subject() {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
         let dn = &mut params.distinguished_name;
         dn.push(rcgen::DnType::OrganizationName, "Example, Inc");
         dn.push(rcgen::DnType::CommonName, "svc");

@@ -706,7 +706,7 @@ fn a_requester_follows_its_own_approval_and_nobody_elses() {
     let s = server();
     s.create_key("k");
     let settings: TenantSettings = serde_json::from_value(serde_json::json!({
-        "quorum_rules": [{"actions": ["key:export"], "required": 1, "ttl_secs": 3600}]
+        "quorum_rules": [{"actions": ["key:rotate"], "required": 1, "ttl_secs": 3600}]
     }))
     .unwrap();
     s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
@@ -716,7 +716,7 @@ fn a_requester_follows_its_own_approval_and_nobody_elses() {
     let custodian = s.principal("custodian", &["key-custodian"], &[], TokenSpec::default());
     let user = s.principal("user", &["key-user"], &[], TokenSpec::default());
     let ask = CreateApprovalRequest {
-        action: Action::KeyExport,
+        action: Action::KeyRotate,
         key: Some("k".into()),
         body: serde_json::json!({}),
         change: None,
