@@ -19,7 +19,7 @@ pub(super) const READERS: usize = 4;
 
 /// Prepared statements kept per connection (more than the statements in
 /// [`crate::queries`], so none is ever re-prepared).
-const STATEMENT_CACHE: usize = 128;
+const STATEMENT_CACHE: usize = 256;
 
 /// Creates the database file, readable and writable by its owner only, if
 /// it does not exist. SQLite gives its WAL and shared-memory files the same
