@@ -16,6 +16,7 @@
 //! - [`audit_chain`]: SHA-256 links and HMAC for the audit hash chain.
 //! - [`audit_signing`]: Ed25519 signed audit checkpoints, and
 //!   [`audit_verify`]: offline verification of an exported trail.
+//! - [`backup`]: the encrypted, chunked backup file format.
 //! - [`totp`]: RFC 6238 one-time codes with replay refusal, for step-up MFA.
 //! - [`transfer`]: key material wrapped to a recipient's RSA or ML-KEM
 //!   public key (RSA-OAEP + AES-KWP, as AWS KMS and Vault import), for
@@ -29,6 +30,7 @@
 pub mod audit_chain;
 pub mod audit_signing;
 pub mod audit_verify;
+pub mod backup;
 pub mod envelope;
 pub mod error;
 pub mod hierarchy;
