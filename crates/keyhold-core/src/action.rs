@@ -171,6 +171,7 @@ impl Action {
                 | Self::KeyArchive
                 | Self::KeyRecover
                 | Self::KeyExport
+                | Self::SysRestore
         )
     }
 
