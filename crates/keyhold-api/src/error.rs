@@ -71,6 +71,17 @@ error_codes! {
     DuplicateShare = ("duplicate_share", 400),
     /// The shares given do not rebuild the root key; unseal starts over.
     UnsealFailed = ("unseal_failed", 400),
+    /// The backup file is not intact: not a backup, an unknown format
+    /// version, a modified header or chunk (the message names it), or
+    /// truncated. Nothing was changed.
+    BackupInvalid = ("backup_invalid", 422),
+    /// The backup was made under another root key (or backup-key epoch)
+    /// than this server's. Nothing was changed.
+    BackupWrongKey = ("backup_wrong_key", 422),
+    /// The backup opened but its database cannot be restored here: it fails
+    /// SQLite's integrity checks, or its root-key canary is not this
+    /// server's. Nothing was changed.
+    RestoreRefused = ("restore_refused", 422),
     /// The import token is unknown, was already used, is in use by another
     /// import right now, or belongs to another tenant. Tokens do not survive
     /// a server restart.

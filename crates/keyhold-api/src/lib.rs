@@ -11,6 +11,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod b64;
+pub mod backup;
 pub mod crypto;
 pub mod error;
 pub mod keys;

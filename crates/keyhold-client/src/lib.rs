@@ -9,6 +9,7 @@
 mod access;
 mod approvals;
 mod audit;
+mod backup;
 mod crypto;
 mod error;
 mod lifecycle;

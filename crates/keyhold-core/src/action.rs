@@ -176,6 +176,7 @@ impl Action {
                 | Self::RoleWrite
                 | Self::PrincipalWrite
                 | Self::TenantWrite
+                | Self::SysRestore
         )
     }
 

@@ -16,6 +16,7 @@
 //! - [`audit_chain`]: SHA-256 links and HMAC for the audit hash chain.
 //! - [`audit_signing`]: Ed25519 signed audit checkpoints, and
 //!   [`audit_verify`]: offline verification of an exported trail.
+//! - [`backup`]: the encrypted, chunked backup file format.
 //! - [`cert_subject`]: a certificate's subject DN as RFC 4514 text (x509
 //!   parsing from x509-parser), the form principals are bound by.
 //! - [`totp`]: RFC 6238 one-time codes with replay refusal, for step-up MFA.
@@ -31,6 +32,7 @@
 pub mod audit_chain;
 pub mod audit_signing;
 pub mod audit_verify;
+pub mod backup;
 pub mod cert_subject;
 pub mod envelope;
 pub mod error;

@@ -184,6 +184,12 @@ impl AuditTrail {
         });
     }
 
+    /// Starts the announced head over at `seq`: the store was replaced by
+    /// a restore, whose trail ends there.
+    pub fn restarted(&self, seq: u64) {
+        self.head.send_replace(seq);
+    }
+
     /// A receiver of the latest durable sequence number announced.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.head.subscribe()

@@ -14,6 +14,7 @@ pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 pub use crate::ops::DEFAULT_MAX_TOKEN_TTL_SECS;
 pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
 pub use crate::scheduler::SchedulerSettings;
+pub use crate::scheduler::backups::BackupSettings;
 use crate::sinks::AuditSettings;
 
 /// The longest an import token may be valid: 7 days.
@@ -58,6 +59,8 @@ pub struct ServerConfig {
     pub audit: AuditSettings,
     /// The scheduler (`[scheduler]`): on, every 10 seconds, by default.
     pub scheduler: SchedulerSettings,
+    /// Scheduled backups (`[backup]`): none unless configured.
+    pub backup: Option<BackupSettings>,
 }
 
 /// The `[kmip]` table: where the KMIP listener (TLS with a required client
@@ -129,6 +132,7 @@ struct FileConfig {
     audit: AuditSettings,
     #[serde(default)]
     scheduler: SchedulerSettings,
+    backup: Option<BackupSettings>,
 }
 
 impl ServerConfig {
@@ -161,6 +165,7 @@ impl ServerConfig {
             kmip: file.kmip,
             audit: file.audit,
             scheduler: file.scheduler,
+            backup: file.backup,
         };
         config.check()?;
         Ok(config)
@@ -206,6 +211,9 @@ impl ServerConfig {
                 setting: "scheduler.interval_secs",
                 reason: "must be 1 to 3600",
             });
+        }
+        if let Some((setting, reason)) = self.backup.as_ref().and_then(BackupSettings::invalid) {
+            return Err(StartError::InvalidSetting { setting, reason });
         }
         if !(1..=MAX_TOKEN_TTL_LIMIT_SECS).contains(&self.max_token_ttl_secs) {
             return Err(StartError::InvalidSetting {

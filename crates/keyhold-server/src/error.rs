@@ -446,6 +446,29 @@ pub enum ServerError {
     /// A quorum that could never pass.
     #[error("the quorum cannot be reached: {0}")]
     ApprovalUnreachable(#[source] keyhold_core::approval::QuorumError),
+    /// A backup file that does not open: the message says where and what
+    /// (never a secret).
+    #[error("backup refused: {0}")]
+    BackupInvalid(#[source] keyhold_crypto::backup::BackupError),
+    /// A backup made under another root key or epoch.
+    #[error("backup refused: {0}")]
+    BackupWrongKey(#[source] keyhold_crypto::backup::BackupError),
+    /// A backup that opened but cannot be restored here.
+    #[error("restore refused: {reason}")]
+    RestoreRefused {
+        /// Why.
+        reason: &'static str,
+    },
+    /// A scheduled backup could not be written to its directory.
+    #[error("cannot write the backup file")]
+    BackupFile {
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A body that must be a file came with another media type.
+    #[error("expected the backup file as the body (content-type: application/octet-stream)")]
+    NotOctetStream,
     /// Body too large.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -551,11 +574,14 @@ impl ServerError {
             Self::ApprovalNotUsable { .. } => own(C::ApprovalNotUsable),
             Self::ApprovalNotNeeded { .. } => own(C::ApprovalNotNeeded),
             Self::ApprovalUnreachable(_) => own(C::ApprovalUnreachable),
+            Self::BackupInvalid(_) => own(C::BackupInvalid),
+            Self::BackupWrongKey(_) => own(C::BackupWrongKey),
+            Self::RestoreRefused { .. } => own(C::RestoreRefused),
             Self::PayloadTooLarge => own(C::PayloadTooLarge),
-            Self::UnsupportedMediaType => own(C::UnsupportedMediaType),
+            Self::UnsupportedMediaType | Self::NotOctetStream => own(C::UnsupportedMediaType),
             Self::NotFound => own(C::NotFound),
             Self::MethodNotAllowed => own(C::MethodNotAllowed),
-            Self::Store(_) | Self::Crypto(_) | Self::Internal { .. } => (
+            Self::Store(_) | Self::Crypto(_) | Self::Internal { .. } | Self::BackupFile { .. } => (
                 C::InternalError,
                 Cow::Borrowed("internal error; see the server log"),
             ),

@@ -109,6 +109,10 @@ pub async fn run(
         std::time::Duration::from_secs(config.audit.checkpoint_seconds),
     );
     let scheduler = spawn_scheduler(&ops, config.scheduler);
+    let backups = config
+        .backup
+        .clone()
+        .map(|settings| scheduler::backups::spawn(Arc::clone(&ops), settings));
     let kmip_addr = kmip.as_ref().map(|k| k.addr);
     let kmip_task = kmip.map(|k| k.spawn(Arc::clone(&ops), kmip::ConnectionSettings::default()));
     let sinks = Arc::new(sinks);
@@ -133,6 +137,9 @@ pub async fn run(
     }
     checkpoints.abort();
     if let Some(task) = scheduler {
+        task.abort();
+    }
+    if let Some(task) = backups {
         task.abort();
     }
     drop(sinks);

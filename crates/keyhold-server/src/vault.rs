@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use keyhold_api::sys::{InitResponse, SealKind, SealStatus};
 use keyhold_core::{SealedBlob, Tenant, TenantId, TenantName, Timestamp};
+use keyhold_crypto::backup::BackupKey;
 use keyhold_crypto::hierarchy::{Kek, RootKey};
 use keyhold_crypto::seal::shamir::{self, ShamirConfig, Share, Unsealer};
 use keyhold_crypto::{CryptoError, CryptoProvider, SecretBytes};
@@ -55,6 +56,24 @@ impl Unlocked {
     /// The audit trail's MAC and signing keys, derived from this root key.
     pub fn audit_keys(&self) -> Arc<AuditKeys> {
         Arc::clone(&self.audit_keys)
+    }
+
+    /// The backup key, derived from this root key, tagged with the root
+    /// key generation as its epoch.
+    pub fn backup_key(&self) -> Result<BackupKey, ServerError> {
+        BackupKey::with_root(&self.root, ROOT_GENERATION).map_err(ServerError::Crypto)
+    }
+
+    /// Whether this root key made `canary`.
+    pub fn owns_canary(&self, canary: &SealedBlob) -> bool {
+        self.root.check_canary(canary).is_ok()
+    }
+
+    /// Forgets every opened KEK (the store was replaced by a restore).
+    fn forget_keks(&self) {
+        if let Ok(mut map) = self.keks.write() {
+            map.clear();
+        }
     }
 
     /// The tenant's KEK, opened once and then served from memory.
@@ -344,9 +363,17 @@ impl Vault {
         token: Option<&str>,
         now: Timestamp,
     ) -> Result<(RootKey, Option<RootToken>), StartError> {
-        let root = RootKey::generate(&self.crypto)
-            .map_err(|e| StartError::Seal(ServerError::Crypto(e)))?;
-        write_dev_root(path, &root)?;
+        let root = if path.exists() {
+            // A fresh data directory seeded with an existing dev root key:
+            // the way to restore a dev server's backup onto a new one.
+            tracing::warn!(path = %path.display(), "initializing with the existing dev root key file");
+            load_dev_root(&path.to_path_buf())?
+        } else {
+            let root = RootKey::generate(&self.crypto)
+                .map_err(|e| StartError::Seal(ServerError::Crypto(e)))?;
+            write_dev_root(path, &root)?;
+            root
+        };
         let made = match token {
             Some(t) => (RootToken::from_text(t), false),
             None => (
@@ -423,6 +450,25 @@ impl Vault {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *token = None;
+    }
+
+    /// Reloads what the vault keeps from the store after a restore replaced
+    /// it: the root token's hash, and no KEK opened from the old tenants.
+    pub fn reload_after_restore(&self) -> Result<(), ServerError> {
+        if let Ok(unlocked) = self.unlocked() {
+            unlocked.forget_keks();
+        }
+        let token = self
+            .store
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.system_get(SystemKey::RootTokenHash)?))
+            .map_err(tx_error)?
+            .and_then(|b| TokenHash::from_bytes(&b));
+        let mut slot = self
+            .root_token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *slot = token;
+        Ok(())
     }
 
     fn set_root_token(&self, token: &TokenHash) -> Result<(), ServerError> {

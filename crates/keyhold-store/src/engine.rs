@@ -4,6 +4,7 @@
 //! adapter module implementing these three traits.
 
 use std::fmt;
+use std::path::Path;
 
 use crate::error::StoreError;
 use crate::model::BackendKind;
@@ -20,6 +21,14 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     /// Moves everything written so far into the main database and erases the
     /// write-ahead log, so erased material lingers nowhere.
     fn checkpoint(&self) -> Result<(), StoreError>;
+    /// Writes a consistent copy of the whole database to the new file
+    /// `dest`, without holding the writer.
+    fn snapshot(&self, dest: &Path) -> Result<(), StoreError>;
+    /// Replaces the whole database with the checked copy at `src`, at once
+    /// under the writer; on failure nothing changes.
+    fn restore(&self, src: &Path) -> Result<(), StoreError>;
+    /// The database file, if it is one.
+    fn location(&self) -> Option<&Path>;
 }
 
 /// An open read transaction. Dropped unfinished, it ends without effect.

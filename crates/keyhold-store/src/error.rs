@@ -118,6 +118,16 @@ pub enum StoreError {
     /// The store's writer has stopped (the process is shutting down).
     #[error("the store's writer has stopped")]
     WriterStopped,
+    /// A database offered for restore is not usable: it fails SQLite's
+    /// integrity or foreign-key check. The live database was not touched.
+    #[error("the database to restore is not usable: {reason}")]
+    InvalidDatabase {
+        /// Which check failed.
+        reason: &'static str,
+    },
+    /// A snapshot or restore path that is not UTF-8.
+    #[error("the database file path is not UTF-8")]
+    PathNotUtf8,
     /// A file-system operation on the database file failed.
     #[error("could not {op} the database file")]
     Io {

@@ -116,6 +116,28 @@ impl Store {
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         self.engine.checkpoint()
     }
+
+    /// Writes a consistent copy of the whole database, as of one moment, to
+    /// the new file `dest` (an online backup: the writer carries on). The
+    /// copy is a database this store can open.
+    pub fn snapshot(&self, dest: &Path) -> Result<(), StoreError> {
+        self.engine.snapshot(dest)
+    }
+
+    /// Replaces the whole database with the one in the file `src` (a
+    /// [`snapshot`](Self::snapshot)), after migrating it to this build's
+    /// schema and checking its integrity and foreign keys. The swap happens
+    /// at once under the writer; on any failure the live database is
+    /// unchanged. Callers drop every cache they built from the old
+    /// contents.
+    pub fn restore_file(&self, src: &Path) -> Result<(), StoreError> {
+        self.engine.restore(src)
+    }
+
+    /// Where the database file is (`None` in memory).
+    pub(crate) fn location(&self) -> Option<&Path> {
+        self.engine.location()
+    }
 }
 
 impl fmt::Debug for Store {

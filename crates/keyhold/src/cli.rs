@@ -12,6 +12,7 @@ use keyhold_core::{Algorithm, ApprovalId, KeyName, KeyRef, TenantName, VersionNu
 mod access;
 mod approval;
 mod audit;
+mod backup;
 mod bench;
 mod crypto;
 mod lifecycle;
@@ -23,6 +24,7 @@ pub(crate) use access::{
 };
 pub(crate) use approval::{ApprovalCommand, ApprovalRequestArgs, MfaCommand};
 pub(crate) use audit::{AuditCommand, AuditExportArgs, AuditListArgs, AuditVerifyArgs};
+pub(crate) use backup::{BackupArgs, BackupCommand, BackupFileArgs, PassphraseArg};
 pub(crate) use bench::{BenchArgs, BenchOp};
 pub(crate) use crypto::{CryptoCommand, InputArg, IoArgs, RandomArgs, SignedArgs};
 pub(crate) use lifecycle::{
@@ -203,6 +205,20 @@ pub(crate) enum OperatorCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Take an encrypted backup of the whole store while the server keeps
+    /// serving (`--out FILE`), or check one (`backup verify FILE`). The
+    /// file is sealed under a key derived from the server's root key;
+    /// `--passphrase-file` adds a passphrase layer. Global admins only.
+    Backup(BackupArgs),
+    /// Restore a backup: replaces the server's whole store (every key,
+    /// version, policy, principal and the audit trail) with the backup's.
+    /// The server must hold the same root key (unsealed with the same
+    /// shares, or a dev server started with the same dev root key file).
+    /// A tampered, truncated or foreign backup is refused and nothing
+    /// changes. Needs a quorum approval where the tenant requires one for
+    /// sys:restore (--approval ID; the approval body is {"sha256": "<file
+    /// digest>"}, as `backup verify` prints it).
+    Restore(BackupFileArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -158,7 +158,7 @@ fn quorum_rules_name_only_actions_that_enforce_them() {
         "key:encrypt",
         "key:create",
         "token:create",
-        "sys:restore",
+        "sys:backup",
         "approval:decide",
     ] {
         let text = format!(r#"{{"quorum_rules": [{{"actions": ["{action}"], "required": 1}}]}}"#);

@@ -31,6 +31,9 @@ pub(super) struct Notes {
     allowed_unscoped: bool,
     /// Set once the operation wrote its event in its own transaction.
     pub(super) recorded: Option<u64>,
+    /// The tenant the event names, when not the caller's own (a restore
+    /// replaced the caller's tenant with the backup's).
+    tenant: Option<keyhold_core::TenantId>,
 }
 
 /// Who is asking, for what: established by
@@ -213,6 +216,12 @@ impl Caller {
         });
     }
 
+    /// Records the request's event under `tenant` instead of the caller's
+    /// (after a restore, the caller's tenant is no longer in the store).
+    pub(super) fn note_tenant(&self, tenant: keyhold_core::TenantId) {
+        self.with_notes(|n| n.tenant = Some(tenant));
+    }
+
     pub(super) fn with_notes<R>(&self, f: impl FnOnce(&mut Notes) -> R) -> R {
         let mut notes = self.notes.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut notes)
@@ -223,7 +232,7 @@ impl Caller {
         self.with_notes(|n| AuditRecord {
             time: self.received,
             request_id: self.request_id,
-            tenant: Some(self.tenant.id),
+            tenant: Some(n.tenant.unwrap_or(self.tenant.id)),
             principal: principal_id(&self.identity),
             auth: self.auth,
             source: self.source,

@@ -10,6 +10,7 @@
 mod access;
 mod audit_query;
 mod audit_verify;
+mod backup;
 mod batch;
 mod caller;
 mod crypto;

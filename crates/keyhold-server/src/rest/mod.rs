@@ -6,6 +6,7 @@
 mod access;
 mod approvals;
 mod audit;
+mod backup;
 mod crypto;
 mod extract;
 mod keys;
@@ -66,6 +67,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sys::init))
         .routes(routes!(sys::unseal))
         .routes(routes!(sys::seal))
+        .routes(routes!(backup::backup))
+        .routes(routes!(backup::verify))
+        .routes(routes!(backup::restore))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(transfer::import_token))
         .routes(routes!(transfer::import))

@@ -259,6 +259,9 @@ mod tests {
             "/v1/openapi.json",
             "/v1/sys/health",
             "/v1/sys/seal",
+            "/v1/sys/backup",
+            "/v1/sys/backup/verify",
+            "/v1/sys/restore",
             "/v1/keys",
             "/v1/keys/{key}",
             "/v1/keys/{key}/encrypt/batch",
@@ -272,7 +275,7 @@ mod tests {
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 80);
+        assert_eq!(operations(&doc).len(), 83);
     }
 
     #[test]

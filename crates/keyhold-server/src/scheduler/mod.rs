@@ -19,6 +19,7 @@
 //! in-transaction checks keep a second scheduler harmless meanwhile (it
 //! would find nothing due), but not free: it would duplicate the work.
 
+pub mod backups;
 mod tick;
 
 use std::sync::Arc;

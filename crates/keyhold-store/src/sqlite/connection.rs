@@ -64,6 +64,12 @@ pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// A connection of its own for `VACUUM INTO` snapshots: it reads, and
+/// writes only the snapshot file.
+pub(super) fn open_snapshot_reader(path: &Path) -> Result<Connection, StoreError> {
+    open_file(path)
+}
+
 /// A private in-memory database on one connection.
 pub(super) fn open_memory() -> Result<Connection, StoreError> {
     let conn = Connection::open_in_memory().map_err(backend)?;

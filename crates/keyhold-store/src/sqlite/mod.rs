@@ -5,6 +5,7 @@
 mod connection;
 mod error;
 mod migrate;
+mod snapshot;
 mod txn;
 
 use std::path::{Path, PathBuf};
@@ -99,6 +100,18 @@ impl Engine for SqliteEngine {
 
     fn checkpoint(&self) -> Result<(), StoreError> {
         txn::checkpoint(&lock(&self.writer))
+    }
+
+    fn snapshot(&self, dest: &Path) -> Result<(), StoreError> {
+        self.snapshot_to(dest)
+    }
+
+    fn restore(&self, src: &Path) -> Result<(), StoreError> {
+        self.restore_from(src)
+    }
+
+    fn location(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 }
 

@@ -3,6 +3,7 @@
 mod approval;
 mod audit;
 mod audit_offline;
+mod backup;
 mod bench;
 mod crypto;
 mod key;
@@ -78,6 +79,10 @@ pub(crate) enum CliError {
         #[source]
         source: serde_json::Error,
     },
+    /// A backup file's passphrase layer did not open (wrong passphrase,
+    /// tampered, truncated), or could not be sealed.
+    #[error("backup: {0}")]
+    Backup(#[source] keyhold_crypto::backup::BackupError),
     /// Output could not be encoded.
     #[error("cannot encode output")]
     Encode(#[source] serde_json::Error),

@@ -63,6 +63,8 @@ pub(crate) async fn run(cmd: OperatorCommand) -> Result<(), CliError> {
             let status = client(&conn)?.seal_status().await?;
             print_status(&status, conn.json)
         }
+        OperatorCommand::Backup(args) => super::backup::backup(args).await,
+        OperatorCommand::Restore(args) => super::backup::restore(args).await,
     }
 }
 

@@ -56,6 +56,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 kmip: None,
                 audit: Default::default(),
                 scheduler: Default::default(),
+                backup: None,
             }
         }
     };

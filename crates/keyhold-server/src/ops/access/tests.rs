@@ -852,3 +852,108 @@ fn a_quorum_binds_one_exact_policy_change() {
         ErrorCode::ApprovalNotUsable
     );
 }
+
+impl Server {
+    /// Marks principal `name` of the default tenant a global admin (no API
+    /// does that yet).
+    fn make_global(&self, name: &str) {
+        let tenant = self.default_tenant();
+        let name: keyhold_core::PrincipalName = name.parse().unwrap();
+        self.write(|tx| {
+            let mut p = tx.principal_by_name(tenant, &name)?.unwrap();
+            p.global_admin = true;
+            tx.principal_update(&p)
+        });
+        self.ops.access_generation.bump();
+    }
+}
+
+#[test]
+fn backups_are_for_global_callers_and_a_restore_passes_its_quorum() {
+    use keyhold_api::approvals::CreateApprovalRequest;
+
+    let s = server();
+    s.create_key("kept");
+    let backup = |c: Credentials| {
+        s.ops
+            .perform_blocking(c, Action::SysBackup, |ops, caller| ops.backup(caller))
+    };
+    let file = backup(creds(ROOT)).unwrap();
+    for (name, role) in [("tenant-admin", "admin"), ("user", "key-user")] {
+        let t = s.principal(name, &[role], &[], TokenSpec::default());
+        assert_eq!(
+            code(backup(creds(&t))),
+            ErrorCode::PermissionDenied,
+            "{role}"
+        );
+    }
+    let check = file.clone();
+    let report = s
+        .ops
+        .perform_blocking(creds(ROOT), Action::SysBackup, move |ops, c| {
+            ops.verify_backup(c, &check)
+        })
+        .unwrap();
+
+    let settings: TenantSettings = serde_json::from_value(serde_json::json!({
+        "quorum_rules": [{"actions": ["sys:restore"], "required": 1, "ttl_secs": 3600}]
+    }))
+    .unwrap();
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    let (global, _) = with_totp(&s, "global", &["admin"]);
+    s.make_global("global");
+    let (approver, approver_totp) = with_totp(&s, "approver-1", &["approver"]);
+    s.create_key("after-backup");
+    let restore = |c: Credentials| {
+        let file = file.clone();
+        s.ops
+            .perform_blocking(c, Action::SysRestore, move |ops, caller| {
+                ops.restore(caller, &file)
+            })
+    };
+    assert_eq!(code(restore(creds(&global))), ErrorCode::ApprovalRequired);
+    let ask = CreateApprovalRequest {
+        action: Action::SysRestore,
+        key: None,
+        body: serde_json::json!({ "sha256": report.sha256 }),
+        change: None,
+        target: None,
+    };
+    let pending = s
+        .ops
+        .perform_blocking(creds(&global), Action::ApprovalRequest, |ops, c| {
+            ops.request_approval(c, ask)
+        })
+        .unwrap();
+    let id = pending.id;
+    s.ops
+        .perform_blocking(
+            mfa_creds(&approver, &approver_totp, unix(&s)),
+            Action::ApprovalDecide,
+            move |ops, caller| ops.decide_approval(caller, id, true),
+        )
+        .unwrap();
+    let mut approved = creds(&global);
+    approved.approval = Some(id);
+    let restored = restore(approved).unwrap();
+    assert_eq!(restored.sha256, report.sha256);
+
+    // The store is the backup's: the key made after it is gone, and the
+    // trail (with the restore's own event) verifies.
+    s.create_key("after-backup");
+    let again = CreateKeyRequest::new("kept".parse().unwrap(), Algorithm::Aes256Gcm);
+    let dup = s
+        .ops
+        .perform_blocking(creds(ROOT), Action::KeyCreate, |ops, c| {
+            ops.create_key(c, again)
+        });
+    assert_eq!(code(dup), ErrorCode::KeyAlreadyExists);
+    let audit = s
+        .ops
+        .perform_blocking(creds(ROOT), Action::AuditVerify, |ops, c| {
+            ops.verify_audit(c)
+        })
+        .unwrap();
+    assert!(audit.ok, "{audit:?}");
+}

@@ -1,0 +1,44 @@
+//! `/v1/sys/backup`, `/v1/sys/backup/verify`, `/v1/sys/restore`: the backup
+//! file travels as raw bytes.
+
+use keyhold_api::backup::BackupReport;
+use reqwest::Method;
+
+use crate::{Client, ClientError, decode, error_from};
+
+const OCTET_STREAM: &str = "application/octet-stream";
+
+impl Client {
+    /// `POST /v1/sys/backup`: the encrypted backup file of the whole store.
+    pub async fn backup(&self) -> Result<Vec<u8>, ClientError> {
+        let resp = self.request(Method::POST, "/v1/sys/backup").send().await?;
+        let status = resp.status();
+        let body = resp.bytes().await?;
+        if !status.is_success() {
+            return Err(error_from(status.as_u16(), &body));
+        }
+        Ok(body.to_vec())
+    }
+
+    /// `POST /v1/sys/backup/verify`: what the file holds, if it opens whole
+    /// with the server's backup key.
+    pub async fn verify_backup(&self, file: Vec<u8>) -> Result<BackupReport, ClientError> {
+        self.send_file("/v1/sys/backup/verify", file).await
+    }
+
+    /// `POST /v1/sys/restore`: replaces the server's whole store with the
+    /// backup's.
+    pub async fn restore(&self, file: Vec<u8>) -> Result<BackupReport, ClientError> {
+        self.send_file("/v1/sys/restore", file).await
+    }
+
+    async fn send_file(&self, path: &str, file: Vec<u8>) -> Result<BackupReport, ClientError> {
+        let resp = self
+            .request(Method::POST, path)
+            .header("content-type", OCTET_STREAM)
+            .body(file)
+            .send()
+            .await?;
+        decode(resp).await
+    }
+}
