@@ -61,25 +61,23 @@ impl Scheduler {
 
     /// Warns or suspends one idle key, as the rule says.
     fn judge_idle(&self, key: &Key, rule: UnusedRule, now: Timestamp, report: &mut TickReport) {
-        let action = match rule.judge(key, now) {
-            Idleness::Warn { .. } => Action::KeyUnusedWarning,
-            Idleness::Suspend { .. } => Action::KeySuspendUnused,
+        let step = match rule.judge(key, now) {
+            Idleness::Warn { .. } => Step::Warn,
+            Idleness::Suspend { .. } => Step::Suspend,
             Idleness::InUse | Idleness::Warned => return,
         };
         let creds = Credentials::internal(key.tenant, Interface::Scheduler);
         let key_ref = KeyRef::Id(key.id);
-        let done = self.ops.perform_blocking(creds, action, |ops, caller| {
-            if action == Action::KeySuspendUnused {
-                ops.suspend_unused_key(caller, &key_ref)
-            } else {
-                ops.warn_unused_key(caller, &key_ref)
-            }
-        });
-        match (done, action) {
-            (Ok(_), Action::KeySuspendUnused) => report.unused_suspended += 1,
-            (Ok(_), _) => report.unused_warned += 1,
-            (Err(e), _) => {
-                tracing::warn!(key = %key.id, %action, error = %e, "unused-key rule failed");
+        let done = self
+            .ops
+            .perform_blocking(creds, step.action(), |ops, caller| match step {
+                Step::Warn => ops.warn_unused_key(caller, &key_ref),
+                Step::Suspend => ops.suspend_unused_key(caller, &key_ref),
+            });
+        match done {
+            Ok(_) => *step.counter(report) += 1,
+            Err(e) => {
+                tracing::warn!(key = %key.id, action = %step.action(), error = %e, "unused-key rule failed");
                 report.failed += 1;
             }
         }
@@ -99,6 +97,33 @@ impl Scheduler {
                 Some(key) => cursors.insert(tenant, key),
                 None => cursors.remove(&tenant),
             };
+        }
+    }
+}
+
+/// What the rule has the scheduler do about one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// Warn that it will be suspended.
+    Warn,
+    /// Suspend it.
+    Suspend,
+}
+
+impl Step {
+    /// The action it is audited as.
+    const fn action(self) -> Action {
+        match self {
+            Self::Warn => Action::KeyUnusedWarning,
+            Self::Suspend => Action::KeySuspendUnused,
+        }
+    }
+
+    /// Its count in the report.
+    fn counter(self, report: &mut TickReport) -> &mut usize {
+        match self {
+            Self::Warn => &mut report.unused_warned,
+            Self::Suspend => &mut report.unused_suspended,
         }
     }
 }
