@@ -16,8 +16,8 @@ use keyhold_core::{
 use serde::{Deserialize, Serialize};
 
 pub use schema::{
-    ConditionsSchema, EffectSchema, PrincipalKindSchema, QuorumRuleSchema, SodRuleSchema,
-    StatementSchema, TenantSettingsSchema, TimeWindowSchema,
+    ConditionsSchema, CryptoperiodSchema, EffectSchema, PrincipalKindSchema, QuorumRuleSchema,
+    SodRuleSchema, StatementSchema, TenantSettingsSchema, TimeWindowSchema,
 };
 
 /// The longest description accepted (principals, tokens, policies, roles),

@@ -149,6 +149,10 @@ error_codes! {
     IllegalStateTransition = ("illegal_state_transition", 409),
     /// The key version's state (or archival) forbids this operation.
     KeyNotActive = ("key_not_active", 409),
+    /// The key version's originator-usage period (NIST SP 800-57
+    /// cryptoperiod) has ended: it processes (decrypt, verify) but protects
+    /// nothing; rotate the key for a new version.
+    CryptoperiodEnded = ("cryptoperiod_ended", 409),
     /// The key is archived: recover it first (or it is archived already).
     KeyArchived = ("key_archived", 409),
     /// Recover was asked of a key that is not archived.

@@ -65,6 +65,17 @@ pub struct CreateKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 3600, maximum = 315360000)]
     pub rotation_period_secs: Option<u64>,
+    /// Originator-usage period (NIST SP 800-57) in seconds: how long each
+    /// version may protect (encrypt, sign, wrap, MAC, data keys) from its
+    /// activation; then protect operations answer `cryptoperiod_ended`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 3600, maximum = 946080000)]
+    pub originator_usage_period_secs: Option<u64>,
+    /// Recipient-usage period in seconds (at least the originator-usage
+    /// period): when it ends, the scheduler deactivates the version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 3600, maximum = 946080000)]
+    pub recipient_usage_period_secs: Option<u64>,
     /// `active` (the default, unless the activation date is in the future)
     /// or `pre-active`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +96,8 @@ impl CreateKeyRequest {
             activation_date: None,
             deactivation_date: None,
             rotation_period_secs: None,
+            originator_usage_period_secs: None,
+            recipient_usage_period_secs: None,
             initial_state: None,
         }
     }
@@ -159,6 +172,29 @@ pub struct KeyInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 3600, maximum = 315360000)]
     pub rotation_period_secs: Option<u64>,
+    /// Originator-usage period in seconds (NIST SP 800-57 cryptoperiod).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 3600, maximum = 946080000)]
+    pub originator_usage_period_secs: Option<u64>,
+    /// Recipient-usage period in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 3600, maximum = 946080000)]
+    pub recipient_usage_period_secs: Option<u64>,
+    /// When the primary version stops, or stopped, protecting: the end of
+    /// its originator-usage period (KMIP Protect Stop Date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub protect_stop_date: Option<Timestamp>,
+    /// When the scheduler deactivates the primary version: the end of its
+    /// recipient-usage period (set while it is Active or Suspended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub recipient_usage_end: Option<Timestamp>,
+    /// When it was last used, to the server's granularity (an hour); absent
+    /// if never used since this was tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<Timestamp>,
     /// When it next rotates (set while it is active with a rotation period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]

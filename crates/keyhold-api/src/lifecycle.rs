@@ -53,6 +53,15 @@ impl<T> Patch<T> {
     pub const fn is_keep(&self) -> bool {
         matches!(self, Self::Keep)
     }
+
+    /// The value after the patch, given the current one.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Self::Keep => current,
+            Self::Clear => None,
+            Self::Set(v) => Some(v),
+        }
+    }
 }
 
 impl<T: Serialize> Serialize for Patch<T> {
@@ -89,12 +98,25 @@ pub struct UpdateKeyRequest {
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     #[schema(value_type = Option<u64>, minimum = 3600, maximum = 315360000)]
     pub rotation_period_secs: Patch<u64>,
+    /// A new originator-usage period in seconds, or `null` for none. It
+    /// applies to every version from its activation date, the primary too.
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    #[schema(value_type = Option<u64>, minimum = 3600, maximum = 946080000)]
+    pub originator_usage_period_secs: Patch<u64>,
+    /// A new recipient-usage period in seconds, or `null` for none.
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    #[schema(value_type = Option<u64>, minimum = 3600, maximum = 946080000)]
+    pub recipient_usage_period_secs: Patch<u64>,
 }
 
 impl UpdateKeyRequest {
     /// Whether the request changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.description.is_none() && self.tags.is_none() && self.rotation_period_secs.is_keep()
+        self.description.is_none()
+            && self.tags.is_none()
+            && self.rotation_period_secs.is_keep()
+            && self.originator_usage_period_secs.is_keep()
+            && self.recipient_usage_period_secs.is_keep()
     }
 }
 

@@ -144,6 +144,15 @@ actions! {
     /// Ask for a quorum approval of a request one may make (self-service:
     /// the operation checks the request's own action).
     ApprovalRequest = "approval:request",
+    /// The scheduler warns that a key is about to be suspended as unused
+    /// (audit events only: no interface offers it).
+    KeyUnusedWarning = "key:unused-warning",
+    /// The scheduler suspends a key unused for its tenant's period (audit
+    /// events only; an alert).
+    KeySuspendUnused = "key:suspend-unused",
+    /// The scheduler marks a pending approval whose time is up expired
+    /// (audit events only).
+    ApprovalExpire = "approval:expire",
 }
 
 impl Action {
@@ -185,7 +194,11 @@ impl Action {
     pub const fn quorum_applies(self) -> bool {
         !matches!(
             self,
-            Self::ApprovalRequest | Self::ApprovalDecide | Self::ApprovalRead | Self::MfaEnroll
+            Self::ApprovalRequest
+                | Self::ApprovalDecide
+                | Self::ApprovalRead
+                | Self::ApprovalExpire
+                | Self::MfaEnroll
         )
     }
 
@@ -238,6 +251,8 @@ impl Action {
                 | Self::KeyEncapsulate
                 | Self::KeyDecapsulate
                 | Self::KeyUseCompromised
+                | Self::KeyUnusedWarning
+                | Self::KeySuspendUnused
         )
     }
 }

@@ -4,6 +4,7 @@
 use crate::algorithm::Algorithm;
 use crate::lifecycle::{KeyState, LifecycleEvent};
 use crate::operation::KeyOperation;
+use crate::time::Timestamp;
 use crate::usage::UsageMask;
 
 /// What the domain refuses.
@@ -81,6 +82,17 @@ pub enum CoreError {
     Archived {
         /// The operation asked for.
         operation: KeyOperation,
+    },
+    /// The version's originator-usage period (NIST SP 800-57) is over: it
+    /// processes (decrypt, verify) but protects nothing any more.
+    #[error(
+        "the key version's originator-usage period ended at {at}; {operation} is not allowed (rotate the key for a new cryptoperiod)"
+    )]
+    CryptoperiodEnded {
+        /// The operation asked for.
+        operation: KeyOperation,
+        /// When the period ended (the version's protect stop date).
+        at: Timestamp,
     },
     /// A field's value is out of its allowed range.
     #[error("invalid {field}: {reason}")]

@@ -15,7 +15,9 @@ pub mod action;
 pub mod algorithm;
 pub mod approval;
 pub mod audit;
+pub mod cryptoperiod;
 pub mod error;
+pub mod idle;
 pub mod ids;
 pub mod lifecycle;
 pub mod model;
@@ -33,6 +35,7 @@ pub use access::{
 };
 pub use action::Action;
 pub use algorithm::{Algorithm, KeyKind};
+pub use cryptoperiod::Cryptoperiod;
 pub use error::CoreError;
 pub use ids::{
     ApprovalId, KeyId, PolicyId, PrincipalId, RequestId, TenantId, TokenId, VersionId,

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::algorithm::Algorithm;
+use crate::cryptoperiod::Cryptoperiod;
 use crate::ids::{KeyId, PrincipalId, TenantId, VersionId, VersionNumber};
 use crate::lifecycle::{KeyState, RevocationReason};
 use crate::name::{KeyName, TenantName};
@@ -100,6 +101,9 @@ pub struct Key {
     pub rotation_period_secs: Option<u64>,
     /// When it next rotates.
     pub next_rotation_at: Option<Timestamp>,
+    /// Its originator- and recipient-usage periods, run by each version from
+    /// its activation date.
+    pub cryptoperiod: Cryptoperiod,
     /// The version that protects new data.
     pub primary_version: VersionNumber,
     /// When its destruction is due, if scheduled.
@@ -108,6 +112,15 @@ pub struct Key {
     pub created_at: Timestamp,
     /// When its metadata last changed.
     pub updated_at: Timestamp,
+    /// When its primary version's recipient-usage period ends, while that
+    /// version is Active or Suspended: the scheduler then deactivates it.
+    /// Derived from `cryptoperiod` and the primary's activation date.
+    pub recipient_usage_end: Option<Timestamp>,
+    /// When it was last used for a cryptographic operation, to the server's
+    /// coarse granularity (written in batches, not per request).
+    pub last_used_at: Option<Timestamp>,
+    /// When the scheduler last warned that it is unused.
+    pub idle_warned_at: Option<Timestamp>,
 }
 
 /// One version of a key: a KMIP managed object with its own state and dates.

@@ -15,6 +15,10 @@
 //! | Compromised | no | with `use-compromised` only, and raise an alert |
 //! | Destroyed, DestroyedCompromised | no | no |
 //!
+//! A version past its originator-usage period (its protect stop date, see
+//! [`crate::cryptoperiod`]) protects nothing whatever its state:
+//! [`CoreError::CryptoperiodEnded`].
+//!
 //! An archived version performs nothing (KMIP 2.1 section 6.1.42: it is
 //! recovered before it is used). The algorithm and usage-mask check is
 //! separate: [`KeyOperation::check`].
@@ -22,6 +26,7 @@
 use crate::error::CoreError;
 use crate::lifecycle::KeyState;
 use crate::operation::{Direction, KeyOperation};
+use crate::time::Timestamp;
 
 /// What the usage rule needs to know about one key version and the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +39,10 @@ pub struct UseContext {
     pub archived: bool,
     /// Whether the caller holds the `use-compromised` permission.
     pub may_use_compromised: bool,
+    /// When the version's originator-usage period ends, if it has one.
+    pub protect_stop: Option<Timestamp>,
+    /// The time of the use.
+    pub now: Timestamp,
 }
 
 /// The usage rule's consent to an operation.
@@ -53,8 +62,21 @@ pub enum Permit {
 /// state; [`CoreError::NotPrimary`] for a protect operation on an Active
 /// version that is not the primary; [`CoreError::StateForbids`] for every
 /// other refusal (including a Compromised version processing without
-/// `use-compromised`).
+/// `use-compromised`); and, for a protect operation the state allows,
+/// [`CoreError::CryptoperiodEnded`] once `now` has reached the protect stop
+/// date.
 pub fn check_use(version: &UseContext, op: KeyOperation) -> Result<Permit, CoreError> {
+    let permit = check_state(version, op)?;
+    match version.protect_stop {
+        Some(at) if op.direction() == Direction::Protect && at <= version.now => {
+            Err(CoreError::CryptoperiodEnded { operation: op, at })
+        }
+        _ => Ok(permit),
+    }
+}
+
+/// The state half of [`check_use`].
+fn check_state(version: &UseContext, op: KeyOperation) -> Result<Permit, CoreError> {
     if version.archived {
         return Err(CoreError::Archived { operation: op });
     }
@@ -87,6 +109,8 @@ mod tests {
 
     use Direction::{Process, Protect};
     use KeyState as S;
+
+    const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
 
     /// The expected answer for one combination.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,6 +196,8 @@ mod tests {
                         is_primary,
                         archived,
                         may_use_compromised,
+                        protect_stop: None,
+                        now: NOW,
                     };
                     assert_eq!(
                         check_use(&ctx, *op),
@@ -241,6 +267,8 @@ mod tests {
             is_primary: true,
             archived: false,
             may_use_compromised: false,
+            protect_stop: None,
+            now: NOW,
         };
         let err = check_use(&ctx, KeyOperation::Encrypt).unwrap_err();
         assert_eq!(
@@ -256,5 +284,72 @@ mod tests {
             err.to_string(),
             "key version is archived; recover it before it can decrypt"
         );
+    }
+
+    /// Every state and flag combination again, with the protect stop date
+    /// at, before and after `now`: a protect operation the state allows is
+    /// refused from the stop date on, and nothing else changes.
+    #[test]
+    fn the_end_of_the_originator_usage_period_stops_protect_only() {
+        let stops = [
+            (NOW.plus_seconds(1), false),
+            (NOW, true),
+            (NOW.plus_seconds(-1), true),
+        ];
+        for state in KeyState::ALL {
+            for index in 0..8 {
+                let (archived, is_primary, may_use_compromised) = column(index);
+                let base = UseContext {
+                    state,
+                    is_primary,
+                    archived,
+                    may_use_compromised,
+                    protect_stop: None,
+                    now: NOW,
+                };
+                for (op, direction) in OPERATIONS {
+                    let unlimited = check_use(&base, op);
+                    for (stop, ended) in stops {
+                        let ctx = UseContext {
+                            protect_stop: Some(stop),
+                            ..base
+                        };
+                        let want = match (direction, &unlimited, ended) {
+                            (Protect, Ok(_), true) => Err(CoreError::CryptoperiodEnded {
+                                operation: op,
+                                at: stop,
+                            }),
+                            _ => unlimited.clone(),
+                        };
+                        assert_eq!(
+                            check_use(&ctx, op),
+                            want,
+                            "{state} {op} col {index} stop {stop}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_cryptoperiod_refusal_names_the_operation_and_the_date() {
+        let ctx = UseContext {
+            state: S::Active,
+            is_primary: true,
+            archived: false,
+            may_use_compromised: false,
+            protect_stop: Some(NOW),
+            now: NOW,
+        };
+        let err = check_use(&ctx, KeyOperation::Sign).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the key version's originator-usage period ended at {NOW}; sign is not \
+                 allowed (rotate the key for a new cryptoperiod)"
+            )
+        );
+        assert_eq!(check_use(&ctx, KeyOperation::Verify), Ok(Permit::Normal));
     }
 }

@@ -604,6 +604,7 @@ fn core_public(e: &CoreError) -> (ErrorCode, Cow<'static, str>) {
         CoreError::StateForbids { .. }
         | CoreError::NotPrimary { .. }
         | CoreError::Archived { .. } => C::KeyNotActive,
+        CoreError::CryptoperiodEnded { .. } => C::CryptoperiodEnded,
         // CoreError is non_exhaustive: a variant added later fails closed as
         // an internal error until it is mapped here.
         _ => C::InternalError,

@@ -116,6 +116,7 @@ pub async fn run(
     let kmip_addr = kmip.as_ref().map(|k| k.addr);
     let kmip_task = kmip.map(|k| k.spawn(Arc::clone(&ops), kmip::ConnectionSettings::default()));
     let sinks = Arc::new(sinks);
+    let flusher = Arc::clone(&ops);
     let app = rest::router(
         rest::AppState {
             ops,
@@ -142,8 +143,19 @@ pub async fn run(
     if let Some(task) = backups {
         task.abort();
     }
+    flush_key_use(flusher).await;
     drop(sinks);
     Ok(())
+}
+
+/// Writes the key uses still held in memory, at shutdown.
+async fn flush_key_use(ops: Arc<Operations>) {
+    match tokio::task::spawn_blocking(move || ops.flush_key_use()).await {
+        Ok(Ok(n)) if n > 0 => tracing::info!(uses = n, "key uses recorded at shutdown"),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "key uses lost at shutdown"),
+        Err(e) => tracing::warn!(error = %e, "key uses lost at shutdown"),
+    }
 }
 
 /// Starts the scheduler, if enabled. One process owns an SQLite store, so

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Algorithm, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection, SealedBlob,
-    Tenant, TenantId, UsageMask, VersionId, VersionNumber,
+    Algorithm, Cryptoperiod, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection,
+    SealedBlob, Tenant, TenantId, UsageMask, VersionId, VersionNumber,
 };
 
 use crate::error::{CorruptReason, StoreError};
@@ -63,14 +63,15 @@ pub(crate) fn tenant_from(row: Vec<Value>) -> Result<Tenant, StoreError> {
 
 /// The key's columns.
 pub(crate) fn key_values(k: &Key) -> Result<Vec<Value>, StoreError> {
-    let rotation = k
-        .rotation_period_secs
-        .map(|s| {
-            i64::try_from(s).map_err(|_| StoreError::OutOfRange {
-                field: "key.rotation_period_secs",
-            })
-        })
-        .transpose()?;
+    let rotation = secs_value("key.rotation_period_secs", k.rotation_period_secs)?;
+    let oup = secs_value(
+        "key.originator_usage_period_secs",
+        k.cryptoperiod.originator_usage_secs,
+    )?;
+    let rup = secs_value(
+        "key.recipient_usage_period_secs",
+        k.cryptoperiod.recipient_usage_secs,
+    )?;
     Ok(vec![
         id(k.id.as_bytes()),
         id(k.tenant.as_bytes()),
@@ -89,7 +90,25 @@ pub(crate) fn key_values(k: &Key) -> Result<Vec<Value>, StoreError> {
         Value::opt(k.destroy_scheduled_at, Value::time),
         Value::time(k.created_at),
         Value::time(k.updated_at),
+        Value::opt(oup, Value::Int),
+        Value::opt(rup, Value::Int),
+        Value::opt(k.recipient_usage_end, Value::time),
+        Value::opt(k.last_used_at, Value::time),
+        Value::opt(k.idle_warned_at, Value::time),
     ])
+}
+
+/// A number of seconds as a column, refused when the column cannot hold it.
+fn secs_value(field: &'static str, secs: Option<u64>) -> Result<Option<i64>, StoreError> {
+    secs.map(|s| i64::try_from(s).map_err(|_| StoreError::OutOfRange { field }))
+        .transpose()
+}
+
+/// A column of seconds, if set.
+fn opt_secs(c: &mut Cols, what: &'static str) -> Result<Option<u64>, StoreError> {
+    c.opt_int(what)?
+        .map(|s| u64::try_from(s).map_err(|_| out_of_range(what)))
+        .transpose()
 }
 
 /// A key from its columns.
@@ -118,15 +137,19 @@ pub(crate) fn key_from(row: Vec<Value>) -> Result<Key, StoreError> {
         origin: parse_name("key.origin", &c.text("key.origin")?, &ORIGINS, origin_name)?,
         exportable: c.bool("key.exportable")?,
         owner: c.opt_id("key.owner")?.map(PrincipalId::from_bytes),
-        rotation_period_secs: c
-            .opt_int("key.rotation_period_secs")?
-            .map(|s| u64::try_from(s).map_err(|_| out_of_range("key.rotation_period_secs")))
-            .transpose()?,
+        rotation_period_secs: opt_secs(&mut c, "key.rotation_period_secs")?,
         next_rotation_at: c.opt_time("key.next_rotation_at")?,
         primary_version: to_version("key.primary_version", c.int("key.primary_version")?)?,
         destroy_scheduled_at: c.opt_time("key.destroy_scheduled_at")?,
         created_at: c.time("key.created_at")?,
         updated_at: c.time("key.updated_at")?,
+        cryptoperiod: Cryptoperiod {
+            originator_usage_secs: opt_secs(&mut c, "key.originator_usage_period_secs")?,
+            recipient_usage_secs: opt_secs(&mut c, "key.recipient_usage_period_secs")?,
+        },
+        recipient_usage_end: c.opt_time("key.recipient_usage_end")?,
+        last_used_at: c.opt_time("key.last_used_at")?,
+        idle_warned_at: c.opt_time("key.idle_warned_at")?,
     })
 }
 

@@ -20,7 +20,8 @@ macro_rules! key_columns {
         "k.id, k.tenant_id, k.name, k.description, k.tags, k.algorithm, k.usage, \
          k.protection, k.origin, k.exportable, k.owner, k.rotation_period_secs, \
          k.next_rotation_at, k.primary_version, k.destroy_scheduled_at, k.created_at, \
-         k.updated_at"
+         k.updated_at, k.originator_usage_period_secs, k.recipient_usage_period_secs, \
+         k.recipient_usage_end, k.last_used_at, k.idle_warned_at"
     };
 }
 
@@ -139,14 +140,45 @@ pub(crate) const KEYS_AFTER: &str = key_list!(">");
 /// The key's columns in order.
 pub(crate) const KEY_INSERT: &str = "INSERT INTO keys (id, tenant_id, name, description, tags, \
      algorithm, usage, protection, origin, exportable, owner, rotation_period_secs, \
-     next_rotation_at, primary_version, destroy_scheduled_at, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+     next_rotation_at, primary_version, destroy_scheduled_at, created_at, updated_at, \
+     originator_usage_period_secs, recipient_usage_period_secs, recipient_usage_end, \
+     last_used_at, idle_warned_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+     $18, $19, $20, $21, $22)";
 /// The key's columns in order; `$1` (id) and `$2` (tenant) select the row.
 pub(crate) const KEY_UPDATE: &str = "UPDATE keys SET name = $3, description = $4, tags = $5, \
      algorithm = $6, usage = $7, protection = $8, origin = $9, exportable = $10, owner = $11, \
      rotation_period_secs = $12, next_rotation_at = $13, primary_version = $14, \
-     destroy_scheduled_at = $15, created_at = $16, updated_at = $17 \
+     destroy_scheduled_at = $15, created_at = $16, updated_at = $17, \
+     originator_usage_period_secs = $18, recipient_usage_period_secs = $19, \
+     recipient_usage_end = $20, last_used_at = $21, idle_warned_at = $22 \
      WHERE id = $1 AND tenant_id = $2";
+
+/// `$1` tenant, `$2` warning limit, `$3` suspension limit, `$4` cursor
+/// (an empty id: from the start), `$5` limit. A key "idle since t" has
+/// `updated_at <= t` and no use after `t`; a warning is stale when the key
+/// changed or was used after it.
+pub(crate) const KEYS_IDLE: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys k JOIN key_versions v \
+     ON v.key_id = k.id AND v.version = k.primary_version \
+     WHERE k.tenant_id = $1 AND k.updated_at <= $2 \
+     AND (k.last_used_at IS NULL OR k.last_used_at <= $2) \
+     AND v.state = 'active' AND v.archived = 0 AND k.destroy_scheduled_at IS NULL \
+     AND ((k.updated_at <= $3 AND (k.last_used_at IS NULL OR k.last_used_at <= $3)) \
+          OR k.idle_warned_at IS NULL OR k.idle_warned_at < k.updated_at \
+          OR k.idle_warned_at < k.last_used_at) \
+     AND k.id > $4 ORDER BY k.id LIMIT $5"
+);
+
+/// `$1` key id, `$2` time: records a use, never moving the time back.
+pub(crate) const KEY_MARK_USED: &str = "UPDATE keys SET last_used_at = $2 \
+     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
+
+/// `$1` key id, `$2` tenant, `$3` time: records an unused-key warning.
+pub(crate) const KEY_MARK_IDLE_WARNED: &str =
+    "UPDATE keys SET idle_warned_at = $3 WHERE id = $1 AND tenant_id = $2";
 
 /// `$1` key id: forgets the key's tags (before writing them anew).
 pub(crate) const KEY_TAGS_DELETE: &str = "DELETE FROM key_tags WHERE key_id = $1";
@@ -236,7 +268,7 @@ pub(crate) const AUDIT_LAST_CHECKPOINT: &str = concat!(
 
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 33] = [
+pub(crate) const ALL: [(&str, usize); 36] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
     (SYSTEM_DELETE, 1),
@@ -249,8 +281,11 @@ pub(crate) const ALL: [(&str, usize); 33] = [
     (KEY_BY_NAME, 2),
     (KEYS_FROM, 8),
     (KEYS_AFTER, 8),
-    (KEY_INSERT, 17),
-    (KEY_UPDATE, 17),
+    (KEY_INSERT, 22),
+    (KEY_UPDATE, 22),
+    (KEYS_IDLE, 5),
+    (KEY_MARK_USED, 2),
+    (KEY_MARK_IDLE_WARNED, 3),
     (KEY_TAGS_DELETE, 1),
     (KEY_TAG_INSERT, 3),
     (VERSION_GET, 2),

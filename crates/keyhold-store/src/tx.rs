@@ -15,8 +15,9 @@ use keyhold_core::{
 };
 
 use crate::audit::AuditQuery;
-use crate::due::DueKey;
+use crate::due::{DueCursor, DueKey};
 use crate::error::StoreError;
+use crate::idle::IdleQuery;
 use crate::model::{KeyQuery, StoredVersion, SystemKey};
 
 /// Reads within one consistent snapshot.
@@ -63,9 +64,15 @@ pub trait ReadTx {
     /// The checkpoint covering the latest event so covered, if any.
     fn audit_last_checkpoint(&mut self) -> Result<Option<Checkpoint>, StoreError>;
     /// At most `limit` keys with a scheduled date at or before `now`
-    /// (destruction, deactivation, activation, rotation), across tenants, in
-    /// that order of urgency.
-    fn keys_due(&mut self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, StoreError>;
+    /// (destruction, deactivation, end of cryptoperiod, activation,
+    /// rotation), across tenants, in that order of urgency and then by key
+    /// id, strictly after `after` (from the start when `None`).
+    fn keys_due(
+        &mut self,
+        now: Timestamp,
+        after: Option<DueCursor>,
+        limit: u32,
+    ) -> Result<Vec<DueKey>, StoreError>;
 
     /// The principal with this id in this tenant; another tenant's is `None`.
     fn principal_get(
@@ -168,6 +175,8 @@ pub trait ReadTx {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<ApprovalRecord>, StoreError>;
+    /// One page of a tenant's unused-key scan ([`IdleQuery`]).
+    fn keys_idle(&mut self, query: &IdleQuery) -> Result<Vec<Key>, StoreError>;
     /// The tenant's settings, `None` if never stored (the caller then uses
     /// [`TenantSettings::default`]).
     fn tenant_settings(&mut self, tenant: TenantId) -> Result<Option<TenantSettings>, StoreError>;
@@ -187,6 +196,18 @@ pub trait WriteTx: ReadTx {
     /// Replaces the key with `k.id` in tenant `k.tenant` (the id and tenant
     /// never change); a missing one is [`StoreError::NotFound`].
     fn key_update(&mut self, k: &Key) -> Result<(), StoreError>;
+    /// Records that the key was used at `at`, unless a later use is
+    /// recorded; touches nothing else (not `updated_at`). A missing key is
+    /// no error: it was deleted since its use.
+    fn key_mark_used(&mut self, key: KeyId, at: Timestamp) -> Result<(), StoreError>;
+    /// Records that the scheduler warned at `at` that the key is unused;
+    /// touches nothing else. A missing key is [`StoreError::NotFound`].
+    fn key_mark_idle_warned(
+        &mut self,
+        tenant: TenantId,
+        key: KeyId,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Inserts a version; a duplicate id or (key, version) is
     /// [`StoreError::Conflict`], a missing key [`StoreError::MissingParent`].
     fn version_insert(&mut self, v: &StoredVersion) -> Result<(), StoreError>;

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     raw.execute_batch(UNDO_MIGRATION_5).unwrap();
     raw.execute_batch(UNDO_MIGRATION_4).unwrap();
     raw.execute_batch(
@@ -445,6 +446,39 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 5.
+const UNDO_MIGRATION_6: &str = "DROP INDEX keys_by_recipient_usage_end; \
+     DROP INDEX keys_by_tenant_updated; \
+     ALTER TABLE keys DROP COLUMN originator_usage_period_secs; \
+     ALTER TABLE keys DROP COLUMN recipient_usage_period_secs; \
+     ALTER TABLE keys DROP COLUMN recipient_usage_end; \
+     ALTER TABLE keys DROP COLUMN last_used_at; \
+     ALTER TABLE keys DROP COLUMN idle_warned_at; \
+     DELETE FROM schema_migrations WHERE version = 6;";
+
+/// Migration 6 on a database written under version 5 keeps its keys, with
+/// no cryptoperiod and no recorded use.
+#[test]
+fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, k, _) = seed(&store, &[4; 32]);
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_6).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    let back = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap().unwrap();
+    let before_6 = keyhold_core::Key {
+        cryptoperiod: keyhold_core::Cryptoperiod::NONE,
+        recipient_usage_end: None,
+        last_used_at: None,
+        idle_warned_at: None,
+        ..k
+    };
+    assert_eq!(back, before_6);
+}
+
 /// Takes a database back to schema version 4.
 const UNDO_MIGRATION_5: &str = "DROP INDEX keys_by_destroy_due; DROP INDEX keys_by_rotation_due; \
      DROP INDEX key_versions_by_deactivation_due; DROP INDEX key_versions_by_activation_due; \
@@ -465,6 +499,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     raw.execute_batch(UNDO_MIGRATION_5).unwrap();
     raw.execute_batch(UNDO_MIGRATION_4).unwrap();
     drop(raw);

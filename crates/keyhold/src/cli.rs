@@ -294,6 +294,14 @@ pub(crate) struct CreateSchedule {
     /// Rotate automatically this often: seconds, or a number with s, m, h, d or w.
     #[arg(long, value_parser = lifecycle::parse_duration_secs)]
     pub(crate) rotation_period: Option<u64>,
+    /// Originator-usage period (NIST SP 800-57): each version protects for
+    /// this long from its activation (seconds, or a number with s, m, h, d or w).
+    #[arg(long, value_parser = lifecycle::parse_duration_secs)]
+    pub(crate) originator_usage_period: Option<u64>,
+    /// Recipient-usage period: each version is deactivated this long after
+    /// its activation (at least the originator-usage period).
+    #[arg(long, value_parser = lifecycle::parse_duration_secs)]
+    pub(crate) recipient_usage_period: Option<u64>,
     /// Create the key pre-active (activate it later with `keyhold key activate`).
     #[arg(long)]
     pub(crate) pre_active: bool,

@@ -778,6 +778,7 @@ async fn metadata_updates() {
         description: Some("payments MAC".into()),
         tags: Some(BTreeMap::from([("env".into(), "prod".into())])),
         rotation_period_secs: Patch::Set(7 * DAY as u64),
+        ..Default::default()
     };
     let info = c.update_key(&k, &upd).await.unwrap();
     assert_eq!(info.description, "payments MAC");

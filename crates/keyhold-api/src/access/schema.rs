@@ -145,10 +145,33 @@ pub struct TenantSettingsSchema {
     #[serde(default)]
     #[schema(minimum = 1)]
     pub default_rotation_period_secs: Option<u64>,
-    /// A key unused for this many days is reported.
+    /// Cryptoperiod given to new keys that set neither period.
     #[serde(default)]
+    pub default_cryptoperiod: CryptoperiodSchema,
+    /// An active key neither used nor changed for this many days is
+    /// suspended by the scheduler.
+    #[serde(default)]
+    #[schema(minimum = 1)]
     pub unused_key_days: Option<u32>,
-    /// Warn this many days before a key counts as unused.
+    /// Warn this many days before an unused key is suspended (at most
+    /// `unused_key_days`).
     #[serde(default)]
     pub unused_key_warning_days: Option<u32>,
+}
+
+/// A cryptoperiod (NIST SP 800-57): originator- and recipient-usage
+/// periods, in seconds, each optional.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+#[schema(as = Cryptoperiod)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoperiodSchema {
+    /// How long each version may protect, from its activation.
+    #[serde(default)]
+    #[schema(minimum = 3600, maximum = 946080000)]
+    pub originator_usage_secs: Option<u64>,
+    /// How long each version may process, from its activation; then it is
+    /// deactivated.
+    #[serde(default)]
+    #[schema(minimum = 3600, maximum = 946080000)]
+    pub recipient_usage_secs: Option<u64>,
 }

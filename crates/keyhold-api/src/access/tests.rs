@@ -68,6 +68,10 @@ fn settings_schemas_name_the_core_fields() {
     );
     let rule = serde_json::to_value(SodRule::default_rules()).unwrap();
     assert_eq!(fields(&rule[0]), properties::<SodRuleSchema>());
+    assert_eq!(
+        fields(&v["default_cryptoperiod"]),
+        properties::<CryptoperiodSchema>()
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
+use crate::cryptoperiod::Cryptoperiod;
 use crate::error::CoreError;
 use crate::name::RoleName;
 use crate::policy::SodRule;
@@ -45,9 +46,13 @@ pub struct TenantSettings {
     pub quorum_rules: Vec<QuorumRule>,
     /// Rotation period given to new keys that set none, in seconds.
     pub default_rotation_period_secs: Option<u64>,
-    /// A key unused for this many days is reported.
+    /// Cryptoperiod given to new keys that set neither period.
+    pub default_cryptoperiod: Cryptoperiod,
+    /// An active key neither used nor changed for this many days is
+    /// suspended by the scheduler (see [`crate::idle`]).
     pub unused_key_days: Option<u32>,
-    /// Warn this many days before a key counts as unused.
+    /// Warn this many days before an unused key is suspended (none when
+    /// absent); at most `unused_key_days`.
     pub unused_key_warning_days: Option<u32>,
 }
 
@@ -58,6 +63,7 @@ impl Default for TenantSettings {
             mfa_actions: Vec::new(),
             quorum_rules: Vec::new(),
             default_rotation_period_secs: None,
+            default_cryptoperiod: Cryptoperiod::NONE,
             unused_key_days: None,
             unused_key_warning_days: None,
         }
@@ -82,7 +88,22 @@ impl TenantSettings {
                 "must be at least one second",
             ));
         }
-        Ok(())
+        self.default_cryptoperiod.check()?;
+        self.check_unused_rule()
+    }
+
+    /// An unused-key rule counts at least one day, and warns no earlier
+    /// than the key's last use.
+    fn check_unused_rule(&self) -> Result<(), CoreError> {
+        match (self.unused_key_days, self.unused_key_warning_days) {
+            (Some(0), _) => Err(invalid("unused_key_days", "must be at least one day")),
+            (None, Some(_)) => Err(invalid("unused_key_warning_days", "needs unused_key_days")),
+            (Some(days), Some(warning)) if warning > days => Err(invalid(
+                "unused_key_warning_days",
+                "must be at most unused_key_days",
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn check_quorums(&self) -> Result<(), CoreError> {

@@ -236,11 +236,39 @@ fn bad_settings_are_refused_with_the_field() {
             r#"{"default_rotation_period_secs": 0}"#,
             "default_rotation_period_secs",
         ),
+        (
+            r#"{"default_cryptoperiod": {"originator_usage_secs": 60}}"#,
+            "originator_usage_period_secs",
+        ),
+        (
+            r#"{"default_cryptoperiod": {"originator_usage_secs": 86400,
+                "recipient_usage_secs": 3600}}"#,
+            "recipient_usage_period_secs",
+        ),
+        (r#"{"unused_key_days": 0}"#, "unused_key_days"),
+        (
+            r#"{"unused_key_warning_days": 7}"#,
+            "unused_key_warning_days",
+        ),
+        (
+            r#"{"unused_key_days": 30, "unused_key_warning_days": 31}"#,
+            "unused_key_warning_days",
+        ),
     ];
     for (json, field) in cases {
         let err = settings(json).unwrap().check().unwrap_err();
         assert_eq!(field_of(err), field, "{json}");
     }
+}
+
+#[test]
+fn cryptoperiod_and_unused_key_settings_in_bounds_pass() {
+    let ok = r#"{"default_cryptoperiod": {"originator_usage_secs": 86400,
+                 "recipient_usage_secs": 86400},
+                 "unused_key_days": 30, "unused_key_warning_days": 30}"#;
+    settings(ok).unwrap().check().unwrap();
+    let typo = r#"{"default_cryptoperiod": {"originator_usage": 86400}}"#;
+    assert!(settings(typo).is_err(), "an unknown field is refused");
 }
 
 #[test]

@@ -40,7 +40,8 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::Core(
             CoreError::IllegalTransition { .. }
             | CoreError::StateForbids { .. }
-            | CoreError::NotPrimary { .. },
+            | CoreError::NotPrimary { .. }
+            | CoreError::CryptoperiodEnded { .. },
         ) => ResultReason::IllegalOperation,
         ServerError::Core(CoreError::Archived { .. }) => ResultReason::ObjectArchived,
         ServerError::InvalidRequest { .. } | ServerError::Core(_) => ResultReason::InvalidField,

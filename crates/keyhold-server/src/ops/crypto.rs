@@ -68,8 +68,9 @@ impl Operations {
 
     /// Checks the operation against the version's material (a destroyed
     /// version answers `key_destroyed` whatever was asked), the key's
-    /// algorithm and usage, and the version's state. Every use of a key
-    /// goes through here.
+    /// algorithm and usage, the version's state and the end of its
+    /// originator-usage period; records the use for the unused-key rule
+    /// (in memory, see `key_use`). Every use of a key goes through here.
     pub(super) fn check_usable(
         &self,
         caller: &Caller,
@@ -82,15 +83,19 @@ impl Operations {
             return Err(ServerError::MaterialGone { state });
         }
         op.check(key.algorithm, key.usage)?;
+        let now = self.now();
         let ctx = UseContext {
             state: version.meta.state,
             is_primary: version.meta.version == key.primary_version,
             archived: version.meta.archived,
             may_use_compromised: caller.may_use_compromised(key),
+            protect_stop: key.cryptoperiod.protect_stop(version.meta.activation_date),
+            now,
         };
         if matches!(check_use(&ctx, op)?, Permit::CompromisedUse) {
             tracing::warn!(key = %key.id, version = %version.meta.version, %op, "compromised key version used");
         }
+        self.key_use.note(key.id, key.last_used_at, now);
         Ok(())
     }
 

@@ -2,13 +2,14 @@
 
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
-    CoreError, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection, Timestamp,
-    UsageMask, VersionId, VersionNumber,
+    CoreError, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection,
+    Timestamp, UsageMask, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
+use super::lifecycle::recipient_usage_end;
 use super::lifecycle::validate::{FirstVersion, check_create, check_rotation_period};
 use super::{Caller, Operations};
 use crate::error::ServerError;
@@ -82,6 +83,7 @@ impl Operations {
             meta: first_version(&key, &first, public_key),
             sealed_material: Some(sealed),
         };
+        key.recipient_usage_end = recipient_usage_end(&key, &version.meta);
         caller.admit_key(&key, Some(VersionNumber::FIRST))?;
         self.write_audited(caller, |tx| {
             tx.key_insert(&key).map_err(conflict_is_taken)?;
@@ -91,31 +93,41 @@ impl Operations {
         Ok(key_info(key, &version.meta))
     }
 
-    /// `req` with its tenant's default rotation period
-    /// (`TenantSettings::default_rotation_period_secs`) when it sets none;
-    /// a default outside the bounds of a key's period is refused, naming the
-    /// setting.
+    /// `req` with its tenant's defaults
+    /// (`TenantSettings::default_rotation_period_secs`, and the default
+    /// cryptoperiod when it sets neither period); a default rotation period
+    /// outside the bounds of a key's period is refused, naming the setting.
     fn with_tenant_defaults(
         &self,
         caller: &Caller,
         mut req: CreateKeyRequest,
     ) -> Result<CreateKeyRequest, ServerError> {
-        if req.rotation_period_secs.is_some() {
+        let sets_cryptoperiod =
+            req.originator_usage_period_secs.is_some() || req.recipient_usage_period_secs.is_some();
+        if req.rotation_period_secs.is_some() && sets_cryptoperiod {
             return Ok(req);
         }
         let tenant = caller.tenant.id;
-        let settings = self
+        let Some(settings) = self
             .store
             .read(|tx| Ok::<_, TxError<ServerError>>(tx.tenant_settings(tenant)?))
-            .map_err(tx_error)?;
-        let default = settings.and_then(|s| s.default_rotation_period_secs);
-        if let Some(period) = default {
-            check_rotation_period(period).map_err(|_| CoreError::InvalidValue {
-                field: "default_rotation_period_secs",
-                reason: "the tenant's default rotation period must be 3600 to 315360000 seconds",
-            })?;
+            .map_err(tx_error)?
+        else {
+            return Ok(req);
+        };
+        if req.rotation_period_secs.is_none() {
+            if let Some(period) = settings.default_rotation_period_secs {
+                check_rotation_period(period).map_err(|_| CoreError::InvalidValue {
+                    field: "default_rotation_period_secs",
+                    reason: "the tenant's default rotation period must be 3600 to 315360000 seconds",
+                })?;
+            }
+            req.rotation_period_secs = settings.default_rotation_period_secs;
         }
-        req.rotation_period_secs = default;
+        if !sets_cryptoperiod {
+            req.originator_usage_period_secs = settings.default_cryptoperiod.originator_usage_secs;
+            req.recipient_usage_period_secs = settings.default_cryptoperiod.recipient_usage_secs;
+        }
         Ok(req)
     }
 
@@ -245,6 +257,13 @@ fn new_key(
         destroy_scheduled_at: None,
         created_at: now,
         updated_at: now,
+        cryptoperiod: Cryptoperiod {
+            originator_usage_secs: req.originator_usage_period_secs,
+            recipient_usage_secs: req.recipient_usage_period_secs,
+        },
+        recipient_usage_end: None,
+        last_used_at: None,
+        idle_warned_at: None,
     }
 }
 
@@ -294,6 +313,11 @@ pub(crate) fn key_info(key: Key, primary: &KeyVersion) -> KeyInfo {
         activation_date: primary.activation_date,
         deactivation_date: primary.deactivation_date,
         rotation_period_secs: key.rotation_period_secs,
+        originator_usage_period_secs: key.cryptoperiod.originator_usage_secs,
+        recipient_usage_period_secs: key.cryptoperiod.recipient_usage_secs,
+        protect_stop_date: key.cryptoperiod.protect_stop(primary.activation_date),
+        recipient_usage_end: key.recipient_usage_end,
+        last_used_at: key.last_used_at,
         next_rotation_at: key.next_rotation_at,
         destroy_scheduled_at: key.destroy_scheduled_at,
         archived: primary.archived,

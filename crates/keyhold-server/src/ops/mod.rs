@@ -19,6 +19,7 @@ mod encrypt;
 mod envelope;
 mod import_tokens;
 mod kem;
+mod key_use;
 mod keys;
 mod kmip_support;
 mod lifecycle;
@@ -34,13 +35,14 @@ use std::sync::{Arc, RwLock};
 use keyhold_core::ports::Clock;
 use keyhold_core::{Tenant, TenantId, TenantName, Timestamp};
 use keyhold_crypto::CryptoProvider;
-use keyhold_store::{DueKey, Store, TxError};
+use keyhold_store::{DueCursor, DueKey, Store, TxError};
 
 pub use self::access::tokens::{DEFAULT_MAX_TOKEN_TTL_SECS, DEFAULT_TOKEN_TTL_SECS};
 pub use self::audit_query::EXPORT_CHUNK as AUDIT_EXPORT_CHUNK;
 pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
+pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
 pub use self::raw_aead::{GCM_TAG_LEN, RawSealed};
 pub use self::request::{CertIdentity, Credentials, Proof};
@@ -64,6 +66,7 @@ pub struct Operations {
     audit_off: bool,
     identities: access::identity::IdentityCache,
     max_token_ttl_secs: u64,
+    key_use: key_use::KeyUse,
 }
 
 impl Operations {
@@ -94,6 +97,7 @@ impl Operations {
             audit_off: false,
             identities: access::identity::IdentityCache::default(),
             max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
+            key_use: key_use::KeyUse::default(),
         }
     }
 
@@ -183,13 +187,19 @@ impl Operations {
     }
 
     /// The scheduler's work list: at most `limit` keys of every tenant with
-    /// a destruction, deactivation, activation or rotation due at or before
-    /// `now`, the most urgent first ([`ReadTx::keys_due`]).
+    /// a destruction, deactivation, end of cryptoperiod, activation or
+    /// rotation due at or before `now`, the most urgent first, after the
+    /// entry `after` ([`ReadTx::keys_due`]).
     ///
     /// [`ReadTx::keys_due`]: keyhold_store::ReadTx::keys_due
-    pub fn keys_due(&self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, ServerError> {
+    pub fn keys_due(
+        &self,
+        now: Timestamp,
+        after: Option<DueCursor>,
+        limit: u32,
+    ) -> Result<Vec<DueKey>, ServerError> {
         self.store
-            .read(|tx| Ok::<_, TxError<ServerError>>(tx.keys_due(now, limit)?))
+            .read(|tx| Ok::<_, TxError<ServerError>>(tx.keys_due(now, after, limit)?))
             .map_err(tx_error)
     }
 

@@ -237,6 +237,10 @@ mod tests {
             destroy_scheduled_at: None,
             created_at: Timestamp::EPOCH,
             updated_at: Timestamp::EPOCH,
+            cryptoperiod: keyhold_core::Cryptoperiod::NONE,
+            recipient_usage_end: None,
+            last_used_at: None,
+            idle_warned_at: None,
         }
     }
 

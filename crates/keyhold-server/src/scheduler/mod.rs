@@ -1,11 +1,17 @@
 //! The scheduler: what happens to keys when their time comes, without a
-//! client asking. Each tick reads the store's work list
-//! ([`Operations::keys_due`]) and, for each key on it, runs the one
-//! operation that is due through [`Operations::perform_blocking`], as the
-//! server itself in the key's tenant (`Proof::Internal`, interface
-//! `scheduler`): erasing the material of a key whose destruction is due,
-//! deactivating or activating a key on its planned date, rotating a key
-//! whose rotation time has come. Each action is therefore authenticated,
+//! client asking. Each tick writes the key uses recorded in memory since the
+//! last one ([`Operations::flush_key_use`]), reads the store's work list
+//! ([`Operations::keys_due`], in pages after a cursor) and, for each key on
+//! it, runs the one operation that is due through
+//! [`Operations::perform_blocking`], as the server itself in the key's
+//! tenant (`Proof::Internal`, interface `scheduler`): erasing the material
+//! of a key whose destruction is due, deactivating a key on its planned
+//! date or at the end of its recipient-usage period (cryptoperiod),
+//! activating one on its date, rotating a key whose rotation time has come.
+//! It then marks pending approvals whose time is up expired (`approvals`)
+//! and applies each tenant's unused-key rule (`unused`): a warning when a
+//! key enters its warning window, a suspension (an alert) when it has been
+//! idle for the whole period. Each action is therefore authenticated,
 //! checked and audited exactly as a request is, and each re-checks inside
 //! its own write transaction that it is still due, so a tick run twice, or
 //! racing a client's change, does nothing twice.
@@ -19,15 +25,22 @@
 //! in-transaction checks keep a second scheduler harmless meanwhile (it
 //! would find nothing due), but not free: it would duplicate the work.
 
+mod approvals;
 pub mod backups;
+mod report;
 mod tick;
+mod unused;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use keyhold_core::{KeyId, TenantId};
+use keyhold_store::DueCursor;
 use serde::Deserialize;
 
-pub use self::tick::{BATCH, MAX_ROUNDS, TickReport};
+pub use self::report::TickReport;
+pub use self::tick::{BATCH, MAX_ROUNDS};
 use crate::ops::Operations;
 
 /// The default time between two ticks, in seconds.
@@ -68,12 +81,36 @@ impl SchedulerSettings {
 #[derive(Debug, Clone)]
 pub struct Scheduler {
     ops: Arc<Operations>,
+    /// Where the next tick's work list starts (after a truncated tick).
+    due_cursor: Arc<Mutex<Option<DueCursor>>>,
+    /// Where each tenant's next unused-key scan starts.
+    idle_cursors: Arc<Mutex<HashMap<TenantId, KeyId>>>,
+    /// Entries read at a time ([`BATCH`] unless set otherwise).
+    batch: u32,
+    /// Reads of the work list per tick ([`MAX_ROUNDS`] unless set otherwise).
+    rounds: usize,
 }
 
 impl Scheduler {
     /// A scheduler acting through `ops`.
     pub fn new(ops: Arc<Operations>) -> Self {
-        Self { ops }
+        Self {
+            ops,
+            due_cursor: Arc::default(),
+            idle_cursors: Arc::default(),
+            batch: BATCH,
+            rounds: MAX_ROUNDS,
+        }
+    }
+
+    /// The same scheduler reading `batch` entries at a time, `rounds`
+    /// times per tick at most (both at least one): smaller pages for tests
+    /// of a backlog, or a lighter tick.
+    #[must_use]
+    pub fn with_limits(mut self, batch: u32, rounds: usize) -> Self {
+        self.batch = batch.max(1);
+        self.rounds = rounds.max(1);
+        self
     }
 
     /// Runs a tick every `every` on the blocking pool until the task is

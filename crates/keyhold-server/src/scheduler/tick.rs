@@ -1,13 +1,15 @@
-//! One tick: read the work list, act on each key once, report.
+//! One tick: write the recorded key uses, work through the list of keys
+//! due (resuming where the previous tick stopped), expire approvals, apply
+//! the unused-key rule, report.
 
 use std::collections::HashSet;
 
 use keyhold_api::keys::KeyInfo;
 use keyhold_core::audit::Interface;
-use keyhold_core::{Action, KeyId, KeyRef};
-use keyhold_store::{Due, DueKey};
+use keyhold_core::{Action, KeyId, KeyRef, Timestamp};
+use keyhold_store::{Due, DueCursor, DueKey};
 
-use super::Scheduler;
+use super::{Scheduler, TickReport};
 use crate::error::ServerError;
 use crate::ops::{Caller, Credentials, Operations};
 
@@ -15,60 +17,13 @@ use crate::ops::{Caller, Credentials, Operations};
 pub const BATCH: u32 = 500;
 
 /// Reads of the work list in one tick, at most: a tick acts on at most
-/// `BATCH * MAX_ROUNDS` keys, and the next tick goes on.
+/// `BATCH * MAX_ROUNDS` keys, and the next tick goes on after the last.
 pub const MAX_ROUNDS: usize = 20;
 
-/// What one tick did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TickReport {
-    /// Keys whose material was destroyed.
-    pub destroyed: usize,
-    /// Keys deactivated on their date.
-    pub deactivated: usize,
-    /// Keys activated on their date.
-    pub activated: usize,
-    /// Keys rotated.
-    pub rotated: usize,
-    /// Actions that failed or were refused (each logged and audited).
-    pub failed: usize,
-    /// The tick did nothing: the server is sealed.
-    pub sealed: bool,
-    /// The tick stopped at [`MAX_ROUNDS`] with work perhaps left.
-    pub truncated: bool,
-}
-
-impl TickReport {
-    /// Actions that succeeded.
-    pub fn done(&self) -> usize {
-        self.destroyed + self.deactivated + self.activated + self.rotated
-    }
-
-    /// Logs the report: at info level when something was done, at warn
-    /// level when something failed.
-    pub fn log(&self) {
-        if self.failed > 0 || self.truncated {
-            tracing::warn!(report = ?self, "scheduler tick left work undone");
-        } else if self.done() > 0 {
-            tracing::info!(report = ?self, "scheduler tick");
-        }
-    }
-
-    fn count(&mut self, job: Job) {
-        let slot = match job {
-            Job::Destroy => &mut self.destroyed,
-            Job::Deactivate => &mut self.deactivated,
-            Job::Activate => &mut self.activated,
-            Job::Rotate => &mut self.rotated,
-        };
-        *slot += 1;
-    }
-}
-
 impl Scheduler {
-    /// Runs everything due now: reads the work list [`BATCH`] entries at a
-    /// time until it holds nothing new (or [`MAX_ROUNDS`] reads), and acts
-    /// on each key once per tick, for its most urgent reason. A failure is
+    /// Runs everything due now: writes the key uses recorded since the last
+    /// tick, then the work list (see [`Scheduler::run_due`]), the expiry of
+    /// pending approvals and the tenants' unused-key rules. A failure is
     /// counted, logged and audited, and the tick goes on. Nothing happens
     /// while the server is sealed. Blocking: call it off the async runtime.
     pub fn tick(&self) -> TickReport {
@@ -77,28 +32,57 @@ impl Scheduler {
             report.sealed = true;
             return report;
         }
+        match self.ops.flush_key_use() {
+            Ok(n) => report.uses_recorded = n,
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduler cannot record key uses");
+                report.failed += 1;
+            }
+        }
         let now = self.ops.now();
+        self.run_due(now, &mut report);
+        self.expire_approvals(now, &mut report);
+        self.apply_unused_rules(now, &mut report);
+        report
+    }
+
+    /// Reads the work list [`BATCH`] entries at a time, in its order (most
+    /// urgent reason first, then key id), acting on each key once per tick
+    /// for its first entry. A tick starts after the last entry the previous
+    /// one read when that one stopped at [`MAX_ROUNDS`] reads, and wraps around
+    /// to the start once: a backlog is worked through in turns, and keys
+    /// that fail again and again cannot hold back the ones after them.
+    fn run_due(&self, now: Timestamp, report: &mut TickReport) {
+        let start = self.resume_point();
+        let mut after = start;
+        let mut wrapped = start.is_none();
         let mut seen: HashSet<KeyId> = HashSet::new();
-        for _ in 0..MAX_ROUNDS {
-            let list = match self.ops.keys_due(now, BATCH) {
+        let mut rounds = 0;
+        while rounds < self.rounds {
+            let list = match self.ops.keys_due(now, after, self.batch) {
                 Ok(list) => list,
                 Err(e) => {
                     tracing::warn!(error = %e, "scheduler cannot read the work list");
                     report.failed += 1;
-                    return report;
+                    return;
                 }
             };
-            // The list is most urgent first: a key's first entry wins.
-            let fresh: Vec<DueKey> = list.into_iter().filter(|d| seen.insert(d.key)).collect();
-            if fresh.is_empty() {
-                return report;
-            }
-            for item in fresh {
-                self.act(item, &mut report);
+            let Some(last) = list.last().map(DueKey::cursor) else {
+                if wrapped {
+                    self.save_resume_point(None);
+                    return;
+                }
+                (after, wrapped) = (None, true);
+                continue;
+            };
+            rounds += 1;
+            after = Some(last);
+            for item in list.into_iter().filter(|d| seen.insert(d.key)) {
+                self.act(item, report);
             }
         }
         report.truncated = true;
-        report
+        self.save_resume_point(after);
     }
 
     /// Runs the job of one entry, as a request of the server itself in the
@@ -117,11 +101,22 @@ impl Scheduler {
                 job.run(ops, caller, &key)
             });
         match done {
-            Ok(_) => report.count(job),
+            Ok(_) => *job.counter(report) += 1,
             Err(e) => {
                 tracing::warn!(key = %item.key, action = %job.action(), error = %e, "scheduled action failed");
                 report.failed += 1;
             }
+        }
+    }
+
+    /// Where the next tick's work list starts.
+    fn resume_point(&self) -> Option<DueCursor> {
+        self.due_cursor.lock().map_or(None, |c| *c)
+    }
+
+    fn save_resume_point(&self, cursor: Option<DueCursor>) {
+        if let Ok(mut slot) = self.due_cursor.lock() {
+            *slot = cursor;
         }
     }
 }
@@ -131,6 +126,7 @@ impl Scheduler {
 enum Job {
     Destroy,
     Deactivate,
+    EndCryptoperiod,
     Activate,
     Rotate,
 }
@@ -141,6 +137,7 @@ impl Job {
         match due {
             Due::Destroy => Some(Self::Destroy),
             Due::Deactivate => Some(Self::Deactivate),
+            Due::CryptoperiodEnd => Some(Self::EndCryptoperiod),
             Due::Activate => Some(Self::Activate),
             Due::Rotate => Some(Self::Rotate),
             _ => None,
@@ -151,9 +148,20 @@ impl Job {
     const fn action(self) -> Action {
         match self {
             Self::Destroy => Action::KeyDestroy,
-            Self::Deactivate => Action::KeyDeactivate,
+            Self::Deactivate | Self::EndCryptoperiod => Action::KeyDeactivate,
             Self::Activate => Action::KeyActivate,
             Self::Rotate => Action::KeyRotate,
+        }
+    }
+
+    /// Its count in the report.
+    fn counter(self, report: &mut TickReport) -> &mut usize {
+        match self {
+            Self::Destroy => &mut report.destroyed,
+            Self::Deactivate => &mut report.deactivated,
+            Self::EndCryptoperiod => &mut report.cryptoperiods_ended,
+            Self::Activate => &mut report.activated,
+            Self::Rotate => &mut report.rotated,
         }
     }
 
@@ -163,6 +171,10 @@ impl Job {
         match self {
             Self::Destroy => ops.destroy_due(caller, key),
             Self::Deactivate => ops.deactivate_due(caller, key),
+            Self::EndCryptoperiod => {
+                caller.note("reason", "cryptoperiod-end");
+                ops.deactivate_cryptoperiod_ended(caller, key)
+            }
             Self::Activate => ops.activate_due(caller, key),
             Self::Rotate => ops.rotate_due(caller, key),
         }

@@ -86,6 +86,25 @@ impl World {
         self.ops.perform_blocking(creds, action, f)
     }
 
+    /// A request of the root token in the tenant named `tenant`, over REST.
+    pub fn root_in<T>(
+        &self,
+        tenant: &str,
+        action: Action,
+        f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let creds = Credentials {
+            request_id: RequestId::from_uuid(uuid::Uuid::new_v4()),
+            interface: Interface::Rest,
+            source: None,
+            proof: Proof::Bearer(Zeroizing::new(ROOT_TOKEN.to_owned())),
+            tenant: Some(tenant.parse().unwrap()),
+            mfa: None,
+            approval: None,
+        };
+        self.ops.perform_blocking(creds, action, f)
+    }
+
     /// A request of the server itself in `tenant`, as the scheduler makes.
     pub fn internal<T>(
         &self,

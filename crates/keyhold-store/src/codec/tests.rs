@@ -22,6 +22,13 @@ fn sample_key() -> Key {
         destroy_scheduled_at: None,
         created_at: Timestamp::from_unix_micros(-5),
         updated_at: Timestamp::from_unix_micros(7),
+        cryptoperiod: Cryptoperiod {
+            originator_usage_secs: Some(3_600),
+            recipient_usage_secs: Some(7_200),
+        },
+        recipient_usage_end: Some(Timestamp::from_unix_seconds(9)),
+        last_used_at: Some(Timestamp::from_unix_micros(11)),
+        idle_warned_at: None,
     }
 }
 
@@ -106,6 +113,18 @@ fn unrepresentable_rotation_period_is_refused() {
 }
 
 #[test]
+fn unrepresentable_cryptoperiods_are_refused() {
+    let mut key = sample_key();
+    key.cryptoperiod.recipient_usage_secs = Some(u64::MAX);
+    assert!(matches!(
+        key_values(&key),
+        Err(StoreError::OutOfRange {
+            field: "key.recipient_usage_period_secs"
+        })
+    ));
+}
+
+#[test]
 fn corrupt_key_columns_are_named() {
     let row = key_values(&sample_key()).unwrap();
     let cases = [
@@ -118,6 +137,8 @@ fn corrupt_key_columns_are_named() {
         (11, Value::Int(-1), "key.rotation_period_secs"),
         (13, Value::Int(0), "key.primary_version"),
         (13, Value::Int(i64::MAX), "key.primary_version"),
+        (17, Value::Int(-1), "key.originator_usage_period_secs"),
+        (18, Value::Int(-3_600), "key.recipient_usage_period_secs"),
     ];
     for (i, v, what) in cases {
         let e = key_from(with(row.clone(), i, v)).unwrap_err();

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 5] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration {
         version: 1,
         name: "initial",
@@ -43,10 +43,15 @@ const MIGRATIONS: [Migration; 5] = [
         name: "scheduler indexes",
         sql: include_str!("migrations/0005_due_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "cryptoperiods and key use",
+        sql: include_str!("migrations/0006_cryptoperiods_and_key_use.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 5;
+pub(super) const LATEST: u32 = 6;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

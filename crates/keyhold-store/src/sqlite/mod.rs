@@ -170,7 +170,7 @@ mod tests {
     }
 
     /// Each branch of the scheduler's work list seeks its partial index of
-    /// migration 5 and scans no table whole.
+    /// migrations 5 and 6 and scans no table whole.
     #[test]
     fn keys_due_seeks_its_indexes() {
         let mut conn = connection::open_memory().unwrap();
@@ -181,6 +181,7 @@ mod tests {
             "keys_by_rotation_due",
             "key_versions_by_deactivation_due",
             "key_versions_by_activation_due",
+            "keys_by_recipient_usage_end",
         ] {
             assert!(plan.contains(index), "{index}: {plan}");
         }

@@ -18,9 +18,10 @@ use rusqlite::{Connection, Statement};
 use super::error::{Target, backend, write};
 use crate::audit::{AuditQuery, check_follows};
 use crate::codec;
-use crate::due::{self, DueKey};
+use crate::due::{self, DueCursor, DueKey};
 use crate::engine::{ReadTxn, WriteTxn};
 use crate::error::StoreError;
+use crate::idle::{self, IdleQuery};
 use crate::model::{KeyQuery, StoredVersion, SystemKey};
 use crate::queries;
 use crate::tx::{ReadTx, WriteTx};
@@ -412,8 +413,17 @@ impl ReadTx for SqliteTxn<'_> {
         self.query_one(queries::AUDIT_LAST_CHECKPOINT, &[], codec::checkpoint_from)
     }
 
-    fn keys_due(&mut self, now: Timestamp, limit: u32) -> Result<Vec<DueKey>, StoreError> {
-        self.query(due::KEYS_DUE, &due::params(now, limit), due::due_from)
+    fn keys_due(
+        &mut self,
+        now: Timestamp,
+        after: Option<DueCursor>,
+        limit: u32,
+    ) -> Result<Vec<DueKey>, StoreError> {
+        self.query(
+            due::KEYS_DUE,
+            &due::params(now, after, limit),
+            due::due_from,
+        )
     }
 
     fn principal_get(
@@ -567,6 +577,10 @@ impl ReadTx for SqliteTxn<'_> {
         let params = [codec::id(tenant.as_bytes())];
         self.query_one(queries::TENANT_SETTINGS_GET, &params, codec::settings_from)
     }
+
+    fn keys_idle(&mut self, query: &IdleQuery) -> Result<Vec<Key>, StoreError> {
+        self.query(queries::KEYS_IDLE, &idle::params(query), codec::key_from)
+    }
 }
 
 impl WriteTx for SqliteTxn<'_> {
@@ -597,6 +611,21 @@ impl WriteTx for SqliteTxn<'_> {
         let params = [codec::id(k.id.as_bytes())];
         self.execute(queries::KEY_TAGS_DELETE, &params, KEY_TAG)?;
         self.insert_tags(k)
+    }
+
+    fn key_mark_used(&mut self, key: KeyId, at: Timestamp) -> Result<(), StoreError> {
+        self.execute(queries::KEY_MARK_USED, &idle::used_params(key, at), KEY)
+            .map(drop)
+    }
+
+    fn key_mark_idle_warned(
+        &mut self,
+        tenant: TenantId,
+        key: KeyId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let params = idle::warned_params(tenant, key, at);
+        self.update(queries::KEY_MARK_IDLE_WARNED, &params, KEY)
     }
 
     fn version_insert(&mut self, v: &StoredVersion) -> Result<(), StoreError> {

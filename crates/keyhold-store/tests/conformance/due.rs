@@ -2,7 +2,7 @@
 //! not (yet) due, the order of urgency, the limit, and keys of every tenant.
 
 use keyhold_core::{Algorithm, Key, KeyId, KeyState, Tenant, TenantId, Timestamp, VersionNumber};
-use keyhold_store::{Due, DueKey, Store, StoredVersion};
+use keyhold_store::{Due, DueCursor, DueKey, Store, StoredVersion};
 
 use super::fixtures::{at, key, tenant, version};
 use super::{read, write};
@@ -39,7 +39,7 @@ fn single(t: &Tenant, name: &str, state: KeyState) -> (Key, StoredVersion) {
 }
 
 fn due(store: &Store, limit: u32) -> Vec<DueKey> {
-    read(store, |tx| tx.keys_due(now(), limit)).unwrap()
+    read(store, |tx| tx.keys_due(now(), None, limit)).unwrap()
 }
 
 fn entry(t: &Tenant, k: &Key, due: Due) -> DueKey {
@@ -70,7 +70,10 @@ pub(crate) fn keys_due_lists_each_reason_in_order_of_urgency(store: &Store) {
     dv.meta.deactivation_date = from_now(-1);
     let (mut destroy, xv) = single(&t, "destroy", KeyState::Deactivated);
     destroy.destroy_scheduled_at = from_now(-86_400);
+    let (mut ended, ev) = single(&t, "cryptoperiod", KeyState::Active);
+    ended.recipient_usage_end = from_now(-5);
     put(store, &t, true, &rotate, &[rv]);
+    put(store, &t, false, &ended, &[ev]);
     put(store, &t, false, &activate, &[av]);
     put(store, &t, false, &deactivate, &[dv]);
     put(store, &t, false, &destroy, &[xv]);
@@ -79,12 +82,13 @@ pub(crate) fn keys_due_lists_each_reason_in_order_of_urgency(store: &Store) {
         vec![
             entry(&t, &destroy, Due::Destroy),
             entry(&t, &deactivate, Due::Deactivate),
+            entry(&t, &ended, Due::CryptoperiodEnd),
             entry(&t, &activate, Due::Activate),
             entry(&t, &rotate, Due::Rotate),
         ]
     );
     // Nothing is due before the earliest date.
-    let before = read(store, |tx| tx.keys_due(at(NOW - 86_401), 10)).unwrap();
+    let before = read(store, |tx| tx.keys_due(at(NOW - 86_401), None, 10)).unwrap();
     assert_eq!(before, vec![]);
 }
 
@@ -111,7 +115,13 @@ pub(crate) fn keys_due_skips_what_is_not_due(store: &Store) {
     let (compromised, mut cv) = single(&t, "compromised", KeyState::Compromised);
     cv.meta.deactivation_date = from_now(-60);
     cv.meta.activation_date = from_now(-120);
+    let (mut ended, ev) = single(&t, "ended-deactivated", KeyState::Deactivated);
+    ended.recipient_usage_end = from_now(-60);
+    let (mut ending, gv) = single(&t, "ending", KeyState::Active);
+    ending.recipient_usage_end = from_now(60);
     put(store, &t, true, &later, &[lv]);
+    put(store, &t, false, &ended, &[ev]);
+    put(store, &t, false, &ending, &[gv]);
     put(store, &t, false, &scheduled, &[sv]);
     put(store, &t, false, &old_primary, &[ov1, ov2]);
     put(store, &t, false, &shelved, &[shv]);
@@ -165,4 +175,34 @@ pub(crate) fn keys_due_spans_tenants(store: &Store) {
     assert_eq!(sorted(due(store, 10)), want);
     let tenants: Vec<TenantId> = due(store, 10).iter().map(|d| d.tenant).collect();
     assert!(tenants.contains(&a.id) && tenants.contains(&b.id));
+}
+
+/// Pages resume strictly after their cursor: in order of urgency, then by
+/// key id, each entry exactly once, across reasons, whatever the page size.
+pub(crate) fn keys_due_resumes_after_its_cursor(store: &Store) {
+    let t = tenant("paged");
+    for i in 0..4 {
+        let (mut k, mut v) = single(&t, &format!("p{i}"), KeyState::Active);
+        k.next_rotation_at = from_now(-i);
+        if i % 2 == 1 {
+            v.meta.deactivation_date = from_now(-i);
+        }
+        put(store, &t, i == 0, &k, &[v]);
+    }
+    let all = due(store, 100);
+    assert_eq!(all.len(), 6, "{all:?}");
+    let mut ranked = all.clone();
+    ranked.sort_by_key(|d| (d.due, *d.key.as_bytes()));
+    assert_eq!(all, ranked, "ordered by reason, then key id");
+    for page in 1..=4 {
+        let mut walked = Vec::new();
+        let mut after: Option<DueCursor> = None;
+        loop {
+            let got = read(store, |tx| tx.keys_due(now(), after, page)).unwrap();
+            let Some(last) = got.last() else { break };
+            after = Some(last.cursor());
+            walked.extend(got);
+        }
+        assert_eq!(walked, all, "page size {page}");
+    }
 }

@@ -10,10 +10,10 @@ use keyhold_core::audit::{
 };
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Action, Algorithm, ApprovalId, ApprovalRecord, Key, KeyId, KeyState, KeyVersion, MfaEnrollment,
-    Origin, PolicyId, PolicyRecord, Principal, PrincipalId, PrincipalKind, Protection, RequestId,
-    RoleRecord, SealedBlob, Tenant, TenantId, Timestamp, TokenId, TokenRecord, VersionId,
-    VersionNumber,
+    Action, Algorithm, ApprovalId, ApprovalRecord, Cryptoperiod, Key, KeyId, KeyState, KeyVersion,
+    MfaEnrollment, Origin, PolicyId, PolicyRecord, Principal, PrincipalId, PrincipalKind,
+    Protection, RequestId, RoleRecord, SealedBlob, Tenant, TenantId, Timestamp, TokenId,
+    TokenRecord, VersionId, VersionNumber,
 };
 use keyhold_crypto::SecretBytes;
 use keyhold_crypto::audit_chain::AuditChain;
@@ -75,6 +75,10 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
         destroy_scheduled_at: None,
         created_at: at(1_700_000_100),
         updated_at: at(1_700_000_100),
+        cryptoperiod: Cryptoperiod::NONE,
+        recipient_usage_end: None,
+        last_used_at: None,
+        idle_warned_at: None,
     }
 }
 
@@ -96,6 +100,13 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
         primary_version: VersionNumber::new(7).unwrap(),
         destroy_scheduled_at: Some(at(1_800_000_000)),
         updated_at: at(1_700_000_200),
+        cryptoperiod: Cryptoperiod {
+            originator_usage_secs: Some(30 * 86_400),
+            recipient_usage_secs: Some(365 * 86_400),
+        },
+        recipient_usage_end: Some(at(1_731_536_100)),
+        last_used_at: Some(Timestamp::from_unix_micros(1_700_000_150_000_001)),
+        idle_warned_at: Some(at(1_700_000_160)),
         ..key(tenant, name, algorithm)
     }
 }

@@ -9,6 +9,7 @@ mod due;
 mod entities;
 pub(crate) mod fixtures;
 mod group_commit;
+mod idle;
 mod listing;
 mod transactions;
 
@@ -18,6 +19,7 @@ pub(crate) use audit::*;
 pub(crate) use due::*;
 pub(crate) use entities::*;
 pub(crate) use group_commit::*;
+pub(crate) use idle::*;
 pub(crate) use listing::*;
 pub(crate) use transactions::*;
 
@@ -124,6 +126,9 @@ macro_rules! conformance_suite {
             keys_due_skips_what_is_not_due,
             keys_due_respects_the_limit,
             keys_due_spans_tenants,
+            keys_due_resumes_after_its_cursor,
+            keys_idle_finds_what_the_rule_must_look_at,
+            key_use_is_recorded_forward_only,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

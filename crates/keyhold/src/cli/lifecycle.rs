@@ -105,6 +105,19 @@ pub(crate) struct UpdateArgs {
     /// Stop rotating automatically.
     #[arg(long)]
     pub(crate) no_rotation: bool,
+    /// Originator-usage period (NIST SP 800-57): seconds, or a number with
+    /// s, m, h, d or w.
+    #[arg(long, value_parser = parse_duration_secs, conflicts_with = "no_originator_usage_period")]
+    pub(crate) originator_usage_period: Option<u64>,
+    /// Remove the originator-usage period.
+    #[arg(long)]
+    pub(crate) no_originator_usage_period: bool,
+    /// Recipient-usage period: seconds, or a number with s, m, h, d or w.
+    #[arg(long, value_parser = parse_duration_secs, conflicts_with = "no_recipient_usage_period")]
+    pub(crate) recipient_usage_period: Option<u64>,
+    /// Remove the recipient-usage period.
+    #[arg(long)]
+    pub(crate) no_recipient_usage_period: bool,
 }
 
 /// The encodings `keyhold key public-key` can print.

@@ -56,6 +56,8 @@ async fn create(args: CreateArgs) -> Result<(), CliError> {
         activation_date: schedule.activation_date,
         deactivation_date: schedule.deactivation_date,
         rotation_period_secs: schedule.rotation_period,
+        originator_usage_period_secs: schedule.originator_usage_period,
+        recipient_usage_period_secs: schedule.recipient_usage_period,
         initial_state: schedule.pre_active.then_some(InitialState::PreActive),
     };
     let key = client(&conn)?.create_key(&req).await?;

@@ -99,26 +99,36 @@ async fn update(a: UpdateArgs) -> Result<(), CliError> {
         (false, false) => Some(pairs("tag", &a.tags)?),
         (false, true) => None,
     };
-    let rotation_period_secs = match (a.no_rotation, a.rotation_period) {
-        (true, _) => Patch::Clear,
-        (false, Some(secs)) => Patch::Set(secs),
-        (false, None) => Patch::Keep,
-    };
     let req = UpdateKeyRequest {
         description: a.description,
         tags,
-        rotation_period_secs,
+        rotation_period_secs: patch(a.no_rotation, a.rotation_period),
+        originator_usage_period_secs: patch(
+            a.no_originator_usage_period,
+            a.originator_usage_period,
+        ),
+        recipient_usage_period_secs: patch(a.no_recipient_usage_period, a.recipient_usage_period),
     };
     if req.is_empty() {
         return Err(CliError::InvalidArg {
             arg: "update",
             reason: "nothing to change: give --description, --tag, --clear-tags, \
-                     --rotation-period or --no-rotation"
+                     --rotation-period, --no-rotation, --originator-usage-period, \
+                     --recipient-usage-period or their --no- forms"
                 .into(),
         });
     }
     let key = client(&a.conn)?.update_key(&a.key, &req).await?;
     show(&[key], a.conn.json)
+}
+
+/// A PATCH field from a `--no-X` flag and an `--X VALUE` option.
+fn patch(clear: bool, value: Option<u64>) -> Patch<u64> {
+    match (clear, value) {
+        (true, _) => Patch::Clear,
+        (false, Some(v)) => Patch::Set(v),
+        (false, None) => Patch::Keep,
+    }
 }
 
 async fn versions(a: KeyArgs) -> Result<(), CliError> {

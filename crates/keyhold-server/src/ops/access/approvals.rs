@@ -362,7 +362,7 @@ fn ttl(rule: &QuorumRule) -> i64 {
     i64::try_from(rule.ttl_secs).unwrap_or(i64::MAX)
 }
 
-fn approval_error(e: ApprovalError) -> ServerError {
+pub(super) fn approval_error(e: ApprovalError) -> ServerError {
     match e {
         ApprovalError::OwnRequest => ServerError::ApprovalOwnRequest,
         ApprovalError::Expired => ServerError::ApprovalNotUsable {

@@ -8,6 +8,7 @@
 //! invalidates the in-memory cache of resolved callers, so the next request
 //! sees the change.
 
+mod approval_expiry;
 mod approvals;
 mod authenticate;
 mod certificates;

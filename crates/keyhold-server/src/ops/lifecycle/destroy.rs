@@ -109,6 +109,10 @@ mod tests {
             destroy_scheduled_at: due,
             created_at: NOW,
             updated_at: NOW,
+            cryptoperiod: keyhold_core::Cryptoperiod::NONE,
+            recipient_usage_end: None,
+            last_used_at: None,
+            idle_warned_at: None,
         };
         KeyRows { key, versions }
     }

@@ -7,16 +7,20 @@ use keyhold_api::lifecycle::{
     KeyVersions, Patch, PublicKeyEncoding, PublicKeyFormat, PublicKeyQuery, PublicKeyResponse,
     UpdateKeyRequest, VersionInfo,
 };
-use keyhold_core::{Algorithm, CoreError, KeyKind, KeyRef, KeyVersion, VersionNumber};
+use keyhold_core::{
+    Algorithm, CoreError, Cryptoperiod, KeyKind, KeyRef, KeyVersion, VersionNumber,
+};
 
 use super::validate::{check_description, check_rotation_period, check_tags};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
 
 impl Operations {
-    /// Changes the description, replaces the tags, or sets or clears the
-    /// rotation period (the next rotation is then counted from now). Name,
-    /// algorithm, usage and exportability never change.
+    /// Changes the description, replaces the tags, sets or clears the
+    /// rotation period (the next rotation is then counted from now) or
+    /// either cryptoperiod (which applies at once, from each version's
+    /// activation date). Name, algorithm, usage and exportability never
+    /// change.
     pub fn update_key(
         &self,
         caller: &Caller,
@@ -41,6 +45,11 @@ impl Operations {
                 k.rotation_period_secs = period;
                 k.next_rotation_at = None;
             }
+            k.cryptoperiod = patched_cryptoperiod(
+                k.cryptoperiod,
+                req.originator_usage_period_secs,
+                req.recipient_usage_period_secs,
+            )?;
             Ok(())
         })
     }
@@ -97,7 +106,8 @@ fn check_update(req: &UpdateKeyRequest) -> Result<(), CoreError> {
     if req.is_empty() {
         return Err(CoreError::InvalidValue {
             field: "body",
-            reason: "names no field to change (description, tags, rotation_period_secs)",
+            reason: "names no field to change (description, tags, rotation_period_secs, \
+                     originator_usage_period_secs, recipient_usage_period_secs)",
         });
     }
     if let Some(d) = &req.description {
@@ -110,6 +120,21 @@ fn check_update(req: &UpdateKeyRequest) -> Result<(), CoreError> {
         check_rotation_period(secs)?;
     }
     Ok(())
+}
+
+/// The key's cryptoperiod with the request's changes, checked as a whole
+/// (the recipient-usage period no shorter than the originator-usage one).
+fn patched_cryptoperiod(
+    current: Cryptoperiod,
+    originator: Patch<u64>,
+    recipient: Patch<u64>,
+) -> Result<Cryptoperiod, CoreError> {
+    let next = Cryptoperiod {
+        originator_usage_secs: originator.apply(current.originator_usage_secs),
+        recipient_usage_secs: recipient.apply(current.recipient_usage_secs),
+    };
+    next.check()?;
+    Ok(next)
 }
 
 fn version_info(v: &KeyVersion, primary: VersionNumber) -> VersionInfo {
@@ -200,5 +225,32 @@ mod tests {
             ..Default::default()
         };
         assert!(check_update(&clear).is_ok());
+    }
+
+    #[test]
+    fn cryptoperiod_patches_apply_to_the_current_periods_and_are_checked_whole() {
+        let day = 86_400;
+        let current = Cryptoperiod {
+            originator_usage_secs: Some(30 * day),
+            recipient_usage_secs: Some(90 * day),
+        };
+        let keep = patched_cryptoperiod(current, Patch::Keep, Patch::Keep).unwrap();
+        assert_eq!(keep, current);
+        let longer = patched_cryptoperiod(current, Patch::Set(60 * day), Patch::Keep).unwrap();
+        assert_eq!(longer.originator_usage_secs, Some(60 * day));
+        assert_eq!(longer.recipient_usage_secs, Some(90 * day));
+        let cleared = patched_cryptoperiod(current, Patch::Clear, Patch::Clear).unwrap();
+        assert_eq!(cleared, Cryptoperiod::NONE);
+        // The originator-usage period may not outlast the recipient one.
+        assert!(patched_cryptoperiod(current, Patch::Set(91 * day), Patch::Keep).is_err());
+        assert!(patched_cryptoperiod(current, Patch::Keep, Patch::Set(60)).is_err());
+        let only = UpdateKeyRequest {
+            recipient_usage_period_secs: Patch::Clear,
+            ..Default::default()
+        };
+        assert!(
+            check_update(&only).is_ok(),
+            "a cryptoperiod alone is a change"
+        );
     }
 }

@@ -28,12 +28,16 @@
 //!   ([`Operations::check_usable`]).
 //! - Every change (and only a change) moves the key's `updated_at`.
 
+mod cryptoperiod;
 mod destroy;
 mod metadata;
 mod retire;
 mod rotate;
 mod state;
+mod unused;
 pub(super) mod validate;
+
+pub(super) use cryptoperiod::recipient_usage_end;
 
 use std::fmt;
 
@@ -86,6 +90,10 @@ pub enum KeyAction {
     ScheduleDestroy,
     /// Erase the key's material (the scheduler, when it is due).
     Destroy,
+    /// Warn that an unused key will be suspended (the scheduler).
+    WarnUnused,
+    /// Suspend a key unused for its tenant's period (the scheduler).
+    SuspendUnused,
 }
 
 impl KeyAction {
@@ -99,6 +107,8 @@ impl KeyAction {
             Self::Archive => "archive",
             Self::ScheduleDestroy => "schedule the destruction of",
             Self::Destroy => "destroy",
+            Self::WarnUnused => "warn as unused",
+            Self::SuspendUnused => "suspend as unused",
         }
     }
 }
@@ -290,6 +300,7 @@ impl Operations {
             let mut after = before.clone();
             change(&mut after, now).map_err(TxError::Abort)?;
             after.reschedule_rotation(now).map_err(TxError::Abort)?;
+            after.reschedule_cryptoperiod().map_err(TxError::Abort)?;
             let saved = after.save(tx, &before, now)?;
             saved.info().map_err(TxError::Abort)
         })

@@ -52,6 +52,10 @@ fn rows(primary: KeyState, period: Option<u64>) -> KeyRows {
             destroy_scheduled_at: None,
             created_at: EARLIER,
             updated_at: EARLIER,
+            cryptoperiod: keyhold_core::Cryptoperiod::NONE,
+            recipient_usage_end: None,
+            last_used_at: None,
+            idle_warned_at: None,
         },
         versions: vec![StoredVersion {
             meta: version(1, primary),
@@ -173,4 +177,24 @@ fn a_compromise_reaches_every_version_not_yet_compromised_or_destroyed() {
         super::state::revocation_targets(&r, &missing),
         Err(ServerError::VersionNotFound { .. })
     ));
+}
+
+#[test]
+fn the_end_of_the_recipient_usage_period_is_kept_while_the_primary_is_in_service() {
+    let rup = 30 * 86_400;
+    for state in KeyState::ALL {
+        let mut r = rows(state, None);
+        r.key.cryptoperiod.recipient_usage_secs = Some(rup);
+        r.key.recipient_usage_end = Some(NOW);
+        r.reschedule_cryptoperiod().unwrap();
+        let want = match state {
+            KeyState::Active | KeyState::Suspended => Some(EARLIER.plus_seconds(30 * 86_400)),
+            _ => None,
+        };
+        assert_eq!(r.key.recipient_usage_end, want, "{state}");
+    }
+    let mut none = rows(KeyState::Active, None);
+    none.key.recipient_usage_end = Some(NOW);
+    none.reschedule_cryptoperiod().unwrap();
+    assert_eq!(none.key.recipient_usage_end, None, "no period, no end");
 }

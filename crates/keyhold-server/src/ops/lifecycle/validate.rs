@@ -1,7 +1,8 @@
 //! What a caller may set on a key, checked before anything is written:
 //! description and tags (bounded, no control characters, tag names without
 //! `:` so the list filter `tag=NAME:VALUE` can name every tag), the rotation
-//! period, and the first version's state and dates at creation.
+//! period, the cryptoperiod, and the first version's state and dates at
+//! creation.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use keyhold_api::keys::{
     MAX_TAGS,
 };
 use keyhold_api::lifecycle::{MAX_ROTATION_PERIOD_SECS, MIN_ROTATION_PERIOD_SECS};
-use keyhold_core::{CoreError, KeyState, Timestamp};
+use keyhold_core::{CoreError, Cryptoperiod, KeyState, Timestamp};
 
 /// The first version of a new key: its state and its planned dates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +48,11 @@ pub(in crate::ops) fn check_create(
 ) -> Result<FirstVersion, CoreError> {
     check_description(&req.description)?;
     check_tags(&req.tags)?;
+    Cryptoperiod {
+        originator_usage_secs: req.originator_usage_period_secs,
+        recipient_usage_secs: req.recipient_usage_period_secs,
+    }
+    .check()?;
     if let Some(period) = req.rotation_period_secs {
         check_rotation_period(period)?;
     }
