@@ -21,7 +21,7 @@ use keyhold_crypto::CryptoError;
 use keyhold_crypto::audit_chain::AuditChain;
 use keyhold_crypto::audit_signing::AuditSigner;
 use keyhold_crypto::hierarchy::RootKey;
-use keyhold_store::{Pending, Store, StoreError, TxError, WriteTx};
+use keyhold_store::{AppendOf, Pending, Store, StoreError, TxError, WriteTx};
 use tokio::sync::watch;
 
 use crate::error::ServerError;
@@ -85,21 +85,36 @@ fn append_encoded(
     checkpoint_every: u64,
 ) -> Result<u64, StoreError> {
     let head = tx.audit_head()?;
+    let (event, checkpoint) = next_event(keys, head, record, canonical, checkpoint_every);
+    tx.audit_append(&event)?;
+    if let Some(checkpoint) = checkpoint {
+        tx.audit_checkpoint_put(&checkpoint)?;
+    }
+    Ok(event.seq)
+}
+
+/// The event that follows `head`, linked and MACed, and a signed checkpoint
+/// of it when its sequence number is a multiple of `checkpoint_every`.
+fn next_event(
+    keys: &AuditKeys,
+    head: ChainHead,
+    record: AuditRecord,
+    canonical: &[u8],
+    checkpoint_every: u64,
+) -> AppendOf {
     let seq = head.seq.saturating_add(1);
     let hash = keys.chain.link(&head.hash, seq, canonical);
     let mac = keys.chain.mac(&hash).unwrap_or_default();
-    let time = record.time;
-    tx.audit_append(&AuditEvent {
+    let due = checkpoint_every > 0 && seq % checkpoint_every == 0;
+    let checkpoint = due.then(|| keys.signer.sign(seq, &hash, record.time));
+    let event = AuditEvent {
         seq,
         prev: head.hash,
         hash,
         mac,
         record,
-    })?;
-    if checkpoint_every > 0 && seq % checkpoint_every == 0 {
-        tx.audit_checkpoint_put(&keys.signer.sign(seq, &hash, time))?;
-    }
-    Ok(seq)
+    };
+    (event, checkpoint)
 }
 
 /// Writes a signed checkpoint of the stored head unless one covers it
@@ -151,8 +166,8 @@ impl AuditTrail {
     pub fn append(&self, keys: Arc<AuditKeys>, record: AuditRecord) -> Pending<u64, ServerError> {
         let every = self.checkpoint_every;
         let canonical = record.canonical_bytes();
-        self.store.submit(move |tx| {
-            Ok::<_, TxError<ServerError>>(append_encoded(tx, &keys, record, &canonical, every)?)
+        self.store.submit_audit(move |head| {
+            Ok::<_, ServerError>(next_event(&keys, head, record, &canonical, every))
         })
     }
 

@@ -54,4 +54,7 @@ pub(crate) trait WriteTxn: WriteTx {
     fn release_savepoint(&mut self) -> Result<(), StoreError>;
     /// Discards the changes since the mark, and forgets the mark.
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Whether the transaction is still open: a database may end it by
+    /// itself after some errors (SQLite on a full disk or an I/O error).
+    fn is_open(&self) -> bool;
 }

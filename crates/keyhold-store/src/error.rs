@@ -118,6 +118,11 @@ pub enum StoreError {
     /// The store's writer has stopped (the process is shutting down).
     #[error("the store's writer has stopped")]
     WriterStopped,
+    /// The database ended the batch's transaction by itself after an error
+    /// (as SQLite may on a full disk or an I/O error): nothing of the batch
+    /// was written.
+    #[error("the database rolled the transaction back after an error")]
+    TransactionLost,
     /// A database offered for restore is not usable: it fails SQLite's
     /// integrity or foreign-key check. The live database was not touched.
     #[error("the database to restore is not usable: {reason}")]

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
+use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
+
 use crate::engine::{Engine, WriteTxn};
 use crate::error::{StoreError, TxError};
 use crate::tx::WriteTx;
@@ -32,8 +34,9 @@ const ENOUGH: usize = 64;
 
 /// One caller's write, type-erased for the writer thread.
 trait Job: Send {
-    /// Runs the body; `true` to keep its changes.
-    fn run(&mut self, tx: &mut dyn WriteTx) -> bool;
+    /// Runs the job in the batch's transaction; a job that fails leaves the
+    /// transaction as it found it. An error is the batch's, not the job's.
+    fn run_in(&mut self, txn: &mut dyn WriteTxn) -> Result<(), StoreError>;
     /// Delivers the result once the batch's fate is known.
     fn finish(self: Box<Self>, batch: Result<(), Arc<StoreError>>);
 }
@@ -50,26 +53,107 @@ where
     T: Send,
     E: Send,
 {
-    fn run(&mut self, tx: &mut dyn WriteTx) -> bool {
+    /// Runs the body between a savepoint and its release (or rollback).
+    fn run_in(&mut self, txn: &mut dyn WriteTxn) -> Result<(), StoreError> {
         let Some(body) = self.body.take() else {
-            return false;
+            return Ok(());
         };
+        txn.savepoint()?;
+        let tx = txn.as_write();
         let result = catch_unwind(AssertUnwindSafe(|| body(tx)))
             .unwrap_or(Err(TxError::Store(StoreError::Panicked)));
         let keep = result.is_ok();
         self.result = Some(result);
-        keep
+        if keep {
+            txn.release_savepoint()
+        } else {
+            txn.rollback_to_savepoint()
+        }
     }
 
     fn finish(self: Box<Self>, batch: Result<(), Arc<StoreError>>) {
-        let outcome = match (self.result, batch) {
-            (Some(Err(own)), _) => Err(own),
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (Some(Ok(_)) | None, Err(cause)) => Err(TxError::Store(StoreError::GroupCommit(cause))),
-            (None, Ok(())) => Err(TxError::Store(StoreError::WriterStopped)),
+        deliver(self.result, batch, self.reply);
+    }
+}
+
+/// Sends a job's outcome once its batch's fate is known.
+fn deliver<T, E>(
+    result: Option<Result<T, TxError<E>>>,
+    batch: Result<(), Arc<StoreError>>,
+    reply: oneshot::Sender<Result<T, TxError<E>>>,
+) {
+    let outcome = match (result, batch) {
+        (Some(Err(own)), _) => Err(own),
+        (Some(Ok(value)), Ok(())) => Ok(value),
+        (Some(Ok(_)) | None, Err(cause)) => Err(TxError::Store(StoreError::GroupCommit(cause))),
+        (None, Ok(())) => Err(TxError::Store(StoreError::WriterStopped)),
+    };
+    // The caller may have stopped waiting; its loss.
+    let _ = reply.send(outcome);
+}
+
+/// What an audit append builds from the chain's head: the event that
+/// follows it, and a checkpoint of that event when one is due.
+pub type AppendOf = (AuditEvent, Option<Checkpoint>);
+
+/// An audit append: see [`crate::Store::submit_audit`].
+struct AppendJob<F, E> {
+    build: Option<F>,
+    result: Option<Result<u64, TxError<E>>>,
+    reply: oneshot::Sender<Result<u64, TxError<E>>>,
+}
+
+impl<F, E> Job for AppendJob<F, E>
+where
+    F: FnOnce(ChainHead) -> Result<AppendOf, E> + Send,
+    E: Send,
+{
+    /// Appends without a savepoint when no checkpoint is due: the event is
+    /// one single-row `INSERT OR FAIL`, which fails before it writes
+    /// anything, so there is nothing to roll back, and no page of the hot
+    /// audit B-trees is copied into a savepoint journal for it.
+    fn run_in(&mut self, txn: &mut dyn WriteTxn) -> Result<(), StoreError> {
+        let Some(build) = self.build.take() else {
+            return Ok(());
         };
-        // The caller may have stopped waiting; its loss.
-        let _ = self.reply.send(outcome);
+        let tx = txn.as_write();
+        let built = tx.audit_head().map_err(TxError::Store).and_then(|head| {
+            match catch_unwind(AssertUnwindSafe(|| build(head))) {
+                Ok(built) => built.map_err(TxError::Abort),
+                Err(_) => Err(TxError::Store(StoreError::Panicked)),
+            }
+        });
+        let (event, checkpoint) = match built {
+            Ok(built) => built,
+            Err(e) => {
+                self.result = Some(Err(e));
+                return Ok(());
+            }
+        };
+        let Some(checkpoint) = checkpoint else {
+            self.result = Some(
+                tx.audit_append(&event)
+                    .map(|()| event.seq)
+                    .map_err(TxError::Store),
+            );
+            return Ok(());
+        };
+        txn.savepoint()?;
+        let tx = txn.as_write();
+        let written = tx
+            .audit_append(&event)
+            .and_then(|()| tx.audit_checkpoint_put(&checkpoint));
+        let keep = written.is_ok();
+        self.result = Some(written.map(|()| event.seq).map_err(TxError::Store));
+        if keep {
+            txn.release_savepoint()
+        } else {
+            txn.rollback_to_savepoint()
+        }
+    }
+
+    fn finish(self: Box<Self>, batch: Result<(), Arc<StoreError>>) {
+        deliver(self.result, batch, self.reply);
     }
 }
 
@@ -136,6 +220,29 @@ impl GroupCommitter {
             result: None,
             reply,
         });
+        self.queue(job, rx)
+    }
+
+    /// Queues an audit append; see [`crate::Store::submit_audit`].
+    pub(crate) fn submit_audit<E, F>(&self, build: F) -> Pending<u64, E>
+    where
+        F: FnOnce(ChainHead) -> Result<AppendOf, E> + Send + 'static,
+        E: Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job = Box::new(AppendJob {
+            build: Some(build),
+            result: None,
+            reply,
+        });
+        self.queue(job, rx)
+    }
+
+    fn queue<T, E>(
+        &self,
+        job: Box<dyn Job>,
+        rx: oneshot::Receiver<Result<T, TxError<E>>>,
+    ) -> Pending<T, E> {
         match self.jobs.send(job) {
             Ok(()) => Pending { reply: Ok(rx) },
             Err(_) => Pending { reply: Err(()) },
@@ -170,7 +277,10 @@ fn writer_loop(engine: &dyn Engine, queue: &Receiver<Box<dyn Job>>) {
 fn run_batch(engine: &dyn Engine, mut batch: Vec<Box<dyn Job>>) {
     let outcome = engine.begin_write().and_then(|mut txn| {
         for job in &mut batch {
-            run_one(txn.as_mut(), job.as_mut())?;
+            job.run_in(txn.as_mut())?;
+            if !txn.is_open() {
+                return Err(StoreError::TransactionLost);
+            }
         }
         txn.commit()
     });
@@ -180,15 +290,5 @@ fn run_batch(engine: &dyn Engine, mut batch: Vec<Box<dyn Job>>) {
     }
     for job in batch {
         job.finish(outcome.clone());
-    }
-}
-
-/// Runs one job between a savepoint and its release (or rollback).
-fn run_one(txn: &mut dyn WriteTxn, job: &mut dyn Job) -> Result<(), StoreError> {
-    txn.savepoint()?;
-    if job.run(txn.as_write()) {
-        txn.release_savepoint()
-    } else {
-        txn.rollback_to_savepoint()
     }
 }

@@ -56,7 +56,7 @@ mod value;
 pub use audit::AuditQuery;
 pub use due::{Due, DueCursor, DueKey};
 pub use error::{BoxError, CorruptReason, StoreError, TxError};
-pub use group::Pending;
+pub use group::{AppendOf, Pending};
 pub use idle::IdleQuery;
 pub use model::{BackendKind, KeyQuery, StoredVersion, SystemKey};
 pub use snapshot::Candidate;

@@ -217,9 +217,12 @@ pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, arc
      destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13 \
      WHERE id = $1 AND key_id = $2 AND version = $3";
 
-/// The event's columns in order.
+/// The event's columns in order. `OR FAIL`: a single row whose constraints
+/// are all checked before SQLite writes anything, so a failure leaves
+/// nothing behind and SQLite needs no statement journal (no copy of the
+/// pages it touches) for it.
 pub(crate) const AUDIT_APPEND: &str = concat!(
-    "INSERT INTO audit_events (",
+    "INSERT OR FAIL INTO audit_events (",
     audit_event_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
 );

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::error::{StoreError, TxError};
-use crate::group::{GroupCommitter, Pending};
+use keyhold_core::audit::ChainHead;
+
+use crate::group::{AppendOf, GroupCommitter, Pending};
 use crate::model::BackendKind;
 use crate::sqlite::SqliteEngine;
 use crate::tx::{ReadTx, WriteTx};
@@ -100,6 +102,20 @@ impl Store {
         E: Send + 'static,
     {
         self.committer.submit(body)
+    }
+
+    /// Queues an audit append for group commit: the writer reads the chain's
+    /// head, `build` makes the event that follows it (and a signed
+    /// checkpoint of it when one is due), and the store appends them. The
+    /// result is the event's sequence number, once durable. Cheaper than
+    /// [`submit`](Self::submit) of the same work: an event alone needs no
+    /// savepoint (see `group.rs`).
+    pub fn submit_audit<E, F>(&self, build: F) -> Pending<u64, E>
+    where
+        F: FnOnce(ChainHead) -> Result<AppendOf, E> + Send + 'static,
+        E: Send + 'static,
+    {
+        self.committer.submit_audit(build)
     }
 
     /// Which backend this store runs on.

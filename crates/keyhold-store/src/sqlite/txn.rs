@@ -815,6 +815,10 @@ impl WriteTxn for SqliteTxn<'_> {
         self.run_cached("RELEASE job")
     }
 
+    fn is_open(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
         self.head = self.head_at_savepoint;
         self.run_cached("ROLLBACK TO job")?;

@@ -202,6 +202,71 @@ pub(crate) fn concurrent_audit_appends_form_one_chain(store: &Store) {
     assert_eq!(read(store, |tx| tx.audit_head()).unwrap(), head);
 }
 
+/// Appends through `submit_audit` from many threads form one chain without
+/// gaps; a build that fails leaves no trace; an event whose checkpoint
+/// cannot be stored is rolled back with it.
+pub(crate) fn submitted_audit_appends_form_one_chain(store: &Store) {
+    let chain = Arc::new(audit_chain());
+    let committed: Vec<u64> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..4)
+            .map(|thread| {
+                let chain = Arc::clone(&chain);
+                s.spawn(move || {
+                    let pending: Vec<_> = (0..25)
+                        .map(|i| {
+                            let chain = Arc::clone(&chain);
+                            let n = thread * 25 + i;
+                            store.submit_audit(move |head| {
+                                if n % 10 == 3 {
+                                    return Err("no record after all");
+                                }
+                                let e = next_event(&chain, head, audit_record(n));
+                                let due = (e.seq % 10 == 0).then(|| checkpoint(&e));
+                                Ok((e, due))
+                            })
+                        })
+                        .collect();
+                    pending
+                        .into_iter()
+                        .filter_map(|p| match p.wait() {
+                            Ok(seq) => Some(seq),
+                            Err(TxError::Abort(_)) => None,
+                            Err(e) => panic!("append failed: {e}"),
+                        })
+                        .collect::<Vec<u64>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
+    });
+    let distinct: BTreeSet<u64> = committed.iter().copied().collect();
+    assert_eq!(distinct, (1..=90).collect());
+    let events = all_events(store);
+    let head = verify_chain(&events, chain.as_ref(), ChainHead::GENESIS).unwrap();
+    assert_eq!(head.seq, 90);
+    let checkpoints = read(store, |tx| tx.audit_checkpoints(0, 100)).unwrap();
+    let seqs: Vec<u64> = checkpoints.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=9).map(|n| n * 10).collect::<Vec<u64>>());
+
+    // A checkpoint that cannot be stored (one for seq 10 exists already):
+    // the event goes too, and the head does not move.
+    let chain2 = Arc::clone(&chain);
+    let err = store
+        .submit_audit(move |head| {
+            let e = next_event(&chain2, head, audit_record(7));
+            let clash = checkpoints.first().cloned();
+            Ok::<_, &str>((e, clash))
+        })
+        .wait()
+        .unwrap_err();
+    assert!(matches!(err, TxError::Store(_)), "{err:?}");
+    assert_eq!(read(store, |tx| tx.audit_head()).unwrap(), head);
+    assert_eq!(all_events(store).len(), 90);
+}
+
 /// Whether `e` matches `q`'s filters (the cursor and limit aside).
 fn matches(q: &AuditQuery, e: &AuditEvent) -> bool {
     let r = &e.record;
