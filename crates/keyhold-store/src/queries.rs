@@ -217,11 +217,18 @@ pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, arc
      destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13 \
      WHERE id = $1 AND key_id = $2 AND version = $3";
 
-/// The event's columns in order. `OR FAIL`: a single row whose constraints
-/// are all checked before SQLite writes anything, so a failure leaves
-/// nothing behind and SQLite needs no statement journal (no copy of the
-/// pages it touches) for it.
+/// The event's columns in order (the portable form).
 pub(crate) const AUDIT_APPEND: &str = concat!(
+    "INSERT INTO audit_events (",
+    audit_event_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+);
+/// [`AUDIT_APPEND`] as the SQLite engine runs it, the one SQLite-only
+/// statement (so not in [`ALL`]): `OR FAIL` on a single row, whose
+/// constraints SQLite checks before it writes anything, so a failure leaves
+/// nothing behind and SQLite keeps no statement journal (no copy of each
+/// page it touches) for it.
+pub(crate) const AUDIT_APPEND_OR_FAIL: &str = concat!(
     "INSERT OR FAIL INTO audit_events (",
     audit_event_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
@@ -350,6 +357,14 @@ mod tests {
             let expected: BTreeSet<usize> = (1..=n).collect();
             assert_eq!(placeholders(sql), expected, "{sql}");
         }
+    }
+
+    #[test]
+    fn the_sqlite_append_is_the_portable_one_or_fail() {
+        assert_eq!(
+            AUDIT_APPEND_OR_FAIL.replacen("INSERT OR FAIL", "INSERT", 1),
+            AUDIT_APPEND
+        );
     }
 
     #[test]

@@ -647,7 +647,7 @@ impl WriteTx for SqliteTxn<'_> {
         // duplicate, should another engine ever let two writers race.
         check_follows(self.audit_head()?, event)?;
         let values = codec::event_values(event)?;
-        self.execute(queries::AUDIT_APPEND, &values, AUDIT_EVENT)?;
+        self.execute(queries::AUDIT_APPEND_OR_FAIL, &values, AUDIT_EVENT)?;
         self.head = Some(ChainHead {
             seq: event.seq,
             hash: event.hash,
