@@ -419,3 +419,337 @@ async fn kmip_over_mutual_tls() {
     let mut again = connect(&addr, &pki, true).await.unwrap();
     assert!(call(&mut again, &request(&[DISCOVER])).await.is_some());
 }
+
+/// A started server with the test client bound to an admin principal, a
+/// REST client with the root token, and a KMIP connection.
+async fn ready_server(dir: &Path) -> (Server, Client, TlsStream<TcpStream>) {
+    let pki = pki(dir);
+    let server = Server::production_with(dir, &pki.toml);
+    let options = || ClientOptions {
+        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
+        timeout: None,
+    };
+    let rest = Client::with_options(&server.url, None, options()).unwrap();
+    let init = rest
+        .init(&InitRequest {
+            shares: 1,
+            threshold: 1,
+        })
+        .await
+        .unwrap();
+    bind_client(&server, &pki, &init.root_token).await;
+    let addr = server.kmip_addr.clone().unwrap();
+    let conn = connect(&addr, &pki, true).await.unwrap();
+    let root = Client::with_options(&server.url, Some(init.root_token), options()).unwrap();
+    (server, root, conn)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A Create of a symmetric key of `algorithm` with a usage mask and,
+/// optionally, `Extractable` false.
+fn create_with(algorithm: &str, usage: &str, name: &str, extractable: bool) -> String {
+    let extra = if extractable {
+        String::new()
+    } else {
+        r#"<Attribute><AttributeName type="TextString" value="Extractable"/>
+           <AttributeValue type="Boolean" value="false"/></Attribute>"#
+            .to_owned()
+    };
+    format!(
+        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Algorithm"/>
+          <AttributeValue type="Enumeration" value="{algorithm}"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="{usage}"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        {extra}</TemplateAttribute></RequestPayload>"#
+    )
+}
+
+fn register_aes(name: &str, key: &[u8]) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="Encrypt Decrypt"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        </TemplateAttribute><SymmetricKey><KeyBlock>
+        <KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue><KeyMaterial type="ByteString" value="{}"/></KeyValue>
+        <CryptographicAlgorithm type="Enumeration" value="AES"/>
+        <CryptographicLength type="Integer" value="{}"/>
+        </KeyBlock></SymmetricKey></RequestPayload>"#,
+        hex(key),
+        key.len() * 8
+    )
+}
+
+fn text_id(uid: &keyhold_kmip::UniqueIdentifier) -> String {
+    let keyhold_kmip::UniqueIdentifier::Text(id) = uid else {
+        panic!("{uid:?}");
+    };
+    id.clone()
+}
+
+/// The one item of a one-item batch, which must have succeeded.
+async fn ok_item(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponsePayload {
+    let r = call(conn, &request(&[item])).await.unwrap();
+    assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
+    r.items[0].payload.clone().unwrap()
+}
+
+async fn failed_reason(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
+    let r = call(conn, &request(&[item])).await.unwrap();
+    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    r.items[0].result_reason
+}
+
+/// The key bytes a Get returns.
+fn got_key(payload: &ResponsePayload) -> Vec<u8> {
+    let ResponsePayload::Get(got) = payload else {
+        panic!("{payload:?}");
+    };
+    let keyhold_kmip::ManagedObject::SymmetricKey(block) = &got.object else {
+        panic!("{got:?}");
+    };
+    match &block.key_value {
+        Some(keyhold_kmip::KeyValue::Plain { material, .. }) => match material {
+            keyhold_kmip::KeyMaterial::Bytes(b) => b.expose().to_vec(),
+            keyhold_kmip::KeyMaterial::Transparent(keyhold_kmip::TransparentKey::Symmetric {
+                key,
+            }) => key.expose().to_vec(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+/// HMAC keys over KMIP: Create, MAC and MAC Verify by the server agree
+/// with an HMAC computed here from the material Get returns (so Get
+/// returns the very key used); a key created not Extractable is never
+/// returned; every Get is audited as an export.
+#[tokio::test]
+async fn kmip_mac_and_get() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, rest, mut conn) = ready_server(dir.path()).await;
+    let create = create_with("HMAC_SHA256", "MACGenerate MACVerify", "kmip-mac", true);
+    let r = call(&mut conn, &request(&[&create, ACTIVATE_PLACEHOLDER]))
+        .await
+        .unwrap();
+    assert_eq!(r.items[1].result_status, ResultStatus::Success, "{r:?}");
+    let Some(ResponsePayload::Create(created)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let id = text_id(&created.unique_identifier);
+    let data = b"kmip mac data";
+    let mac_req = format!(r#"<Data type="ByteString" value="{}"/>"#, hex(data));
+    let ResponsePayload::MAC(mac) = ok_item(&mut conn, &by_id("MAC", &id, &mac_req)).await else {
+        panic!();
+    };
+    let tag = mac.mac_data.unwrap();
+    let verify = |tag: &[u8]| {
+        by_id(
+            "MACVerify",
+            &id,
+            &format!(
+                r#"<Data type="ByteString" value="{}"/><MACData type="ByteString" value="{}"/>"#,
+                hex(data),
+                hex(tag)
+            ),
+        )
+    };
+    let ResponsePayload::MACVerify(v) = ok_item(&mut conn, &verify(&tag)).await else {
+        panic!();
+    };
+    assert_eq!(
+        v.validity_indicator,
+        Some(keyhold_kmip::ValidityIndicator::Valid)
+    );
+    let mut bad = tag.clone();
+    bad[0] ^= 1;
+    let ResponsePayload::MACVerify(v) = ok_item(&mut conn, &verify(&bad)).await else {
+        panic!();
+    };
+    assert_eq!(
+        v.validity_indicator,
+        Some(keyhold_kmip::ValidityIndicator::Invalid)
+    );
+
+    // Get (Raw): the HMAC key itself.
+    let key = got_key(&ok_item(&mut conn, &by_id("Get", &id, "")).await);
+    assert_eq!(key.len(), 32);
+    let here = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key),
+        data,
+    );
+    assert_eq!(here.as_ref(), tag.as_slice());
+    // An AES algorithm in the parameters does not fit an HMAC key.
+    let wrong = format!(
+        r#"<CryptographicParameters><CryptographicAlgorithm type="Enumeration" value="AES"/>
+        </CryptographicParameters>{mac_req}"#
+    );
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("MAC", &id, &wrong)).await,
+        Some(ResultReason::InvalidField)
+    );
+    // A PKCS#8 symmetric key is not a thing.
+    let pkcs8 = r#"<KeyFormatType type="Enumeration" value="PKCS_8"/>"#;
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Get", &id, pkcs8)).await,
+        Some(ResultReason::KeyFormatTypeNotSupported)
+    );
+
+    // Extractable false: never returned.
+    let sealed = create_with("AES", "Encrypt Decrypt", "kmip-sealed", false);
+    let ResponsePayload::Create(c) = ok_item(&mut conn, &sealed).await else {
+        panic!();
+    };
+    let sealed_id = text_id(&c.unique_identifier);
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Get", &sealed_id, "")).await,
+        Some(ResultReason::PermissionDenied)
+    );
+
+    // Both Gets are in the audit trail as key:export, one allowed, one not.
+    let query = keyhold_api::audit::AuditEventsQuery {
+        action: Some(keyhold_core::Action::KeyExport),
+        ..Default::default()
+    };
+    let page = rest.audit_events(&query).await.unwrap();
+    assert_eq!(page.events.len(), 2, "{page:?}");
+}
+
+/// Register a known AES key, encrypt with it over KMIP and open the
+/// result here; Re-key, Destroy (scheduled), Archive and Recover.
+#[tokio::test]
+async fn kmip_register_rekey_destroy_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, rest, mut conn) = ready_server(dir.path()).await;
+    let key = [0x5a_u8; 32];
+    let r = call(
+        &mut conn,
+        &request(&[&register_aes("kmip-known", &key), ACTIVATE_PLACEHOLDER]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.items[1].result_status, ResultStatus::Success, "{r:?}");
+    let Some(ResponsePayload::Register(reg)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let id = text_id(&reg.unique_identifier);
+    // Transparent Symmetric Key gives the same bytes.
+    let transparent = r#"<KeyFormatType type="Enumeration" value="TransparentSymmetricKey"/>"#;
+    let got = got_key(&ok_item(&mut conn, &by_id("Get", &id, transparent)).await);
+    assert_eq!(got, key);
+    let enc = r#"<Data type="ByteString" value="6b6e6f776e"/>"#;
+    let ResponsePayload::Encrypt(sealed) = ok_item(&mut conn, &by_id("Encrypt", &id, enc)).await
+    else {
+        panic!();
+    };
+    let (ct, iv, tag) = (
+        sealed.data.unwrap(),
+        sealed.iv_counter_nonce.unwrap(),
+        sealed.tag.unwrap(),
+    );
+    let opening = aws_lc_rs::aead::LessSafeKey::new(
+        aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &key).unwrap(),
+    );
+    let mut in_out = [ct.clone(), tag.clone()].concat();
+    let nonce = aws_lc_rs::aead::Nonce::try_assume_unique_for_key(&iv).unwrap();
+    let plain = opening
+        .open_in_place(nonce, aws_lc_rs::aead::Aad::empty(), &mut in_out)
+        .unwrap();
+    assert_eq!(plain, b"known");
+    // Bad material: a 16-byte AES key is refused, nothing is stored.
+    assert_eq!(
+        failed_reason(&mut conn, &register_aes("kmip-short", &[1; 16])).await,
+        Some(ResultReason::InvalidField)
+    );
+    let r = call(&mut conn, &request(&[&locate("kmip-short")]))
+        .await
+        .unwrap();
+    let Some(ResponsePayload::Locate(found)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert!(found.unique_identifiers.is_empty());
+
+    // Re-key: a new primary version; the old one still decrypts.
+    let ResponsePayload::ReKey(rekeyed) = ok_item(&mut conn, &by_id("ReKey", &id, "")).await else {
+        panic!();
+    };
+    let new_id = text_id(&rekeyed.unique_identifier);
+    assert_ne!(new_id, id);
+    let dec = format!(
+        r#"<Data type="ByteString" value="{}"/><IVCounterNonce type="ByteString" value="{}"/>
+        <AuthenticatedEncryptionTag type="ByteString" value="{}"/>"#,
+        hex(&ct),
+        hex(&iv),
+        hex(&tag)
+    );
+    let ResponsePayload::Decrypt(opened) = ok_item(&mut conn, &by_id("Decrypt", &id, &dec)).await
+    else {
+        panic!();
+    };
+    assert_eq!(opened.data.unwrap().expose(), b"known");
+    // The old version no longer encrypts; the new one does.
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Encrypt", &id, enc)).await,
+        Some(ResultReason::IllegalOperation)
+    );
+    ok_item(&mut conn, &by_id("Encrypt", &new_id, enc)).await;
+
+    // Destroy: refused while Active; after Revoke it is scheduled, and the
+    // material may no longer leave.
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Destroy", &new_id, "")).await,
+        Some(ResultReason::PermissionDenied)
+    );
+    let reason = r#"<RevocationReason>
+        <RevocationReasonCode type="Enumeration" value="CessationOfOperation"/>
+        </RevocationReason>"#;
+    ok_item(&mut conn, &by_id("Revoke", &new_id, reason)).await;
+    ok_item(&mut conn, &by_id("Destroy", &new_id, "")).await;
+    let info = rest
+        .key(&keyhold_core::KeyRef::Name("kmip-known".parse().unwrap()))
+        .await
+        .unwrap();
+    assert!(info.destroy_scheduled_at.is_some(), "{info:?}");
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Get", &new_id, "")).await,
+        Some(ResultReason::PermissionDenied)
+    );
+    // Only the primary version changes state over KMIP.
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Destroy", &id, "")).await,
+        Some(ResultReason::InvalidField)
+    );
+
+    // Archive and Recover a Pre-Active key.
+    let ResponsePayload::Create(c) = ok_item(
+        &mut conn,
+        &create_with("AES", "Encrypt Decrypt", "kmip-arch", true),
+    )
+    .await
+    else {
+        panic!();
+    };
+    let arch = text_id(&c.unique_identifier);
+    ok_item(&mut conn, &by_id("Archive", &arch, "")).await;
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Get", &arch, "")).await,
+        Some(ResultReason::ObjectArchived)
+    );
+    ok_item(&mut conn, &by_id("Recover", &arch, "")).await;
+    assert_eq!(
+        got_key(&ok_item(&mut conn, &by_id("Get", &arch, "")).await).len(),
+        32
+    );
+}

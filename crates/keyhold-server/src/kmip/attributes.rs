@@ -1,16 +1,16 @@
 //! A key version's KMIP attributes (KMIP 1.4 section 3, KMIP 2.1 section
 //! 4): what Get Attributes and Get Attribute List answer.
 
-use keyhold_core::{Algorithm, Key, KeyState, KeyVersion, Timestamp};
+use keyhold_core::{Key, KeyState, KeyVersion, Timestamp};
 use keyhold_kmip::{
-    Attribute, AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute,
-    Name, NameType, ObjectType, State, UniqueIdentifier,
+    Attribute, AttributeRef, AttributeValue, Attributes, DateAttribute, Name, NameType, ObjectType,
+    State, UniqueIdentifier,
 };
 
 /// The attributes keyhold keeps for `version` of `key`, in a fixed order:
 /// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length
-/// (AES-256-GCM only: other algorithms have no KMIP object yet), State and
-/// the dates set. Cryptographic Usage Mask is not mapped yet.
+/// (symmetric algorithms: asymmetric keys have no KMIP object yet),
+/// Cryptographic Usage Mask, State and the dates set.
 pub(crate) fn of_version(key: &Key, version: &KeyVersion) -> Attributes {
     use AttributeValue as A;
     let mut out = Attributes::default();
@@ -22,10 +22,12 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion) -> Attributes {
         name_type: NameType::UninterpretedTextString,
     }));
     out.push(A::ObjectType(ObjectType::SymmetricKey));
-    if key.algorithm == Algorithm::Aes256Gcm {
-        out.push(A::CryptographicAlgorithm(CryptographicAlgorithm::AES));
-        out.push(A::CryptographicLength(super::objects::AES_BITS));
+    if let Some((algorithm, bits)) = super::objects::kmip_algorithm(key.algorithm) {
+        out.push(A::CryptographicAlgorithm(algorithm));
+        out.push(A::CryptographicLength(bits));
     }
+    let usage = i32::try_from(key.usage.bits()).unwrap_or(0);
+    out.push(A::CryptographicUsageMask(usage));
     out.push(A::State(state(version.state)));
     let dates = [
         (DateAttribute::Initial, Some(version.created_at)),

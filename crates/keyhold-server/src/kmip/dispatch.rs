@@ -10,7 +10,7 @@ use std::sync::Arc;
 use keyhold_core::{RequestId, VersionId};
 use keyhold_kmip::payload::RngRetrieveResponse;
 use keyhold_kmip::{
-    BatchErrorContinuationOption, ProtocolVersion, RequestBatchItem, RequestMessage,
+    BatchErrorContinuationOption, Operation, ProtocolVersion, RequestBatchItem, RequestMessage,
     RequestPayload, ResponseBatchItem, ResponseHeader, ResponseMessage, ResponsePayload,
     ResultReason, ResultStatus, SecretBytes,
 };
@@ -27,7 +27,7 @@ pub const MAX_BATCH_ITEMS: usize = 64;
 /// Runs KMIP requests against the operations service.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
-    ops: Arc<Operations>,
+    pub(super) ops: Arc<Operations>,
     limits: Limits,
     peer: Option<CertIdentity>,
 }
@@ -177,6 +177,27 @@ impl Dispatcher {
             RequestPayload::Revoke(r) => self.revoke(r, *placeholder, request_id).await,
             RequestPayload::Encrypt(e) => self.encrypt(e, *placeholder, request_id).await,
             RequestPayload::Decrypt(d) => self.decrypt(d, *placeholder, request_id).await,
+            RequestPayload::Get(g) => self.get(g, *placeholder, request_id).await,
+            RequestPayload::Register(r) => self.register(r, request_id, placeholder).await,
+            RequestPayload::Destroy(d) => {
+                let uid = d.unique_identifier.as_ref();
+                self.destroy(uid, *placeholder, request_id).await
+            }
+            RequestPayload::Archive(a) => {
+                let uid = a.unique_identifier.as_ref();
+                let op = Operation::Archive;
+                self.archive_or_recover(op, uid, *placeholder, request_id)
+                    .await
+            }
+            RequestPayload::Recover(r) => {
+                let uid = r.unique_identifier.as_ref();
+                let op = Operation::Recover;
+                self.archive_or_recover(op, uid, *placeholder, request_id)
+                    .await
+            }
+            RequestPayload::ReKey(r) => self.rekey(r, request_id, placeholder).await,
+            RequestPayload::MAC(m) => self.mac(m, *placeholder, request_id).await,
+            RequestPayload::MACVerify(v) => self.mac_verify(v, *placeholder, request_id).await,
             _ => Err(ItemFailure::new(
                 ResultReason::OperationNotSupported,
                 "operation not supported by keyhold",
@@ -193,7 +214,16 @@ impl Dispatcher {
         action: Action,
         f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ItemFailure> {
-        let creds = Credentials {
+        self.ops
+            .perform(self.credentials(request_id), action, f)
+            .await
+            .map_err(ItemFailure::from)
+    }
+
+    /// The connection's credentials for one batch item: its verified
+    /// client certificate, on the KMIP interface.
+    pub(super) fn credentials(&self, request_id: RequestId) -> Credentials {
+        Credentials {
             request_id,
             interface: Interface::Kmip,
             source: None,
@@ -201,11 +231,7 @@ impl Dispatcher {
             tenant: None,
             mfa: None,
             approval: None,
-        };
-        self.ops
-            .perform(creds, action, f)
-            .await
-            .map_err(ItemFailure::from)
+        }
     }
 
     fn response(&self, version: ProtocolVersion, items: Vec<ResponseBatchItem>) -> ResponseMessage {

@@ -59,8 +59,15 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::LifecycleRefused { .. }
         | ServerError::MaterialGone { .. }
         | ServerError::KeyDestroyed => ResultReason::IllegalOperation,
-        ServerError::KeyArchived { .. } => ResultReason::ObjectArchived,
+        ServerError::KeyArchived { .. } | ServerError::ExportArchived => {
+            ResultReason::ObjectArchived
+        }
         ServerError::KeyAlreadyExists => ResultReason::ObjectAlreadyExists,
+        // Material that may not leave: not extractable, or not now.
+        ServerError::KeyNotExportable
+        | ServerError::ExportForbidden { .. }
+        | ServerError::ExportDestroyScheduled { .. } => ResultReason::PermissionDenied,
+        ServerError::InvalidKeyMaterial { .. } => ResultReason::InvalidField,
         _ => ResultReason::GeneralFailure,
     }
 }

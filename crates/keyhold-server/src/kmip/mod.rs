@@ -9,20 +9,25 @@
 //! like a REST request, with interface `kmip`.
 //!
 //! Operations served today: Discover Versions, Query, RNG Retrieve, Create
-//! (AES-256 symmetric keys), Activate, Revoke, Get Attributes, Get
-//! Attribute List, Locate (by name), Encrypt and Decrypt (AES-256-GCM).
-//! Every other operation (Destroy included: keyhold destroys only after a
-//! waiting period) answers Operation Not Supported for its batch item; the
-//! connection stays open. docs/kmip.md is the user's view.
+//! and Register (AES-256, ChaCha20, HMAC-SHA-2 symmetric keys), Get (Raw
+//! and Transparent Symmetric Key), Activate, Revoke, Destroy (scheduled
+//! after the minimum waiting period), Archive, Recover, Re-key, Get
+//! Attributes, Get Attribute List, Locate (by name), Encrypt and Decrypt
+//! (AES-256-GCM), MAC and MAC Verify. Every other operation answers
+//! Operation Not Supported for its batch item; the connection stays open.
+//! docs/kmip.md is the user's view.
 
 mod attributes;
 mod crypto_ops;
 pub mod dispatch;
 mod errors;
 pub mod listener;
+mod mac_ops;
+mod material_ops;
 mod object_ops;
 mod objects;
 mod server_ops;
+mod state_ops;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -21,7 +21,7 @@ fn text(id: VersionId) -> UniqueIdentifier {
 }
 
 impl Dispatcher {
-    /// Create: a Pre-Active AES-256-GCM key; the new version becomes the ID
+    /// Create: a Pre-Active symmetric key; the new version becomes the ID
     /// placeholder.
     pub(super) async fn create(
         &self,
@@ -29,9 +29,9 @@ impl Dispatcher {
         request_id: RequestId,
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
-        let name = objects::create_name(req)?;
+        let spec = objects::create_spec(req)?;
         let created = self.blocking(request_id, Action::KeyCreate, move |ops, caller| {
-            ops.create_pre_active_aes(caller, name)
+            ops.create_pre_active(caller, spec)
         });
         let version = created.await?;
         *placeholder = Some(version.id);

@@ -5,38 +5,140 @@
 //! Placeholder", KMIP 2.1 section 11.58).
 
 use keyhold_api::lifecycle as api;
-use keyhold_core::{KeyName, RevocationReason, Timestamp, VersionId};
+use keyhold_core::{Algorithm, KeyName, RevocationReason, Timestamp, UsageMask, VersionId};
 use keyhold_kmip::payload::{CreateRequest, LocateRequest, RevokeRequest};
 use keyhold_kmip::{
-    AttributeValue, CryptographicAlgorithm, ObjectType, ResultReason, RevocationReasonCode,
-    UniqueIdentifier, UniqueIdentifierEnum,
+    AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, ObjectType, ResultReason,
+    RevocationReasonCode, UniqueIdentifier, UniqueIdentifierEnum, tags,
 };
+use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
+use crate::ops::KmipKeySpec;
 
-/// The only key length keyhold generates for AES (AES-256-GCM).
+/// The key length of AES-256-GCM and ChaCha20-Poly1305 keys, in bits.
 pub(crate) const AES_BITS: i32 = 256;
 
-/// The name of the key a Create makes: its first Name attribute, or
-/// `kmip-<uuid>` when it has none. Only a symmetric AES-256 key can be
-/// created; anything else is Invalid Field.
-pub(crate) fn create_name(req: &CreateRequest) -> Result<KeyName, ItemFailure> {
+/// The KMIP algorithm and length (in bits) of a keyhold symmetric algorithm
+/// (KMIP 1.4 section 3.4, 3.5).
+pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(CryptographicAlgorithm, i32)> {
+    use CryptographicAlgorithm as K;
+    Some(match algorithm {
+        Algorithm::Aes256Gcm | Algorithm::Aes256KeyWrap => (K::AES, AES_BITS),
+        Algorithm::ChaCha20Poly1305 => (K::ChaCha20Poly1305, AES_BITS),
+        Algorithm::HmacSha256 => (K::HMACSHA256, 256),
+        Algorithm::HmacSha384 => (K::HMACSHA384, 384),
+        Algorithm::HmacSha512 => (K::HMACSHA512, 512),
+        _ => return None,
+    })
+}
+
+/// The keyhold algorithm of a symmetric Create: AES-256 (AES-256-GCM, or
+/// RFC 5649 key wrap when the usage is wrapping only), ChaCha20 with
+/// Poly1305, HMAC-SHA-256/384/512. A length, when given, must be the one
+/// keyhold generates.
+pub(crate) fn symmetric_algorithm(
+    algorithm: Option<CryptographicAlgorithm>,
+    length: Option<i32>,
+    usage: Option<UsageMask>,
+) -> Result<Algorithm, ItemFailure> {
+    use CryptographicAlgorithm as K;
     let invalid = |m: &str| ItemFailure::new(ResultReason::InvalidField, m);
-    if req.object_type != ObjectType::SymmetricKey {
-        return Err(invalid("only Symmetric Key objects can be created"));
+    let wrap_only = usage.is_some_and(|u| {
+        !u.is_empty() && UsageMask::WRAP_KEY.union(UsageMask::UNWRAP_KEY).contains(u)
+    });
+    let chosen = match algorithm {
+        Some(K::AES) if wrap_only => Algorithm::Aes256KeyWrap,
+        Some(K::AES) => Algorithm::Aes256Gcm,
+        Some(K::ChaCha20 | K::ChaCha20Poly1305) => Algorithm::ChaCha20Poly1305,
+        Some(K::HMACSHA256) => Algorithm::HmacSha256,
+        Some(K::HMACSHA384) => Algorithm::HmacSha384,
+        Some(K::HMACSHA512) => Algorithm::HmacSha512,
+        Some(_) => {
+            return Err(invalid(
+                "keyhold creates AES-256, ChaCha20 and HMAC-SHA-2 keys",
+            ));
+        }
+        None => return Err(invalid("Cryptographic Algorithm is required")),
+    };
+    let bits = kmip_algorithm(chosen).map_or(0, |(_, bits)| bits);
+    if length.is_some_and(|l| l != bits) {
+        return Err(invalid(&format!(
+            "Cryptographic Length must be {bits} for this algorithm"
+        )));
     }
-    if req.attributes.cryptographic_algorithm() != Some(CryptographicAlgorithm::AES) {
-        return Err(invalid("Cryptographic Algorithm must be AES"));
-    }
-    if req.attributes.cryptographic_length() != Some(AES_BITS) {
-        return Err(invalid("Cryptographic Length must be 256 (AES-256-GCM)"));
-    }
-    let text = match req.attributes.names().first() {
+    Ok(chosen)
+}
+
+/// The usage mask a request sets, checked against keyhold's bits.
+pub(crate) fn usage_of(attrs: &Attributes) -> Result<Option<UsageMask>, ItemFailure> {
+    let Some(bits) = attrs.cryptographic_usage_mask() else {
+        return Ok(None);
+    };
+    let known = u32::try_from(bits)
+        .ok()
+        .and_then(|b| UsageMask::from_bits(b).ok());
+    known.map(Some).ok_or_else(|| {
+        ItemFailure::new(
+            ResultReason::InvalidField,
+            "Cryptographic Usage Mask names a use keyhold does not support",
+        )
+    })
+}
+
+/// The key name the attributes give: the first Name, or `kmip-<uuid>`.
+pub(crate) fn name_of(attrs: &Attributes) -> Result<KeyName, ItemFailure> {
+    let text = match attrs.names().first() {
         Some(name) => name.value.clone(),
         None => format!("kmip-{}", uuid::Uuid::new_v4()),
     };
-    text.parse()
-        .map_err(|_| invalid("Name is not a valid keyhold key name"))
+    text.parse().map_err(|_| {
+        ItemFailure::new(
+            ResultReason::InvalidField,
+            "Name is not a valid keyhold key name",
+        )
+    })
+}
+
+/// Whether the attributes let the material leave the server: the
+/// Extractable attribute (KMIP 1.4 section 3.48, KMIP 2.1 section 4.21),
+/// true when absent as both versions define.
+pub(crate) fn extractable(attrs: &Attributes) -> Result<bool, ItemFailure> {
+    match attrs.get(&AttributeRef::Standard(tags::EXTRACTABLE)) {
+        None => Ok(true),
+        Some(AttributeValue::Other {
+            value: Value::Boolean(b),
+            ..
+        }) => Ok(*b),
+        Some(_) => Err(ItemFailure::new(
+            ResultReason::InvalidField,
+            "Extractable must be a Boolean",
+        )),
+    }
+}
+
+/// What a Create makes. Only symmetric keys are created (key pairs have
+/// Create Key Pair); anything keyhold cannot generate is Invalid Field.
+pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailure> {
+    if req.object_type != ObjectType::SymmetricKey {
+        return Err(ItemFailure::new(
+            ResultReason::InvalidField,
+            "only Symmetric Key objects can be created",
+        ));
+    }
+    let attrs = &req.attributes;
+    let usage = usage_of(attrs)?;
+    let algorithm = symmetric_algorithm(
+        attrs.cryptographic_algorithm(),
+        attrs.cryptographic_length(),
+        usage,
+    )?;
+    Ok(KmipKeySpec {
+        name: name_of(attrs)?,
+        algorithm,
+        usage,
+        exportable: extractable(attrs)?,
+    })
 }
 
 /// The name a Locate looks for: Locate matches a Name, optionally with

@@ -5,17 +5,25 @@ use keyhold_kmip::payload::{DiscoverVersionsPayload, QueryRequest, QueryResponse
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 11] = [
+pub(crate) const SERVED: [Operation; 19] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
+    Operation::Register,
+    Operation::ReKey,
+    Operation::Get,
     Operation::GetAttributes,
     Operation::GetAttributeList,
     Operation::Locate,
     Operation::Activate,
     Operation::Revoke,
+    Operation::Destroy,
+    Operation::Archive,
+    Operation::Recover,
     Operation::Encrypt,
     Operation::Decrypt,
+    Operation::MAC,
+    Operation::MACVerify,
     Operation::RNGRetrieve,
 ];
 

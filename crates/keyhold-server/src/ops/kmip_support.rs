@@ -2,14 +2,31 @@
 //! not: objects named by key version id (a KMIP managed object
 //! is a key version, DESIGN.md section 3).
 
+use keyhold_api::b64::Base64;
+use keyhold_api::crypto::{MacRequest, MacVerifyRequest};
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
-use keyhold_api::lifecycle::RevokeRequest;
-use keyhold_core::{Algorithm, Key, KeyName, KeyRef, KeyVersion, VersionId};
+use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
+use keyhold_core::{
+    Algorithm, Key, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp, UsageMask, VersionId,
+};
 use keyhold_store::TxError;
 
 use super::{Caller, Operations};
 use crate::error::ServerError;
 use crate::vault::tx_error;
+
+/// A key a KMIP Create or Register makes.
+#[derive(Debug)]
+pub struct KmipKeySpec {
+    /// The key's name.
+    pub name: KeyName,
+    /// Its algorithm.
+    pub algorithm: Algorithm,
+    /// Its usage; the algorithm's default when `None`.
+    pub usage: Option<UsageMask>,
+    /// Whether its material may leave the server (KMIP Extractable).
+    pub exportable: bool,
+}
 
 impl Operations {
     /// The key of the caller's tenant that holds version `id`, and the
@@ -37,32 +54,81 @@ impl Operations {
             })
     }
 
-    /// KMIP Create of a symmetric key: a new AES-256-GCM key named `name`,
-    /// Pre-Active as KMIP 1.4 section 4.1 requires; its first version.
-    pub fn create_pre_active_aes(
+    /// KMIP Create of a symmetric key: a new key of `algorithm` named
+    /// `name`, Pre-Active as KMIP 1.4 section 4.1 requires; its first
+    /// version. KMIP objects are Extractable unless the client says not
+    /// (KMIP 2.1 section 4.20), so `exportable` comes from the request.
+    pub fn create_pre_active(
         &self,
         caller: &Caller,
-        name: KeyName,
+        spec: KmipKeySpec,
     ) -> Result<KeyVersion, ServerError> {
-        let mut req = CreateKeyRequest::new(name, Algorithm::Aes256Gcm);
+        let mut req = CreateKeyRequest::new(spec.name, spec.algorithm);
         req.initial_state = Some(InitialState::PreActive);
+        req.usage = spec.usage;
+        req.exportable = spec.exportable;
         let info = self.create_key(caller, req)?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)
     }
 
-    /// KMIP Activate of version `id`: activates its key when the version is
-    /// the key's primary one (the version KMIP created); another version is
-    /// refused, since keyhold's lifecycle moves a key, not a lone version.
-    pub fn activate_version(&self, caller: &Caller, id: VersionId) -> Result<(), ServerError> {
+    /// The key whose primary version is `id`. keyhold's lifecycle moves a
+    /// key, not a lone version, so a KMIP operation that changes state
+    /// names the primary version; another version is refused.
+    fn key_of_primary(&self, caller: &Caller, id: VersionId) -> Result<Key, ServerError> {
         let (key, version) = self.key_by_version_id(caller, id)?;
         if version.version != key.primary_version {
             return Err(ServerError::InvalidRequest {
-                detail: "only a key's primary version can be activated over KMIP".into(),
+                detail: "over KMIP, only a key's primary version changes state".into(),
             });
         }
+        Ok(key)
+    }
+
+    /// KMIP Activate of version `id`: activates its key.
+    pub fn activate_version(&self, caller: &Caller, id: VersionId) -> Result<(), ServerError> {
+        let key = self.key_of_primary(caller, id)?;
         self.activate_key(caller, &KeyRef::Id(key.id))?;
         Ok(())
+    }
+
+    /// KMIP Destroy of version `id`: schedules the destruction of its
+    /// key's material after the server's minimum waiting period
+    /// (`min_destroy_waiting_days`): in keyhold, destruction always waits
+    /// and can be cancelled until it runs (DESIGN.md section 3). When it
+    /// is due.
+    pub fn destroy_version(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+    ) -> Result<Option<Timestamp>, ServerError> {
+        let key = self.key_of_primary(caller, id)?;
+        let req = ScheduleDestroyRequest {
+            waiting_period_days: Some(self.lifecycle.min_destroy_waiting_days),
+        };
+        let info = self.schedule_key_destroy(caller, &KeyRef::Id(key.id), req)?;
+        Ok(info.destroy_scheduled_at)
+    }
+
+    /// KMIP Archive of version `id`: archives its key.
+    pub fn archive_version(&self, caller: &Caller, id: VersionId) -> Result<(), ServerError> {
+        let key = self.key_of_primary(caller, id)?;
+        self.archive_key(caller, &KeyRef::Id(key.id)).map(drop)
+    }
+
+    /// KMIP Recover of version `id`: recovers its key from the archive.
+    pub fn recover_version(&self, caller: &Caller, id: VersionId) -> Result<(), ServerError> {
+        let key = self.key_of_primary(caller, id)?;
+        self.recover_key(caller, &KeyRef::Id(key.id)).map(drop)
+    }
+
+    /// KMIP Re-key of version `id`: rotates its key; the new primary
+    /// version is the replacement object (KMIP 1.4 section 4.4).
+    pub fn rekey_version(&self, caller: &Caller, id: VersionId) -> Result<KeyVersion, ServerError> {
+        let key = self.key_of_primary(caller, id)?;
+        let info = self.rotate_key(caller, &KeyRef::Id(key.id))?;
+        let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
+        Ok(version.meta)
     }
 }
 
@@ -96,5 +162,61 @@ impl Operations {
         req.version = Some(version.version);
         self.revoke_key(caller, &KeyRef::Id(key.id), req)?;
         Ok(())
+    }
+}
+
+impl Operations {
+    /// The key of version `id` after checking that it is of `expected`
+    /// (when the request names an algorithm).
+    fn key_of_algorithm(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        expected: Option<Algorithm>,
+    ) -> Result<(Key, KeyVersion), ServerError> {
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        if expected.is_some_and(|a| a != key.algorithm) {
+            return Err(ServerError::InvalidRequest {
+                detail: format!("the object is a {} key", key.algorithm),
+            });
+        }
+        Ok((key, version))
+    }
+
+    /// KMIP MAC under version `id`, which must be its key's primary
+    /// version (only the primary protects).
+    pub fn mac_version(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        expected: Option<Algorithm>,
+        data: Vec<u8>,
+    ) -> Result<Vec<u8>, ServerError> {
+        let (key, version) = self.key_of_algorithm(caller, id, expected)?;
+        if version.version != key.primary_version {
+            return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
+                operation: KeyOperation::MacGenerate,
+            }));
+        }
+        let req = MacRequest { data: Base64(data) };
+        Ok(self.mac(caller, &KeyRef::Id(key.id), req)?.mac.0)
+    }
+
+    /// KMIP MAC Verify under version `id`: whether `mac` is data's tag.
+    pub fn mac_verify_version(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        expected: Option<Algorithm>,
+        data: Vec<u8>,
+        mac: Vec<u8>,
+    ) -> Result<bool, ServerError> {
+        let (key, version) = self.key_of_algorithm(caller, id, expected)?;
+        let req = MacVerifyRequest {
+            data: Base64(data),
+            mac: Base64(mac),
+            version: Some(version.version),
+        };
+        Ok(self.mac_verify(caller, &KeyRef::Id(key.id), req)?.valid)
     }
 }

@@ -188,7 +188,7 @@ fn unwrap_error(e: CryptoError) -> ServerError {
 /// | Suspended | no: out of service until resumed |
 /// | Compromised | no: a compromised key is never spread further |
 /// | Destroyed, DestroyedCompromised | no: the material is gone |
-fn check_export(key: &Key, version: &KeyVersion) -> Result<(), ServerError> {
+pub(super) fn check_export(key: &Key, version: &KeyVersion) -> Result<(), ServerError> {
     if !key.exportable {
         return Err(ServerError::KeyNotExportable);
     }

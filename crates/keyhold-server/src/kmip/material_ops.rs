@@ -1,0 +1,223 @@
+//! Get and Register (KMIP 1.4 sections 4.11 and 4.3, KMIP 2.1 sections
+//! 6.1.19 and 6.1.43) for symmetric keys: material leaves as a Key Block in
+//! Raw or Transparent Symmetric Key format, and arrives in either.
+
+use keyhold_core::{Action, Algorithm, RequestId, VersionId};
+use keyhold_crypto::SecretBytes as CryptoSecret;
+use keyhold_kmip::payload::{
+    GetRequest, GetResponse, IdentifierWithAttributesResponse, RegisterRequest,
+};
+use keyhold_kmip::{
+    Attributes, KeyBlock, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
+    ResponsePayload, ResultReason, SecretBytes, TransparentKey, UniqueIdentifier,
+};
+
+use super::errors::ItemFailure;
+use super::{Dispatcher, objects};
+use crate::error::ServerError;
+use crate::ops::KmipKeySpec;
+
+type Answer = Result<ResponsePayload, ItemFailure>;
+
+fn failure(reason: ResultReason, message: &str) -> ItemFailure {
+    ItemFailure::new(reason, message)
+}
+
+/// Refuses a Key Format Type keyhold does not return for symmetric keys.
+fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
+    match format {
+        None | Some(KeyFormatType::Raw | KeyFormatType::TransparentSymmetricKey) => Ok(()),
+        Some(_) => Err(failure(
+            ResultReason::KeyFormatTypeNotSupported,
+            "symmetric keys are returned as Raw or Transparent Symmetric Key",
+        )),
+    }
+}
+
+/// The Key Block of a symmetric key in `format` (Raw when the client asks
+/// for none).
+fn key_block(
+    algorithm: Algorithm,
+    secret: &[u8],
+    format: Option<KeyFormatType>,
+) -> Result<KeyBlock, ItemFailure> {
+    let (kmip_algorithm, _) = objects::kmip_algorithm(algorithm).ok_or_else(|| {
+        failure(
+            ResultReason::KeyFormatTypeNotSupported,
+            "Get returns symmetric keys only",
+        )
+    })?;
+    check_format(format)?;
+    let key = SecretBytes::new(secret.to_vec());
+    let (format, material) = if format == Some(KeyFormatType::TransparentSymmetricKey) {
+        (
+            KeyFormatType::TransparentSymmetricKey,
+            KeyMaterial::Transparent(TransparentKey::Symmetric { key }),
+        )
+    } else {
+        (KeyFormatType::Raw, KeyMaterial::Bytes(key))
+    };
+    let bits = i32::try_from(secret.len().saturating_mul(8)).unwrap_or(i32::MAX);
+    Ok(KeyBlock {
+        key_format_type: format,
+        key_compression_type: None,
+        key_value: Some(KeyValue::Plain {
+            material,
+            attributes: Attributes::default(),
+        }),
+        cryptographic_algorithm: Some(kmip_algorithm),
+        cryptographic_length: Some(bits),
+        key_wrapping_data: None,
+    })
+}
+
+/// The raw key bytes of a Register's symmetric Key Block.
+fn registered_secret(object: &ManagedObject) -> Result<(&KeyBlock, CryptoSecret), ItemFailure> {
+    let ManagedObject::SymmetricKey(block) = object else {
+        return Err(failure(
+            ResultReason::InvalidField,
+            "only Symmetric Key objects can be registered",
+        ));
+    };
+    let secret = match &block.key_value {
+        Some(KeyValue::Plain {
+            material: KeyMaterial::Bytes(b),
+            ..
+        }) if block.key_format_type == KeyFormatType::Raw => b.expose(),
+        Some(KeyValue::Plain {
+            material: KeyMaterial::Transparent(TransparentKey::Symmetric { key }),
+            ..
+        }) => key.expose(),
+        Some(KeyValue::Wrapped(_)) => {
+            let m = "wrapped key values cannot be registered yet";
+            return Err(failure(ResultReason::FeatureNotSupported, m));
+        }
+        _ => {
+            let m = "Key Format Type must be Raw or Transparent Symmetric Key";
+            return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
+        }
+    };
+    Ok((block, CryptoSecret::new(secret.to_vec())))
+}
+
+/// What a Register makes: the algorithm from the Key Block (or the
+/// attributes), the name, usage and Extractable from the attributes.
+fn register_spec(req: &RegisterRequest, block: &KeyBlock) -> Result<KmipKeySpec, ItemFailure> {
+    if req.object_type != ObjectType::SymmetricKey {
+        let m = "only Symmetric Key objects can be registered";
+        return Err(failure(ResultReason::InvalidField, m));
+    }
+    let attrs = &req.attributes;
+    let usage = objects::usage_of(attrs)?;
+    let named = block
+        .cryptographic_algorithm
+        .or(attrs.cryptographic_algorithm());
+    // The material's own length is checked when it is parsed as a key.
+    let algorithm = objects::symmetric_algorithm(named, None, usage)?;
+    Ok(KmipKeySpec {
+        name: objects::name_of(attrs)?,
+        algorithm,
+        usage,
+        exportable: objects::extractable(attrs)?,
+    })
+}
+
+impl Dispatcher {
+    /// Get: the version's material, for an exportable key (audited as an
+    /// export). Wrapping on Get is not supported yet.
+    pub(super) async fn get(
+        &self,
+        req: &GetRequest,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
+        if req.key_wrapping_specification.is_some() || req.key_wrap_type.is_some() {
+            let m = "key wrapping on Get is not supported yet";
+            return Err(failure(ResultReason::FeatureNotSupported, m));
+        }
+        let format = req.key_format_type;
+        check_format(format)?;
+        let got = self.blocking(request_id, Action::KeyExport, move |ops, caller| {
+            // Refused before the material is opened (and the export audited).
+            let (key, _) = ops.key_by_version_id(caller, id)?;
+            if objects::kmip_algorithm(key.algorithm).is_none() {
+                return Err(ServerError::InvalidRequest {
+                    detail: format!("Get returns symmetric keys only, not {}", key.algorithm),
+                });
+            }
+            ops.version_material(caller, id)
+        });
+        let (key, _, material) = got.await?;
+        let block = key_block(key.algorithm, material.secret().expose(), format)?;
+        Ok(ResponsePayload::Get(GetResponse {
+            object_type: ObjectType::SymmetricKey,
+            unique_identifier: UniqueIdentifier::Text(id.to_string()),
+            object: ManagedObject::SymmetricKey(block),
+        }))
+    }
+
+    /// Register: a symmetric key the client supplies, Pre-Active; it
+    /// becomes the ID placeholder.
+    pub(super) async fn register(
+        &self,
+        req: &RegisterRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let (block, secret) = registered_secret(&req.object)?;
+        let spec = register_spec(req, block)?;
+        let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
+            ops.register_key(caller, spec, secret)
+        });
+        let version = made.await?;
+        *placeholder = Some(version.id);
+        Ok(ResponsePayload::Register(
+            IdentifierWithAttributesResponse {
+                unique_identifier: UniqueIdentifier::Text(version.id.to_string()),
+                attributes: None,
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symmetric_keys_leave_raw_or_transparent_and_nothing_else() {
+        let raw = key_block(Algorithm::Aes256Gcm, &[7; 32], None).unwrap();
+        assert_eq!(raw.key_format_type, KeyFormatType::Raw);
+        assert_eq!(raw.cryptographic_length, Some(256));
+        let t = key_block(
+            Algorithm::HmacSha384,
+            &[7; 48],
+            Some(KeyFormatType::TransparentSymmetricKey),
+        )
+        .unwrap();
+        assert_eq!(t.cryptographic_length, Some(384));
+        let pkcs8 = key_block(Algorithm::Aes256Gcm, &[7; 32], Some(KeyFormatType::PKCS8));
+        assert_eq!(
+            pkcs8.unwrap_err().reason,
+            ResultReason::KeyFormatTypeNotSupported
+        );
+        let rsa = key_block(Algorithm::Rsa2048, &[7; 32], None);
+        assert!(rsa.is_err());
+    }
+
+    #[test]
+    fn register_reads_raw_and_transparent_blocks() {
+        let block = key_block(Algorithm::Aes256Gcm, &[9; 32], None).unwrap();
+        let (_, secret) = registered_secret(&ManagedObject::SymmetricKey(block)).unwrap();
+        assert_eq!(secret.expose(), &[9; 32]);
+        let opaque = ManagedObject::Certificate {
+            certificate_type: keyhold_kmip::CertificateType::X509,
+            value: vec![1],
+        };
+        assert_eq!(
+            registered_secret(&opaque).unwrap_err().reason,
+            ResultReason::InvalidField
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Operations that take a key out of service or replace it: Destroy,
+//! Archive, Recover and Re-key (KMIP 1.4 sections 4.21, 4.22, 4.23 and 4.4;
+//! KMIP 2.1 sections 6.1.15, 6.1.4, 6.1.42 and 6.1.46). Each names the
+//! key's primary version and moves the whole key, as REST does.
+
+use keyhold_core::{Action, CoreError, RequestId, VersionId};
+use keyhold_kmip::payload::{IdentifierResponse, IdentifierWithAttributesResponse, ReKeyRequest};
+use keyhold_kmip::{Operation, ResponsePayload, ResultReason, UniqueIdentifier};
+
+use super::errors::{ItemFailure, reason_for};
+use super::{Dispatcher, objects};
+use crate::error::ServerError;
+
+type Answer = Result<ResponsePayload, ItemFailure>;
+
+fn text(id: VersionId) -> UniqueIdentifier {
+    UniqueIdentifier::Text(id.to_string())
+}
+
+/// A Destroy refused by the lifecycle (the key is Active or Suspended, or
+/// already scheduled) answers Permission Denied, the reason KMIP 1.4
+/// section 11.22 gives and KMIP 2.1 section 6.1.15.1 allows.
+fn destroy_failure(e: ServerError) -> ItemFailure {
+    match e {
+        ServerError::LifecycleRefused { .. }
+        | ServerError::DestroyScheduled { .. }
+        | ServerError::Core(CoreError::IllegalTransition { .. }) => {
+            ItemFailure::new(ResultReason::PermissionDenied, e.to_string())
+        }
+        other => ItemFailure::new(reason_for(&other), other.to_string()),
+    }
+}
+
+impl Dispatcher {
+    /// Destroy: schedules the destruction of the key's material after the
+    /// server's minimum waiting period; the material is erased when it
+    /// ends (the scheduler's run), and the destruction can be cancelled
+    /// over REST until then.
+    pub(super) async fn destroy(
+        &self,
+        uid: Option<&UniqueIdentifier>,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let id = objects::version_id(uid, placeholder)?;
+        let done = self.ops.perform(
+            self.credentials(request_id),
+            Action::KeyScheduleDestroy,
+            move |ops, caller| ops.destroy_version(caller, id),
+        );
+        done.await.map_err(destroy_failure)?;
+        Ok(ResponsePayload::Destroy(IdentifierResponse {
+            unique_identifier: text(id),
+        }))
+    }
+
+    /// Archive or Recover (`operation`): the key leaves or comes back
+    /// into service.
+    pub(super) async fn archive_or_recover(
+        &self,
+        operation: Operation,
+        uid: Option<&UniqueIdentifier>,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let id = objects::version_id(uid, placeholder)?;
+        let archive = operation == Operation::Archive;
+        let action = if archive {
+            Action::KeyArchive
+        } else {
+            Action::KeyRecover
+        };
+        let done = self.blocking(request_id, action, move |ops, caller| {
+            if archive {
+                ops.archive_version(caller, id)
+            } else {
+                ops.recover_version(caller, id)
+            }
+        });
+        done.await?;
+        let answer = IdentifierResponse {
+            unique_identifier: text(id),
+        };
+        Ok(if archive {
+            ResponsePayload::Archive(answer)
+        } else {
+            ResponsePayload::Recover(answer)
+        })
+    }
+
+    /// Re-key: the key is rotated; the new primary version is the
+    /// replacement object and becomes the ID placeholder. An Offset or new
+    /// attributes are not supported (keyhold's rotation sets the dates).
+    pub(super) async fn rekey(
+        &self,
+        req: &ReKeyRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let id = objects::version_id(req.unique_identifier.as_ref(), *placeholder)?;
+        if req.offset.is_some() || req.attributes.as_ref().is_some_and(|a| !a.items.is_empty()) {
+            let m = "Re-key with an Offset or new attributes is not supported";
+            return Err(ItemFailure::new(ResultReason::FeatureNotSupported, m));
+        }
+        let rotated = self.blocking(request_id, Action::KeyRotate, move |ops, caller| {
+            ops.rekey_version(caller, id)
+        });
+        let version = rotated.await?;
+        *placeholder = Some(version.id);
+        Ok(ResponsePayload::ReKey(IdentifierWithAttributesResponse {
+            unique_identifier: text(version.id),
+            attributes: None,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyhold_core::KeyState;
+
+    #[test]
+    fn a_refused_destroy_is_permission_denied() {
+        let refused = ServerError::LifecycleRefused {
+            action: crate::ops::KeyAction::ScheduleDestroy,
+            state: KeyState::Active,
+        };
+        assert_eq!(
+            destroy_failure(refused).reason,
+            ResultReason::PermissionDenied
+        );
+        assert_eq!(
+            destroy_failure(ServerError::KeyNotFound).reason,
+            ResultReason::ItemNotFound
+        );
+    }
+}
