@@ -600,8 +600,8 @@ async fn kmip_mac_and_get() {
         failed_reason(&mut conn, &by_id("MAC", &id, &wrong)).await,
         Some(ResultReason::InvalidField)
     );
-    // A PKCS#8 symmetric key is not a thing.
-    let pkcs8 = r#"<KeyFormatType type="Enumeration" value="PKCS_8"/>"#;
+    // PKCS#1 is not a format keyhold returns.
+    let pkcs8 = r#"<KeyFormatType type="Enumeration" value="PKCS_1"/>"#;
     assert_eq!(
         failed_reason(&mut conn, &by_id("Get", &id, pkcs8)).await,
         Some(ResultReason::KeyFormatTypeNotSupported)
@@ -751,5 +751,196 @@ async fn kmip_register_rekey_destroy_archive() {
     assert_eq!(
         got_key(&ok_item(&mut conn, &by_id("Get", &arch, "")).await).len(),
         32
+    );
+}
+
+fn create_pair(algorithm: &str, extra: &str, name: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="CreateKeyPair"/><RequestPayload>
+        <CommonTemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Algorithm"/>
+          <AttributeValue type="Enumeration" value="{algorithm}"/></Attribute>{extra}
+        </CommonTemplateAttribute>
+        <PrivateKeyTemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="Sign"/></Attribute>
+        </PrivateKeyTemplateAttribute>
+        <PublicKeyTemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="Verify"/></Attribute>
+        </PublicKeyTemplateAttribute></RequestPayload>"#
+    )
+}
+
+/// The DER bytes of a Get's asymmetric key block, and its format.
+fn got_der(payload: &ResponsePayload) -> (keyhold_kmip::KeyFormatType, Vec<u8>) {
+    let ResponsePayload::Get(got) = payload else {
+        panic!("{payload:?}");
+    };
+    let block = match &got.object {
+        keyhold_kmip::ManagedObject::PublicKey(b) | keyhold_kmip::ManagedObject::PrivateKey(b) => b,
+        other => panic!("{other:?}"),
+    };
+    let Some(keyhold_kmip::KeyValue::Plain {
+        material: keyhold_kmip::KeyMaterial::Bytes(der),
+        ..
+    }) = &block.key_value
+    else {
+        panic!("{block:?}");
+    };
+    (block.key_format_type, der.expose().to_vec())
+}
+
+/// Key pairs over KMIP: Create Key Pair (EC P-256 by curve, RSA-2048),
+/// Sign with the private object, Signature Verify with the public one, and
+/// a signature checked here against the public key Get returns.
+#[tokio::test]
+async fn kmip_key_pairs_sign_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _rest, mut conn) = ready_server(dir.path()).await;
+    let curve = r#"<Attribute>
+        <AttributeName type="TextString" value="Cryptographic Domain Parameters"/>
+        <AttributeValue><RecommendedCurve type="Enumeration" value="P_256"/></AttributeValue>
+        </Attribute>"#;
+    let r = call(
+        &mut conn,
+        &request(&[&create_pair("EC", curve, "kmip-ec"), ACTIVATE_PLACEHOLDER]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.items.len(), 2, "{r:?}");
+    assert_eq!(r.items[1].result_status, ResultStatus::Success, "{r:?}");
+    let Some(ResponsePayload::CreateKeyPair(pair)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let private = text_id(&pair.private_key_unique_identifier);
+    let public = text_id(&pair.public_key_unique_identifier);
+    assert_ne!(private, public);
+
+    // Attributes of each half.
+    let attrs_of = |payload: ResponsePayload| {
+        let ResponsePayload::GetAttributes(got) = payload else {
+            panic!("{payload:?}");
+        };
+        got.attributes.unwrap()
+    };
+    let pub_attrs = attrs_of(ok_item(&mut conn, &by_id("GetAttributes", &public, "")).await);
+    assert_eq!(
+        pub_attrs.object_type(),
+        Some(keyhold_kmip::ObjectType::PublicKey)
+    );
+    assert_eq!(
+        pub_attrs.cryptographic_usage_mask(),
+        Some(0x2),
+        "Verify only"
+    );
+    assert_eq!(pub_attrs.state(), Some(keyhold_kmip::State::Active));
+    let priv_attrs = attrs_of(ok_item(&mut conn, &by_id("GetAttributes", &private, "")).await);
+    assert_eq!(
+        priv_attrs.object_type(),
+        Some(keyhold_kmip::ObjectType::PrivateKey)
+    );
+    assert_eq!(
+        priv_attrs.cryptographic_usage_mask(),
+        Some(0x1),
+        "Sign only"
+    );
+    assert_eq!(priv_attrs.links().len(), 1);
+
+    // Sign, verify over KMIP and here.
+    let data = b"kmip signed data";
+    let sign = format!(r#"<Data type="ByteString" value="{}"/>"#, hex(data));
+    let ResponsePayload::Sign(signed) = ok_item(&mut conn, &by_id("Sign", &private, &sign)).await
+    else {
+        panic!();
+    };
+    let signature = signed.signature_data.unwrap();
+    let verify = |sig: &[u8]| {
+        by_id(
+            "SignatureVerify",
+            &public,
+            &format!(
+                r#"<Data type="ByteString" value="{}"/><SignatureData type="ByteString" value="{}"/>"#,
+                hex(data),
+                hex(sig)
+            ),
+        )
+    };
+    let ResponsePayload::SignatureVerify(v) = ok_item(&mut conn, &verify(&signature)).await else {
+        panic!();
+    };
+    assert_eq!(
+        v.validity_indicator,
+        Some(keyhold_kmip::ValidityIndicator::Valid)
+    );
+    let mut bad = signature.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let ResponsePayload::SignatureVerify(v) = ok_item(&mut conn, &verify(&bad)).await else {
+        panic!();
+    };
+    assert_eq!(
+        v.validity_indicator,
+        Some(keyhold_kmip::ValidityIndicator::Invalid)
+    );
+    let (format, spki) = got_der(&ok_item(&mut conn, &by_id("Get", &public, "")).await);
+    assert_eq!(format, keyhold_kmip::KeyFormatType::X509);
+    let key = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1,
+        &spki,
+    )
+    .unwrap();
+    key.verify_sig(data, &signature).unwrap();
+    // The private half leaves as PKCS#8 only.
+    let (format, _) = got_der(&ok_item(&mut conn, &by_id("Get", &private, "")).await);
+    assert_eq!(format, keyhold_kmip::KeyFormatType::PKCS8);
+    let raw = r#"<KeyFormatType type="Enumeration" value="Raw"/>"#;
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Get", &private, raw)).await,
+        Some(ResultReason::InvalidField)
+    );
+
+    // RSA-2048 with PKCS#1 v1.5 and SHA-256 named in the parameters.
+    let length = r#"<Attribute><AttributeName type="TextString" value="Cryptographic Length"/>
+        <AttributeValue type="Integer" value="2048"/></Attribute>"#;
+    let r = call(
+        &mut conn,
+        &request(&[
+            &create_pair("RSA", length, "kmip-rsa"),
+            ACTIVATE_PLACEHOLDER,
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.items[1].result_status, ResultStatus::Success, "{r:?}");
+    let Some(ResponsePayload::CreateKeyPair(pair)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    let rsa = text_id(&pair.private_key_unique_identifier);
+    let params = r#"<CryptographicParameters>
+        <PaddingMethod type="Enumeration" value="PKCS1V1_5"/>
+        <HashingAlgorithm type="Enumeration" value="SHA_256"/></CryptographicParameters>"#;
+    let ResponsePayload::Sign(signed) =
+        ok_item(&mut conn, &by_id("Sign", &rsa, &format!("{params}{sign}"))).await
+    else {
+        panic!();
+    };
+    let public_rsa = text_id(&pair.public_key_unique_identifier);
+    let (_, spki) = got_der(&ok_item(&mut conn, &by_id("Get", &public_rsa, "")).await);
+    let key = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        &spki,
+    )
+    .unwrap();
+    key.verify_sig(data, &signed.signature_data.unwrap())
+        .unwrap();
+    // An RSA key of 1024 bits is not made.
+    let short = length.replace("2048", "1024");
+    assert_eq!(
+        failed_reason(&mut conn, &create_pair("RSA", &short, "kmip-rsa-short")).await,
+        Some(ResultReason::InvalidField)
     );
 }

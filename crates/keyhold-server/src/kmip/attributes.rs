@@ -1,33 +1,59 @@
 //! A key version's KMIP attributes (KMIP 1.4 section 3, KMIP 2.1 section
 //! 4): what Get Attributes and Get Attribute List answer.
 
-use keyhold_core::{Key, KeyState, KeyVersion, Timestamp};
+use super::{keypairs, objects};
+use keyhold_core::{Key, KeyState, KeyVersion, Timestamp, UsageMask};
 use keyhold_kmip::{
-    Attribute, AttributeRef, AttributeValue, Attributes, DateAttribute, Name, NameType, ObjectType,
-    State, UniqueIdentifier,
+    Attribute, AttributeRef, AttributeValue, Attributes, DateAttribute, Link, LinkType, Name,
+    NameType, ObjectType, State, UniqueIdentifier,
 };
 
 /// The attributes keyhold keeps for `version` of `key`, in a fixed order:
-/// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length
-/// (symmetric algorithms: asymmetric keys have no KMIP object yet),
-/// Cryptographic Usage Mask, State and the dates set.
-pub(crate) fn of_version(key: &Key, version: &KeyVersion) -> Attributes {
+/// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length,
+/// Cryptographic Usage Mask (for a key pair, the half's share of the
+/// key's usage), the Link to the other half of a key pair, State and the
+/// dates set. `public` picks the Public Key object of a key pair.
+pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attributes {
     use AttributeValue as A;
     let mut out = Attributes::default();
-    out.push(A::UniqueIdentifier(UniqueIdentifier::Text(
-        version.id.to_string(),
-    )));
+    let own = if public {
+        objects::public_uid(version.id)
+    } else {
+        UniqueIdentifier::Text(version.id.to_string())
+    };
+    out.push(A::UniqueIdentifier(own));
     out.push(A::Name(Name {
         value: key.name.to_string(),
         name_type: NameType::UninterpretedTextString,
     }));
-    out.push(A::ObjectType(ObjectType::SymmetricKey));
-    if let Some((algorithm, bits)) = super::objects::kmip_algorithm(key.algorithm) {
+    let pair = keypairs::kmip_algorithm(key.algorithm);
+    let (object_type, usage) = match (pair, public) {
+        (None, _) => (ObjectType::SymmetricKey, key.usage),
+        (Some(_), false) => (ObjectType::PrivateKey, private_usage(key.usage)),
+        (Some(_), true) => (ObjectType::PublicKey, public_usage(key.usage)),
+    };
+    out.push(A::ObjectType(object_type));
+    if let Some((algorithm, bits)) = pair.or_else(|| objects::kmip_algorithm(key.algorithm)) {
         out.push(A::CryptographicAlgorithm(algorithm));
         out.push(A::CryptographicLength(bits));
     }
-    let usage = i32::try_from(key.usage.bits()).unwrap_or(0);
-    out.push(A::CryptographicUsageMask(usage));
+    out.push(A::CryptographicUsageMask(
+        i32::try_from(usage.bits()).unwrap_or(0),
+    ));
+    if pair.is_some() {
+        let (link_type, other) = if public {
+            (
+                LinkType::PrivateKeyLink,
+                UniqueIdentifier::Text(version.id.to_string()),
+            )
+        } else {
+            (LinkType::PublicKeyLink, objects::public_uid(version.id))
+        };
+        out.push(A::Link(Link {
+            link_type,
+            linked_object_identifier: other,
+        }));
+    }
     out.push(A::State(state(version.state)));
     let dates = [
         (DateAttribute::Initial, Some(version.created_at)),
@@ -42,6 +68,27 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion) -> Attributes {
         }
     }
     out
+}
+
+/// The uses of a private key: those of the key that need the secret.
+fn private_usage(usage: UsageMask) -> UsageMask {
+    let secret = UsageMask::SIGN
+        .union(UsageMask::DECRYPT)
+        .union(UsageMask::UNWRAP_KEY)
+        .union(UsageMask::DERIVE_KEY);
+    intersect(usage, secret)
+}
+
+/// The uses of a public key: those of the key that need only the public half.
+fn public_usage(usage: UsageMask) -> UsageMask {
+    let public = UsageMask::VERIFY
+        .union(UsageMask::ENCRYPT)
+        .union(UsageMask::WRAP_KEY);
+    intersect(usage, public)
+}
+
+fn intersect(a: UsageMask, b: UsageMask) -> UsageMask {
+    UsageMask::from_bits(a.bits() & b.bits()).unwrap_or(UsageMask::EMPTY)
 }
 
 /// Only the attributes `wanted` names; all of them when `wanted` is empty

@@ -196,6 +196,13 @@ impl Dispatcher {
                     .await
             }
             RequestPayload::ReKey(r) => self.rekey(r, request_id, placeholder).await,
+            RequestPayload::CreateKeyPair(c) => {
+                self.create_key_pair(c, request_id, placeholder).await
+            }
+            RequestPayload::Sign(s) => self.sign(s, *placeholder, request_id).await,
+            RequestPayload::SignatureVerify(v) => {
+                self.signature_verify(v, *placeholder, request_id).await
+            }
             RequestPayload::MAC(m) => self.mac(m, *placeholder, request_id).await,
             RequestPayload::MACVerify(v) => self.mac_verify(v, *placeholder, request_id).await,
             _ => Err(ItemFailure::new(

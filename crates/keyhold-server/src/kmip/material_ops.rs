@@ -1,6 +1,7 @@
 //! Get and Register (KMIP 1.4 sections 4.11 and 4.3, KMIP 2.1 sections
-//! 6.1.19 and 6.1.43) for symmetric keys: material leaves as a Key Block in
-//! Raw or Transparent Symmetric Key format, and arrives in either.
+//! 6.1.19 and 6.1.43): symmetric key material leaves as a Key Block in Raw
+//! or Transparent Symmetric Key format and arrives in either; a private key
+//! leaves as PKCS#8, a public key as X.509 SubjectPublicKeyInfo.
 
 use keyhold_core::{Action, Algorithm, RequestId, VersionId};
 use keyhold_crypto::SecretBytes as CryptoSecret;
@@ -13,7 +14,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, objects};
+use super::{Dispatcher, keypairs, objects};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -23,15 +24,41 @@ fn failure(reason: ResultReason, message: &str) -> ItemFailure {
     ItemFailure::new(reason, message)
 }
 
-/// Refuses a Key Format Type keyhold does not return for symmetric keys.
+/// Refuses a Key Format Type keyhold never returns: symmetric keys are
+/// Raw or Transparent Symmetric Key, private keys PKCS#8.
 fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
     match format {
-        None | Some(KeyFormatType::Raw | KeyFormatType::TransparentSymmetricKey) => Ok(()),
+        None
+        | Some(
+            KeyFormatType::Raw | KeyFormatType::TransparentSymmetricKey | KeyFormatType::PKCS8,
+        ) => Ok(()),
         Some(_) => Err(failure(
             ResultReason::KeyFormatTypeNotSupported,
-            "symmetric keys are returned as Raw or Transparent Symmetric Key",
+            "keys are returned as Raw or Transparent Symmetric Key, private keys as PKCS#8",
         )),
     }
+}
+
+/// Checks, before any material is opened, that a format the client asks
+/// for fits the key: PKCS#8 for a private key, the others for a symmetric
+/// key; keys KMIP has no object for (ML-KEM, ML-DSA) are refused.
+fn check_format_fits(
+    algorithm: Algorithm,
+    format: Option<KeyFormatType>,
+) -> Result<(), ServerError> {
+    let private = keypairs::kmip_algorithm(algorithm).is_some();
+    let symmetric = objects::kmip_algorithm(algorithm).is_some();
+    let fits = match format {
+        None => private || symmetric,
+        Some(KeyFormatType::PKCS8) => private,
+        Some(_) => symmetric,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(ServerError::InvalidRequest {
+        detail: format!("a {algorithm} key cannot be returned in that Key Format Type"),
+    })
 }
 
 /// The Key Block of a symmetric key in `format` (Raw when the client asks
@@ -47,7 +74,13 @@ fn key_block(
             "Get returns symmetric keys only",
         )
     })?;
-    check_format(format)?;
+    if !matches!(
+        format,
+        None | Some(KeyFormatType::Raw | KeyFormatType::TransparentSymmetricKey)
+    ) {
+        let m = "symmetric keys are returned as Raw or Transparent Symmetric Key";
+        return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
+    }
     let key = SecretBytes::new(secret.to_vec());
     let (format, material) = if format == Some(KeyFormatType::TransparentSymmetricKey) {
         (
@@ -137,23 +170,65 @@ impl Dispatcher {
             return Err(failure(ResultReason::FeatureNotSupported, m));
         }
         let format = req.key_format_type;
+        if objects::is_public(req.unique_identifier.as_ref()) {
+            return self.get_public(id, format, request_id).await;
+        }
         check_format(format)?;
         let got = self.blocking(request_id, Action::KeyExport, move |ops, caller| {
             // Refused before the material is opened (and the export audited).
             let (key, _) = ops.key_by_version_id(caller, id)?;
-            if objects::kmip_algorithm(key.algorithm).is_none() {
-                return Err(ServerError::InvalidRequest {
-                    detail: format!("Get returns symmetric keys only, not {}", key.algorithm),
-                });
-            }
+            check_format_fits(key.algorithm, format)?;
             ops.version_material(caller, id)
         });
         let (key, _, material) = got.await?;
-        let block = key_block(key.algorithm, material.secret().expose(), format)?;
+        let secret = material.secret().expose();
+        let uid = UniqueIdentifier::Text(id.to_string());
+        let (object_type, object) = match keypairs::kmip_algorithm(key.algorithm) {
+            Some(_) => (
+                ObjectType::PrivateKey,
+                ManagedObject::PrivateKey(keypairs::key_block(
+                    key.algorithm,
+                    KeyFormatType::PKCS8,
+                    secret,
+                )),
+            ),
+            None => (
+                ObjectType::SymmetricKey,
+                ManagedObject::SymmetricKey(key_block(key.algorithm, secret, format)?),
+            ),
+        };
         Ok(ResponsePayload::Get(GetResponse {
-            object_type: ObjectType::SymmetricKey,
-            unique_identifier: UniqueIdentifier::Text(id.to_string()),
-            object: ManagedObject::SymmetricKey(block),
+            object_type,
+            unique_identifier: uid,
+            object,
+        }))
+    }
+
+    /// Get of a Public Key object: the version's SubjectPublicKeyInfo, in
+    /// X.509 format (KMIP's name for it). Public, so audited as a read.
+    async fn get_public(
+        &self,
+        id: VersionId,
+        format: Option<KeyFormatType>,
+        request_id: RequestId,
+    ) -> Answer {
+        if format.is_some_and(|f| f != KeyFormatType::X509) {
+            let m = "public keys are returned in X.509 (SubjectPublicKeyInfo) format";
+            return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
+        }
+        let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
+            ops.key_by_version_id(caller, id)
+        });
+        let (key, version) = found.await?;
+        let spki = version
+            .public_key
+            .filter(|_| keypairs::kmip_algorithm(key.algorithm).is_some())
+            .ok_or_else(|| failure(ResultReason::ItemNotFound, "no such object"))?;
+        let block = keypairs::key_block(key.algorithm, KeyFormatType::X509, &spki);
+        Ok(ResponsePayload::Get(GetResponse {
+            object_type: ObjectType::PublicKey,
+            unique_identifier: objects::public_uid(id),
+            object: ManagedObject::PublicKey(block),
         }))
     }
 

@@ -9,11 +9,12 @@
 //! like a REST request, with interface `kmip`.
 //!
 //! Operations served today: Discover Versions, Query, RNG Retrieve, Create
-//! and Register (AES-256, ChaCha20, HMAC-SHA-2 symmetric keys), Get (Raw
-//! and Transparent Symmetric Key), Activate, Revoke, Destroy (scheduled
-//! after the minimum waiting period), Archive, Recover, Re-key, Get
-//! Attributes, Get Attribute List, Locate (by name), Encrypt and Decrypt
-//! (AES-256-GCM), MAC and MAC Verify. Every other operation answers
+//! and Register (AES-256, ChaCha20, HMAC-SHA-2 symmetric keys), Create Key
+//! Pair (RSA, ECDSA, Ed25519), Get (Raw, Transparent Symmetric Key, PKCS#8,
+//! X.509 SubjectPublicKeyInfo), Activate, Revoke, Destroy (scheduled after
+//! the minimum waiting period), Archive, Recover, Re-key, Get Attributes,
+//! Get Attribute List, Locate (by name), Encrypt and Decrypt (AES-256-GCM),
+//! Sign, Signature Verify, MAC and MAC Verify. Every other operation answers
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
@@ -21,6 +22,8 @@ mod attributes;
 mod crypto_ops;
 pub mod dispatch;
 mod errors;
+mod keypair_ops;
+mod keypairs;
 pub mod listener;
 mod mac_ops;
 mod material_ops;

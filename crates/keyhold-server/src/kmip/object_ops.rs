@@ -85,9 +85,9 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let uid = req.unique_identifier.as_ref();
-        let (id, all) = self.attributes(uid, placeholder, request_id).await?;
+        let (own, all) = self.attributes(uid, placeholder, request_id).await?;
         Ok(ResponsePayload::GetAttributes(GetAttributesResponse {
-            unique_identifier: text(id),
+            unique_identifier: own,
             attributes: Some(attributes::select(all, &req.references)),
         }))
     }
@@ -99,10 +99,10 @@ impl Dispatcher {
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
-        let (id, all) = self.attributes(uid, placeholder, request_id).await?;
+        let (own, all) = self.attributes(uid, placeholder, request_id).await?;
         Ok(ResponsePayload::GetAttributeList(
             GetAttributeListResponse {
-                unique_identifier: text(id),
+                unique_identifier: own,
                 references: attributes::references(&all),
             },
         ))
@@ -133,18 +133,22 @@ impl Dispatcher {
         }))
     }
 
-    /// The version `uid` names (or the ID placeholder) and its attributes.
+    /// The object `uid` names (or the ID placeholder): its identifier and
+    /// attributes (a key pair's Public Key object when `uid` names it).
     async fn attributes(
         &self,
         uid: Option<&UniqueIdentifier>,
         placeholder: Option<VersionId>,
         request_id: RequestId,
-    ) -> Result<(VersionId, Attributes), ItemFailure> {
+    ) -> Result<(UniqueIdentifier, Attributes), ItemFailure> {
         let id = objects::version_id(uid, placeholder)?;
+        let public = objects::is_public(uid);
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
             ops.key_by_version_id(caller, id)
         });
         let (key, version) = found.await?;
-        Ok((id, attributes::of_version(&key, &version)))
+        let all = attributes::of_version(&key, &version, public);
+        let own = all.unique_identifier().cloned().unwrap_or_else(|| text(id));
+        Ok((own, all))
     }
 }

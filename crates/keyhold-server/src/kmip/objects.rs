@@ -203,8 +203,25 @@ pub(crate) fn version_id(
             return Err(ItemFailure::new(ResultReason::InvalidField, m));
         }
     };
-    text.parse()
+    let version = text.strip_suffix(PUBLIC_SUFFIX).unwrap_or(text);
+    version
+        .parse()
         .map_err(|_| ItemFailure::new(ResultReason::ItemNotFound, "no such object"))
+}
+
+/// What ends the Unique Identifier of a key pair's Public Key object: the
+/// Private Key object is the version id itself (both halves live in one
+/// key version, DESIGN.md section 3).
+pub(crate) const PUBLIC_SUFFIX: &str = "/public";
+
+/// Whether `uid` names the Public Key half of a key pair.
+pub(crate) fn is_public(uid: Option<&UniqueIdentifier>) -> bool {
+    matches!(uid, Some(UniqueIdentifier::Text(t)) if t.ends_with(PUBLIC_SUFFIX))
+}
+
+/// The Unique Identifier of version `id`'s Public Key object.
+pub(crate) fn public_uid(id: VersionId) -> UniqueIdentifier {
+    UniqueIdentifier::Text(format!("{id}{PUBLIC_SUFFIX}"))
 }
 
 #[cfg(test)]
@@ -217,6 +234,9 @@ mod tests {
         let text = UniqueIdentifier::Text(id.to_string());
         assert_eq!(version_id(Some(&text), None).unwrap(), id);
         assert_eq!(version_id(None, Some(id)).unwrap(), id);
+        let public = public_uid(id);
+        assert_eq!(version_id(Some(&public), None).unwrap(), id);
+        assert!(is_public(Some(&public)) && !is_public(Some(&text)));
         let bad = UniqueIdentifier::Text("not-an-id".into());
         assert_eq!(
             version_id(Some(&bad), Some(id)).unwrap_err().reason,

@@ -5,10 +5,11 @@ use keyhold_kmip::payload::{DiscoverVersionsPayload, QueryRequest, QueryResponse
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 19] = [
+pub(crate) const SERVED: [Operation; 22] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
+    Operation::CreateKeyPair,
     Operation::Register,
     Operation::ReKey,
     Operation::Get,
@@ -22,6 +23,8 @@ pub(crate) const SERVED: [Operation; 19] = [
     Operation::Recover,
     Operation::Encrypt,
     Operation::Decrypt,
+    Operation::Sign,
+    Operation::SignatureVerify,
     Operation::MAC,
     Operation::MACVerify,
     Operation::RNGRetrieve,
@@ -51,7 +54,11 @@ pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
             Vec::new()
         },
         object_types: if asks(QueryFunction::QueryObjects) {
-            vec![ObjectType::SymmetricKey]
+            vec![
+                ObjectType::SymmetricKey,
+                ObjectType::PublicKey,
+                ObjectType::PrivateKey,
+            ]
         } else {
             Vec::new()
         },
@@ -103,7 +110,8 @@ mod tests {
         let objects = query(&QueryRequest {
             functions: vec![QueryFunction::QueryObjects],
         });
-        assert_eq!(objects.object_types, vec![ObjectType::SymmetricKey]);
+        assert_eq!(objects.object_types.len(), 3);
+        assert_eq!(objects.object_types[0], ObjectType::SymmetricKey);
         assert_eq!(info.vendor_identification.as_deref(), Some(VENDOR));
     }
 }

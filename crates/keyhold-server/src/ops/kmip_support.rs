@@ -3,7 +3,7 @@
 //! is a key version, DESIGN.md section 3).
 
 use keyhold_api::b64::Base64;
-use keyhold_api::crypto::{MacRequest, MacVerifyRequest};
+use keyhold_api::crypto::{MacRequest, MacVerifyRequest, SignRequest, VerifyRequest};
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
 use keyhold_core::{
@@ -218,5 +218,36 @@ impl Operations {
             version: Some(version.version),
         };
         Ok(self.mac_verify(caller, &KeyRef::Id(key.id), req)?.valid)
+    }
+}
+
+impl Operations {
+    /// KMIP Sign with version `id`, which must be its key's primary
+    /// version (only the primary protects).
+    pub fn sign_version(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        req: SignRequest,
+    ) -> Result<Vec<u8>, ServerError> {
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        if version.version != key.primary_version {
+            return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
+                operation: KeyOperation::Sign,
+            }));
+        }
+        Ok(self.sign(caller, &KeyRef::Id(key.id), req)?.signature.0)
+    }
+
+    /// KMIP Signature Verify with version `id`'s public key.
+    pub fn verify_version(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        mut req: VerifyRequest,
+    ) -> Result<bool, ServerError> {
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        req.version = Some(version.version);
+        Ok(self.verify(caller, &KeyRef::Id(key.id), req)?.valid)
     }
 }

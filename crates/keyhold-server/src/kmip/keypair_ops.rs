@@ -1,0 +1,146 @@
+//! Create Key Pair, Sign and Signature Verify (KMIP 1.4 sections 4.2,
+//! 4.31 and 4.32; KMIP 2.1 sections 6.1.9, 6.1.51 and 6.1.52) with
+//! keyhold's RSA, ECDSA and Ed25519 keys, single-part.
+
+use keyhold_api::b64::Base64;
+use keyhold_api::crypto::{SignRequest, VerifyRequest as ApiVerify};
+use keyhold_core::{Action, RequestId, VersionId};
+use keyhold_kmip::payload::{
+    CreateKeyPairRequest, DigestRequest, DigestResponse, KeyPairResponse, VerifyRequest,
+    VerifyResponse,
+};
+use keyhold_kmip::{ResponsePayload, ResultReason, UniqueIdentifier, ValidityIndicator};
+
+use super::errors::ItemFailure;
+use super::{Dispatcher, keypairs, objects};
+
+type Answer = Result<ResponsePayload, ItemFailure>;
+
+fn invalid(message: &str) -> ItemFailure {
+    ItemFailure::new(ResultReason::InvalidField, message)
+}
+
+/// The message or digest signed: exactly one of Data and Digested Data.
+fn signed(
+    data: Option<&keyhold_kmip::SecretBytes>,
+    digested: Option<&Vec<u8>>,
+) -> Result<(Option<Base64>, Option<Base64>), ItemFailure> {
+    match (data, digested) {
+        (Some(d), None) => Ok((Some(Base64(d.expose().to_vec())), None)),
+        (None, Some(h)) => Ok((None, Some(Base64(h.clone())))),
+        _ => Err(invalid("give exactly one of Data and Digested Data")),
+    }
+}
+
+/// Refuses multi-part requests.
+fn single_part(
+    c: Option<&Vec<u8>>,
+    init: Option<bool>,
+    last: Option<bool>,
+) -> Result<(), ItemFailure> {
+    if c.is_some() || init.is_some() || last.is_some() {
+        return Err(invalid("multi-part (streaming) signing is not supported"));
+    }
+    Ok(())
+}
+
+impl Dispatcher {
+    /// Create Key Pair: a Pre-Active asymmetric key; the Private Key object
+    /// becomes the ID placeholder.
+    pub(super) async fn create_key_pair(
+        &self,
+        req: &CreateKeyPairRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let spec = keypairs::pair_spec(req)?;
+        let created = self.blocking(request_id, Action::KeyCreate, move |ops, caller| {
+            ops.create_pre_active(caller, spec)
+        });
+        let version = created.await?;
+        *placeholder = Some(version.id);
+        Ok(ResponsePayload::CreateKeyPair(KeyPairResponse {
+            private_key_unique_identifier: UniqueIdentifier::Text(version.id.to_string()),
+            public_key_unique_identifier: objects::public_uid(version.id),
+            private_key_attributes: None,
+            public_key_attributes: None,
+        }))
+    }
+
+    /// Sign with the key's primary version.
+    pub(super) async fn sign(
+        &self,
+        req: &DigestRequest,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
+        let scheme = keypairs::scheme(req.cryptographic_parameters.as_ref())?;
+        let (c, i, f) = (
+            &req.correlation_value,
+            req.init_indicator,
+            req.final_indicator,
+        );
+        single_part(c.as_ref(), i, f)?;
+        let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
+        let sign = SignRequest {
+            message,
+            digest,
+            scheme,
+        };
+        let signature = self.blocking(request_id, Action::KeySign, move |ops, caller| {
+            ops.sign_version(caller, id, sign)
+        });
+        Ok(ResponsePayload::Sign(DigestResponse {
+            unique_identifier: Some(UniqueIdentifier::Text(id.to_string())),
+            signature_data: Some(signature.await?),
+            mac_data: None,
+            data: None,
+            correlation_value: None,
+        }))
+    }
+
+    /// Signature Verify with a version's public key: Valid or Invalid.
+    pub(super) async fn signature_verify(
+        &self,
+        req: &VerifyRequest,
+        placeholder: Option<VersionId>,
+        request_id: RequestId,
+    ) -> Answer {
+        let uid = req.unique_identifier.as_ref();
+        let id = objects::version_id(uid, placeholder)?;
+        let scheme = keypairs::scheme(req.cryptographic_parameters.as_ref())?;
+        let (c, i, f) = (
+            &req.correlation_value,
+            req.init_indicator,
+            req.final_indicator,
+        );
+        single_part(c.as_ref(), i, f)?;
+        let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
+        let signature = req
+            .signature_data
+            .clone()
+            .ok_or_else(|| invalid("Signature Data is required"))?;
+        let verify = ApiVerify {
+            message,
+            digest,
+            signature: Base64(signature),
+            scheme,
+            version: None,
+        };
+        let valid = self.blocking(request_id, Action::KeyVerify, move |ops, caller| {
+            ops.verify_version(caller, id, verify)
+        });
+        let indicator = if valid.await? {
+            ValidityIndicator::Valid
+        } else {
+            ValidityIndicator::Invalid
+        };
+        Ok(ResponsePayload::SignatureVerify(VerifyResponse {
+            unique_identifier: uid.cloned().unwrap_or_else(|| objects::public_uid(id)),
+            validity_indicator: Some(indicator),
+            data: None,
+            correlation_value: None,
+        }))
+    }
+}
