@@ -5,7 +5,8 @@
 # (end-to-end tests start the real binary on ephemeral loopback ports), the
 # doc tests, checks that the fuzz targets build, and fuzzes the REST API
 # against its OpenAPI document with schemathesis (scripts/schemathesis.sh,
-# from PyPI into .venv).
+# from PyPI into .venv). PyKMIP (PyPI) goes into the same .venv for the KMIP
+# interoperability test (crates/keyhold/tests/pykmip_e2e.rs).
 #
 # Usage: scripts/test.sh            (from anywhere)
 set -euo pipefail
@@ -39,6 +40,19 @@ ensure_tools() {
   fi
 }
 
+PYKMIP_VERSION=0.11.0
+
+ensure_pykmip() {
+  # The KMIP interoperability test drives PyKMIP's client from .venv.
+  if ! .venv/bin/python -c 'import sys' >/dev/null 2>&1; then
+    python3 -m venv .venv >/dev/null 2>&1 || { rm -rf .venv; apt_install python3-venv; python3 -m venv .venv; }
+  fi
+  if [ "$(.venv/bin/python -c 'import kmip; print(kmip.__version__)' 2>/dev/null)" != "$PYKMIP_VERSION" ]; then
+    log "installing pykmip $PYKMIP_VERSION into .venv"
+    .venv/bin/pip install --quiet --disable-pip-version-check "pykmip==$PYKMIP_VERSION"
+  fi
+}
+
 fuzz_bounded() {
   # libFuzzer on the stable toolchain: RUSTC_BOOTSTRAP lets cargo-fuzz pass
   # its -Z flags; no sanitizer (the code under test forbids unsafe). Each
@@ -67,6 +81,8 @@ cargo test --workspace --doc --locked
 log "REST API fuzzing (schemathesis against the OpenAPI document)"
 # shellcheck source=scripts/schemathesis.sh
 ( source scripts/schemathesis.sh )
+
+ensure_pykmip
 
 # Last, so that its summary closes the output.
 log "tests (cargo nextest)"

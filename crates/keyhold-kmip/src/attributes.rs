@@ -198,13 +198,19 @@ impl Attributes {
         version: ProtocolVersion,
         set: AttributeSet,
     ) -> Result<Option<Attributes>> {
-        let Some(item) = r.opt(set.tag(version)) else {
-            return Ok(None);
-        };
-        if version.is_v2() {
-            Attributes::parse_v2(item).map(Some)
-        } else {
-            Attributes::parse_template(item).map(Some)
+        if let Some(item) = r.opt(set.tag(version)) {
+            return if version.is_v2() {
+                Attributes::parse_v2(item).map(Some)
+            } else {
+                Attributes::parse_template(item).map(Some)
+            };
+        }
+        // Tolerated: a 1.x Template-Attribute in a 2.x message, as PyKMIP
+        // 0.11 sends in its 2.0 Re-key. The attributes mean the same.
+        let legacy = set.tag(ProtocolVersion::V1_4);
+        match r.opt(legacy) {
+            Some(item) if version.is_v2() => Attributes::parse_template(item).map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -525,5 +531,36 @@ mod tests {
             Err(KmipError::InvalidValue { field, .. }) if field == tags::KEY_WRAP_TYPE
         ));
         assert!(a.write_for(ProtocolVersion::V2_1).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod legacy_tests {
+    use keyhold_ttlv::{Ttlv, xml};
+
+    use crate::fields::Reader;
+    use crate::{AttributeSet, Attributes, CryptographicAlgorithm, ProtocolVersion, tags};
+
+    #[test]
+    fn a_2x_message_may_carry_a_1x_template_attribute() {
+        let template = xml::to_ttlv(
+            r#"<TemplateAttribute><Attribute>
+            <AttributeName type="TextString" value="Cryptographic Algorithm"/>
+            <AttributeValue type="Enumeration" value="AES"/></Attribute></TemplateAttribute>"#,
+        )
+        .unwrap();
+        let payload = Ttlv::structure(tags::REQUEST_PAYLOAD, vec![template]);
+        let mut r = Reader::new(&payload).unwrap();
+        let read = Attributes::read(&mut r, ProtocolVersion::V2_0, AttributeSet::Main).unwrap();
+        assert_eq!(
+            read.unwrap().cryptographic_algorithm(),
+            Some(CryptographicAlgorithm::AES)
+        );
+        r.finish().unwrap();
+        // Nothing at all is no attributes, in either version.
+        let empty = Ttlv::structure(tags::REQUEST_PAYLOAD, vec![]);
+        let mut r = Reader::new(&empty).unwrap();
+        let none = Attributes::read(&mut r, ProtocolVersion::V1_4, AttributeSet::Main).unwrap();
+        assert!(none.is_none());
     }
 }

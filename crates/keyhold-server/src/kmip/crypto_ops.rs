@@ -1,14 +1,15 @@
 //! Encrypt and Decrypt (KMIP 1.4 sections 4.29 and 4.30, KMIP 2.1 sections
 //! 6.1.17 and 6.1.11) with AES-256-GCM: the server chooses the 96-bit IV;
-//! the 128-bit tag travels apart from the ciphertext. Single-part only (no
+//! the 128-bit tag travels apart from the ciphertext in KMIP 1.4 and later,
+//! at the end of Data before (those versions have no tag field). Single-part only (no
 //! Correlation Value, Init or Final Indicator).
 
 use keyhold_core::Action;
 use keyhold_core::{RequestId, VersionId};
 use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
 use keyhold_kmip::{
-    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, ResponsePayload,
-    ResultReason, SecretBytes, UniqueIdentifier,
+    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, ProtocolVersion,
+    ResponsePayload, ResultReason, SecretBytes, UniqueIdentifier,
 };
 
 use super::errors::ItemFailure;
@@ -43,6 +44,23 @@ pub(crate) fn check_parameters(p: Option<&CryptographicParameters>) -> Result<()
     Ok(())
 }
 
+/// Whether `version` has the Authenticated Encryption Tag field (KMIP 1.4
+/// and later). Before it, the GCM tag travels at the end of Data, as
+/// PKCS#11 and most AEAD interfaces put it.
+fn has_tag_field(version: ProtocolVersion) -> bool {
+    version >= ProtocolVersion::V1_4
+}
+
+/// Data that ends with the 16-byte tag, split in two.
+fn split_tag(mut data: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>), ItemFailure> {
+    let at = data
+        .len()
+        .checked_sub(GCM_TAG_LEN)
+        .ok_or_else(|| invalid("Data is shorter than the 16-byte tag it must end with"))?;
+    let tag = data.split_off(at);
+    Ok((data, tag))
+}
+
 fn check_single_part(
     correlation: Option<&Vec<u8>>,
     init: Option<bool>,
@@ -61,6 +79,7 @@ impl Dispatcher {
     pub(super) async fn encrypt(
         &self,
         req: &EncryptRequest,
+        version: ProtocolVersion,
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
@@ -85,12 +104,17 @@ impl Dispatcher {
             ops.encrypt_raw(caller, id, &aad, plaintext.expose())
         });
         let sealed = sealed.await?;
+        let (data, tag) = if has_tag_field(version) {
+            (sealed.ciphertext, Some(sealed.tag))
+        } else {
+            ([sealed.ciphertext, sealed.tag].concat(), None)
+        };
         Ok(ResponsePayload::Encrypt(EncryptResponse {
             unique_identifier: UniqueIdentifier::Text(id.to_string()),
-            data: Some(sealed.ciphertext),
+            data: Some(data),
             iv_counter_nonce: Some(sealed.nonce),
             correlation_value: None,
-            tag: Some(sealed.tag),
+            tag,
         }))
     }
 
@@ -98,6 +122,7 @@ impl Dispatcher {
     pub(super) async fn decrypt(
         &self,
         req: &DecryptRequest,
+        version: ProtocolVersion,
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
@@ -110,10 +135,16 @@ impl Dispatcher {
         );
         check_single_part(c.as_ref(), i, f)?;
         let field = |v: &Option<Vec<u8>>, what: &str| v.clone().ok_or_else(|| invalid(what));
+        let data = field(&req.data, "Data is required")?;
+        let (ciphertext, tag) = match (&req.tag, has_tag_field(version)) {
+            (Some(tag), _) => (data, tag.clone()),
+            (None, true) => return Err(invalid("Authenticated Encryption Tag is required")),
+            (None, false) => split_tag(data)?,
+        };
         let sealed = RawSealed {
             nonce: field(&req.iv_counter_nonce, "IV/Counter/Nonce is required")?,
-            ciphertext: field(&req.data, "Data is required")?,
-            tag: field(&req.tag, "Authenticated Encryption Tag is required")?,
+            ciphertext,
+            tag,
         };
         let aad = req.aad.clone().unwrap_or_default();
         let opened = self.blocking(request_id, Action::KeyDecrypt, move |ops, caller| {
@@ -151,5 +182,14 @@ mod tests {
         assert!(check_parameters(Some(&p)).is_err());
         assert!(check_single_part(None, Some(true), None).is_err());
         assert!(check_single_part(None, None, None).is_ok());
+    }
+
+    #[test]
+    fn before_1_4_the_tag_ends_the_data() {
+        assert!(!has_tag_field(ProtocolVersion::new(1, 2)));
+        assert!(has_tag_field(ProtocolVersion::V2_0));
+        let (ct, tag) = split_tag((0..20).collect()).unwrap();
+        assert_eq!((ct.len(), tag.len(), tag[0]), (4, 16, 4));
+        assert!(split_tag(vec![0; 15]).is_err());
     }
 }

@@ -103,7 +103,7 @@ impl Dispatcher {
         let mut items = Vec::with_capacity(request.items.len());
         let mut placeholder = None;
         for item in &request.items {
-            let answer = self.item(item, request_id, &mut placeholder).await;
+            let answer = self.item(item, version, request_id, &mut placeholder).await;
             let failed = answer.result_status != ResultStatus::Success;
             items.push(answer);
             if failed && stop_on_error {
@@ -117,6 +117,7 @@ impl Dispatcher {
     async fn item(
         &self,
         item: &RequestBatchItem,
+        version: ProtocolVersion,
         request_id: RequestId,
         placeholder: &mut Option<VersionId>,
     ) -> ResponseBatchItem {
@@ -124,7 +125,7 @@ impl Dispatcher {
             Ok(p) => p,
             Err(e) => return ResponseBatchItem::failure(item, &e),
         };
-        match self.run(payload, request_id, placeholder).await {
+        match self.run(payload, version, request_id, placeholder).await {
             Ok(payload) => ResponseBatchItem {
                 operation: Some(item.operation),
                 unique_batch_item_id: item.unique_batch_item_id.clone(),
@@ -139,11 +140,13 @@ impl Dispatcher {
         }
     }
 
-    /// Runs one item. `placeholder` is the batch's ID placeholder: the last
-    /// object created, used by later items that name no object.
+    /// Runs one item of a message in `version`. `placeholder` is the
+    /// batch's ID placeholder: the last object created, used by later items
+    /// that name no object.
     async fn run(
         &self,
         payload: &RequestPayload,
+        version: ProtocolVersion,
         request_id: RequestId,
         placeholder: &mut Option<VersionId>,
     ) -> Result<ResponsePayload, ItemFailure> {
@@ -175,8 +178,8 @@ impl Dispatcher {
             }
             RequestPayload::Locate(l) => self.locate(l, request_id, placeholder).await,
             RequestPayload::Revoke(r) => self.revoke(r, *placeholder, request_id).await,
-            RequestPayload::Encrypt(e) => self.encrypt(e, *placeholder, request_id).await,
-            RequestPayload::Decrypt(d) => self.decrypt(d, *placeholder, request_id).await,
+            RequestPayload::Encrypt(e) => self.encrypt(e, version, *placeholder, request_id).await,
+            RequestPayload::Decrypt(d) => self.decrypt(d, version, *placeholder, request_id).await,
             RequestPayload::Get(g) => self.get(g, *placeholder, request_id).await,
             RequestPayload::Register(r) => self.register(r, request_id, placeholder).await,
             RequestPayload::Destroy(d) => {

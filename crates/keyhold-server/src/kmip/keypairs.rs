@@ -137,7 +137,7 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
     Ok(KmipKeySpec {
         name,
         algorithm,
-        usage,
+        usage: objects::fit_usage(algorithm, usage)?,
         exportable,
     })
 }

@@ -150,7 +150,7 @@ fn register_spec(req: &RegisterRequest, block: &KeyBlock) -> Result<KmipKeySpec,
     Ok(KmipKeySpec {
         name: objects::name_of(attrs)?,
         algorithm,
-        usage,
+        usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
     })
 }

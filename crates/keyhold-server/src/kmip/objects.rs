@@ -86,6 +86,26 @@ pub(crate) fn usage_of(attrs: &Attributes) -> Result<Option<UsageMask>, ItemFail
     })
 }
 
+/// The requested usage cut down to what `algorithm` can do: KMIP clients
+/// often send a fixed mask (PyKMIP always adds Encrypt and Decrypt, even to
+/// an HMAC key), so the uses the algorithm cannot have are dropped. A mask
+/// with none of the algorithm's uses is Invalid Field.
+pub(crate) fn fit_usage(
+    algorithm: Algorithm,
+    usage: Option<UsageMask>,
+) -> Result<Option<UsageMask>, ItemFailure> {
+    let Some(usage) = usage else { return Ok(None) };
+    let possible = algorithm.possible_usage();
+    let fitted = UsageMask::from_bits(usage.bits() & possible.bits()).unwrap_or(UsageMask::EMPTY);
+    if fitted.is_empty() {
+        return Err(ItemFailure::new(
+            ResultReason::InvalidField,
+            format!("Cryptographic Usage Mask names no use a {algorithm} key has"),
+        ));
+    }
+    Ok(Some(fitted))
+}
+
 /// The key name the attributes give: the first Name, or `kmip-<uuid>`.
 pub(crate) fn name_of(attrs: &Attributes) -> Result<KeyName, ItemFailure> {
     let text = match attrs.names().first() {
@@ -136,7 +156,7 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
     Ok(KmipKeySpec {
         name: name_of(attrs)?,
         algorithm,
-        usage,
+        usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,
     })
 }
@@ -252,5 +272,17 @@ mod tests {
                 .reason,
             ResultReason::InvalidField
         );
+    }
+
+    #[test]
+    fn usage_keeps_what_the_algorithm_can_do() {
+        let asked = UsageMask::ENCRYPT
+            .union(UsageMask::DECRYPT)
+            .union(UsageMask::MAC_GENERATE);
+        let fitted = fit_usage(Algorithm::HmacSha256, Some(asked)).unwrap();
+        assert_eq!(fitted, Some(UsageMask::MAC_GENERATE));
+        assert_eq!(fit_usage(Algorithm::HmacSha256, None).unwrap(), None);
+        let sign_only = fit_usage(Algorithm::Aes256Gcm, Some(UsageMask::SIGN));
+        assert_eq!(sign_only.unwrap_err().reason, ResultReason::InvalidField);
     }
 }

@@ -1,0 +1,125 @@
+//! KMIP test support: a CA with server and client certificates, a TLS
+//! connection with the client certificate, and binding that certificate
+//! to an admin principal.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use keyhold_client::{Client, ClientOptions};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::Server;
+
+/// A CA, the server's certificate files in `dir`, and a client identity.
+pub struct Pki {
+    pub ca_pem: String,
+    pub ca_der: CertificateDer<'static>,
+    pub client_cert: CertificateDer<'static>,
+    pub client_key: Vec<u8>,
+    /// The client certificate, its key and the CA as PEM files in `dir`.
+    pub client_cert_path: String,
+    pub client_key_path: String,
+    pub ca_path: String,
+    pub toml: String,
+}
+
+fn named(common_name: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CommonName, common_name);
+    name
+}
+
+pub fn pki(dir: &Path) -> Pki {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Distinct names: OpenSSL (PyKMIP) takes a certificate whose issuer
+    // equals its subject for self-signed.
+    ca_params.distinguished_name = named("keyhold test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let mut server_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    server_params.distinguished_name = named("keyhold test server");
+    let server = server_params.signed_by(&server_key, &ca).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params = CertificateParams::new(vec!["kmip-client".to_owned()]).unwrap();
+    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    client_params.distinguished_name = named("kmip-client");
+    let client = client_params.signed_by(&client_key, &ca).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let cert = write("server.pem", &server.pem());
+    let key = write("server.key", &server_key.serialize_pem());
+    let ca_path = write("ca.pem", &ca.pem());
+    let client_cert_path = write("client.pem", &client.pem());
+    let client_key_path = write("client.key", &client_key.serialize_pem());
+    Pki {
+        ca_pem: ca.pem(),
+        ca_der: ca.der().clone(),
+        client_cert: client.der().clone(),
+        client_key: client_key.serialize_der(),
+        client_cert_path,
+        client_key_path,
+        ca_path: ca_path.clone(),
+        toml: format!(
+            "[tls]\ncert = \"{cert}\"\nkey = \"{key}\"\n\
+             [kmip]\nlisten = \"127.0.0.1:0\"\nclient_ca = \"{ca_path}\"\n"
+        ),
+    }
+}
+
+pub async fn connect(
+    addr: &str,
+    pki: &Pki,
+    with_cert: bool,
+) -> std::io::Result<TlsStream<TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca_der.clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = if with_cert {
+        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(pki.client_key.clone()));
+        builder
+            .with_client_auth_cert(vec![pki.client_cert.clone()], key)
+            .unwrap()
+    } else {
+        builder.with_no_client_auth()
+    };
+    let tcp = TcpStream::connect(addr).await?;
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+}
+
+/// Binds the test client's certificate (by fingerprint) to an admin
+/// principal, over REST with the root token.
+pub async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
+    let options = ClientOptions {
+        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
+        timeout: None,
+    };
+    let root = Client::with_options(&server.url, Some(root_token.to_owned()), options).unwrap();
+    let name: keyhold_core::PrincipalName = "kmip-client".parse().unwrap();
+    let create: keyhold_api::access::CreatePrincipalRequest = serde_json::from_value(
+        serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"]}),
+    )
+    .unwrap();
+    root.create_principal(&create).await.unwrap();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pki.client_cert.as_ref());
+    let fingerprint = hex::encode(digest.as_ref());
+    let bind = keyhold_api::access::BindCertificateRequest::Fingerprint(fingerprint);
+    root.bind_certificate(&name, &bind).await.unwrap();
+}
