@@ -10,99 +10,19 @@
 mod common;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use common::Server;
+use common::kmip::{bind_client, connect, exchange, pki};
 use keyhold_api::sys::InitRequest;
 use keyhold_client::{Client, ClientOptions};
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{Operation, ProtocolVersion, ResponseMessage, ResultReason, ResultStatus};
-use keyhold_ttlv::{HEADER_LEN, Limits};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-};
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-
-/// A CA, the server's certificate files in `dir`, and a client identity.
-struct Pki {
-    ca_pem: String,
-    ca_der: CertificateDer<'static>,
-    client_cert: CertificateDer<'static>,
-    client_key: Vec<u8>,
-    toml: String,
-}
-
-fn pki(dir: &Path) -> Pki {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let server_key = KeyPair::generate().unwrap();
-    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&server_key, &ca)
-        .unwrap();
-    let client_key = KeyPair::generate().unwrap();
-    let mut client_params = CertificateParams::new(vec!["kmip-client".to_owned()]).unwrap();
-    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let client = client_params.signed_by(&client_key, &ca).unwrap();
-    let write = |name: &str, text: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let cert = write("server.pem", &server.pem());
-    let key = write("server.key", &server_key.serialize_pem());
-    let ca_path = write("ca.pem", &ca.pem());
-    Pki {
-        ca_pem: ca.pem(),
-        ca_der: ca.der().clone(),
-        client_cert: client.der().clone(),
-        client_key: client_key.serialize_der(),
-        toml: format!(
-            "[tls]\ncert = \"{cert}\"\nkey = \"{key}\"\n\
-             [kmip]\nlisten = \"127.0.0.1:0\"\nclient_ca = \"{ca_path}\"\n"
-        ),
-    }
-}
-
-async fn connect(addr: &str, pki: &Pki, with_cert: bool) -> std::io::Result<TlsStream<TcpStream>> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(pki.ca_der.clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots);
-    let config = if with_cert {
-        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(pki.client_key.clone()));
-        builder
-            .with_client_auth_cert(vec![pki.client_cert.clone()], key)
-            .unwrap()
-    } else {
-        builder.with_no_client_auth()
-    };
-    let tcp = TcpStream::connect(addr).await?;
-    let name = ServerName::try_from("127.0.0.1").unwrap();
-    TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-}
 
 /// Sends `bytes`, reads one framed answer; `None` when the connection fails.
 async fn call(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<ResponseMessage> {
-    stream.write_all(bytes).await.ok()?;
-    stream.flush().await.ok()?;
-    let mut header = [0u8; HEADER_LEN];
-    stream.read_exact(&mut header).await.ok()?;
-    let total = keyhold_ttlv::message_length(&header, &Limits::DEFAULT).unwrap();
-    let mut message = header.to_vec();
-    message.resize(total, 0);
-    stream.read_exact(&mut message[HEADER_LEN..]).await.ok()?;
-    let tree = keyhold_ttlv::decode(&message, &Limits::DEFAULT).unwrap();
+    let tree = exchange(stream, bytes).await?;
     Some(ResponseMessage::from_ttlv(&tree).unwrap())
 }
 
@@ -166,26 +86,6 @@ fn locate(name: &str) -> String {
           <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
         </RequestPayload>"#
     )
-}
-
-/// Binds the test client's certificate (by fingerprint) to an admin
-/// principal, over REST with the root token.
-async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
-    let options = ClientOptions {
-        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
-        timeout: None,
-    };
-    let root = Client::with_options(&server.url, Some(root_token.to_owned()), options).unwrap();
-    let name: keyhold_core::PrincipalName = "kmip-client".parse().unwrap();
-    let create: keyhold_api::access::CreatePrincipalRequest = serde_json::from_value(
-        serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"]}),
-    )
-    .unwrap();
-    root.create_principal(&create).await.unwrap();
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pki.client_cert.as_ref());
-    let fingerprint = hex::encode(digest.as_ref());
-    let bind = keyhold_api::access::BindCertificateRequest::Fingerprint(fingerprint);
-    root.bind_certificate(&name, &bind).await.unwrap();
 }
 
 const CERTIFY: &str = r#"<Operation type="Enumeration" value="Certify"/><RequestPayload/>"#;

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use keyhold_client::{Client, ClientError};
 
+pub mod kmip;
+
 /// The path of the binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_keyhold")

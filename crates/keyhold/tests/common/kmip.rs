@@ -1,0 +1,160 @@
+//! KMIP over mutual TLS for the end-to-end tests: a throw-away PKI, a production
+//! server with `[tls]` and `[kmip]`, a client certificate bound to an admin
+//! principal, and raw TTLV exchanges.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyhold_api::sys::InitRequest;
+use keyhold_client::{Client, ClientOptions};
+use keyhold_ttlv::{HEADER_LEN, Limits, Ttlv};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::Server;
+
+/// A CA, the server's certificate files in a directory, and a client identity.
+pub struct Pki {
+    pub ca_pem: String,
+    pub ca_der: CertificateDer<'static>,
+    pub client_cert: CertificateDer<'static>,
+    pub client_key: Vec<u8>,
+    /// The `[tls]` and `[kmip]` sections naming the files.
+    pub toml: String,
+}
+
+/// Generates the PKI and writes the server's files into `dir`.
+pub fn pki(dir: &Path) -> Pki {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params = CertificateParams::new(vec!["kmip-client".to_owned()]).unwrap();
+    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client = client_params.signed_by(&client_key, &ca).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let cert = write("server.pem", &server.pem());
+    let key = write("server.key", &server_key.serialize_pem());
+    let ca_path = write("ca.pem", &ca.pem());
+    Pki {
+        ca_pem: ca.pem(),
+        ca_der: ca.der().clone(),
+        client_cert: client.der().clone(),
+        client_key: client_key.serialize_der(),
+        toml: format!(
+            "[tls]\ncert = \"{cert}\"\nkey = \"{key}\"\n\
+             [kmip]\nlisten = \"127.0.0.1:0\"\nclient_ca = \"{ca_path}\"\n"
+        ),
+    }
+}
+
+/// A TLS connection to the KMIP listener, with the client certificate or without.
+pub async fn connect(
+    addr: &str,
+    pki: &Pki,
+    with_cert: bool,
+) -> std::io::Result<TlsStream<TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca_der.clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = if with_cert {
+        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(pki.client_key.clone()));
+        builder
+            .with_client_auth_cert(vec![pki.client_cert.clone()], key)
+            .unwrap()
+    } else {
+        builder.with_no_client_auth()
+    };
+    let tcp = TcpStream::connect(addr).await?;
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+}
+
+/// Sends `bytes`, reads one framed answer and decodes it; `None` when the
+/// connection fails or the answer does not decode.
+pub async fn exchange(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<Ttlv> {
+    stream.write_all(bytes).await.ok()?;
+    stream.flush().await.ok()?;
+    let mut header = [0u8; HEADER_LEN];
+    stream.read_exact(&mut header).await.ok()?;
+    let total = keyhold_ttlv::message_length(&header, &Limits::DEFAULT).ok()?;
+    let mut message = header.to_vec();
+    message.resize(total, 0);
+    let body = message.get_mut(HEADER_LEN..)?;
+    stream.read_exact(body).await.ok()?;
+    keyhold_ttlv::decode(&message, &Limits::DEFAULT).ok()
+}
+
+/// A REST client trusting the test CA.
+pub fn rest_client(server: &Server, pki: &Pki, token: Option<&str>) -> Client {
+    let options = ClientOptions {
+        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
+        timeout: None,
+    };
+    Client::with_options(&server.url, token.map(str::to_owned), options).unwrap()
+}
+
+/// Initializes the server over REST (one share: unsealed at once) and returns
+/// the root token.
+pub async fn init(server: &Server, pki: &Pki) -> String {
+    let request = InitRequest {
+        shares: 1,
+        threshold: 1,
+    };
+    let init = rest_client(server, pki, None).init(&request).await.unwrap();
+    init.root_token
+}
+
+/// Binds the test client's certificate (by fingerprint) to an admin
+/// principal, over REST with the root token.
+pub async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
+    let root = rest_client(server, pki, Some(root_token));
+    let name: keyhold_core::PrincipalName = "kmip-client".parse().unwrap();
+    let create: keyhold_api::access::CreatePrincipalRequest = serde_json::from_value(
+        serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"]}),
+    )
+    .unwrap();
+    root.create_principal(&create).await.unwrap();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pki.client_cert.as_ref());
+    let fingerprint = hex::encode(digest.as_ref());
+    let bind = keyhold_api::access::BindCertificateRequest::Fingerprint(fingerprint);
+    root.bind_certificate(&name, &bind).await.unwrap();
+}
+
+/// A production server with a KMIP listener in `dir`, initialized, unsealed,
+/// with the client certificate bound to an admin; and its KMIP address.
+pub async fn ready_server(dir: &Path, pki: &Pki) -> (Server, String) {
+    let server = Server::production_with(dir, &pki.toml);
+    let addr = server
+        .kmip_addr
+        .clone()
+        .expect("KEYHOLD_KMIP_ADDR announced");
+    let token = init(&server, pki).await;
+    bind_client(&server, pki, &token).await;
+    (server, addr)
+}
+
+/// How long one answer may take before the exchange counts as failed.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
