@@ -700,4 +700,40 @@ mod tests {
         let d = check(&mut b, &want, &wrong).unwrap_err();
         assert_eq!((d.expected.as_str(), d.got.as_str()), ("256", "128"));
     }
+
+    #[test]
+    fn a_server_chosen_iv_frees_the_ciphertext_but_not_its_length() {
+        let encrypted = |data: &str, iv: &str| {
+            response(
+                "Encrypt",
+                &format!(
+                    r#"{}<Data type="ByteString" value="{data}"/>
+                    <IVCounterNonce type="ByteString" value="{iv}"/>"#,
+                    uid("k")
+                ),
+            )
+        };
+        let mut b = Bindings::new(unix_now());
+        b.learn("$UNIQUE_IDENTIFIER_0", &Value::TextString("k".into()))
+            .unwrap();
+        let want = encrypted("00112233", "000102030405060708090a0b")
+            .replace(r#"value="k""#, r#"value="$UNIQUE_IDENTIFIER_0""#);
+        check(
+            &mut b,
+            &want,
+            &encrypted("ffeeddcc", "aaaaaaaaaaaaaaaaaaaaaaaa"),
+        )
+        .unwrap();
+        let d = check(&mut b, &want, &encrypted("ffeeddcc", "aaaa")).unwrap_err();
+        assert!(d.path.ends_with("ResponsePayload/IVCounterNonce"), "{d:?}");
+        // Without a server-chosen IV the ciphertext is exact.
+        let exact = |data: &str| {
+            response(
+                "Encrypt",
+                &format!(r#"{}<Data type="ByteString" value="{data}"/>"#, uid("k")),
+            )
+        };
+        check(&mut b, &exact("00112233"), &exact("00112233")).unwrap();
+        check(&mut b, &exact("00112233"), &exact("ffeeddcc")).unwrap_err();
+    }
 }

@@ -167,9 +167,15 @@ fn common_failures(out: &mut String, records: &[Record]) {
 /// A failure without the values: the outcome of a failed item (with the server's
 /// message), or the path that differs.
 fn failure_kind(detail: &str) -> String {
-    match detail.split_once(": expected") {
-        Some((path, _)) => format!("{path} differs"),
-        None => detail.to_owned(),
+    let Some((path, values)) = detail.split_once(": expected ") else {
+        return detail.to_owned();
+    };
+    match values.strip_suffix(", got nothing") {
+        Some(attribute) if attribute.starts_with("Attribute \"") => {
+            format!("{path}: {attribute} missing")
+        }
+        Some(_) => format!("{path} missing"),
+        None => format!("{path} differs"),
     }
 }
 
@@ -202,4 +208,53 @@ pub fn splice(doc: &str, section: &str) -> Option<String> {
     let (head, rest) = doc.split_once(BEGIN)?;
     let (_, tail) = rest.split_once(END)?;
     Some(format!("{head}{BEGIN}\n{section}{END}{tail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_expected_file_round_trips_without_comments() {
+        let names: BTreeSet<String> = ["TL-M-10-21", "BL-M-2-21", "BL-M-10-21"]
+            .map(str::to_owned)
+            .into();
+        let text = expected_text(&names);
+        assert!(
+            text.contains("BL-M-2-21\nBL-M-10-21\nTL-M-10-21\n"),
+            "{text}"
+        );
+        assert_eq!(parse_expected(&text), names);
+        assert_eq!(parse_expected("  A-M-1-14  # note\n\n# B\n").len(), 1);
+    }
+
+    #[test]
+    fn splice_replaces_only_between_the_markers() {
+        let doc = format!("intro\n{BEGIN}\nold\n{END}\nafter\n");
+        let new = splice(&doc, "new\n").unwrap();
+        assert_eq!(new, format!("intro\n{BEGIN}\nnew\n{END}\nafter\n"));
+        assert_eq!(splice("no markers", "x"), None);
+    }
+
+    #[test]
+    fn failures_group_by_what_is_missing_or_differs() {
+        let missing =
+            "BatchItem/ResponsePayload/Attribute: expected Attribute \"Digest\", got nothing";
+        assert_eq!(
+            failure_kind(missing),
+            "BatchItem/ResponsePayload/Attribute: Attribute \"Digest\" missing"
+        );
+        assert_eq!(
+            failure_kind("A/Digest: expected Digest (structure of 3 items), got nothing"),
+            "A/Digest missing"
+        );
+        assert_eq!(
+            failure_kind("A/State: expected Active, got PreActive"),
+            "A/State differs"
+        );
+        assert_eq!(
+            failure_kind("OperationFailed/ItemNotFound (no such key)"),
+            "OperationFailed/ItemNotFound (no such key)"
+        );
+    }
 }
