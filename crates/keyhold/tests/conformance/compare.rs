@@ -9,11 +9,14 @@
 //!   Attribute, Attribute Name or Attribute Reference items, compare as multisets;
 //! - a Query answer describes the server, not the reference implementation: every kind
 //!   of item the vector expects must be there, the values are the server's;
+//! - what describes the server: Server Information, Vendor Identification, and the
+//!   Random Number Generator attribute (the reference server's RNG is not ours);
 //! - values the server generates: the data of RNG Retrieve; the IV, tag and ciphertext
 //!   of an Encrypt whose IV the server chose; for an object whose material the server
 //!   generated (Create, Create Key Pair, Re-key, ...): key material, digest values,
-//!   ciphertexts, plaintexts, signatures, MACs, IVs, tags and certificates. Such a
-//!   value must have the expected type, and a Byte String its length (but a signature).
+//!   ciphertexts, plaintexts, signatures, MACs, IVs, tags, certificates, and the key
+//!   format a digest was computed over. Such a value must have the expected type, a
+//!   Byte String its length (but a signature); a structure may hold anything.
 
 use std::collections::BTreeMap;
 
@@ -111,6 +114,10 @@ struct Scope {
     server_iv: bool,
     /// Inside a value the server chooses.
     loose: bool,
+    /// In a 1.x Attribute whose value the server chooses (Random Number Generator).
+    loose_value: bool,
+    /// Inside a Digest (2.x) or a 1.x Digest attribute.
+    in_digest: bool,
 }
 
 struct Walk<'a> {
@@ -173,6 +180,7 @@ impl Walk<'_> {
         }
         let scope = self.enter(expected, got, scope);
         match (&expected.value, &got.value) {
+            (Value::Structure(_), Value::Structure(_)) if scope.loose => Ok(()),
             (Value::Structure(e), Value::Structure(g)) => {
                 self.structure(expected, e, g, &here, scope)
             }
@@ -196,7 +204,16 @@ impl Walk<'_> {
                 scope.server_iv =
                     scope.operation == Some("Encrypt") && has(expected, "IVCounterNonce");
             }
-            Some(tag) => scope.loose |= server_chosen(tag, scope),
+            Some("Attribute") => {
+                let attribute = text_of(expected, "AttributeName");
+                scope.loose_value = attribute == Some("Random Number Generator");
+                scope.in_digest = attribute == Some("Digest");
+            }
+            Some("AttributeValue") => scope.loose |= scope.loose_value,
+            Some(tag) => {
+                scope.in_digest |= tag == "Digest";
+                scope.loose |= server_chosen(tag, scope);
+            }
             None => {}
         }
         scope
@@ -450,7 +467,8 @@ fn same(expected: &Value, got: &Value, tag: Tag, scope: Scope) -> bool {
 fn server_chosen(tag: &str, scope: Scope) -> bool {
     let generated = GENERATED_VALUES.contains(&tag);
     match tag {
-        "ServerInformation" | "VendorIdentification" => true,
+        "ServerInformation" | "VendorIdentification" | "RandomNumberGenerator" => true,
+        "KeyFormatType" if scope.in_digest => scope.generated,
         "Data" if scope.operation == Some("RNGRetrieve") => true,
         "Data" | "IVCounterNonce" | "AuthenticatedEncryptionTag" if scope.server_iv => true,
         _ => generated && scope.generated,
@@ -735,5 +753,59 @@ mod tests {
         };
         check(&mut b, &exact("00112233"), &exact("00112233")).unwrap();
         check(&mut b, &exact("00112233"), &exact("ffeeddcc")).unwrap_err();
+    }
+
+    #[test]
+    fn the_random_number_generator_is_the_servers_own() {
+        let rng = |algorithm: &str| {
+            format!(
+                r#"<RandomNumberGenerator>
+                <RNGAlgorithm type="Enumeration" value="{algorithm}"/></RandomNumberGenerator>"#
+            )
+        };
+        let attribute = |name: &str, value: &str| {
+            format!(
+                r#"<Attribute><AttributeName type="TextString" value="{name}"/>{value}</Attribute>"#
+            )
+        };
+        let text = |t: &str| format!(r#"<AttributeValue type="TextString" value="{t}"/>"#);
+        let answer_with = |items: &str| response("GetAttributes", &format!("{}{items}", uid("k")));
+        let mut b = Bindings::new(unix_now());
+        b.learn("$UNIQUE_IDENTIFIER_0", &Value::TextString("k".into()))
+            .unwrap();
+        let want = |items: &str| {
+            let id = uid("$UNIQUE_IDENTIFIER_0");
+            response("GetAttributes", &format!("{id}{items}"))
+        };
+        // 2.x: any Random Number Generator structure, but one must be there.
+        let v2 = want(&format!("<Attributes>{}</Attributes>", rng("ANSIX9_31")));
+        let ours = answer_with(&format!("<Attributes>{}</Attributes>", rng("FIPS186_2")));
+        check(&mut b, &v2, &ours).unwrap();
+        check(&mut b, &v2, &answer_with("<Attributes/>")).unwrap_err();
+        // 1.x: the value of that attribute only; other attributes stay exact.
+        let rng_value = format!("<AttributeValue>{}</AttributeValue>", rng("ANSIX9_31"));
+        let ours_value = format!("<AttributeValue>{}</AttributeValue>", rng("DRBG"));
+        let v1 = want(&attribute("Random Number Generator", &rng_value));
+        check(
+            &mut b,
+            &v1,
+            &answer_with(&attribute("Random Number Generator", &ours_value)),
+        )
+        .unwrap();
+        let named = want(&attribute("x-label", &text("a")));
+        check(
+            &mut b,
+            &named,
+            &answer_with(&attribute("x-label", &text("a"))),
+        )
+        .unwrap();
+        check(
+            &mut b,
+            &named,
+            &answer_with(&attribute("x-label", &text("b"))),
+        )
+        .unwrap_err();
+        let renamed = answer_with(&attribute("Random Number Generator", &text("a")));
+        check(&mut b, &named, &renamed).unwrap_err();
     }
 }
