@@ -12,27 +12,17 @@ mod common;
 use std::path::Path;
 
 use common::Server;
-use common::kmip::{bind_client, connect, pki};
+use common::kmip::{bind_client, connect, exchange, init, pki, rest_client};
 use keyhold_api::sys::InitRequest;
 use keyhold_client::{Client, ClientOptions};
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{Operation, ProtocolVersion, ResponseMessage, ResultReason, ResultStatus};
-use keyhold_ttlv::{HEADER_LEN, Limits};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// Sends `bytes`, reads one framed answer; `None` when the connection fails.
 async fn call(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<ResponseMessage> {
-    stream.write_all(bytes).await.ok()?;
-    stream.flush().await.ok()?;
-    let mut header = [0u8; HEADER_LEN];
-    stream.read_exact(&mut header).await.ok()?;
-    let total = keyhold_ttlv::message_length(&header, &Limits::DEFAULT).unwrap();
-    let mut message = header.to_vec();
-    message.resize(total, 0);
-    stream.read_exact(&mut message[HEADER_LEN..]).await.ok()?;
-    let tree = keyhold_ttlv::decode(&message, &Limits::DEFAULT).unwrap();
+    let tree = exchange(stream, bytes).await?;
     Some(ResponseMessage::from_ttlv(&tree).unwrap())
 }
 
@@ -335,22 +325,11 @@ async fn kmip_over_mutual_tls() {
 async fn ready_server(dir: &Path) -> (Server, Client, TlsStream<TcpStream>) {
     let pki = pki(dir);
     let server = Server::production_with(dir, &pki.toml);
-    let options = || ClientOptions {
-        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
-        timeout: None,
-    };
-    let rest = Client::with_options(&server.url, None, options()).unwrap();
-    let init = rest
-        .init(&InitRequest {
-            shares: 1,
-            threshold: 1,
-        })
-        .await
-        .unwrap();
-    bind_client(&server, &pki, &init.root_token).await;
+    let token = init(&server, &pki).await;
+    bind_client(&server, &pki, &token).await;
     let addr = server.kmip_addr.clone().unwrap();
     let conn = connect(&addr, &pki, true).await.unwrap();
-    let root = Client::with_options(&server.url, Some(init.root_token), options()).unwrap();
+    let root = rest_client(&server, &pki, Some(&token));
     (server, root, conn)
 }
 

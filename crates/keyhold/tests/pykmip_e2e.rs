@@ -13,9 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::Server;
-use common::kmip::{bind_client, pki};
-use keyhold_api::sys::InitRequest;
-use keyhold_client::{Client, ClientOptions};
+use common::kmip::{bind_client, init, pki};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -44,19 +42,8 @@ async fn pykmip_client_at_each_version() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
     let server = Server::production_with(dir.path(), &pki.toml);
-    let options = ClientOptions {
-        ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
-        timeout: None,
-    };
-    let rest = Client::with_options(&server.url, None, options).unwrap();
-    let init = rest
-        .init(&InitRequest {
-            shares: 1,
-            threshold: 1,
-        })
-        .await
-        .unwrap();
-    bind_client(&server, &pki, &init.root_token).await;
+    let token = init(&server, &pki).await;
+    bind_client(&server, &pki, &token).await;
     let addr = server.kmip_addr.clone().unwrap();
     let (host, port) = addr.rsplit_once(':').unwrap();
     let script = root().join("tests/pykmip/interop.py");

@@ -1,32 +1,38 @@
-//! KMIP test support: a CA with server and client certificates, a TLS
-//! connection with the client certificate, and binding that certificate
-//! to an admin principal.
+//! KMIP over mutual TLS for the end-to-end tests: a throw-away PKI, a production
+//! server with `[tls]` and `[kmip]`, a client certificate bound to an admin
+//! principal, and raw TTLV exchanges.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
+use keyhold_api::sys::InitRequest;
 use keyhold_client::{Client, ClientOptions};
+use keyhold_ttlv::{HEADER_LEN, Limits, Ttlv};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::Server;
 
-/// A CA, the server's certificate files in `dir`, and a client identity.
+/// A CA, the server's certificate files in a directory, and a client identity.
 pub struct Pki {
     pub ca_pem: String,
     pub ca_der: CertificateDer<'static>,
     pub client_cert: CertificateDer<'static>,
     pub client_key: Vec<u8>,
-    /// The client certificate, its key and the CA as PEM files in `dir`.
+    /// The client certificate, its key and the CA as PEM files in the
+    /// directory (for clients outside this process, like PyKMIP).
     pub client_cert_path: String,
     pub client_key_path: String,
     pub ca_path: String,
+    /// The `[tls]` and `[kmip]` sections naming the files.
     pub toml: String,
 }
 
@@ -36,6 +42,7 @@ fn named(common_name: &str) -> DistinguishedName {
     name
 }
 
+/// Generates the PKI and writes the server's files into `dir`.
 pub fn pki(dir: &Path) -> Pki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -77,6 +84,7 @@ pub fn pki(dir: &Path) -> Pki {
     }
 }
 
+/// A TLS connection to the KMIP listener, with the client certificate or without.
 pub async fn connect(
     addr: &str,
     pki: &Pki,
@@ -104,14 +112,45 @@ pub async fn connect(
         .await
 }
 
-/// Binds the test client's certificate (by fingerprint) to an admin
-/// principal, over REST with the root token.
-pub async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
+/// Sends `bytes`, reads one framed answer and decodes it; `None` when the
+/// connection fails or the answer does not decode.
+pub async fn exchange(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<Ttlv> {
+    stream.write_all(bytes).await.ok()?;
+    stream.flush().await.ok()?;
+    let mut header = [0u8; HEADER_LEN];
+    stream.read_exact(&mut header).await.ok()?;
+    let total = keyhold_ttlv::message_length(&header, &Limits::DEFAULT).ok()?;
+    let mut message = header.to_vec();
+    message.resize(total, 0);
+    let body = message.get_mut(HEADER_LEN..)?;
+    stream.read_exact(body).await.ok()?;
+    keyhold_ttlv::decode(&message, &Limits::DEFAULT).ok()
+}
+
+/// A REST client trusting the test CA.
+pub fn rest_client(server: &Server, pki: &Pki, token: Option<&str>) -> Client {
     let options = ClientOptions {
         ca_cert_pem: Some(pki.ca_pem.clone().into_bytes()),
         timeout: None,
     };
-    let root = Client::with_options(&server.url, Some(root_token.to_owned()), options).unwrap();
+    Client::with_options(&server.url, token.map(str::to_owned), options).unwrap()
+}
+
+/// Initializes the server over REST (one share: unsealed at once) and returns
+/// the root token.
+pub async fn init(server: &Server, pki: &Pki) -> String {
+    let request = InitRequest {
+        shares: 1,
+        threshold: 1,
+    };
+    let init = rest_client(server, pki, None).init(&request).await.unwrap();
+    init.root_token
+}
+
+/// Binds the test client's certificate (by fingerprint) to an admin
+/// principal, over REST with the root token.
+pub async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
+    let root = rest_client(server, pki, Some(root_token));
     let name: keyhold_core::PrincipalName = "kmip-client".parse().unwrap();
     let create: keyhold_api::access::CreatePrincipalRequest = serde_json::from_value(
         serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"]}),
@@ -123,3 +162,19 @@ pub async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
     let bind = keyhold_api::access::BindCertificateRequest::Fingerprint(fingerprint);
     root.bind_certificate(&name, &bind).await.unwrap();
 }
+
+/// A production server with a KMIP listener in `dir`, initialized, unsealed,
+/// with the client certificate bound to an admin; and its KMIP address.
+pub async fn ready_server(dir: &Path, pki: &Pki) -> (Server, String) {
+    let server = Server::production_with(dir, &pki.toml);
+    let addr = server
+        .kmip_addr
+        .clone()
+        .expect("KEYHOLD_KMIP_ADDR announced");
+    let token = init(&server, pki).await;
+    bind_client(&server, pki, &token).await;
+    (server, addr)
+}
+
+/// How long one answer may take before the exchange counts as failed.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
