@@ -2,11 +2,13 @@
 //! 4): what Get Attributes and Get Attribute List answer.
 
 use super::{keypairs, objects};
-use keyhold_core::{Key, KeyState, KeyVersion, Timestamp, UsageMask};
+use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
-    Attribute, AttributeRef, AttributeValue, Attributes, DateAttribute, Link, LinkType, Name,
-    NameType, ObjectType, State, UniqueIdentifier,
+    Attribute, AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute,
+    HashingAlgorithm, KeyFormatType, Link, LinkType, Name, NameType, ObjectType, State,
+    UniqueIdentifier, tags,
 };
+use keyhold_ttlv::{Ttlv, Value};
 
 /// The attributes keyhold keeps for `version` of `key`, in a fixed order:
 /// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length,
@@ -55,8 +57,14 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         }));
     }
     out.push(A::State(state(version.state)));
+    let generated = key.origin == Origin::Generated;
     let dates = [
         (DateAttribute::Initial, Some(version.created_at)),
+        (
+            DateAttribute::OriginalCreation,
+            generated.then_some(version.created_at),
+        ),
+        (DateAttribute::LastChange, Some(key.updated_at)),
         (DateAttribute::Activation, version.activation_date),
         (DateAttribute::Deactivation, version.deactivation_date),
         (DateAttribute::Compromise, version.compromise_date),
@@ -89,6 +97,59 @@ fn public_usage(usage: UsageMask) -> UsageMask {
 
 fn intersect(a: UsageMask, b: UsageMask) -> UsageMask {
     UsageMask::from_bits(a.bits() & b.bits()).unwrap_or(UsageMask::EMPTY)
+}
+
+/// The Digest attribute (KMIP 1.4 section 3.17, KMIP 2.1 section 4.16):
+/// a SHA-256 `value` computed over the key in `format`.
+pub(crate) fn digest(value: Vec<u8>, format: KeyFormatType) -> AttributeValue {
+    let items = vec![
+        Ttlv::new(
+            tags::HASHING_ALGORITHM,
+            Value::Enumeration(u32::from(HashingAlgorithm::SHA256)),
+        ),
+        Ttlv::new(tags::DIGEST_VALUE, Value::ByteString(value)),
+        Ttlv::new(tags::KEY_FORMAT_TYPE, Value::Enumeration(u32::from(format))),
+    ];
+    AttributeValue::Other {
+        tag: tags::DIGEST,
+        value: Value::Structure(items),
+    }
+}
+
+/// The Random Number Generator attribute of a key keyhold generated (KMIP
+/// 1.4 section 3.44, KMIP 2.1 section 4.48): AWS-LC's CTR-DRBG with
+/// AES-256 (NIST SP 800-90A), which aws-lc-rs draws from. It exists from
+/// KMIP 1.3 on.
+pub(crate) fn random_number_generator() -> AttributeValue {
+    let enumeration = |tag, v: u32| Ttlv::new(tag, Value::Enumeration(v));
+    let items = vec![
+        enumeration(tags::RNG_ALGORITHM, RNG_ALGORITHM_DRBG),
+        enumeration(
+            tags::CRYPTOGRAPHIC_ALGORITHM,
+            u32::from(CryptographicAlgorithm::AES),
+        ),
+        Ttlv::new(tags::CRYPTOGRAPHIC_LENGTH, Value::Integer(256)),
+        enumeration(tags::DRBG_ALGORITHM, DRBG_ALGORITHM_CTR),
+    ];
+    AttributeValue::Other {
+        tag: tags::RANDOM_NUMBER_GENERATOR,
+        value: Value::Structure(items),
+    }
+}
+
+/// RNG Algorithm DRBG (KMIP 1.4 section 9.1.3.2.47).
+const RNG_ALGORITHM_DRBG: u32 = 0x3;
+/// DRBG Algorithm CTR (KMIP 1.4 section 9.1.3.2.48).
+const DRBG_ALGORITHM_CTR: u32 = 0x5;
+
+/// The Key Format Type a digest of `key` is computed over: Raw for a
+/// symmetric key, PKCS#8 for a private key, X.509 for a public key.
+pub(crate) fn digest_format(key: &Key, public: bool) -> KeyFormatType {
+    match (keypairs::kmip_algorithm(key.algorithm), public) {
+        (None, _) => KeyFormatType::Raw,
+        (Some(_), false) => KeyFormatType::PKCS8,
+        (Some(_), true) => KeyFormatType::X509,
+    }
 }
 
 /// Only the attributes `wanted` names; all of them when `wanted` is empty

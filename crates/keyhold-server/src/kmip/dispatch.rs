@@ -155,6 +155,7 @@ impl Dispatcher {
                 server_ops::discover_versions(p),
             )),
             RequestPayload::Query(q) => Ok(ResponsePayload::Query(server_ops::query(q))),
+            RequestPayload::Interop(_) => Ok(ResponsePayload::Interop(server_ops::interop())),
             RequestPayload::RNGRetrieve(r) => {
                 let len = u32::try_from(r.data_length).map_err(|_| {
                     ItemFailure::new(ResultReason::InvalidField, "Data Length is negative")
@@ -170,11 +171,13 @@ impl Dispatcher {
                 self.activate(uid, *placeholder, request_id).await
             }
             RequestPayload::GetAttributes(g) => {
-                self.get_attributes(g, *placeholder, request_id).await
+                self.get_attributes(g, version, *placeholder, request_id)
+                    .await
             }
             RequestPayload::GetAttributeList(g) => {
                 let uid = g.unique_identifier.as_ref();
-                self.get_attribute_list(uid, *placeholder, request_id).await
+                self.get_attribute_list(uid, version, *placeholder, request_id)
+                    .await
             }
             RequestPayload::Locate(l) => self.locate(l, request_id, placeholder).await,
             RequestPayload::Revoke(r) => self.revoke(r, *placeholder, request_id).await,
@@ -184,7 +187,7 @@ impl Dispatcher {
             RequestPayload::Register(r) => self.register(r, request_id, placeholder).await,
             RequestPayload::Destroy(d) => {
                 let uid = d.unique_identifier.as_ref();
-                self.destroy(uid, *placeholder, request_id).await
+                self.destroy(uid, version, *placeholder, request_id).await
             }
             RequestPayload::Archive(a) => {
                 let uid = a.unique_identifier.as_ref();

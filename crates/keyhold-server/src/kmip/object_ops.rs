@@ -4,12 +4,12 @@
 //! A KMIP object is a key version; its Unique Identifier is the version id.
 
 use keyhold_core::Action;
-use keyhold_core::{RequestId, VersionId};
+use keyhold_core::{Origin, RequestId, VersionId};
 use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
     GetAttributesResponse, IdentifierResponse, LocateRequest, LocateResponse, RevokeRequest,
 };
-use keyhold_kmip::{Attributes, ObjectType, ResponsePayload, UniqueIdentifier};
+use keyhold_kmip::{Attributes, ObjectType, ProtocolVersion, ResponsePayload, UniqueIdentifier};
 
 use super::errors::ItemFailure;
 use super::{Dispatcher, attributes, objects};
@@ -81,11 +81,14 @@ impl Dispatcher {
     pub(super) async fn get_attributes(
         &self,
         req: &GetAttributesRequest,
+        version: ProtocolVersion,
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
         let uid = req.unique_identifier.as_ref();
-        let (own, all) = self.attributes(uid, placeholder, request_id).await?;
+        let (own, all) = self
+            .attributes(version, uid, placeholder, request_id)
+            .await?;
         Ok(ResponsePayload::GetAttributes(GetAttributesResponse {
             unique_identifier: own,
             attributes: Some(attributes::select(all, &req.references)),
@@ -96,10 +99,13 @@ impl Dispatcher {
     pub(super) async fn get_attribute_list(
         &self,
         uid: Option<&UniqueIdentifier>,
+        version: ProtocolVersion,
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
-        let (own, all) = self.attributes(uid, placeholder, request_id).await?;
+        let (own, all) = self
+            .attributes(version, uid, placeholder, request_id)
+            .await?;
         Ok(ResponsePayload::GetAttributeList(
             GetAttributeListResponse {
                 unique_identifier: own,
@@ -137,6 +143,7 @@ impl Dispatcher {
     /// attributes (a key pair's Public Key object when `uid` names it).
     async fn attributes(
         &self,
+        version_of_message: ProtocolVersion,
         uid: Option<&UniqueIdentifier>,
         placeholder: Option<VersionId>,
         request_id: RequestId,
@@ -144,10 +151,19 @@ impl Dispatcher {
         let id = objects::version_id(uid, placeholder)?;
         let public = objects::is_public(uid);
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
-            ops.key_by_version_id(caller, id)
+            let (key, version) = ops.key_by_version_id(caller, id)?;
+            let digest = ops.version_digest(caller, &key, &version, public)?;
+            Ok((key, version, digest))
         });
-        let (key, version) = found.await?;
-        let all = attributes::of_version(&key, &version, public);
+        let (key, version, digest) = found.await?;
+        let mut all = attributes::of_version(&key, &version, public);
+        if let Some(digest) = digest {
+            let format = attributes::digest_format(&key, public);
+            all.push(attributes::digest(digest, format));
+        }
+        if key.origin == Origin::Generated && version_of_message >= ProtocolVersion::new(1, 3) {
+            all.push(attributes::random_number_generator());
+        }
         let own = all.unique_identifier().cloned().unwrap_or_else(|| text(id));
         Ok((own, all))
     }

@@ -1,11 +1,11 @@
 //! The operations about the server itself: Discover Versions and Query
 //! (KMIP 1.4 sections 4.25 and 4.26, KMIP 2.1 sections 6.1.16 and 6.1.40).
 
-use keyhold_kmip::payload::{DiscoverVersionsPayload, QueryRequest, QueryResponse};
+use keyhold_kmip::payload::{DiscoverVersionsPayload, EmptyPayload, QueryRequest, QueryResponse};
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 22] = [
+pub(crate) const SERVED: [Operation; 23] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
@@ -28,7 +28,15 @@ pub(crate) const SERVED: [Operation; 22] = [
     Operation::MAC,
     Operation::MACVerify,
     Operation::RNGRetrieve,
+    Operation::Interop,
 ];
+
+/// Interop (KMIP 2.1 section 6.1.26): the test harness's Begin, End and
+/// Reset of a test case. keyhold keeps no per-test state, so each is a
+/// Success that changes nothing.
+pub(crate) fn interop() -> EmptyPayload {
+    EmptyPayload {}
+}
 
 /// The Vendor Identification answered to Query Server Information.
 pub(crate) const VENDOR: &str = "keyhold";

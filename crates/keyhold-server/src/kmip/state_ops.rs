@@ -5,7 +5,7 @@
 
 use keyhold_core::{Action, CoreError, RequestId, VersionId};
 use keyhold_kmip::payload::{IdentifierResponse, IdentifierWithAttributesResponse, ReKeyRequest};
-use keyhold_kmip::{Operation, ResponsePayload, ResultReason, UniqueIdentifier};
+use keyhold_kmip::{Operation, ProtocolVersion, ResponsePayload, ResultReason, UniqueIdentifier};
 
 use super::errors::{ItemFailure, reason_for};
 use super::{Dispatcher, objects};
@@ -18,14 +18,20 @@ fn text(id: VersionId) -> UniqueIdentifier {
 }
 
 /// A Destroy refused by the lifecycle (the key is Active or Suspended, or
-/// already scheduled) answers Permission Denied, the reason KMIP 1.4
-/// section 11.22 gives and KMIP 2.1 section 6.1.15.1 allows.
-fn destroy_failure(e: ServerError) -> ItemFailure {
+/// already scheduled) answers Permission Denied in KMIP 1.x (KMIP 1.4
+/// section 11.22) and Wrong Key Lifecycle State in 2.x (KMIP 2.1 section
+/// 6.1.15.1).
+fn destroy_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
+    let lifecycle = if version.is_v2() {
+        ResultReason::WrongKeyLifecycleState
+    } else {
+        ResultReason::PermissionDenied
+    };
     match e {
         ServerError::LifecycleRefused { .. }
         | ServerError::DestroyScheduled { .. }
         | ServerError::Core(CoreError::IllegalTransition { .. }) => {
-            ItemFailure::new(ResultReason::PermissionDenied, e.to_string())
+            ItemFailure::new(lifecycle, e.to_string())
         }
         other => ItemFailure::new(reason_for(&other), other.to_string()),
     }
@@ -39,6 +45,7 @@ impl Dispatcher {
     pub(super) async fn destroy(
         &self,
         uid: Option<&UniqueIdentifier>,
+        version: ProtocolVersion,
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
@@ -48,7 +55,7 @@ impl Dispatcher {
             Action::KeyScheduleDestroy,
             move |ops, caller| ops.destroy_version(caller, id),
         );
-        done.await.map_err(destroy_failure)?;
+        done.await.map_err(|e| destroy_failure(e, version))?;
         Ok(ResponsePayload::Destroy(IdentifierResponse {
             unique_identifier: text(id),
         }))
@@ -125,12 +132,22 @@ mod tests {
             action: crate::ops::KeyAction::ScheduleDestroy,
             state: KeyState::Active,
         };
+        let v1 = ProtocolVersion::V1_4;
+        let v2 = ProtocolVersion::V2_0;
+        let again = ServerError::DestroyScheduled {
+            at: keyhold_core::Timestamp::from_unix_seconds(0),
+            action: crate::ops::KeyAction::ScheduleDestroy,
+        };
         assert_eq!(
-            destroy_failure(refused).reason,
+            destroy_failure(refused, v1).reason,
             ResultReason::PermissionDenied
         );
         assert_eq!(
-            destroy_failure(ServerError::KeyNotFound).reason,
+            destroy_failure(again, v2).reason,
+            ResultReason::WrongKeyLifecycleState
+        );
+        assert_eq!(
+            destroy_failure(ServerError::KeyNotFound, v2).reason,
             ResultReason::ItemNotFound
         );
     }

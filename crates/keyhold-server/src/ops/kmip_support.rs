@@ -251,3 +251,33 @@ impl Operations {
         Ok(self.verify(caller, &KeyRef::Id(key.id), req)?.valid)
     }
 }
+
+impl Operations {
+    /// The SHA-256 digest KMIP's Digest attribute reports for version `id`
+    /// (KMIP 1.4 section 3.17, KMIP 2.1 section 4.16): over the raw key of
+    /// a symmetric key, the PKCS#8 private key of a key pair, or, for its
+    /// `public` half, the SubjectPublicKeyInfo. `None` once the material is
+    /// destroyed. The material is opened to hash it and never leaves.
+    pub fn version_digest(
+        &self,
+        caller: &Caller,
+        key: &Key,
+        version: &KeyVersion,
+        public: bool,
+    ) -> Result<Option<Vec<u8>>, ServerError> {
+        let sha256 = |bytes: &[u8]| {
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+                .as_ref()
+                .to_vec()
+        };
+        if public {
+            return Ok(version.public_key.as_deref().map(sha256));
+        }
+        let stored = self.find_version(key, version.version)?;
+        if stored.sealed_material.is_none() {
+            return Ok(None);
+        }
+        let material = self.open_material(caller, key, &stored)?;
+        Ok(Some(sha256(material.secret().expose())))
+    }
+}
