@@ -833,3 +833,80 @@ async fn kmip_key_pairs_sign_and_verify() {
         Some(ResultReason::InvalidField)
     );
 }
+
+fn custom(operation: &str, id: &str, value: &str) -> String {
+    by_id(
+        operation,
+        id,
+        &format!(
+            r#"<Attribute><AttributeName type="TextString" value="x-owner"/>
+            <AttributeValue type="TextString" value="{value}"/></Attribute>"#
+        ),
+    )
+}
+
+/// Custom attributes live as the key's tags (seen over REST too); the
+/// Activation Date of a Pre-Active key can be brought to now, of an Active
+/// key not; keyhold's own attributes are read-only.
+#[tokio::test]
+async fn kmip_attribute_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, rest, mut conn) = ready_server(dir.path()).await;
+    let ResponsePayload::Create(c) = ok_item(
+        &mut conn,
+        &create_with("AES", "Encrypt Decrypt", "kmip-attrs", true),
+    )
+    .await
+    else {
+        panic!();
+    };
+    let id = text_id(&c.unique_identifier);
+    // Modify and Delete of an attribute that is not there fail.
+    assert_eq!(
+        failed_reason(&mut conn, &custom("ModifyAttribute", &id, "ops")).await,
+        Some(ResultReason::InvalidField)
+    );
+    ok_item(&mut conn, &custom("AddAttribute", &id, "team-a")).await;
+    assert_eq!(
+        failed_reason(&mut conn, &custom("AddAttribute", &id, "again")).await,
+        Some(ResultReason::InvalidField)
+    );
+    ok_item(&mut conn, &custom("ModifyAttribute", &id, "team-b")).await;
+    let name = keyhold_core::KeyRef::Name("kmip-attrs".parse().unwrap());
+    let info = rest.key(&name).await.unwrap();
+    assert_eq!(info.tags.get("x-owner").map(String::as_str), Some("team-b"));
+    let ResponsePayload::GetAttributes(got) =
+        ok_item(&mut conn, &by_id("GetAttributes", &id, "")).await
+    else {
+        panic!();
+    };
+    let attrs = got.attributes.unwrap();
+    assert!(attrs.items.iter().any(|a| matches!(
+        &a.value,
+        keyhold_kmip::AttributeValue::Vendor { name, .. } if name == "owner"
+    )));
+    let delete = r#"<AttributeName type="TextString" value="x-owner"/>"#;
+    ok_item(&mut conn, &by_id("DeleteAttribute", &id, delete)).await;
+    assert!(rest.key(&name).await.unwrap().tags.is_empty());
+
+    // keyhold's own attributes are read-only.
+    let state = r#"<Attribute><AttributeName type="TextString" value="State"/>
+        <AttributeValue type="Enumeration" value="Active"/></Attribute>"#;
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("ModifyAttribute", &id, state)).await,
+        Some(ResultReason::PermissionDenied)
+    );
+    // Activation Date now: the Pre-Active key becomes Active; then it is
+    // refused (the lifecycle has moved on).
+    let now = r#"<Attribute><AttributeName type="TextString" value="Activation Date"/>
+        <AttributeValue type="DateTime" value="2020-01-01T00:00:00+00:00"/></Attribute>"#;
+    ok_item(&mut conn, &by_id("ModifyAttribute", &id, now)).await;
+    assert_eq!(
+        rest.key(&name).await.unwrap().state,
+        keyhold_core::KeyState::Active
+    );
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("ModifyAttribute", &id, now)).await,
+        Some(ResultReason::PermissionDenied)
+    );
+}

@@ -2,6 +2,7 @@
 //! 4): what Get Attributes and Get Attribute List answer.
 
 use super::{keypairs, objects};
+use crate::ops::is_custom_name;
 use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute,
@@ -73,6 +74,15 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     for (which, at) in dates {
         if let Some(at) = at {
             out.push(A::Date(which, Timestamp::unix_seconds(at)));
+        }
+    }
+    for (name, text) in &key.tags {
+        if let Some((vendor, rest)) = name.split_once('-').filter(|_| is_custom_name(name)) {
+            out.push(A::Vendor {
+                vendor: vendor.to_owned(),
+                name: rest.to_owned(),
+                value: Value::TextString(text.clone()),
+            });
         }
     }
     out

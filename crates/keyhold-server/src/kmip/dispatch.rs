@@ -202,6 +202,25 @@ impl Dispatcher {
                     .await
             }
             RequestPayload::ReKey(r) => self.rekey(r, request_id, placeholder).await,
+            RequestPayload::AddAttribute(c) => {
+                let op = Operation::AddAttribute;
+                self.change_attribute(op, c, version, *placeholder, request_id)
+                    .await
+            }
+            RequestPayload::ModifyAttribute(c) => {
+                let op = Operation::ModifyAttribute;
+                self.change_attribute(op, c, version, *placeholder, request_id)
+                    .await
+            }
+            RequestPayload::SetAttribute(c) => {
+                let op = Operation::SetAttribute;
+                self.change_attribute(op, c, version, *placeholder, request_id)
+                    .await
+            }
+            RequestPayload::DeleteAttribute(d) => {
+                self.delete_attribute(d, version, *placeholder, request_id)
+                    .await
+            }
             RequestPayload::CreateKeyPair(c) => {
                 self.create_key_pair(c, request_id, placeholder).await
             }

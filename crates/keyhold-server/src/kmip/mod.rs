@@ -18,6 +18,7 @@
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
+mod attribute_ops;
 mod attributes;
 mod crypto_ops;
 pub mod dispatch;

@@ -55,7 +55,7 @@ impl Dispatcher {
         });
         done.await?;
         Ok(ResponsePayload::Activate(IdentifierResponse {
-            unique_identifier: text(id),
+            unique_identifier: objects::echo(uid, id),
         }))
     }
 
@@ -73,7 +73,7 @@ impl Dispatcher {
         });
         done.await?;
         Ok(ResponsePayload::Revoke(IdentifierResponse {
-            unique_identifier: text(id),
+            unique_identifier: objects::echo(req.unique_identifier.as_ref(), id),
         }))
     }
 

@@ -234,6 +234,15 @@ pub(crate) fn version_id(
 /// key version, DESIGN.md section 3).
 pub(crate) const PUBLIC_SUFFIX: &str = "/public";
 
+/// The Unique Identifier an answer names: the text one the request gave
+/// (a Public Key object stays one), else version `id`'s.
+pub(crate) fn echo(uid: Option<&UniqueIdentifier>, id: VersionId) -> UniqueIdentifier {
+    match uid {
+        Some(text @ UniqueIdentifier::Text(_)) => text.clone(),
+        _ => UniqueIdentifier::Text(id.to_string()),
+    }
+}
+
 /// Whether `uid` names the Public Key half of a key pair.
 pub(crate) fn is_public(uid: Option<&UniqueIdentifier>) -> bool {
     matches!(uid, Some(UniqueIdentifier::Text(t)) if t.ends_with(PUBLIC_SUFFIX))

@@ -5,7 +5,7 @@ use keyhold_kmip::payload::{DiscoverVersionsPayload, EmptyPayload, QueryRequest,
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 23] = [
+pub(crate) const SERVED: [Operation; 27] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
@@ -15,6 +15,10 @@ pub(crate) const SERVED: [Operation; 23] = [
     Operation::Get,
     Operation::GetAttributes,
     Operation::GetAttributeList,
+    Operation::AddAttribute,
+    Operation::ModifyAttribute,
+    Operation::SetAttribute,
+    Operation::DeleteAttribute,
     Operation::Locate,
     Operation::Activate,
     Operation::Revoke,

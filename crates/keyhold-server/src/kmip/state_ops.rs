@@ -17,11 +17,11 @@ fn text(id: VersionId) -> UniqueIdentifier {
     UniqueIdentifier::Text(id.to_string())
 }
 
-/// A Destroy refused by the lifecycle (the key is Active or Suspended, or
-/// already scheduled) answers Permission Denied in KMIP 1.x (KMIP 1.4
+/// A Destroy or attribute change refused by the lifecycle (the key is
+/// Active or Suspended, or already scheduled for destruction) answers Permission Denied in KMIP 1.x (KMIP 1.4
 /// section 11.22) and Wrong Key Lifecycle State in 2.x (KMIP 2.1 section
 /// 6.1.15.1).
-fn destroy_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
+pub(super) fn lifecycle_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
     let lifecycle = if version.is_v2() {
         ResultReason::WrongKeyLifecycleState
     } else {
@@ -55,9 +55,9 @@ impl Dispatcher {
             Action::KeyScheduleDestroy,
             move |ops, caller| ops.destroy_version(caller, id),
         );
-        done.await.map_err(|e| destroy_failure(e, version))?;
+        done.await.map_err(|e| lifecycle_failure(e, version))?;
         Ok(ResponsePayload::Destroy(IdentifierResponse {
-            unique_identifier: text(id),
+            unique_identifier: objects::echo(uid, id),
         }))
     }
 
@@ -86,7 +86,7 @@ impl Dispatcher {
         });
         done.await?;
         let answer = IdentifierResponse {
-            unique_identifier: text(id),
+            unique_identifier: objects::echo(uid, id),
         };
         Ok(if archive {
             ResponsePayload::Archive(answer)
@@ -139,15 +139,15 @@ mod tests {
             action: crate::ops::KeyAction::ScheduleDestroy,
         };
         assert_eq!(
-            destroy_failure(refused, v1).reason,
+            lifecycle_failure(refused, v1).reason,
             ResultReason::PermissionDenied
         );
         assert_eq!(
-            destroy_failure(again, v2).reason,
+            lifecycle_failure(again, v2).reason,
             ResultReason::WrongKeyLifecycleState
         );
         assert_eq!(
-            destroy_failure(ServerError::KeyNotFound, v2).reason,
+            lifecycle_failure(ServerError::KeyNotFound, v2).reason,
             ResultReason::ItemNotFound
         );
     }

@@ -7,7 +7,8 @@ use keyhold_api::crypto::{MacRequest, MacVerifyRequest, SignRequest, VerifyReque
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
 use keyhold_core::{
-    Algorithm, Key, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp, UsageMask, VersionId,
+    Algorithm, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp, UsageMask,
+    VersionId,
 };
 use keyhold_store::TxError;
 
@@ -96,13 +97,20 @@ impl Operations {
     /// key's material after the server's minimum waiting period
     /// (`min_destroy_waiting_days`): in keyhold, destruction always waits
     /// and can be cancelled until it runs (DESIGN.md section 3). When it
-    /// is due.
+    /// is due. A key pair's two objects are one key: destroying the second
+    /// half once the first is scheduled is a success that changes nothing.
     pub fn destroy_version(
         &self,
         caller: &Caller,
         id: VersionId,
     ) -> Result<Option<Timestamp>, ServerError> {
         let key = self.key_of_primary(caller, id)?;
+        if key.algorithm.kind() == KeyKind::Asymmetric {
+            if let Some(at) = key.destroy_scheduled_at {
+                // The other half of the pair asked already: one key holds both.
+                return Ok(Some(at));
+            }
+        }
         let req = ScheduleDestroyRequest {
             waiting_period_days: Some(self.lifecycle.min_destroy_waiting_days),
         };

@@ -1,0 +1,110 @@
+//! The KMIP attribute changes keyhold can hold (KMIP 1.4 sections
+//! 4.13–4.16, KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom
+//! (`x-…`/`y-…`) text attributes, kept as the key's tags under the same
+//! name, one instance each; and the Activation Date of a Pre-Active key,
+//! which can be brought to now (activating it). Every other attribute is
+//! set by keyhold itself.
+
+use keyhold_core::{KeyRef, KeyState, Timestamp, VersionId};
+
+use super::lifecycle::KeyAction;
+use super::lifecycle::validate::check_tags;
+use super::{Caller, Operations};
+use crate::error::ServerError;
+
+/// How a custom attribute changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomChange {
+    /// Add Attribute: a new attribute (there must be none of that name).
+    Add(String),
+    /// Modify Attribute: a new value for one that exists.
+    Modify(String),
+    /// Set Attribute (2.x): the value, whether or not one exists.
+    Set(String),
+    /// Delete Attribute: it must exist.
+    Delete,
+}
+
+/// Whether `name` is a custom attribute's (KMIP 1.4 section 3.1: `x-` for
+/// clients, `y-` for servers).
+pub fn is_custom_name(name: &str) -> bool {
+    name.starts_with("x-") || name.starts_with("y-")
+}
+
+impl Operations {
+    /// Changes the custom attribute `name` of version `id`'s key.
+    pub fn change_custom_attribute(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        name: String,
+        change: CustomChange,
+    ) -> Result<(), ServerError> {
+        if !is_custom_name(&name) {
+            return Err(ServerError::InvalidRequest {
+                detail: format!("{name} is not a custom attribute (x-… or y-…)"),
+            });
+        }
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        self.change_key(caller, &KeyRef::Id(key.id), move |rows, _| {
+            let tags = &mut rows.key.tags;
+            let exists = tags.contains_key(&name);
+            let missing = || ServerError::InvalidRequest {
+                detail: format!("the object has no attribute {name}"),
+            };
+            match change {
+                CustomChange::Add(_) if exists => {
+                    return Err(ServerError::InvalidRequest {
+                        detail: format!("{name} is set already: keyhold keeps one instance"),
+                    });
+                }
+                CustomChange::Modify(_) | CustomChange::Delete if !exists => return Err(missing()),
+                CustomChange::Add(v) | CustomChange::Modify(v) | CustomChange::Set(v) => {
+                    tags.insert(name, v);
+                }
+                CustomChange::Delete => {
+                    tags.remove(&name);
+                }
+            }
+            check_tags(tags).map_err(ServerError::Core)
+        })?;
+        Ok(())
+    }
+
+    /// Sets the Activation Date of version `id`'s key, which must be
+    /// Pre-Active: a date now or past activates it; a future one is
+    /// refused (give it at Create). Another state is a lifecycle refusal.
+    pub fn set_activation_date(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        at: Timestamp,
+    ) -> Result<(), ServerError> {
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        if version.state != KeyState::PreActive || version.version != key.primary_version {
+            return Err(ServerError::LifecycleRefused {
+                action: KeyAction::Activate,
+                state: version.state,
+            });
+        }
+        if at > self.now() {
+            return Err(ServerError::InvalidRequest {
+                detail: "a future Activation Date is set at Create, not changed later".into(),
+            });
+        }
+        self.activate_key(caller, &KeyRef::Id(key.id)).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_names_carry_the_prefix() {
+        assert!(is_custom_name("x-attribute1"));
+        assert!(is_custom_name("y-server"));
+        assert!(!is_custom_name("Name"));
+        assert!(!is_custom_name("xattribute"));
+    }
+}
