@@ -152,8 +152,16 @@ impl Vault {
                 reason: shamir_reason(&e),
             })?;
         let mut state = self.write();
-        if !matches!(*state, State::Uninitialized) {
-            return Err(ServerError::AlreadyInitialized);
+        match *state {
+            State::Uninitialized => {}
+            State::Restoring(_) => {
+                return Err(ServerError::InvalidRequest {
+                    detail: "a backup is held for restore: give its unseal shares, or restart \
+                             the server to drop it"
+                        .into(),
+                });
+            }
+            _ => return Err(ServerError::AlreadyInitialized),
         }
         let root = RootKey::generate(&self.crypto).map_err(ServerError::Crypto)?;
         let parts = shamir::split(&root, cfg, &self.crypto).map_err(ServerError::Crypto)?;

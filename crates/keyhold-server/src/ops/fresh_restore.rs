@@ -106,5 +106,13 @@ mod tests {
         }
         let code = ops.unseal(&a.shares[0]).unwrap_err().public().0;
         assert_eq!(code, ErrorCode::NotInitialized);
+        ops.stage_restore(file).unwrap();
+        let init = vault.init(3, 2, ops.now()).unwrap_err().public().0;
+        assert_eq!(
+            init,
+            ErrorCode::InvalidRequest,
+            "no init over a staged restore"
+        );
+        assert!(vault.restore_pending());
     }
 }
