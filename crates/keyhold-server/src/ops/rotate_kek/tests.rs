@@ -128,6 +128,53 @@ fn a_kek_rotation_reseals_every_version_and_the_old_kek_opens_nothing() {
     }
 }
 
+impl Server {
+    /// Begins a KEK rotation and re-seals one version, then stops: a crash.
+    fn rotate_kek_cut_short(&self) {
+        self.run(Action::SysRotateRoot, move |ops, c| {
+            let unlocked = ops.vault.unlocked()?;
+            let tenant = ops
+                .store
+                .read(|tx| Ok::<_, TxError<ServerError>>(tx.tenant_by_name(&default())?))
+                .map_err(crate::vault::tx_error)?
+                .ok_or(ServerError::TenantNotFound)?;
+            let (pair, _) = ops.begin_kek_rotation(c, &unlocked, tenant)?;
+            ops.forget_tenants();
+            ops.reseal_batch(&pair, 1)
+        })
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_root_rotation_during_a_pending_kek_rotation_reseals_both_keks() {
+    let s = shamir_server();
+    let names = ["a", "b", "c"];
+    let ciphertexts: Vec<_> = names
+        .iter()
+        .map(|n| {
+            s.create_key(n);
+            s.encrypt(n)
+        })
+        .collect();
+    s.rotate_kek_cut_short();
+    s.rotate_root_for_test();
+    let tenant = s.tenant();
+    assert_eq!((tenant.root_generation, tenant.kek_generation), (2, 2));
+    assert!(tenant.retiring_kek.is_some());
+    for (n, c) in names.iter().zip(&ciphertexts) {
+        assert_eq!(s.decrypt(n, c).unwrap(), b"secret", "{n}");
+    }
+    let r = s.rotate_kek().unwrap();
+    assert!(r.resumed);
+    assert_eq!(r.versions_resealed, 2);
+    assert!(s.tenant().retiring_kek.is_none());
+    for (n, c) in names.iter().zip(&ciphertexts) {
+        assert_eq!(s.decrypt(n, c).unwrap(), b"secret", "{n}");
+    }
+    assert!(s.audit_ok());
+}
+
 #[test]
 fn a_rotation_cut_short_leaves_everything_readable_and_a_second_call_finishes() {
     let s = shamir_server();
@@ -140,19 +187,7 @@ fn a_rotation_cut_short_leaves_everything_readable_and_a_second_call_finishes() 
         })
         .collect();
     // A crash after the first batch of one version.
-    let name = default();
-    s.run(Action::SysRotateRoot, move |ops, c| {
-        let unlocked = ops.vault.unlocked()?;
-        let tenant = ops
-            .store
-            .read(|tx| Ok::<_, TxError<ServerError>>(tx.tenant_by_name(&name)?))
-            .map_err(crate::vault::tx_error)?
-            .ok_or(ServerError::TenantNotFound)?;
-        let (pair, _) = ops.begin_kek_rotation(c, &unlocked, tenant)?;
-        ops.forget_tenants();
-        ops.reseal_batch(&pair, 1)
-    })
-    .unwrap();
+    s.rotate_kek_cut_short();
     let gens: Vec<u32> = s.versions().iter().map(|(_, v)| v.kek_generation).collect();
     assert_eq!(gens.iter().filter(|g| **g == 2).count(), 1, "{gens:?}");
     assert!(s.tenant().retiring_kek.is_some());
