@@ -534,3 +534,21 @@ pub struct RoleList {
 
 #[cfg(test)]
 mod tests;
+
+/// `POST /v1/tenants/{name}/rotate-kek`: what the KEK rotation did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKekResponse {
+    /// The tenant.
+    #[schema(value_type = String, example = "payments")]
+    pub tenant: TenantName,
+    /// The tenant's KEK generation now.
+    pub kek_generation: u32,
+    /// Whether this call finished a rotation an earlier call left
+    /// unfinished (rather than starting a new one).
+    pub resumed: bool,
+    /// Key versions whose material this call re-sealed under the new KEK.
+    pub versions_resealed: u64,
+    /// TOTP secrets re-sealed under the new KEK.
+    pub mfa_secrets_resealed: u64,
+}

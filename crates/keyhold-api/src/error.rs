@@ -162,6 +162,10 @@ error_codes! {
     DestroyScheduled = ("destroy_scheduled", 409),
     /// Cancel-destroy was asked of a key with no destruction scheduled.
     DestroyNotScheduled = ("destroy_not_scheduled", 409),
+    /// The root key changed while the request was in flight (another
+    /// rotation, or a tenant sealed under the previous root key): nothing
+    /// was changed; retry.
+    RotationConflict = ("rotation_conflict", 409),
     /// The key was not created exportable: its material never leaves the
     /// server, whatever the caller's rights.
     KeyNotExportable = ("key_not_exportable", 409),

@@ -1,4 +1,4 @@
-//! `/v1/sys/*`: health, seal status, init, unseal, seal.
+//! `/v1/sys/*`: health, seal status, init, unseal, seal, root-key rotation.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +54,10 @@ pub struct SealStatus {
     pub threshold: Option<u8>,
     /// Distinct shares given so far in this unseal attempt.
     pub progress: u8,
+    /// Whether an uninitialized server holds a backup
+    /// (`POST /v1/sys/init/restore`) until the shares that open it are given.
+    #[serde(default)]
+    pub restore_pending: bool,
 }
 
 /// `POST /v1/sys/init`.
@@ -100,4 +104,16 @@ impl std::fmt::Debug for UnsealRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("UnsealRequest(<redacted>)")
     }
+}
+
+/// `POST /v1/sys/rotate-root`: what the root-key rotation changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRootResponse {
+    /// The root key generation before the rotation.
+    pub previous_generation: u32,
+    /// The new root key generation.
+    pub generation: u32,
+    /// Tenant KEKs re-sealed under the new root key.
+    pub tenants: u64,
 }

@@ -5,8 +5,9 @@ use keyhold_api::access::{
     BindCertificateRequest, CertificateInfo, CertificateList, CreatePolicyRequest,
     CreatePrincipalRequest, CreateRoleRequest, CreateTenantRequest, CreateTokenRequest,
     CreatedToken, GrantRoleRequest, ListTokensQuery, PageQuery, PolicyInfo, PolicyList,
-    PrincipalInfo, PrincipalList, RoleInfo, RoleList, RootTokenRevoked, TenantInfo, TenantList,
-    TokenInfo, TokenList, UpdatePolicyRequest, UpdatePrincipalRequest, UpdateRoleRequest,
+    PrincipalInfo, PrincipalList, RoleInfo, RoleList, RootTokenRevoked, RotateKekResponse,
+    TenantInfo, TenantList, TokenInfo, TokenList, UpdatePolicyRequest, UpdatePrincipalRequest,
+    UpdateRoleRequest,
 };
 use keyhold_core::{PolicyName, PrincipalName, RoleName, TenantName, TenantSettings, TokenId};
 use reqwest::Method;
@@ -34,6 +35,12 @@ impl Client {
     pub async fn tenant(&self, name: &TenantName) -> Result<TenantInfo, ClientError> {
         let p = path("tenants", name.as_str(), "");
         self.call(Method::GET, &p, None::<&()>).await
+    }
+
+    /// `POST /v1/tenants/{name}/rotate-kek`.
+    pub async fn rotate_kek(&self, name: &TenantName) -> Result<RotateKekResponse, ClientError> {
+        let p = path("tenants", name.as_str(), "/rotate-kek");
+        self.call(Method::POST, &p, None::<&()>).await
     }
 
     /// `GET /v1/tenants/{name}/settings`.

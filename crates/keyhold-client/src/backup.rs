@@ -1,7 +1,9 @@
-//! `/v1/sys/backup`, `/v1/sys/backup/verify`, `/v1/sys/restore`: the backup
+//! `/v1/sys/backup`, `/v1/sys/backup/verify`, `/v1/sys/restore`,
+//! `/v1/sys/init/restore`: the backup
 //! file travels as raw bytes.
 
 use keyhold_api::backup::BackupReport;
+use keyhold_api::sys::SealStatus;
 use reqwest::Method;
 
 use crate::{Client, ClientError, decode, error_from};
@@ -32,7 +34,17 @@ impl Client {
         self.send_file("/v1/sys/restore", file).await
     }
 
-    async fn send_file(&self, path: &str, file: Vec<u8>) -> Result<BackupReport, ClientError> {
+    /// `POST /v1/sys/init/restore`: an uninitialized server holds the
+    /// backup until the unseal shares of its server are given.
+    pub async fn init_restore(&self, file: Vec<u8>) -> Result<SealStatus, ClientError> {
+        self.send_file("/v1/sys/init/restore", file).await
+    }
+
+    async fn send_file<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        file: Vec<u8>,
+    ) -> Result<T, ClientError> {
         let resp = self
             .request(Method::POST, path)
             .header("content-type", OCTET_STREAM)

@@ -23,7 +23,9 @@ use keyhold_api::keys::{
     CreateKeyRequest, DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, KeyInfo,
     KeyList, ListKeysQuery,
 };
-use keyhold_api::sys::{Health, InitRequest, InitResponse, SealStatus, UnsealRequest};
+use keyhold_api::sys::{
+    Health, InitRequest, InitResponse, RotateRootResponse, SealStatus, UnsealRequest,
+};
 use keyhold_core::KeyRef;
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Serialize;
@@ -164,6 +166,12 @@ impl Client {
     /// `POST /v1/sys/seal`.
     pub async fn seal(&self) -> Result<SealStatus, ClientError> {
         self.call(Method::POST, "/v1/sys/seal", None::<&()>).await
+    }
+
+    /// `POST /v1/sys/rotate-root`.
+    pub async fn rotate_root(&self) -> Result<RotateRootResponse, ClientError> {
+        self.call(Method::POST, "/v1/sys/rotate-root", None::<&()>)
+            .await
     }
 
     /// `POST /v1/keys`.

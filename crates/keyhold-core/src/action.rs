@@ -136,7 +136,7 @@ actions! {
     SysBackup = "sys:backup",
     /// Restore a backup.
     SysRestore = "sys:restore",
-    /// Rotate the root key or a tenant KEK.
+    /// Rotate the root key (and, when built, a tenant KEK).
     SysRotateRoot = "sys:rotate-root",
     /// Enroll or confirm one's own TOTP second factor (self-service: every
     /// principal may, for itself only).
@@ -186,6 +186,7 @@ impl Action {
                 | Self::PrincipalWrite
                 | Self::TenantWrite
                 | Self::SysRestore
+                | Self::SysRotateRoot
         )
     }
 

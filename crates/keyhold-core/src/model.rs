@@ -46,10 +46,15 @@ pub struct Tenant {
     pub name: TenantName,
     /// Its KEK, sealed under the root key.
     pub sealed_kek: SealedBlob,
-    /// Which root-key generation sealed the KEK.
+    /// Which root-key generation sealed the KEK (and the retiring one).
     pub root_generation: u32,
     /// When it was created.
     pub created_at: Timestamp,
+    /// The KEK's generation: 1 at creation, one more at each KEK rotation.
+    pub kek_generation: u32,
+    /// While a KEK rotation re-seals the tenant's material: the previous
+    /// KEK (generation `kek_generation - 1`), sealed under the root key.
+    pub retiring_kek: Option<SealedBlob>,
 }
 
 /// Where a key's material lives.

@@ -11,6 +11,11 @@ use crate::scheme::SignatureScheme;
 /// Which sealed layer of the key hierarchy failed to open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SealLayer {
+    /// A root key (of a later generation) sealed under the seal key.
+    Root,
+    /// The derivation seed of the audit and backup keys, sealed under the
+    /// root key.
+    DerivationSeed,
     /// A tenant key-encryption key sealed under the root key.
     Kek,
     /// A key version's material sealed under a tenant KEK.
@@ -20,6 +25,8 @@ pub enum SealLayer {
 impl std::fmt::Display for SealLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            Self::Root => "root key",
+            Self::DerivationSeed => "derivation seed",
             Self::Kek => "tenant key-encryption key",
             Self::Material => "key material",
         })

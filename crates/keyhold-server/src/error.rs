@@ -453,6 +453,12 @@ pub enum ServerError {
     /// A backup made under another root key or epoch.
     #[error("backup refused: {0}")]
     BackupWrongKey(#[source] keyhold_crypto::backup::BackupError),
+    /// The root key generation changed under the request; nothing changed.
+    #[error("the root key was rotated while this request ran: {what}; retry")]
+    RotationConflict {
+        /// What was refused.
+        what: &'static str,
+    },
     /// A backup that opened but cannot be restored here.
     #[error("restore refused: {reason}")]
     RestoreRefused {
@@ -577,6 +583,7 @@ impl ServerError {
             Self::BackupInvalid(_) => own(C::BackupInvalid),
             Self::BackupWrongKey(_) => own(C::BackupWrongKey),
             Self::RestoreRefused { .. } => own(C::RestoreRefused),
+            Self::RotationConflict { .. } => own(C::RotationConflict),
             Self::PayloadTooLarge => own(C::PayloadTooLarge),
             Self::UnsupportedMediaType | Self::NotOctetStream => own(C::UnsupportedMediaType),
             Self::NotFound => own(C::NotFound),

@@ -2,28 +2,32 @@
 //! transitions (DESIGN.md section 4). While sealed, the root key and every
 //! tenant KEK are absent from memory, so nothing can be decrypted.
 
-use std::collections::HashMap;
+mod fresh_restore;
+mod rotate;
+mod unlocked;
+
+pub use rotate::{RootRotated, RootRotation, check_generation};
+pub use unlocked::{BACKUP_KEY_EPOCH, Unlocked};
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use keyhold_api::sys::{InitResponse, SealKind, SealStatus};
 use keyhold_core::{SealedBlob, Tenant, TenantId, TenantName, Timestamp};
-use keyhold_crypto::backup::BackupKey;
-use keyhold_crypto::hierarchy::{Kek, RootKey};
+use keyhold_crypto::hierarchy::{Kek, KekGenerations, RootKey};
 use keyhold_crypto::seal::shamir::{self, ShamirConfig, Share, Unsealer};
 use keyhold_crypto::{CryptoError, CryptoProvider, SecretBytes};
 use keyhold_store::{Store, SystemKey, TxError};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::audit::AuditKeys;
 use crate::auth::{RootToken, TokenHash};
 use crate::error::{ServerError, StartError};
 
 /// The name of the tenant created at init.
 pub const DEFAULT_TENANT: &str = "default";
-/// The root key generation sealing tenant KEKs (root rotation comes later).
-const ROOT_GENERATION: u32 = 1;
+/// The root key generation of a new store: its root key is the seal key.
+const FIRST_GENERATION: u32 = 1;
 /// File holding the dev seal's root key, next to the database.
 const DEV_ROOT_FILE: &str = "dev-root.key";
 
@@ -35,72 +39,11 @@ enum SealConfig {
     Shamir { shares: u8, threshold: u8 },
 }
 
-/// The root key and the tenant KEKs opened so far.
-#[derive(Debug)]
-pub struct Unlocked {
-    root: RootKey,
-    keks: RwLock<HashMap<TenantId, Arc<Kek>>>,
-    audit_keys: Arc<AuditKeys>,
-}
-
-impl Unlocked {
-    fn new(root: RootKey) -> Result<Arc<Self>, ServerError> {
-        let audit_keys = Arc::new(AuditKeys::with_root(&root).map_err(ServerError::Crypto)?);
-        Ok(Arc::new(Self {
-            root,
-            keks: RwLock::new(HashMap::new()),
-            audit_keys,
-        }))
-    }
-
-    /// The audit trail's MAC and signing keys, derived from this root key.
-    pub fn audit_keys(&self) -> Arc<AuditKeys> {
-        Arc::clone(&self.audit_keys)
-    }
-
-    /// The backup key, derived from this root key, tagged with the root
-    /// key generation as its epoch.
-    pub fn backup_key(&self) -> Result<BackupKey, ServerError> {
-        BackupKey::with_root(&self.root, ROOT_GENERATION).map_err(ServerError::Crypto)
-    }
-
-    /// Whether this root key made `canary`.
-    pub fn owns_canary(&self, canary: &SealedBlob) -> bool {
-        self.root.check_canary(canary).is_ok()
-    }
-
-    /// Forgets every opened KEK (the store was replaced by a restore).
-    fn forget_keks(&self) {
-        if let Ok(mut map) = self.keks.write() {
-            map.clear();
-        }
-    }
-
-    /// The tenant's KEK, opened once and then served from memory.
-    pub fn kek(&self, tenant: &Tenant) -> Result<Arc<Kek>, ServerError> {
-        if let Some(kek) = self
-            .keks
-            .read()
-            .ok()
-            .and_then(|m| m.get(&tenant.id).cloned())
-        {
-            return Ok(kek);
-        }
-        let kek = Arc::new(
-            self.root
-                .open_kek(tenant.id, tenant.root_generation, &tenant.sealed_kek)
-                .map_err(ServerError::Crypto)?,
-        );
-        if let Ok(mut map) = self.keks.write() {
-            map.insert(tenant.id, Arc::clone(&kek));
-        }
-        Ok(kek)
-    }
-}
-
 #[derive(Debug)]
 enum State {
     Uninitialized,
+    /// Uninitialized, holding a backup until its shares are given.
+    Restoring(fresh_restore::Staged),
     Sealed {
         config: SealConfig,
         unsealer: Option<Unsealer>,
@@ -153,7 +96,7 @@ impl Vault {
         match &*self.read() {
             State::Unsealed { keys, .. } => Ok(Arc::clone(keys)),
             State::Sealed { .. } => Err(ServerError::Sealed),
-            State::Uninitialized => Err(ServerError::NotInitialized),
+            State::Uninitialized | State::Restoring(_) => Err(ServerError::NotInitialized),
         }
     }
 
@@ -169,6 +112,7 @@ impl Vault {
     pub fn status(&self) -> SealStatus {
         let (initialized, sealed, config, progress) = match &*self.read() {
             State::Uninitialized => (false, true, None, 0),
+            State::Restoring(staged) => (false, true, None, staged.progress()),
             State::Sealed { config, unsealer } => (
                 true,
                 true,
@@ -185,6 +129,7 @@ impl Vault {
             }
         };
         SealStatus {
+            restore_pending: self.restore_pending(),
             initialized,
             sealed,
             seal,
@@ -207,8 +152,16 @@ impl Vault {
                 reason: shamir_reason(&e),
             })?;
         let mut state = self.write();
-        if !matches!(*state, State::Uninitialized) {
-            return Err(ServerError::AlreadyInitialized);
+        match *state {
+            State::Uninitialized => {}
+            State::Restoring(_) => {
+                return Err(ServerError::InvalidRequest {
+                    detail: "a backup is held for restore: give its unseal shares, or restart \
+                             the server to drop it"
+                        .into(),
+                });
+            }
+            _ => return Err(ServerError::AlreadyInitialized),
         }
         let root = RootKey::generate(&self.crypto).map_err(ServerError::Crypto)?;
         let parts = shamir::split(&root, cfg, &self.crypto).map_err(ServerError::Crypto)?;
@@ -218,7 +171,7 @@ impl Vault {
         let shares = parts.iter().map(|s| s.to_text().to_string()).collect();
         *state = State::Unsealed {
             config,
-            keys: Unlocked::new(root)?,
+            keys: Unlocked::open(root, &self.store)?,
         };
         Ok(InitResponse {
             shares,
@@ -236,11 +189,16 @@ impl Vault {
     }
 
     fn add_share(&self, share: Share) -> Result<(), ServerError> {
+        if self.restore_pending() {
+            return self.add_restore_share(share);
+        }
         let mut state = self.write();
         let (config, unsealer) = match &mut *state {
             State::Sealed { config, unsealer } => (*config, unsealer),
             State::Unsealed { .. } => return Ok(()),
-            State::Uninitialized => return Err(ServerError::NotInitialized),
+            State::Uninitialized | State::Restoring(_) => {
+                return Err(ServerError::NotInitialized);
+            }
         };
         let SealConfig::Shamir { threshold, .. } = config else {
             return Err(ServerError::InvalidRequest {
@@ -259,7 +217,7 @@ impl Vault {
             Ok(root) => {
                 *state = State::Unsealed {
                     config,
-                    keys: Unlocked::new(root)?,
+                    keys: Unlocked::open(root, &self.store)?,
                 };
                 Ok(())
             }
@@ -288,7 +246,9 @@ impl Vault {
                     });
                 }
                 State::Sealed { .. } => return Err(ServerError::Sealed),
-                State::Uninitialized => return Err(ServerError::NotInitialized),
+                State::Uninitialized | State::Restoring(_) => {
+                    return Err(ServerError::NotInitialized);
+                }
             }
             if let State::Unsealed { config, .. } = &*state {
                 *state = State::Sealed {
@@ -323,7 +283,7 @@ impl Vault {
                 }
                 (load_dev_root(&path)?, None)
             }
-            State::Sealed { .. } | State::Unsealed { .. } => {
+            State::Sealed { .. } | State::Unsealed { .. } | State::Restoring(_) => {
                 return Err(StartError::SealMismatch {
                     found: "production",
                     wanted: "dev",
@@ -338,7 +298,7 @@ impl Vault {
         })?;
         *state = State::Unsealed {
             config: SealConfig::Dev,
-            keys: Unlocked::new(root).map_err(StartError::Seal)?,
+            keys: Unlocked::open(root, &self.store).map_err(StartError::Seal)?,
         };
         Ok(new_token)
     }
@@ -396,7 +356,7 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(), ServerError> {
         let canary = root.canary(&self.crypto).map_err(ServerError::Crypto)?;
-        let tenant = self.sealed_tenant(root, DEFAULT_TENANT.parse()?, now)?;
+        let tenant = self.sealed_tenant(root, FIRST_GENERATION, DEFAULT_TENANT.parse()?, now)?;
         let config_json = serde_json::to_vec(&config).map_err(|_| ServerError::Internal {
             what: "seal configuration encoding",
         })?;
@@ -419,26 +379,37 @@ impl Vault {
     /// (not stored: the caller inserts it). Needs the server unsealed.
     pub fn new_tenant(&self, name: TenantName, now: Timestamp) -> Result<Tenant, ServerError> {
         let unlocked = self.unlocked()?;
-        self.sealed_tenant(&unlocked.root, name, now)
+        self.sealed_tenant(&unlocked.root, unlocked.generation, name, now)
     }
 
     fn sealed_tenant(
         &self,
         root: &RootKey,
+        generation: u32,
         name: TenantName,
         now: Timestamp,
     ) -> Result<Tenant, ServerError> {
         let id = TenantId::from_uuid(uuid::Uuid::new_v4());
         let kek = Kek::generate(&self.crypto).map_err(ServerError::Crypto)?;
         let sealed_kek = root
-            .seal_kek(&self.crypto, id, ROOT_GENERATION, &kek)
+            .seal_kek(
+                &self.crypto,
+                id,
+                KekGenerations {
+                    root: generation,
+                    kek: 1,
+                },
+                &kek,
+            )
             .map_err(ServerError::Crypto)?;
         Ok(Tenant {
             id,
             name,
             sealed_kek,
-            root_generation: ROOT_GENERATION,
+            root_generation: generation,
             created_at: now,
+            kek_generation: 1,
+            retiring_kek: None,
         })
     }
 
@@ -453,11 +424,22 @@ impl Vault {
     }
 
     /// Reloads what the vault keeps from the store after a restore replaced
-    /// it: the root token's hash, and no KEK opened from the old tenants.
+    /// it: the root key of the restored store's generation (opened with the
+    /// same seal key), no KEK opened from the old tenants, and the root
+    /// token's hash.
     pub fn reload_after_restore(&self) -> Result<(), ServerError> {
-        if let Ok(unlocked) = self.unlocked() {
-            unlocked.forget_keks();
+        {
+            let mut state = self.write();
+            if let State::Unsealed { keys, .. } = &mut *state {
+                keys.forget_keks();
+                *keys = Unlocked::open(keys.seal_key.duplicate(), &self.store)?;
+            }
         }
+        self.reload_root_token()
+    }
+
+    /// Reads the root token's hash from the store again.
+    fn reload_root_token(&self) -> Result<(), ServerError> {
         let token = self
             .store
             .read(|tx| Ok::<_, TxError<ServerError>>(tx.system_get(SystemKey::RootTokenHash)?))

@@ -11,7 +11,7 @@ use keyhold_core::{
 };
 
 use crate::error::{CorruptReason, StoreError};
-use crate::model::{KeyQuery, StoredVersion};
+use crate::model::{KeyQuery, SealedVersion, StoredVersion};
 use crate::queries;
 use crate::value::{Cols, Value};
 
@@ -46,6 +46,10 @@ pub(crate) fn tenant_values(t: &Tenant) -> Vec<Value> {
         Value::Blob(t.sealed_kek.as_bytes().to_vec()),
         Value::Int(i64::from(t.root_generation)),
         Value::time(t.created_at),
+        Value::Int(i64::from(t.kek_generation)),
+        Value::opt(t.retiring_kek.as_ref(), |s| {
+            Value::Blob(s.as_bytes().to_vec())
+        }),
     ]
 }
 
@@ -58,6 +62,8 @@ pub(crate) fn tenant_from(row: Vec<Value>) -> Result<Tenant, StoreError> {
         sealed_kek: SealedBlob::new(c.blob("tenant.sealed_kek")?),
         root_generation: to_u32("tenant.root_generation", c.int("tenant.root_generation")?)?,
         created_at: c.time("tenant.created_at")?,
+        kek_generation: to_u32("tenant.kek_generation", c.int("tenant.kek_generation")?)?,
+        retiring_kek: c.opt_blob("tenant.retiring_kek")?.map(SealedBlob::new),
     })
 }
 
@@ -174,6 +180,7 @@ pub(crate) fn version_values(v: &StoredVersion) -> Vec<Value> {
         Value::opt(v.sealed_material.as_ref(), |s| {
             Value::Blob(s.as_bytes().to_vec())
         }),
+        Value::Int(i64::from(v.kek_generation)),
     ]
 }
 
@@ -207,9 +214,14 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
     let sealed_material = c
         .opt_blob("key_version.sealed_material")?
         .map(SealedBlob::new);
+    let kek_generation = to_u32(
+        "key_version.kek_generation",
+        c.int("key_version.kek_generation")?,
+    )?;
     Ok(StoredVersion {
         meta,
         sealed_material,
+        kek_generation,
     })
 }
 
@@ -375,3 +387,22 @@ fn revocation_name(r: RevocationReason) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+/// A version's sealed material and identity, from
+/// `VERSIONS_SEALED_BEFORE`'s columns.
+pub(crate) fn sealed_version_from(row: Vec<Value>) -> Result<SealedVersion, StoreError> {
+    let mut c = Cols::new(row);
+    Ok(SealedVersion {
+        key: KeyId::from_bytes(c.id("key_version.key_id")?),
+        version: to_version("key_version.version", c.int("key_version.version")?)?,
+        algorithm: parse_core(
+            "key.algorithm",
+            c.text("key.algorithm")?.parse::<Algorithm>(),
+        )?,
+        kek_generation: to_u32(
+            "key_version.kek_generation",
+            c.int("key_version.kek_generation")?,
+        )?,
+        sealed_material: SealedBlob::new(c.blob("key_version.sealed_material")?),
+    })
+}

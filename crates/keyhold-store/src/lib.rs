@@ -58,7 +58,7 @@ pub use due::{Due, DueCursor, DueKey};
 pub use error::{BoxError, CorruptReason, StoreError, TxError};
 pub use group::{AppendOf, Pending};
 pub use idle::IdleQuery;
-pub use model::{BackendKind, KeyQuery, StoredVersion, SystemKey};
+pub use model::{BackendKind, KeyQuery, SealedVersion, StoredVersion, SystemKey};
 pub use snapshot::Candidate;
 pub use store::Store;
 pub use tx::{ReadTx, WriteTx};

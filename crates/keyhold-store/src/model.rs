@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use keyhold_core::{Algorithm, KeyName, KeyState, KeyVersion, SealedBlob};
+use keyhold_core::{Algorithm, KeyId, KeyName, KeyState, KeyVersion, SealedBlob, VersionNumber};
 
 /// A key version as stored: its metadata and its sealed material.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +14,24 @@ pub struct StoredVersion {
     /// The material sealed under the tenant's KEK; `None` once destroyed
     /// (the stored bytes are then erased, not merely hidden).
     pub sealed_material: Option<SealedBlob>,
+    /// The generation of the tenant KEK the material is sealed under.
+    pub kek_generation: u32,
+}
+
+/// A version's sealed material as a KEK rotation re-seals it: what its
+/// AAD binds, and under which KEK generation it is now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedVersion {
+    /// The key.
+    pub key: KeyId,
+    /// The version.
+    pub version: VersionNumber,
+    /// The key's algorithm.
+    pub algorithm: Algorithm,
+    /// The KEK generation the material is sealed under.
+    pub kek_generation: u32,
+    /// The sealed material.
+    pub sealed_material: SealedBlob,
 }
 
 /// A server-wide value in the `system` table, under a stable text name.
@@ -22,10 +40,17 @@ pub struct StoredVersion {
 pub enum SystemKey {
     /// How the root key is sealed (seal kind and its parameters).
     SealConfig,
-    /// A value sealed under the root key, opened to check a recombined root key.
+    /// A value sealed under the seal key (what the shares or the dev file
+    /// rebuild), opened to check it.
     RootCanary,
-    /// The current root-key generation.
+    /// The current root-key generation (big-endian u32; absent means 1).
     RootGeneration,
+    /// The root key of the current generation, sealed under the seal key
+    /// (absent at generation 1, whose root key is the seal key).
+    SealedRoot,
+    /// The seed of the audit and backup keys, sealed under the current root
+    /// key (absent at generation 1, whose seed is the root key itself).
+    DerivationSeed,
     /// The dev seal's root key material (dev mode only).
     DevSeal,
     /// The hash of the first admin (root) token.
@@ -34,10 +59,12 @@ pub enum SystemKey {
 
 impl SystemKey {
     /// Every system key.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::SealConfig,
         Self::RootCanary,
         Self::RootGeneration,
+        Self::SealedRoot,
+        Self::DerivationSeed,
         Self::DevSeal,
         Self::RootTokenHash,
     ];
@@ -48,6 +75,8 @@ impl SystemKey {
             Self::SealConfig => "seal-config",
             Self::RootCanary => "root-canary",
             Self::RootGeneration => "root-generation",
+            Self::SealedRoot => "sealed-root",
+            Self::DerivationSeed => "derivation-seed",
             Self::DevSeal => "dev-seal",
             Self::RootTokenHash => "root-token-hash",
         }

@@ -11,7 +11,7 @@ pub(crate) use access::*;
 
 macro_rules! tenant_columns {
     () => {
-        "id, name, sealed_kek, root_generation, created_at"
+        "id, name, sealed_kek, root_generation, created_at, kek_generation, retiring_kek"
     };
 }
 
@@ -29,7 +29,7 @@ macro_rules! version_columns {
     () => {
         "id, key_id, version, state, archived, created_at, activation_date, \
          deactivation_date, compromise_date, destroy_date, revocation_reason, public_key, \
-         sealed_material"
+         sealed_material, kek_generation"
     };
 }
 
@@ -113,11 +113,11 @@ pub(crate) const TENANTS: &str =
 pub(crate) const TENANT_INSERT: &str = concat!(
     "INSERT INTO tenants (",
     tenant_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
 );
 /// The tenant's columns in order; `$1` (id) selects the row.
 pub(crate) const TENANT_UPDATE: &str = "UPDATE tenants SET name = $2, sealed_kek = $3, \
-     root_generation = $4, created_at = $5 WHERE id = $1";
+     root_generation = $4, created_at = $5, kek_generation = $6, retiring_kek = $7 WHERE id = $1";
 
 /// `$1` tenant id, `$2` key id.
 pub(crate) const KEY_GET: &str = concat!(
@@ -208,14 +208,26 @@ pub(crate) const VERSIONS: &str = concat!(
 pub(crate) const VERSION_INSERT: &str = concat!(
     "INSERT INTO key_versions (",
     version_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
 );
 /// The version's columns in order; `$1` (id), `$2` (key) and `$3` (number)
 /// select the row.
 pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, archived = $5, \
      created_at = $6, activation_date = $7, deactivation_date = $8, compromise_date = $9, \
-     destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13 \
-     WHERE id = $1 AND key_id = $2 AND version = $3";
+     destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13, \
+     kek_generation = $14 WHERE id = $1 AND key_id = $2 AND version = $3";
+
+/// `$1` tenant id, `$2` KEK generation, `$3` limit: the tenant's versions
+/// whose material is sealed under an older KEK, by key id and version.
+pub(crate) const VERSIONS_SEALED_BEFORE: &str = "SELECT v.key_id, v.version, k.algorithm, \
+     v.kek_generation, v.sealed_material FROM key_versions v JOIN keys k ON k.id = v.key_id \
+     WHERE k.tenant_id = $1 AND v.kek_generation < $2 AND v.sealed_material IS NOT NULL \
+     ORDER BY v.kek_generation, v.key_id, v.version LIMIT $3";
+/// `$1` key id, `$2` version number, `$3` the KEK generation it must still
+/// be under, `$4` the new generation, `$5` the re-sealed material.
+pub(crate) const VERSION_RESEAL: &str = "UPDATE key_versions SET sealed_material = $5, \
+     kek_generation = $4 WHERE key_id = $1 AND version = $2 AND kek_generation = $3 \
+     AND sealed_material IS NOT NULL";
 
 /// The event's columns in order: the portable form, kept for the next
 /// engine and checked by the tests against the SQLite one.
@@ -280,15 +292,15 @@ pub(crate) const AUDIT_LAST_CHECKPOINT: &str = concat!(
 
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 36] = [
+pub(crate) const ALL: [(&str, usize); 38] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
     (SYSTEM_DELETE, 1),
     (TENANT_GET, 1),
     (TENANT_BY_NAME, 1),
     (TENANTS, 0),
-    (TENANT_INSERT, 5),
-    (TENANT_UPDATE, 5),
+    (TENANT_INSERT, 7),
+    (TENANT_UPDATE, 7),
     (KEY_GET, 2),
     (KEY_BY_NAME, 2),
     (KEYS_FROM, 8),
@@ -303,8 +315,10 @@ pub(crate) const ALL: [(&str, usize); 36] = [
     (VERSION_GET, 2),
     (VERSION_BY_ID, 1),
     (VERSIONS, 1),
-    (VERSION_INSERT, 13),
-    (VERSION_UPDATE, 13),
+    (VERSION_INSERT, 14),
+    (VERSION_UPDATE, 14),
+    (VERSIONS_SEALED_BEFORE, 3),
+    (VERSION_RESEAL, 5),
     (AUDIT_APPEND, 17),
     (AUDIT_HEAD, 0),
     (AUDIT_RANGE, 3),

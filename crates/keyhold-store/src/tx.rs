@@ -9,16 +9,16 @@ use keyhold_core::approval::ApprovalState;
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_core::{
     ApprovalId, ApprovalRecord, CertBinding, CertMatcher, Key, KeyId, KeyName, MfaEnrollment,
-    PolicyName, PolicyRecord, Principal, PrincipalId, PrincipalName, RoleName, RoleRecord, Tenant,
-    TenantId, TenantName, TenantSettings, Timestamp, TokenId, TokenRecord, VersionId,
-    VersionNumber,
+    PolicyName, PolicyRecord, Principal, PrincipalId, PrincipalName, RoleName, RoleRecord,
+    SealedBlob, Tenant, TenantId, TenantName, TenantSettings, Timestamp, TokenId, TokenRecord,
+    VersionId, VersionNumber,
 };
 
 use crate::audit::AuditQuery;
 use crate::due::{DueCursor, DueKey};
 use crate::error::StoreError;
 use crate::idle::IdleQuery;
-use crate::model::{KeyQuery, StoredVersion, SystemKey};
+use crate::model::{KeyQuery, SealedVersion, StoredVersion, SystemKey};
 
 /// Reads within one consistent snapshot.
 pub trait ReadTx {
@@ -46,6 +46,15 @@ pub trait ReadTx {
     fn version_by_id(&mut self, id: VersionId) -> Result<Option<StoredVersion>, StoreError>;
     /// Every version of a key, ordered by version number.
     fn versions(&mut self, key: KeyId) -> Result<Vec<StoredVersion>, StoreError>;
+    /// At most `limit` of the tenant's versions whose material (not
+    /// erased) is sealed under a KEK generation older than `generation`,
+    /// oldest generation first, then by key id and version.
+    fn versions_sealed_before(
+        &mut self,
+        tenant: TenantId,
+        generation: u32,
+        limit: u32,
+    ) -> Result<Vec<SealedVersion>, StoreError>;
     /// The last audit event's sequence number and link;
     /// [`ChainHead::GENESIS`] when there is none.
     fn audit_head(&mut self) -> Result<ChainHead, StoreError>;
@@ -215,6 +224,17 @@ pub trait WriteTx: ReadTx {
     /// change); a missing one is [`StoreError::NotFound`]. Setting
     /// `sealed_material` to `None` erases the stored bytes.
     fn version_update(&mut self, v: &StoredVersion) -> Result<(), StoreError>;
+    /// Replaces the sealed material of version `version` of `key` and its
+    /// KEK generation, only if it is still under generation `from` and not
+    /// erased; whether it was.
+    fn version_reseal(
+        &mut self,
+        key: KeyId,
+        version: VersionNumber,
+        from: u32,
+        to: u32,
+        sealed: &SealedBlob,
+    ) -> Result<bool, StoreError>;
     /// Appends an audit event. It must be the stored chain's next one: its
     /// `seq` the head's plus one, else [`StoreError::AuditSequence`], and its
     /// `prev` the head's link, else [`StoreError::AuditPrev`]; either way

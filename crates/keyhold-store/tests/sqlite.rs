@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     raw.execute_batch(UNDO_MIGRATION_5).unwrap();
     raw.execute_batch(UNDO_MIGRATION_4).unwrap();
@@ -446,6 +447,36 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 6.
+const UNDO_MIGRATION_7: &str = "DROP INDEX key_versions_by_kek_generation; \
+     ALTER TABLE tenants DROP COLUMN kek_generation; \
+     ALTER TABLE tenants DROP COLUMN retiring_kek; \
+     ALTER TABLE key_versions DROP COLUMN kek_generation; \
+     DELETE FROM schema_migrations WHERE version = 7;";
+
+/// Migration 7 on a database written under version 6: every tenant's KEK
+/// and every version's material are of KEK generation 1, no rotation
+/// pending.
+#[test]
+fn kek_generations_arrive_as_one_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, k, v) = seed(&store, &[4; 32]);
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_7).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    assert_eq!(read(&store, |tx| tx.tenants()).unwrap(), vec![t.clone()]);
+    assert_eq!(
+        read(&store, |tx| tx.versions(k.id)).unwrap(),
+        vec![v.clone()]
+    );
+    let before_2 = read(&store, |tx| tx.versions_sealed_before(t.id, 2, 10)).unwrap();
+    assert_eq!(before_2.len(), 1);
+    assert_eq!(before_2[0].kek_generation, 1);
+}
+
 /// Takes a database back to schema version 5.
 const UNDO_MIGRATION_6: &str = "DROP INDEX keys_by_recipient_usage_end; \
      DROP INDEX keys_by_tenant_updated; \
@@ -465,6 +496,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();
@@ -499,6 +531,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     raw.execute_batch(UNDO_MIGRATION_5).unwrap();
     raw.execute_batch(UNDO_MIGRATION_4).unwrap();

@@ -213,12 +213,27 @@ pub(crate) enum OperatorCommand {
     /// Restore a backup: replaces the server's whole store (every key,
     /// version, policy, principal and the audit trail) with the backup's.
     /// The server must hold the same root key (unsealed with the same
-    /// shares, or a dev server started with the same dev root key file).
+    /// shares, or a dev server started with the same dev root key file),
+    /// or be a fresh, uninitialized server: it then holds the backup until
+    /// the unseal shares of the server it came from are given
+    /// (`keyhold operator unseal`), restores it and is unsealed. Backups
+    /// taken before a root-key rotation restore too.
     /// A tampered, truncated or foreign backup is refused and nothing
     /// changes. Needs a quorum approval where the tenant requires one for
     /// sys:restore (--approval ID; the approval body is {"sha256": "<file
     /// digest>"}, as `backup verify` prints it).
     Restore(BackupFileArgs),
+    /// Rotate the root key, online: a new root key is made and every
+    /// tenant KEK is re-sealed under it in one transaction. The unseal
+    /// shares (or the dev root key file) stay valid, key material is not
+    /// touched, the audit chain keeps verifying and earlier backups still
+    /// restore. Global admins only; needs a quorum approval where the
+    /// tenant requires one for sys:rotate-root (--approval ID; the approval
+    /// body is {}).
+    RotateRoot {
+        #[command(flatten)]
+        conn: Conn,
+    },
 }
 
 #[derive(Debug, Subcommand)]

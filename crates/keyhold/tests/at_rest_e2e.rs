@@ -18,7 +18,7 @@ use keyhold_api::b64::SecretBase64;
 use keyhold_api::keys::{CreateKeyRequest, EncryptRequest};
 use keyhold_core::{Algorithm, TenantName};
 use keyhold_crypto::SecretBytes;
-use keyhold_crypto::hierarchy::{MaterialAad, RootKey};
+use keyhold_crypto::hierarchy::{KekGenerations, MaterialAad, RootKey};
 use keyhold_store::{KeyQuery, Store, TxError};
 
 const PLAINTEXT: &[u8] = b"PLAINTEXT-MARKER-7f3a9c61-never-at-rest";
@@ -85,7 +85,14 @@ async fn the_raw_database_holds_no_key_material_and_no_plaintext() {
         .unwrap();
     assert_eq!(versions.len(), Algorithm::ALL.len());
     let kek = root
-        .open_kek(tenant.id, tenant.root_generation, &tenant.sealed_kek)
+        .open_kek(
+            tenant.id,
+            KekGenerations {
+                root: tenant.root_generation,
+                kek: tenant.kek_generation,
+            },
+            &tenant.sealed_kek,
+        )
         .unwrap();
     let mut checked = 0;
     for (key, vs) in versions {

@@ -6,9 +6,9 @@
 //! [`BackupKey`] (layer "root"); an operator may wrap that file whole in a
 //! second file sealed under a [`Passphrase`] (layer "passphrase"), so that
 //! opening it needs both the passphrase and the root key. The header names
-//! the backup key's epoch and id, so a server whose root key was rotated can
-//! pick the key of an older backup, and a wrong key is reported as such
-//! rather than as tampering.
+//! the backup key's epoch and id, so a wrong key is reported as such rather
+//! than as tampering. The backup key comes from the derivation seed, which
+//! root-key rotation keeps (epoch 1 so far), so old backups keep opening.
 
 mod error;
 mod header;

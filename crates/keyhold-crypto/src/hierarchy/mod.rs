@@ -1,12 +1,17 @@
 //! The key hierarchy of DESIGN.md section 4:
 //!
 //! ```text
-//! root key (256-bit, in memory only while unsealed)
-//!   ├─ tenant KEK      sealed under the root key   (AAD: tenant ‖ root generation)
-//!   │    └─ key versions sealed under the KEK        (AAD: tenant ‖ key ‖ version ‖ algorithm)
-//!   ├─ canary          a known value sealed under the root key, to recognise it
-//!   └─ derived keys    HKDF-SHA256 (audit MAC, audit signing, backup)
+//! seal key (what the shares rebuild; the canary recognises it)
+//!   └─ root key of generation g (g = 1: the seal key itself; later ones
+//!      │                          sealed under it, AAD: g)
+//!      ├─ tenant KEK      sealed under the root key   (AAD: tenant ‖ root generation ‖ KEK generation)
+//!      │    └─ key versions sealed under the KEK        (AAD: tenant ‖ key ‖ version ‖ algorithm)
+//!      └─ derivation seed (g = 1: the root key itself; later sealed under it)
+//!           └─ derived keys  HKDF-SHA256 (audit MAC, audit signing, backup)
 //! ```
+//!
+//! The seal key, the root keys and the seed are all [`RootKey`] values:
+//! the same 32-byte type, sealing or sealed by the others.
 //!
 //! Every layer is sealed with AES-256-GCM (NIST SP 800-38D) under a fresh
 //! random 96-bit nonce from the provider; a sealed blob is nonce ‖
@@ -18,7 +23,7 @@ mod kek;
 mod root;
 
 pub use kek::{Kek, MaterialAad};
-pub use root::{DerivedPurpose, RootKey};
+pub use root::{DerivedPurpose, KekGenerations, RootKey};
 
 use aws_lc_rs::aead::NONCE_LEN;
 use keyhold_core::SealedBlob;

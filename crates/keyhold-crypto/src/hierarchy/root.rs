@@ -16,6 +16,8 @@ use crate::software::hkdf_sha256;
 const CANARY_AAD: &[u8] = b"keyhold root canary v1\0";
 const CANARY_PLAINTEXT: &[u8] = b"keyhold root key canary: this root key opens this store";
 const KEK_AAD_LABEL: &[u8] = b"keyhold kek v1\0";
+const ROOT_AAD_LABEL: &[u8] = b"keyhold root key v1\0";
+const SEED_AAD_LABEL: &[u8] = b"keyhold derivation seed v1\0";
 /// The HKDF salt (RFC 5869 section 3.1: a fixed, non-secret salt is fine).
 const DERIVE_SALT: &[u8] = b"keyhold root key derivation v1";
 
@@ -86,19 +88,21 @@ impl RootKey {
             .map_err(|_| CryptoError::CanaryMismatch)
     }
 
-    /// Seals a tenant's KEK. The AAD binds the tenant and the root key
-    /// generation, so the blob opens for no other tenant or generation.
+    /// Seals a tenant's KEK. The AAD binds the tenant, the root key
+    /// generation and the KEK's own generation, so the blob opens for no
+    /// other tenant or generation (a current KEK never opens as a retiring
+    /// one, nor the reverse).
     pub fn seal_kek(
         &self,
         provider: &CryptoProvider,
         tenant: TenantId,
-        generation: u32,
+        generations: KekGenerations,
         kek: &Kek,
     ) -> Result<SealedBlob, CryptoError> {
         seal(
             provider,
             &self.key,
-            &kek_aad(tenant, generation),
+            &kek_aad(tenant, generations),
             kek.expose(),
         )
     }
@@ -107,14 +111,68 @@ impl RootKey {
     pub fn open_kek(
         &self,
         tenant: TenantId,
-        generation: u32,
+        generations: KekGenerations,
         blob: &SealedBlob,
     ) -> Result<Kek, CryptoError> {
         let failed = || CryptoError::Unseal {
             layer: SealLayer::Kek,
         };
-        let secret = open(&self.key, &kek_aad(tenant, generation), blob).ok_or_else(failed)?;
+        let secret = open(&self.key, &kek_aad(tenant, generations), blob).ok_or_else(failed)?;
         Kek::from_secret(&secret).ok_or_else(failed)
+    }
+
+    /// An independent copy, for the holder that needs the same key twice
+    /// (the seal key that is also the first root key).
+    pub fn duplicate(&self) -> Self {
+        Self { key: self.key }
+    }
+
+    /// Seals `root`, the root key of `generation`, under this key (the
+    /// seal key the shares or the dev file rebuild). The AAD binds the
+    /// generation, so a blob of one generation never opens as another.
+    pub fn seal_root(
+        &self,
+        provider: &CryptoProvider,
+        generation: u32,
+        root: &RootKey,
+    ) -> Result<SealedBlob, CryptoError> {
+        let aad = generation_aad(ROOT_AAD_LABEL, generation);
+        seal(provider, &self.key, &aad, &root.key)
+    }
+
+    /// Opens a root key sealed by [`RootKey::seal_root`].
+    pub fn open_root(&self, generation: u32, blob: &SealedBlob) -> Result<RootKey, CryptoError> {
+        self.open_child(ROOT_AAD_LABEL, SealLayer::Root, generation, blob)
+    }
+
+    /// Seals the derivation seed (the key the audit and backup keys are
+    /// derived from) under this root key of `generation`.
+    pub fn seal_seed(
+        &self,
+        provider: &CryptoProvider,
+        generation: u32,
+        seed: &RootKey,
+    ) -> Result<SealedBlob, CryptoError> {
+        let aad = generation_aad(SEED_AAD_LABEL, generation);
+        seal(provider, &self.key, &aad, &seed.key)
+    }
+
+    /// Opens a derivation seed sealed by [`RootKey::seal_seed`].
+    pub fn open_seed(&self, generation: u32, blob: &SealedBlob) -> Result<RootKey, CryptoError> {
+        self.open_child(SEED_AAD_LABEL, SealLayer::DerivationSeed, generation, blob)
+    }
+
+    fn open_child(
+        &self,
+        label: &[u8],
+        layer: SealLayer,
+        generation: u32,
+        blob: &SealedBlob,
+    ) -> Result<RootKey, CryptoError> {
+        let secret = open(&self.key, &generation_aad(label, generation), blob)
+            .ok_or(CryptoError::Unseal { layer })?;
+        let key = key_array(secret.expose()).ok_or(CryptoError::Unseal { layer })?;
+        Ok(RootKey { key })
     }
 
     /// A 32-byte key for `purpose`: HKDF-SHA256 (RFC 5869) of the root key
@@ -126,11 +184,32 @@ impl RootKey {
     }
 }
 
-fn kek_aad(tenant: TenantId, generation: u32) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(KEK_AAD_LABEL.len() + 20);
+fn generation_aad(label: &[u8], generation: u32) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(label.len() + 4);
+    aad.extend_from_slice(label);
+    aad.extend_from_slice(&generation.to_be_bytes());
+    aad
+}
+
+/// The generations a sealed KEK is bound to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KekGenerations {
+    /// The root key generation that seals it.
+    pub root: u32,
+    /// The KEK's own generation (1 for the tenant's first KEK).
+    pub kek: u32,
+}
+
+/// label ‖ tenant ‖ root generation, then the KEK generation unless it is
+/// 1 (so KEKs sealed before KEK rotation existed keep opening).
+fn kek_aad(tenant: TenantId, generations: KekGenerations) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(KEK_AAD_LABEL.len() + 24);
     aad.extend_from_slice(KEK_AAD_LABEL);
     aad.extend_from_slice(tenant.as_bytes());
-    aad.extend_from_slice(&generation.to_be_bytes());
+    aad.extend_from_slice(&generations.root.to_be_bytes());
+    if generations.kek != 1 {
+        aad.extend_from_slice(&generations.kek.to_be_bytes());
+    }
     aad
 }
 
@@ -147,6 +226,10 @@ mod tests {
 
     fn tenant(n: u8) -> TenantId {
         TenantId::from_bytes([n; 16])
+    }
+
+    fn gens(root: u32, kek: u32) -> KekGenerations {
+        KekGenerations { root, kek }
     }
 
     #[test]
@@ -182,14 +265,22 @@ mod tests {
     fn a_kek_opens_only_for_its_tenant_generation_and_root() {
         let root = RootKey::generate(&SOFTWARE).unwrap();
         let kek = Kek::generate(&SOFTWARE).unwrap();
-        let blob = root.seal_kek(&SOFTWARE, tenant(1), 3, &kek).unwrap();
-        let opened = root.open_kek(tenant(1), 3, &blob).unwrap();
+        let blob = root
+            .seal_kek(&SOFTWARE, tenant(1), gens(3, 1), &kek)
+            .unwrap();
+        let opened = root.open_kek(tenant(1), gens(3, 1), &blob).unwrap();
         assert_eq!(opened.expose(), kek.expose());
+        let next = root
+            .seal_kek(&SOFTWARE, tenant(1), gens(3, 2), &kek)
+            .unwrap();
+        assert!(root.open_kek(tenant(1), gens(3, 2), &next).is_ok());
         let other_root = RootKey::generate(&SOFTWARE).unwrap();
         for result in [
-            root.open_kek(tenant(2), 3, &blob),
-            root.open_kek(tenant(1), 4, &blob),
-            other_root.open_kek(tenant(1), 3, &blob),
+            root.open_kek(tenant(2), gens(3, 1), &blob),
+            root.open_kek(tenant(1), gens(4, 1), &blob),
+            root.open_kek(tenant(1), gens(3, 2), &blob),
+            root.open_kek(tenant(1), gens(3, 1), &next),
+            other_root.open_kek(tenant(1), gens(3, 1), &blob),
         ] {
             assert!(matches!(
                 result,
@@ -201,7 +292,7 @@ mod tests {
         let mut bytes = blob.as_bytes().to_vec();
         bytes[20] ^= 0x40;
         assert!(
-            root.open_kek(tenant(1), 3, &SealedBlob::new(bytes))
+            root.open_kek(tenant(1), gens(3, 1), &SealedBlob::new(bytes))
                 .is_err()
         );
     }
@@ -210,7 +301,7 @@ mod tests {
     fn a_canary_is_not_a_kek_and_blobs_differ_each_time() {
         let root = RootKey::generate(&SOFTWARE).unwrap();
         let canary = root.canary(&SOFTWARE).unwrap();
-        assert!(root.open_kek(tenant(1), 1, &canary).is_err());
+        assert!(root.open_kek(tenant(1), gens(1, 1), &canary).is_err());
         assert_ne!(
             root.canary(&SOFTWARE).unwrap(),
             canary,
@@ -239,6 +330,36 @@ mod tests {
             other.derive(DerivedPurpose::Backup).unwrap().expose(),
             keys[2].expose()
         );
+    }
+
+    #[test]
+    fn a_sealed_root_or_seed_opens_only_for_its_generation_and_layer() {
+        let seal_key = RootKey::generate(&SOFTWARE).unwrap();
+        let next = RootKey::generate(&SOFTWARE).unwrap();
+        let blob = seal_key.seal_root(&SOFTWARE, 2, &next).unwrap();
+        let opened = seal_key.open_root(2, &blob).unwrap();
+        assert_eq!(opened.expose_for_seal(), next.expose_for_seal());
+        let wrong = [
+            seal_key.open_root(3, &blob).err(),
+            seal_key.open_seed(2, &blob).err(),
+            next.open_root(2, &blob).err(),
+        ];
+        for e in wrong {
+            assert!(matches!(e, Some(CryptoError::Unseal { .. })), "{e:?}");
+        }
+        let seed = seal_key.duplicate();
+        let sealed_seed = next.seal_seed(&SOFTWARE, 2, &seed).unwrap();
+        let back = next.open_seed(2, &sealed_seed).unwrap();
+        assert_eq!(
+            back.derive(DerivedPurpose::AuditMac).unwrap().expose(),
+            seal_key.derive(DerivedPurpose::AuditMac).unwrap().expose()
+        );
+        assert!(matches!(
+            next.open_root(2, &sealed_seed),
+            Err(CryptoError::Unseal {
+                layer: SealLayer::Root
+            })
+        ));
     }
 
     #[test]

@@ -261,6 +261,21 @@ impl Unsealer {
         Ok(root)
     }
 
+    /// Rebuilds a key from every share given, whatever the threshold, and
+    /// returns it if `recognise` accepts it: for a store whose threshold
+    /// is not known yet (a restore onto a fresh server). With fewer shares
+    /// than the threshold the rebuilt value is unrelated to the key, and
+    /// `recognise` refuses it.
+    pub fn rebuild_if(&self, recognise: impl Fn(&RootKey) -> bool) -> Option<RootKey> {
+        let secret = match self.shares.as_slice() {
+            [] => return None,
+            [one] => SecretBytes::copy_from(&one.value),
+            _ => self.combine_all().ok()?,
+        };
+        let key = RootKey::from_secret(secret).ok()?;
+        recognise(&key).then_some(key)
+    }
+
     fn combine(&self) -> Result<SecretBytes, CryptoError> {
         if self.need == 1 {
             let share = self
@@ -269,6 +284,10 @@ impl Unsealer {
                 .ok_or(CryptoError::NotEnoughShares { have: 0, need: 1 })?;
             return Ok(SecretBytes::copy_from(&share.value));
         }
+        self.combine_all()
+    }
+
+    fn combine_all(&self) -> Result<SecretBytes, CryptoError> {
         // vsss-rs' layout: index ‖ value.
         let raw = ZeroizingVecs(
             self.shares
@@ -488,5 +507,28 @@ mod tests {
         let mut u = Unsealer::new(2);
         u.add(copy(&parts[0])).unwrap();
         assert!(format!("{u:?}").contains("<redacted>"));
+    }
+
+    #[test]
+    fn rebuild_if_finds_the_key_once_enough_shares_are_given() {
+        for (n, t) in [(5, 3), (1, 1), (2, 2), (4, 4)] {
+            let (root, canary, parts) = setup(n, t);
+            let mut u = Unsealer::new(u8::MAX);
+            let is_root = |k: &RootKey| k.check_canary(&canary).is_ok();
+            for (i, part) in parts.iter().enumerate() {
+                u.add(copy(part)).unwrap();
+                let found = u.rebuild_if(is_root);
+                assert_eq!(
+                    found.is_some(),
+                    i + 1 >= usize::from(t),
+                    "{n}/{t} with {}",
+                    i + 1
+                );
+                if let Some(k) = found {
+                    assert_eq!(k.expose_for_seal(), root.expose_for_seal());
+                }
+            }
+        }
+        assert!(Unsealer::new(u8::MAX).rebuild_if(|_| true).is_none());
     }
 }

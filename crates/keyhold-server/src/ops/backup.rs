@@ -7,8 +7,9 @@
 //!   backup key derived from the root key ([`keyhold_crypto::backup`]).
 //! - **Verify**: the file opened chunk by chunk with this server's backup
 //!   key, its database opened in a private temporary directory, checked
-//!   (SQLite integrity, foreign keys) and its root-key canary matched
-//!   against this server's root key. Nothing changes.
+//!   (SQLite integrity, foreign keys), its root-key canary matched against
+//!   this server's seal key and its root key (of whatever generation)
+//!   opened with it. Nothing changes.
 //! - **Restore**: the same checks, then the quorum gate (the approval binds
 //!   the file's SHA-256), then the live database is replaced in one step
 //!   under the writer, and every cache built from the old contents is
@@ -19,10 +20,10 @@
 
 use aws_lc_rs::digest;
 use keyhold_api::backup::{BackupReport, RestoreApproval};
+use keyhold_core::Action;
 use keyhold_core::audit::Interface;
-use keyhold_core::{Action, SealedBlob};
 use keyhold_crypto::backup::{BackupError, OpenWith, SealWith, open_all, seal_all};
-use keyhold_store::{Candidate, SystemKey, TxError};
+use keyhold_store::{Candidate, TxError};
 
 use super::{Caller, Credentials, Operations};
 use crate::error::ServerError;
@@ -89,18 +90,16 @@ impl Operations {
         let key = unlocked.backup_key()?;
         let (database, summary) = open_all(OpenWith::Root(&key), file).map_err(opening)?;
         let candidate = self.store.candidate(&database).map_err(restore_failed)?;
-        let (canary, tenants, head) = candidate
+        let (tenants, head) = candidate
             .store()
             .read(|tx| {
-                let canary = tx.system_get(SystemKey::RootCanary)?;
                 let tenants = tx.tenants()?.len();
-                Ok::<_, TxError<ServerError>>((canary, tenants, tx.audit_head()?))
+                Ok::<_, TxError<ServerError>>((tenants, tx.audit_head()?))
             })
             .map_err(tx_error)?;
-        let owned = canary.is_some_and(|c| unlocked.owns_canary(&SealedBlob::new(c)));
-        if !owned {
+        if !unlocked.recognises(candidate.store()) {
             return Err(ServerError::RestoreRefused {
-                reason: "its root-key canary is not this server's root key",
+                reason: "its root-key canary or root key is not this server's seal key's",
             });
         }
         let report = BackupReport {
@@ -119,7 +118,7 @@ impl Operations {
     /// Drops every cache built from the replaced store: the vault's root
     /// token and KEKs, the default tenant, resolved identities, and the
     /// audit head announced to the sinks and the verifier.
-    fn after_restore(&self) -> Result<(), ServerError> {
+    pub(super) fn after_restore(&self) -> Result<(), ServerError> {
         self.vault.reload_after_restore()?;
         if let Ok(mut slot) = self.default_tenant.write() {
             *slot = None;

@@ -7,10 +7,12 @@
 //! decrypt, reencrypt), `datakey`, `sign`, `mac`, `kem`, `random` and
 //! `batch`; `envelope` seals and opens data envelopes for them.
 
+use std::sync::Arc;
+
 use keyhold_core::usage_rule::{Permit, UseContext, check_use};
 use keyhold_core::{Key, KeyOperation, KeyRef, TenantId, VersionNumber};
 use keyhold_crypto::KeyMaterial;
-use keyhold_crypto::hierarchy::MaterialAad;
+use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_store::{ReadTx, StoredVersion, TxError};
 
 use super::{Caller, Operations};
@@ -127,7 +129,7 @@ impl Operations {
             .ok_or(ServerError::MaterialGone {
                 state: version.meta.state,
             })?;
-        let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
+        let kek = self.kek_for(caller, version.kek_generation)?;
         let aad = MaterialAad {
             tenant: key.tenant,
             key: key.id,
@@ -135,6 +137,17 @@ impl Operations {
             algorithm: key.algorithm,
         };
         kek.open_material(&aad, sealed).map_err(ServerError::Crypto)
+    }
+
+    /// The caller's tenant's KEK of `generation` (the current one, or the
+    /// retiring one during a KEK rotation), reading the tenant afresh when
+    /// the caller's copy predates a rotation.
+    fn kek_for(&self, caller: &Caller, generation: u32) -> Result<Arc<Kek>, ServerError> {
+        let unlocked = self.vault.unlocked()?;
+        match unlocked.kek_for(&caller.tenant, generation) {
+            Ok(kek) => Ok(kek),
+            Err(_) => unlocked.kek_for(&*self.tenant(caller.tenant.id)?, generation),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
 use super::lifecycle::recipient_usage_end;
 use super::lifecycle::validate::{FirstVersion, check_create, check_rotation_period};
+use super::rotate_kek::check_kek_current;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 use crate::vault::tx_error;
@@ -82,10 +83,12 @@ impl Operations {
         let version = StoredVersion {
             meta: first_version(&key, &first, public_key),
             sealed_material: Some(sealed),
+            kek_generation: caller.tenant.kek_generation,
         };
         key.recipient_usage_end = recipient_usage_end(&key, &version.meta);
         caller.admit_key(&key, Some(VersionNumber::FIRST))?;
         self.write_audited(caller, |tx| {
+            check_kek_current(tx, caller.tenant.id, version.kek_generation)?;
             tx.key_insert(&key).map_err(conflict_is_taken)?;
             tx.version_insert(&version)?;
             Ok(())

@@ -17,6 +17,7 @@ mod crypto;
 mod datakey;
 mod encrypt;
 mod envelope;
+mod fresh_restore;
 mod import_tokens;
 mod kem;
 mod key_use;
@@ -29,6 +30,8 @@ mod mac;
 mod random;
 mod raw_aead;
 mod request;
+mod rotate_kek;
+mod rotate_root;
 mod sign;
 mod transfer;
 

@@ -8,11 +8,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use keyhold_api::backup::BackupReport;
+use keyhold_api::sys::SealStatus;
 use keyhold_core::Action;
 
 use super::AppState;
 use super::extract::Creds;
-use super::keys::perform;
+use super::keys::{blocking, perform};
 use super::openapi::{AuthErrors, BadRequest, BodyErrors, Unprocessable};
 use crate::error::ServerError;
 
@@ -106,6 +107,33 @@ pub(super) async fn restore(
     })
     .await
     .map(Json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/sys/init/restore",
+    tag = "sys",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The backup file (root-key layer)"),
+    responses(
+        (status = 200, description = "Held until the backup's unseal shares are given; the seal status", body = SealStatus),
+        BadRequest,
+        BodyErrors,
+        Unprocessable,
+    )
+)]
+/// `POST /v1/sys/init/restore`: an uninitialized server holds the backup
+/// until the unseal shares of the server it came from are given
+/// (`POST /v1/sys/unseal`); then it restores it and is unsealed. Like init,
+/// it needs no token: the shares are the authority.
+pub(super) async fn init_restore(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<SealStatus>, ServerError> {
+    let file = backup_body(&headers, body).await?;
+    blocking(state, move |ops| ops.stage_restore(file.to_vec()))
+        .await
+        .map(Json)
 }
 
 /// The body, which must be `application/octet-stream` and at most

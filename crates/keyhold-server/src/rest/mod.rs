@@ -67,9 +67,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sys::init))
         .routes(routes!(sys::unseal))
         .routes(routes!(sys::seal))
+        .routes(routes!(sys::rotate_root))
         .routes(routes!(backup::backup))
         .routes(routes!(backup::verify))
         .routes(routes!(backup::restore))
+        .routes(routes!(backup::init_restore))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(transfer::import_token))
         .routes(routes!(transfer::import))
@@ -109,6 +111,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::deny))
         .routes(routes!(access::tenants::create, access::tenants::list))
         .routes(routes!(access::tenants::show))
+        .routes(routes!(access::tenants::rotate_kek))
         .routes(routes!(
             access::tenants::settings,
             access::tenants::set_settings

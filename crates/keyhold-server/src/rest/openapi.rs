@@ -275,7 +275,7 @@ mod tests {
         ] {
             assert!(paths.contains(want), "{want} missing");
         }
-        assert_eq!(operations(&doc).len(), 83);
+        assert_eq!(operations(&doc).len(), 86);
     }
 
     #[test]

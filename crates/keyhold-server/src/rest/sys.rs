@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use keyhold_api::sys::{
-    Health, HealthStatus, InitRequest, InitResponse, SealStatus, UnsealRequest,
+    Health, HealthStatus, InitRequest, InitResponse, RotateRootResponse, SealStatus, UnsealRequest,
 };
 use keyhold_core::Action;
 
@@ -103,7 +103,7 @@ pub(super) async fn unseal(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<UnsealRequest>,
 ) -> Result<Json<SealStatus>, ServerError> {
-    blocking(state, move |ops| ops.vault().unseal(&req.share))
+    blocking(state, move |ops| ops.unseal(&req.share))
         .await
         .map(Json)
 }
@@ -126,6 +126,31 @@ pub(super) async fn seal(
 ) -> Result<Json<SealStatus>, ServerError> {
     perform(state, creds, Action::SysSeal, |ops, caller| {
         ops.seal(caller)
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/sys/rotate-root",
+    tag = "sys",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Rotated; the generations and KEKs re-sealed", body = RotateRootResponse),
+        AuthErrors,
+        BadRequest,
+    )
+)]
+/// `POST /v1/sys/rotate-root`: a new root key; every tenant KEK re-sealed
+/// under it in one transaction (global administrators; quorum-enforced).
+/// Shares, key material, audit and backup keys are unchanged.
+pub(super) async fn rotate_root(
+    State(state): State<AppState>,
+    Creds(creds): Creds,
+) -> Result<Json<RotateRootResponse>, ServerError> {
+    perform(state, creds, Action::SysRotateRoot, |ops, caller| {
+        ops.rotate_root(caller)
     })
     .await
     .map(Json)

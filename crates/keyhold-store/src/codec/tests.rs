@@ -49,6 +49,7 @@ fn sample_version() -> StoredVersion {
             public_key: Some(vec![1, 2, 3]),
         },
         sealed_material: Some(SealedBlob::new(vec![9; 40])),
+        kek_generation: 7,
     }
 }
 
@@ -77,6 +78,8 @@ fn rows_round_trip() {
         sealed_kek: SealedBlob::new(vec![1; 60]),
         root_generation: u32::MAX,
         created_at: Timestamp::EPOCH,
+        kek_generation: 3,
+        retiring_kek: Some(SealedBlob::new(vec![2; 60])),
     };
     assert_eq!(tenant_from(tenant_values(&t)).unwrap(), t);
 }

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 6] = [
+const MIGRATIONS: [Migration; 7] = [
     Migration {
         version: 1,
         name: "initial",
@@ -48,10 +48,15 @@ const MIGRATIONS: [Migration; 6] = [
         name: "cryptoperiods and key use",
         sql: include_str!("migrations/0006_cryptoperiods_and_key_use.sql"),
     },
+    Migration {
+        version: 7,
+        name: "kek rotation",
+        sql: include_str!("migrations/0007_kek_rotation.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 6;
+pub(super) const LATEST: u32 = 7;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

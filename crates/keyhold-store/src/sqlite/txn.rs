@@ -8,9 +8,9 @@ use keyhold_core::approval::ApprovalState;
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_core::{
     ApprovalId, ApprovalRecord, CertBinding, CertMatcher, Key, KeyId, KeyName, MfaEnrollment,
-    PolicyName, PolicyRecord, Principal, PrincipalId, PrincipalName, RoleName, RoleRecord, Tenant,
-    TenantId, TenantName, TenantSettings, Timestamp, TokenId, TokenRecord, VersionId,
-    VersionNumber,
+    PolicyName, PolicyRecord, Principal, PrincipalId, PrincipalName, RoleName, RoleRecord,
+    SealedBlob, Tenant, TenantId, TenantName, TenantSettings, Timestamp, TokenId, TokenRecord,
+    VersionId, VersionNumber,
 };
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Statement};
@@ -22,7 +22,7 @@ use crate::due::{self, DueCursor, DueKey};
 use crate::engine::{ReadTxn, WriteTxn};
 use crate::error::StoreError;
 use crate::idle::{self, IdleQuery};
-use crate::model::{KeyQuery, StoredVersion, SystemKey};
+use crate::model::{KeyQuery, SealedVersion, StoredVersion, SystemKey};
 use crate::queries;
 use crate::tx::{ReadTx, WriteTx};
 use crate::value::{Cols, Value};
@@ -374,6 +374,24 @@ impl ReadTx for SqliteTxn<'_> {
         self.query(queries::VERSIONS, &params, codec::version_from)
     }
 
+    fn versions_sealed_before(
+        &mut self,
+        tenant: TenantId,
+        generation: u32,
+        limit: u32,
+    ) -> Result<Vec<SealedVersion>, StoreError> {
+        let params = [
+            codec::id(tenant.as_bytes()),
+            Value::Int(i64::from(generation)),
+            Value::Int(i64::from(limit)),
+        ];
+        self.query(
+            queries::VERSIONS_SEALED_BEFORE,
+            &params,
+            codec::sealed_version_from,
+        )
+    }
+
     fn audit_head(&mut self) -> Result<ChainHead, StoreError> {
         if let Some(head) = self.head {
             return Ok(head);
@@ -639,6 +657,27 @@ impl WriteTx for SqliteTxn<'_> {
             self.erased = true;
         }
         Ok(())
+    }
+
+    fn version_reseal(
+        &mut self,
+        key: KeyId,
+        version: VersionNumber,
+        from: u32,
+        to: u32,
+        sealed: &SealedBlob,
+    ) -> Result<bool, StoreError> {
+        let params = [
+            codec::id(key.as_bytes()),
+            codec::version_number(version),
+            Value::Int(i64::from(from)),
+            Value::Int(i64::from(to)),
+            Value::Blob(sealed.as_bytes().to_vec()),
+        ];
+        let changed = self.execute(queries::VERSION_RESEAL, &params, VERSION)?;
+        // The bytes sealed under the old KEK must not linger either.
+        self.erased |= changed > 0;
+        Ok(changed > 0)
     }
 
     fn audit_append(&mut self, event: &AuditEvent) -> Result<(), StoreError> {

@@ -85,6 +85,8 @@ pub(crate) fn tenant_update_replaces_the_row(store: &Store) {
     a.name = "alpha2".parse().unwrap();
     a.sealed_kek = SealedBlob::new(vec![7; 61]);
     a.root_generation = 2;
+    a.kek_generation = 3;
+    a.retiring_kek = Some(SealedBlob::new(vec![8; 60]));
     write(store, |tx| tx.tenant_update(&a)).unwrap();
     assert_eq!(
         read(store, |tx| tx.tenant_get(a.id)).unwrap(),
@@ -370,4 +372,63 @@ pub(crate) fn erasing_material_keeps_the_tombstone(store: &Store) {
         Ok(())
     })
     .unwrap();
+}
+
+/// A KEK rotation's queries: the tenant's versions still under an older
+/// KEK generation (oldest first, erased ones never), re-sealed one by one
+/// only while still under the generation read.
+pub(crate) fn versions_sealed_before_and_reseal(store: &Store) {
+    let t = tenant("acme");
+    let other = tenant("other");
+    let k = key(&t, "orders", Algorithm::Aes256Gcm);
+    let ok = key(&other, "orders", Algorithm::Aes256Gcm);
+    let mut versions: Vec<_> = (1..=4).map(|n| version(&k, n, KeyState::Active)).collect();
+    versions[1].kek_generation = 2;
+    versions[3].sealed_material = None;
+    write(store, |tx| {
+        tx.tenant_insert(&t)?;
+        tx.tenant_insert(&other)?;
+        tx.key_insert(&k)?;
+        tx.key_insert(&ok)?;
+        tx.version_insert(&version(&ok, 1, KeyState::Active))?;
+        versions.iter().try_for_each(|v| tx.version_insert(v))
+    })
+    .unwrap();
+    let old = read(store, |tx| tx.versions_sealed_before(t.id, 2, 10)).unwrap();
+    let numbers: Vec<u32> = old.iter().map(|v| v.version.get()).collect();
+    assert_eq!(
+        numbers,
+        [1, 3],
+        "only this tenant's, under generation 1, not erased"
+    );
+    assert_eq!(old[0].algorithm, Algorithm::Aes256Gcm);
+    assert_eq!(
+        old[0].sealed_material,
+        versions[0].sealed_material.clone().unwrap()
+    );
+    let limited = read(store, |tx| tx.versions_sealed_before(t.id, 3, 1)).unwrap();
+    assert_eq!(limited.len(), 1);
+    assert_eq!(limited[0].kek_generation, 1, "oldest generation first");
+
+    let blob = SealedBlob::new(vec![0xee; 44]);
+    let first = VersionNumber::new(1).unwrap();
+    assert!(write(store, |tx| tx.version_reseal(k.id, first, 1, 2, &blob)).unwrap());
+    assert!(
+        !write(store, |tx| tx.version_reseal(k.id, first, 1, 2, &blob)).unwrap(),
+        "no longer under generation 1"
+    );
+    let erased = VersionNumber::new(4).unwrap();
+    assert!(!write(store, |tx| tx.version_reseal(k.id, erased, 1, 2, &blob)).unwrap());
+    let back = read(store, |tx| tx.version_get(k.id, first))
+        .unwrap()
+        .unwrap();
+    assert_eq!((back.kek_generation, back.sealed_material), (2, Some(blob)));
+    let left = read(store, |tx| tx.versions_sealed_before(t.id, 2, 10)).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        read(store, |tx| tx.versions_sealed_before(other.id, 2, 10))
+            .unwrap()
+            .len(),
+        1
+    );
 }

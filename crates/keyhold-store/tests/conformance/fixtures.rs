@@ -52,6 +52,8 @@ pub(crate) fn tenant(name: &str) -> Tenant {
         sealed_kek: SealedBlob::new(vec![0x4b; 60]),
         root_generation: 1,
         created_at: at(1_700_000_000),
+        kek_generation: 1,
+        retiring_kek: None,
     }
 }
 
@@ -129,6 +131,7 @@ pub(crate) fn version(key: &Key, n: u32, state: KeyState) -> StoredVersion {
             public_key: None,
         },
         sealed_material: Some(SealedBlob::new(vec![n as u8; 44])),
+        kek_generation: 1,
     }
 }
 

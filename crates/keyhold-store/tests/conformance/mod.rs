@@ -73,6 +73,7 @@ macro_rules! conformance_suite {
             tenant_update_replaces_the_row,
             keys_round_trip_for_every_algorithm,
             versions_round_trip_for_every_state,
+            versions_sealed_before_and_reseal,
             keys_are_scoped_to_their_tenant,
             key_names_conflict_within_a_tenant_only,
             version_numbers_and_ids_conflict,

@@ -34,6 +34,13 @@ pub(crate) enum TenantCommand {
     /// rules, MFA actions, quorum rules, key hygiene), as JSON.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Rotate the tenant's key-encryption key, online: a new KEK; every key
+    /// version's material re-sealed under it in batches (the material and
+    /// ciphertexts made with it are unchanged); the old KEK deleted at the
+    /// end. Running it again finishes a rotation an error left pending.
+    /// Global admins only (action sys:rotate-root; under a quorum, the
+    /// approval body is {"tenant": "<name>"}).
+    RotateKek(TenantArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -61,10 +61,23 @@ async fn verify(conn: &Conn, file: &Path, passphrase: &PassphraseArg) -> Result<
     print_report("Backup verified", &report, conn.json)
 }
 
-/// `keyhold operator restore FILE`.
+/// `keyhold operator restore FILE`: onto a running server, or held by an
+/// uninitialized one until the backup's unseal shares are given.
 pub(crate) async fn restore(args: BackupFileArgs) -> Result<(), CliError> {
     let inner = inner_file(&args.file, &args.passphrase)?;
-    let report = client(&args.conn)?.restore(inner).await?;
+    let client = client(&args.conn)?;
+    if !client.seal_status().await?.initialized {
+        let status = client.init_restore(inner).await?;
+        if args.conn.json {
+            return output::json(&status);
+        }
+        return output::text(
+            "The uninitialized server holds the backup. Give the unseal shares of the server \
+             it came from (keyhold operator unseal, once per share): when enough are given it \
+             restores the backup and is unsealed.\n",
+        );
+    }
+    let report = client.restore(inner).await?;
     print_report("Backup restored", &report, args.conn.json)
 }
 

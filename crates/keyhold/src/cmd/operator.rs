@@ -65,6 +65,17 @@ pub(crate) async fn run(cmd: OperatorCommand) -> Result<(), CliError> {
         }
         OperatorCommand::Backup(args) => super::backup::backup(args).await,
         OperatorCommand::Restore(args) => super::backup::restore(args).await,
+        OperatorCommand::RotateRoot { conn } => {
+            let rotated = client(&conn)?.rotate_root().await?;
+            if conn.json {
+                return output::json(&rotated);
+            }
+            output::text(&format!(
+                "Root key rotated: generation {} -> {}; {} tenant KEK(s) re-sealed.\n\
+                 The unseal shares are unchanged; earlier backups still restore.\n",
+                rotated.previous_generation, rotated.generation, rotated.tenants
+            ))
+        }
     }
 }
 

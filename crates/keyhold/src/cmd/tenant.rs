@@ -29,6 +29,24 @@ pub(crate) async fn run(cmd: TenantCommand) -> Result<(), CliError> {
             let info = client(&t.conn)?.tenant(&t.name).await?;
             show(&[info], t.conn.json)
         }
+        TenantCommand::RotateKek(t) => {
+            let r = client(&t.conn)?.rotate_kek(&t.name).await?;
+            if t.conn.json {
+                return output::json(&r);
+            }
+            output::text(&format!(
+                "Tenant {} KEK rotated{}: generation {}; {} key version(s) and {} TOTP secret(s) re-sealed; the old KEK is deleted.\n",
+                r.tenant,
+                if r.resumed {
+                    " (a pending rotation finished)"
+                } else {
+                    ""
+                },
+                r.kek_generation,
+                r.versions_resealed,
+                r.mfa_secrets_resealed
+            ))
+        }
         TenantCommand::Settings(SettingsCommand::Get(t)) => {
             output::json(&client(&t.conn)?.tenant_settings(&t.name).await?)
         }

@@ -15,11 +15,12 @@ use keyhold_store::{TxError, WriteTx};
 
 use super::identity::{Identity, Resolved};
 use crate::error::ServerError;
+use crate::ops::rotate_kek::check_kek_current;
 use crate::ops::{Caller, Operations};
 use crate::vault::tx_error;
 
 /// What the TOTP secret is sealed for (part of its AAD).
-const PURPOSE: &str = "totp";
+pub(crate) const PURPOSE: &str = "totp";
 /// The issuer an authenticator app shows.
 const ISSUER: &str = "keyhold";
 
@@ -55,7 +56,10 @@ impl Operations {
             last_used_step: None,
             created_at: self.now(),
         };
-        self.write_access(caller, |tx| Ok(tx.mfa_put(&record)?))?;
+        self.write_access(caller, |tx| {
+            check_kek_current(tx, r.tenant.id, r.tenant.kek_generation)?;
+            Ok(tx.mfa_put(&record)?)
+        })?;
         Ok(MfaEnrollmentView {
             otpauth_url: url,
             confirmed: false,

@@ -20,11 +20,13 @@ mod principals;
 mod roles;
 mod settings;
 mod support;
-mod tenants;
+pub(crate) mod tenants;
 #[cfg(test)]
 mod tests;
 mod token_text;
 pub(crate) mod tokens;
+
+pub(crate) use mfa::PURPOSE as MFA_PURPOSE;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -10,7 +10,7 @@ use super::guarded::Guarded;
 use super::support::{TxResult, abort, conflict_is};
 use crate::error::ServerError;
 use crate::ops::{Caller, Operations};
-use crate::vault::tx_error;
+use crate::vault::{check_generation, tx_error};
 
 impl Operations {
     /// Creates a tenant with its own KEK (`POST /v1/tenants`).
@@ -24,6 +24,7 @@ impl Operations {
         let change = Guarded::new(ChangeKind::TenantCreate, &req.name, &req)?;
         let tenant = self.vault.new_tenant(req.name, self.now())?;
         self.write_access_for(caller, &change, |tx| {
+            check_generation(tx, tenant.root_generation)?;
             tx.tenant_insert(&tenant)
                 .map_err(conflict_is(ServerError::TenantAlreadyExists))
         })?;
@@ -58,7 +59,7 @@ impl Operations {
 }
 
 /// The tenant of this name.
-pub(super) fn find_tenant(
+pub(crate) fn find_tenant(
     tx: &mut dyn keyhold_store::ReadTx,
     name: &TenantName,
 ) -> TxResult<Tenant> {

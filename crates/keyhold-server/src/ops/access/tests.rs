@@ -957,3 +957,78 @@ fn backups_are_for_global_callers_and_a_restore_passes_its_quorum() {
         .unwrap();
     assert!(audit.ok, "{audit:?}");
 }
+
+#[test]
+fn root_and_kek_rotations_are_for_global_callers_under_their_quorum() {
+    use keyhold_api::approvals::CreateApprovalRequest;
+
+    let s = server();
+    let rotate_root = |c: Credentials| {
+        s.ops
+            .perform_blocking(c, Action::SysRotateRoot, |ops, caller| {
+                ops.rotate_root(caller)
+            })
+    };
+    let rotate_kek = |c: Credentials| {
+        s.ops
+            .perform_blocking(c, Action::SysRotateRoot, |ops, caller| {
+                ops.rotate_kek(caller, &"default".parse().unwrap())
+            })
+    };
+    let admin = s.principal("tenant-admin", &["admin"], &[], TokenSpec::default());
+    assert_eq!(
+        code(rotate_root(creds(&admin))),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(code(rotate_kek(creds(&admin))), ErrorCode::PermissionDenied);
+
+    let settings: TenantSettings = serde_json::from_value(serde_json::json!({
+        "quorum_rules": [{"actions": ["sys:rotate-root"], "required": 1, "ttl_secs": 3600}]
+    }))
+    .unwrap();
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    let (global, _) = with_totp(&s, "global", &["admin"]);
+    s.make_global("global");
+    let (approver, approver_totp) = with_totp(&s, "approver-1", &["approver"]);
+    assert_eq!(
+        code(rotate_root(creds(&global))),
+        ErrorCode::ApprovalRequired
+    );
+    assert_eq!(
+        code(rotate_kek(creds(&global))),
+        ErrorCode::ApprovalRequired
+    );
+    assert_eq!(
+        s.ops.vault().unlocked().unwrap().generation(),
+        1,
+        "nothing changed"
+    );
+
+    let ask = CreateApprovalRequest {
+        action: Action::SysRotateRoot,
+        key: None,
+        body: serde_json::json!({}),
+        change: None,
+        target: None,
+    };
+    let pending = s
+        .ops
+        .perform_blocking(creds(&global), Action::ApprovalRequest, |ops, c| {
+            ops.request_approval(c, ask)
+        })
+        .unwrap();
+    let id = pending.id;
+    s.ops
+        .perform_blocking(
+            mfa_creds(&approver, &approver_totp, unix(&s)),
+            Action::ApprovalDecide,
+            move |ops, caller| ops.decide_approval(caller, id, true),
+        )
+        .unwrap();
+    let mut approved = creds(&global);
+    approved.approval = Some(id);
+    assert_eq!(rotate_root(approved).unwrap().generation, 2);
+    // The root token is not under the tenant's quorum.
+    assert_eq!(rotate_kek(creds(ROOT)).unwrap().kek_generation, 2);
+}

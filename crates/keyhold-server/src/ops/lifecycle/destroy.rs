@@ -89,6 +89,7 @@ mod tests {
                     public_key: None,
                 },
                 sealed_material: Some(SealedBlob::new(vec![n as u8; 40])),
+                kek_generation: 1,
             })
             .collect();
         let key = Key {

@@ -299,6 +299,9 @@ impl Operations {
             self.spend_approval(tx, caller, Some(before.key.id), request)?;
             let mut after = before.clone();
             change(&mut after, now).map_err(TxError::Abort)?;
+            for added in after.versions.iter().skip(before.versions.len()) {
+                crate::ops::rotate_kek::check_kek_current(tx, tenant, added.kek_generation)?;
+            }
             after.reschedule_rotation(now).map_err(TxError::Abort)?;
             after.reschedule_cryptoperiod().map_err(TxError::Abort)?;
             let saved = after.save(tx, &before, now)?;

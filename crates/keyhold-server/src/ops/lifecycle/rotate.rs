@@ -74,17 +74,19 @@ impl Operations {
                     what: "key changed during rotation",
                 });
             }
-            let version = self.seal_new_version(rows, &kek, fresh, now)?;
+            let sealer = (kek.as_ref(), caller.tenant.kek_generation);
+            let version = self.seal_new_version(rows, sealer, fresh, now)?;
             add_primary(rows, version, now)
         })
     }
 
     /// The next version of `rows`' key, Active from `now`, with `fresh`
-    /// sealed under the tenant KEK for that version number.
+    /// sealed under the tenant KEK (of the generation given with it) for
+    /// that version number.
     fn seal_new_version(
         &self,
         rows: &KeyRows,
-        kek: &Kek,
+        (kek, kek_generation): (&Kek, u32),
         fresh: NewMaterial,
         now: Timestamp,
     ) -> Result<StoredVersion, ServerError> {
@@ -114,6 +116,7 @@ impl Operations {
                 public_key: fresh.public_key,
             },
             sealed_material: Some(sealed),
+            kek_generation,
         })
     }
 }

@@ -60,6 +60,7 @@ fn rows(primary: KeyState, period: Option<u64>) -> KeyRows {
         versions: vec![StoredVersion {
             meta: version(1, primary),
             sealed_material: None,
+            kek_generation: 1,
         }],
     }
 }
@@ -150,6 +151,7 @@ fn a_compromise_reaches_every_version_not_yet_compromised_or_destroyed() {
     .map(|(state, n)| StoredVersion {
         meta: version(n, state),
         sealed_material: None,
+        kek_generation: 1,
     })
     .collect();
     r.key.primary_version = VersionNumber::new(5).unwrap();

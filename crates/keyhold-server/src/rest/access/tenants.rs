@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use keyhold_api::access::{CreateTenantRequest, TenantInfo, TenantList, TenantSettingsSchema};
+use keyhold_api::access::{
+    CreateTenantRequest, RotateKekResponse, TenantInfo, TenantList, TenantSettingsSchema,
+};
 use keyhold_core::{Action, TenantName, TenantSettings};
 
 use super::Segment;
@@ -141,6 +143,37 @@ pub(in crate::rest) async fn set_settings(
 ) -> Result<Json<TenantSettings>, ServerError> {
     perform(state, creds, Action::TenantWrite, move |ops, caller| {
         ops.set_tenant_settings(caller, &name, settings)
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/tenants/{name}/rotate-kek",
+    tag = "access",
+    params(("name" = String, Path, description = "The tenant's name")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Rotated: every version's material re-sealed under the new KEK, the old KEK deleted", body = RotateKekResponse),
+        AuthErrors,
+        BadRequest,
+        AccessNotFound,
+        AccessConflict,
+    )
+)]
+/// `POST /v1/tenants/{name}/rotate-kek`: a new KEK for the tenant; its key
+/// versions' material re-sealed under it in batches, online; the old KEK
+/// deleted at the end. Finishes a rotation left pending. Global admins
+/// only; action `sys:rotate-root` (quorum-enforced; the approval binds
+/// `{"tenant": "<name>"}`).
+pub(in crate::rest) async fn rotate_kek(
+    State(state): State<AppState>,
+    Creds(creds): Creds,
+    Segment(name): Segment<TenantName>,
+) -> Result<Json<RotateKekResponse>, ServerError> {
+    perform(state, creds, Action::SysRotateRoot, move |ops, caller| {
+        ops.rotate_kek(caller, &name)
     })
     .await
     .map(Json)
