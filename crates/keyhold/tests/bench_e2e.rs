@@ -66,3 +66,44 @@ fn bench_refuses_what_it_cannot_run_before_sending_load() {
     let out = common::cli(&server, None, &["bench", "--op", "encrypt"], b"");
     fails(out, "setup failed");
 }
+
+/// `--op kmip-encrypt` against a production server's KMIP listener over
+/// mutual TLS: the keys are created over KMIP, the load runs, no error.
+#[tokio::test]
+async fn bench_drives_the_kmip_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = common::kmip::pki(dir.path());
+    let (server, addr) = common::kmip::ready_server(dir.path(), &pki).await;
+    let run = |extra: &[&str]| {
+        let mut argv = vec![
+            "bench",
+            "--op",
+            "kmip-encrypt",
+            "--duration",
+            "1s",
+            "--warmup",
+            "0s",
+            "--connections",
+            "2",
+            "--keys",
+            "2",
+            "--ca-cert",
+            &pki.ca_path,
+            "--kmip-addr",
+            &addr,
+        ];
+        argv.extend_from_slice(extra);
+        common::cli(&server, None, &argv, b"")
+    };
+    let out = ok(run(&[
+        "--client-cert",
+        &pki.client_cert_path,
+        "--client-key",
+        &pki.client_key_path,
+        "--json",
+    ]));
+    let result: Value = serde_json::from_str(&out).unwrap();
+    ran_cleanly(&result, "kmip-encrypt", "kmip-tls");
+    // Without a client identity there is no run.
+    fails(run(&[]), "--client-cert");
+}

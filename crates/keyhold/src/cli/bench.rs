@@ -50,6 +50,16 @@ pub(crate) struct BenchArgs {
     /// no server: the ceiling the server is measured against.
     #[arg(long)]
     pub(crate) in_process: bool,
+    /// The KMIP listener, HOST:PORT (`--op kmip-encrypt`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) kmip_addr: Option<String>,
+    /// The client certificate (PEM) for the KMIP listener; it must be bound
+    /// to a principal that may create and use keys.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) client_cert: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) client_key: Option<std::path::PathBuf>,
 }
 
 /// What `keyhold bench` measures.
@@ -71,6 +81,9 @@ pub(crate) enum BenchOp {
     Mac,
     /// `POST /v1/keys`: a durable write, a new name each time.
     CreateKey,
+    /// KMIP Encrypt (AES-256-GCM) in binary TTLV over mutual TLS to
+    /// `--kmip-addr`, with `--client-cert` and `--client-key`.
+    KmipEncrypt,
 }
 
 impl BenchOp {
@@ -85,6 +98,7 @@ impl BenchOp {
             Self::Verify => "verify",
             Self::Mac => "mac",
             Self::CreateKey => "create-key",
+            Self::KmipEncrypt => "kmip-encrypt",
         }
     }
 
@@ -93,9 +107,11 @@ impl BenchOp {
     pub(crate) const fn default_algorithm(self) -> Option<Algorithm> {
         match self {
             Self::Health => None,
-            Self::Encrypt | Self::Decrypt | Self::GenerateDataKey | Self::CreateKey => {
-                Some(Algorithm::Aes256Gcm)
-            }
+            Self::Encrypt
+            | Self::Decrypt
+            | Self::GenerateDataKey
+            | Self::CreateKey
+            | Self::KmipEncrypt => Some(Algorithm::Aes256Gcm),
             Self::Sign | Self::Verify => Some(Algorithm::EcdsaP256),
             Self::Mac => Some(Algorithm::HmacSha256),
         }

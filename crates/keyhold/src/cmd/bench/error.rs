@@ -53,6 +53,25 @@ pub(crate) enum BenchError {
     /// The tenant name cannot be sent in an HTTP header.
     #[error("the tenant name is not a valid HTTP header value")]
     Tenant,
+    /// `--op kmip-encrypt` lacks a flag it needs.
+    #[error("--op kmip-encrypt needs {flag}")]
+    KmipFlag {
+        /// The flag.
+        flag: &'static str,
+    },
+    /// The client certificate or key file is unusable.
+    #[error("no usable PEM client certificate or key in {path}")]
+    ClientIdentity {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// A KMIP request could not be encoded.
+    #[error("cannot encode a KMIP request")]
+    KmipEncode,
+    /// Creating or activating the benchmark's keys over KMIP failed (is
+    /// the client certificate bound to a principal that may create keys?).
+    #[error("KMIP setup failed: creating and activating the keys")]
+    KmipSetup,
     /// TLS could not be configured.
     #[error("cannot configure TLS")]
     TlsConfig(#[source] rustls::Error),

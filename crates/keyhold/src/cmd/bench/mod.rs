@@ -8,6 +8,7 @@
 mod error;
 mod http;
 mod in_process;
+mod kmip;
 mod record;
 mod setup;
 mod summary;
@@ -49,6 +50,15 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), CliError> {
         })
         .await
         .map_err(BenchError::Worker)??
+    } else if args.op == BenchOp::KmipEncrypt {
+        info.mode = Mode::KmipTls;
+        let load = http::Load {
+            connections: args.connections,
+            streams: 1,
+            warmup: args.warmup,
+            duration: args.duration,
+        };
+        kmip::run(&args, load).await?
     } else {
         if args.http2 {
             info.mode = Mode::Http2;
@@ -93,6 +103,7 @@ fn algorithm(op: BenchOp, given: Option<Algorithm>) -> Result<Option<Algorithm>,
         BenchOp::Encrypt | BenchOp::Decrypt | BenchOp::GenerateDataKey => {
             matches!(alg, Algorithm::Aes256Gcm | Algorithm::ChaCha20Poly1305)
         }
+        BenchOp::KmipEncrypt => alg == Algorithm::Aes256Gcm,
         BenchOp::Sign | BenchOp::Verify => SignatureScheme::default_for(alg).is_ok(),
         BenchOp::Mac => matches!(
             alg,

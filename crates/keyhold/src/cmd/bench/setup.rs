@@ -153,7 +153,9 @@ async fn template(
             Template::post(target, &path("verify"), &req)
         }
         BenchOp::Mac => Template::post(target, &path("mac"), &MacRequest { data: message() }),
-        BenchOp::Health | BenchOp::CreateKey => Err(BenchError::NotKeyed { op: op.as_str() }),
+        BenchOp::Health | BenchOp::CreateKey | BenchOp::KmipEncrypt => {
+            Err(BenchError::NotKeyed { op: op.as_str() })
+        }
     }
 }
 

@@ -21,6 +21,8 @@ pub(crate) enum Mode {
     Http2,
     /// Straight on the crypto provider, one thread per core.
     InProcess,
+    /// Binary TTLV over mutual TLS to the KMIP listener.
+    KmipTls,
 }
 
 impl Mode {
@@ -29,6 +31,7 @@ impl Mode {
             Self::Http1 => "http1",
             Self::Http2 => "http2",
             Self::InProcess => "in-process",
+            Self::KmipTls => "kmip-tls",
         }
     }
 }
@@ -142,7 +145,7 @@ impl Summary {
         let conns = match self.mode {
             Mode::InProcess => format!("{} threads", self.concurrency),
             Mode::Http2 => format!("{}x{}", self.concurrency, self.streams_per_connection),
-            Mode::Http1 => self.concurrency.to_string(),
+            Mode::Http1 | Mode::KmipTls => self.concurrency.to_string(),
         };
         let l = self.latency_us;
         vec![

@@ -130,6 +130,21 @@ impl Target {
 /// A TLS client configuration: the platform's roots plus `--ca-cert`, ALPN
 /// `h2` or `http/1.1`, aws-lc-rs.
 fn tls_connector(conn: &Conn, http2: bool) -> Result<TlsConnector, BenchError> {
+    let mut config = verifying_config(conn)?.with_no_client_auth();
+    config.alpn_protocols = if http2 {
+        vec![b"h2".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// A TLS client configuration that verifies the server against the
+/// platform's roots plus `--ca-cert`, before the client identity is chosen.
+pub(crate) fn verifying_config(
+    conn: &Conn,
+) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>, BenchError>
+{
     let extra = match &conn.ca_cert {
         Some(path) => {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
@@ -147,18 +162,11 @@ fn tls_connector(conn: &Conn, http2: bool) -> Result<TlsConnector, BenchError> {
     let verifier =
         rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
             .map_err(BenchError::TlsConfig)?;
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(BenchError::TlsConfig)?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    config.alpn_protocols = if http2 {
-        vec![b"h2".to_vec()]
-    } else {
-        vec![b"http/1.1".to_vec()]
-    };
-    Ok(TlsConnector::from(Arc::new(config)))
+        .with_custom_certificate_verifier(Arc::new(verifier)))
 }
 
 /// The sending half of one connection.
