@@ -61,7 +61,9 @@ fn split_tag(mut data: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>), ItemFailure> {
     Ok((data, tag))
 }
 
-fn check_single_part(
+/// Refuses multi-part (streaming) requests: a Correlation Value, Init or
+/// Final Indicator (KMIP 1.4 sections 4.29–4.34).
+pub(super) fn check_single_part(
     correlation: Option<&Vec<u8>>,
     init: Option<bool>,
     last: Option<bool>,

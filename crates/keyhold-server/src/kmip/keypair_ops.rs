@@ -11,6 +11,7 @@ use keyhold_kmip::payload::{
 };
 use keyhold_kmip::{ResponsePayload, ResultReason, UniqueIdentifier, ValidityIndicator};
 
+use super::crypto_ops::check_single_part;
 use super::errors::ItemFailure;
 use super::{Dispatcher, keypairs, objects};
 
@@ -30,18 +31,6 @@ fn signed(
         (None, Some(h)) => Ok((None, Some(Base64(h.clone())))),
         _ => Err(invalid("give exactly one of Data and Digested Data")),
     }
-}
-
-/// Refuses multi-part requests.
-fn single_part(
-    c: Option<&Vec<u8>>,
-    init: Option<bool>,
-    last: Option<bool>,
-) -> Result<(), ItemFailure> {
-    if c.is_some() || init.is_some() || last.is_some() {
-        return Err(invalid("multi-part (streaming) signing is not supported"));
-    }
-    Ok(())
 }
 
 impl Dispatcher {
@@ -81,7 +70,7 @@ impl Dispatcher {
             req.init_indicator,
             req.final_indicator,
         );
-        single_part(c.as_ref(), i, f)?;
+        check_single_part(c.as_ref(), i, f)?;
         let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
         let sign = SignRequest {
             message,
@@ -115,7 +104,7 @@ impl Dispatcher {
             req.init_indicator,
             req.final_indicator,
         );
-        single_part(c.as_ref(), i, f)?;
+        check_single_part(c.as_ref(), i, f)?;
         let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
         let signature = req
             .signature_data

@@ -8,6 +8,7 @@ use keyhold_kmip::{
     UniqueIdentifier, ValidityIndicator,
 };
 
+use super::crypto_ops::check_single_part;
 use super::errors::ItemFailure;
 use super::{Dispatcher, objects};
 
@@ -30,18 +31,6 @@ fn named_mac(p: Option<&CryptographicParameters>) -> Result<Option<Algorithm>, I
     }
 }
 
-/// Refuses multi-part requests (Correlation Value, Init or Final Indicator).
-fn single_part(
-    correlation: Option<&Vec<u8>>,
-    init: Option<bool>,
-    last: Option<bool>,
-) -> Result<(), ItemFailure> {
-    if correlation.is_some() || init.is_some() || last.is_some() {
-        return Err(invalid("multi-part (streaming) MAC is not supported"));
-    }
-    Ok(())
-}
-
 impl Dispatcher {
     /// MAC under a version (its key's primary one).
     pub(super) async fn mac(
@@ -57,7 +46,7 @@ impl Dispatcher {
             req.init_indicator,
             req.final_indicator,
         );
-        single_part(c.as_ref(), i, f)?;
+        check_single_part(c.as_ref(), i, f)?;
         let data = req
             .data
             .as_ref()
@@ -89,7 +78,7 @@ impl Dispatcher {
             req.init_indicator,
             req.final_indicator,
         );
-        single_part(c.as_ref(), i, f)?;
+        check_single_part(c.as_ref(), i, f)?;
         let data = req
             .data
             .as_ref()
@@ -132,6 +121,5 @@ mod tests {
             Some(Algorithm::HmacSha384)
         );
         assert!(named_mac(Some(&p(CryptographicAlgorithm::HMACSHA1))).is_err());
-        assert!(single_part(None, Some(true), None).is_err());
     }
 }
