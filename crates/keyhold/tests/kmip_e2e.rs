@@ -872,6 +872,46 @@ async fn kmip_attribute_changes() {
         Some(ResultReason::InvalidField)
     );
     ok_item(&mut conn, &custom("ModifyAttribute", &id, "team-b")).await;
+    // Locate by the custom attribute, by object type, everything, a page.
+    let locate_by = |attrs: &str| {
+        format!(
+            r#"<Operation type="Enumeration" value="Locate"/><RequestPayload>{attrs}</RequestPayload>"#
+        )
+    };
+    let located = |payload: ResponsePayload| {
+        let ResponsePayload::Locate(found) = payload else {
+            panic!("{payload:?}");
+        };
+        found.unique_identifiers
+    };
+    let by_owner = r#"<Attribute><AttributeName type="TextString" value="x-owner"/>
+        <AttributeValue type="TextString" value="team-b"/></Attribute>"#;
+    let found = located(ok_item(&mut conn, &locate_by(by_owner)).await);
+    assert_eq!(found, vec![c.unique_identifier.clone()]);
+    let other_owner = by_owner.replace("team-b", "team-z");
+    assert!(located(ok_item(&mut conn, &locate_by(&other_owner)).await).is_empty());
+    let ResponsePayload::Create(second) = ok_item(
+        &mut conn,
+        &create_with("HMAC_SHA256", "MACGenerate", "kmip-attrs-2", true),
+    )
+    .await
+    else {
+        panic!();
+    };
+    assert_eq!(located(ok_item(&mut conn, &locate_by("")).await).len(), 2);
+    let max_one = r#"<MaximumItems type="Integer" value="1"/>"#;
+    assert_eq!(
+        located(ok_item(&mut conn, &locate_by(max_one)).await).len(),
+        1
+    );
+    let symmetric = r#"<Attribute><AttributeName type="TextString" value="Cryptographic Algorithm"/>
+        <AttributeValue type="Enumeration" value="HMAC_SHA256"/></Attribute>"#;
+    let found = located(ok_item(&mut conn, &locate_by(symmetric)).await);
+    assert_eq!(found, vec![second.unique_identifier]);
+    // An attribute keyhold does not keep matches nothing.
+    let group = r#"<Attribute><AttributeName type="TextString" value="Object Group"/>
+        <AttributeValue type="TextString" value="g1"/></Attribute>"#;
+    assert!(located(ok_item(&mut conn, &locate_by(group)).await).is_empty());
     let name = keyhold_core::KeyRef::Name("kmip-attrs".parse().unwrap());
     let info = rest.key(&name).await.unwrap();
     assert_eq!(info.tags.get("x-owner").map(String::as_str), Some("team-b"));

@@ -26,6 +26,7 @@ mod errors;
 mod keypair_ops;
 mod keypairs;
 pub mod listener;
+mod locate;
 mod mac_ops;
 mod material_ops;
 mod object_ops;

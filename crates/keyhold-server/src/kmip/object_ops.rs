@@ -4,7 +4,7 @@
 //! A KMIP object is a key version; its Unique Identifier is the version id.
 
 use keyhold_core::Action;
-use keyhold_core::{Origin, RequestId, VersionId};
+use keyhold_core::{KeyName, Origin, RequestId, VersionId};
 use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
     GetAttributesResponse, IdentifierResponse, LocateRequest, LocateResponse, RevokeRequest,
@@ -12,7 +12,7 @@ use keyhold_kmip::payload::{
 use keyhold_kmip::{Attributes, ObjectType, ProtocolVersion, ResponsePayload, UniqueIdentifier};
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, attributes, objects};
+use super::{Dispatcher, attributes, locate, objects};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
@@ -114,29 +114,35 @@ impl Dispatcher {
         ))
     }
 
-    /// Locate by name: the primary version of the key so named, which
-    /// becomes the ID placeholder.
+    /// Locate: the objects matching every attribute given (all the
+    /// caller's objects when none is), newest version first, within
+    /// Offset Items and Maximum Items; the first becomes the ID placeholder.
     pub(super) async fn locate(
         &self,
         req: &LocateRequest,
         request_id: RequestId,
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
-        let name = objects::locate_name(req)?;
+        let filter = locate::Filter::of(req);
+        // A name that is no valid key name names no key.
+        let name = match filter.name().map(str::parse::<KeyName>) {
+            Some(Err(_)) => return Ok(located(Vec::new())),
+            Some(Ok(n)) => Some(n),
+            None => None,
+        };
         let found = self.blocking(request_id, Action::KeyList, move |ops, caller| {
-            ops.primary_version_by_name(caller, name)
+            ops.locate_candidates(caller, name)
         });
-        let found = found.await?;
-        let wanted =
-            req.maximum_items.is_none_or(|m| m > 0) && req.offset_items.is_none_or(|o| o <= 0);
-        let found = found.filter(|_| wanted);
-        if found.is_some() {
-            *placeholder = found;
+        let all: Vec<UniqueIdentifier> = found
+            .await?
+            .iter()
+            .flat_map(|(key, versions)| filter.matches(key, versions))
+            .collect();
+        let page = locate::page(all, req.offset_items, req.maximum_items);
+        if let Some(first) = page.first() {
+            *placeholder = Some(objects::version_id(Some(first), None)?);
         }
-        Ok(ResponsePayload::Locate(LocateResponse {
-            located_items: None,
-            unique_identifiers: found.map(text).into_iter().collect(),
-        }))
+        Ok(located(page))
     }
 
     /// The object `uid` names (or the ID placeholder): its identifier and
@@ -167,4 +173,12 @@ impl Dispatcher {
         let own = all.unique_identifier().cloned().unwrap_or_else(|| text(id));
         Ok((own, all))
     }
+}
+
+/// A Locate answer.
+fn located(ids: Vec<UniqueIdentifier>) -> ResponsePayload {
+    ResponsePayload::Locate(LocateResponse {
+        located_items: None,
+        unique_identifiers: ids,
+    })
 }

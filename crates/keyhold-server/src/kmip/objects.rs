@@ -6,7 +6,7 @@
 
 use keyhold_api::lifecycle as api;
 use keyhold_core::{Algorithm, KeyName, RevocationReason, Timestamp, UsageMask, VersionId};
-use keyhold_kmip::payload::{CreateRequest, LocateRequest, RevokeRequest};
+use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, ObjectType, ResultReason,
     RevocationReasonCode, UniqueIdentifier, UniqueIdentifierEnum, tags,
@@ -159,24 +159,6 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,
     })
-}
-
-/// The name a Locate looks for: Locate matches a Name, optionally with
-/// Object Type Symmetric Key; any other attribute is Invalid Field, since
-/// keyhold cannot match on it yet.
-pub(crate) fn locate_name(req: &LocateRequest) -> Result<KeyName, ItemFailure> {
-    let invalid = |m: &str| ItemFailure::new(ResultReason::InvalidField, m);
-    let mut name = None;
-    for attr in req.attributes.iter().flat_map(|a| a.items.iter()) {
-        match &attr.value {
-            AttributeValue::Name(n) if name.is_none() => name = Some(n.value.as_str()),
-            AttributeValue::ObjectType(ObjectType::SymmetricKey) => {}
-            _ => return Err(invalid("Locate matches on one Name and Object Type only")),
-        }
-    }
-    let name = name.ok_or_else(|| invalid("Locate needs a Name attribute"))?;
-    name.parse()
-        .map_err(|_| ItemFailure::new(ResultReason::ItemNotFound, "no such object"))
 }
 
 /// A KMIP Revoke as keyhold's revoke request (same reason codes).

@@ -10,7 +10,7 @@ use keyhold_core::{
     Algorithm, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp, UsageMask,
     VersionId,
 };
-use keyhold_store::TxError;
+use keyhold_store::{KeyQuery, TxError};
 
 use super::{Caller, Operations};
 use crate::error::ServerError;
@@ -140,19 +140,54 @@ impl Operations {
     }
 }
 
+/// Keys a KMIP Locate reads per store transaction.
+const LOCATE_PAGE: u32 = 1000;
+
 impl Operations {
-    /// KMIP Locate by name: the primary version of the caller's key named
-    /// `name`, if there is one.
-    pub fn primary_version_by_name(
+    /// KMIP Locate's candidates: the caller's keys (the one named `name`,
+    /// or every key of the tenant, in pages) that the caller may read,
+    /// with their versions' metadata. The Locate filter does the rest.
+    pub fn locate_candidates(
         &self,
         caller: &Caller,
-        name: KeyName,
-    ) -> Result<Option<VersionId>, ServerError> {
+        name: Option<KeyName>,
+    ) -> Result<Vec<(Key, Vec<KeyVersion>)>, ServerError> {
         self.vault.unlocked()?;
-        match self.key_with_version(caller, &KeyRef::Name(name), None) {
-            Ok((_, version)) => Ok(Some(version.meta.id)),
-            Err(ServerError::KeyNotFound) => Ok(None),
-            Err(e) => Err(e),
+        let tenant = caller.tenant.id;
+        let mut query = KeyQuery {
+            name_prefix: None,
+            algorithm: None,
+            state: None,
+            tag: None,
+            after: None,
+            limit: LOCATE_PAGE,
+        };
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .store
+                .read(|tx| {
+                    let keys = match &name {
+                        Some(n) => tx.key_by_name(tenant, n)?.into_iter().collect(),
+                        None => tx.keys(tenant, &query)?,
+                    };
+                    let mut rows = Vec::with_capacity(keys.len());
+                    for key in keys {
+                        let versions = tx.versions(key.id)?.into_iter().map(|v| v.meta);
+                        rows.push((key, versions.collect::<Vec<_>>()));
+                    }
+                    Ok::<_, TxError<ServerError>>(rows)
+                })
+                .map_err(tx_error)?;
+            let full = name.is_none() && page.len() == LOCATE_PAGE as usize;
+            query.after = page.last().map(|(k, _)| k.name.clone());
+            out.extend(
+                page.into_iter()
+                    .filter(|(k, _)| caller.admit_key(k, None).is_ok()),
+            );
+            if !full {
+                return Ok(out);
+            }
         }
     }
 }
