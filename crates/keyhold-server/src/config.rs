@@ -13,6 +13,7 @@ use crate::error::StartError;
 pub use crate::ops::DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 pub use crate::ops::DEFAULT_MAX_TOKEN_TTL_SECS;
 pub use crate::ops::DEFAULT_MIN_DESTROY_WAITING_DAYS;
+pub use crate::ops::KeyCacheSettings;
 pub use crate::scheduler::SchedulerSettings;
 pub use crate::scheduler::backups::BackupSettings;
 use crate::sinks::AuditSettings;
@@ -61,6 +62,9 @@ pub struct ServerConfig {
     pub scheduler: SchedulerSettings,
     /// Scheduled backups (`[backup]`): none unless configured.
     pub backup: Option<BackupSettings>,
+    /// The key cache (`[cache]`): 10,000 keys, each read again after one
+    /// second, by default.
+    pub cache: KeyCacheSettings,
 }
 
 /// The `[kmip]` table: where the KMIP listener (TLS with a required client
@@ -133,6 +137,8 @@ struct FileConfig {
     #[serde(default)]
     scheduler: SchedulerSettings,
     backup: Option<BackupSettings>,
+    #[serde(default)]
+    cache: KeyCacheSettings,
 }
 
 impl ServerConfig {
@@ -166,6 +172,7 @@ impl ServerConfig {
             audit: file.audit,
             scheduler: file.scheduler,
             backup: file.backup,
+            cache: file.cache,
         };
         config.check()?;
         Ok(config)
@@ -214,6 +221,12 @@ impl ServerConfig {
         }
         if let Some((setting, reason)) = self.backup.as_ref().and_then(BackupSettings::invalid) {
             return Err(StartError::InvalidSetting { setting, reason });
+        }
+        if !self.cache.max_age_ok() {
+            return Err(StartError::InvalidSetting {
+                setting: "cache.key_max_age_ms",
+                reason: "must be 1 to 3600000 (one hour)",
+            });
         }
         if !(1..=MAX_TOKEN_TTL_LIMIT_SECS).contains(&self.max_token_ttl_secs) {
             return Err(StartError::InvalidSetting {
@@ -291,6 +304,28 @@ mod tests {
                 dir.path(),
                 &format!("{base}min_destroy_waiting_days = {bad}\n"),
             );
+            assert!(
+                matches!(
+                    ServerConfig::from_file(&p),
+                    Err(StartError::InvalidSetting { .. } | StartError::ParseConfig { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_key_cache_defaults_to_10000_keys_and_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let base =
+            "listen = \"127.0.0.1:8200\"\ndata_dir = \"/x\"\nplain_http_on_loopback = true\n";
+        let c = ServerConfig::from_file(&write(dir.path(), base)).unwrap();
+        assert_eq!((c.cache.keys, c.cache.key_max_age_ms), (10_000, 1_000));
+        let text = format!("{base}[cache]\nkeys = 0\nkey_max_age_ms = 250\n");
+        let c = ServerConfig::from_file(&write(dir.path(), &text)).unwrap();
+        assert_eq!((c.cache.keys, c.cache.key_max_age_ms), (0, 250));
+        for bad in ["key_max_age_ms = 0", "key_max_age_ms = 3600001", "size = 1"] {
+            let p = write(dir.path(), &format!("{base}[cache]\n{bad}\n"));
             assert!(
                 matches!(
                     ServerConfig::from_file(&p),

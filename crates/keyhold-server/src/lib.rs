@@ -96,7 +96,8 @@ pub async fn run(
         .with_lifecycle(lifecycle)
         .with_import_token_validity(config.import_token_validity_secs)
         .with_max_token_ttl(config.max_token_ttl_secs)
-        .with_checkpoint_every(config.audit.checkpoint_every);
+        .with_checkpoint_every(config.audit.checkpoint_every)
+        .with_key_cache(config.cache);
     let ops = Arc::new(benchmark_setting(&config, ops)?);
     let sinks = sinks::spawn(
         &config.audit,

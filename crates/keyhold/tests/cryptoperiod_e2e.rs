@@ -37,7 +37,8 @@ const HOUR_MICROS: i64 = 3_600_000_000;
 async fn server(dir: &std::path::Path) -> (Server, Client, String) {
     let server = Server::production_with(
         dir,
-        "plain_http_on_loopback = true\n[scheduler]\ninterval_secs = 1\n",
+        "plain_http_on_loopback = true\n[scheduler]\ninterval_secs = 1\n\
+         [cache]\nkey_max_age_ms = 100\n",
     );
     let init = server
         .client()
@@ -52,7 +53,8 @@ async fn server(dir: &std::path::Path) -> (Server, Client, String) {
 }
 
 /// Moves the key's activation, and what follows from it, `hours` into the
-/// past.
+/// past. The server learns of it as of a change by another node: once its
+/// key cache's entry is older than `key_max_age_ms` (100 ms here).
 fn age(db: &std::path::Path, name: &str, hours: i64) {
     let conn = Connection::open(db).unwrap();
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
@@ -71,6 +73,7 @@ fn age(db: &std::path::Path, name: &str, hours: i64) {
         )
         .unwrap();
     assert_eq!((versions, keys), (1, 1));
+    std::thread::sleep(Duration::from_millis(200));
 }
 
 fn encrypt_req() -> EncryptRequest {

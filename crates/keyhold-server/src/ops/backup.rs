@@ -76,7 +76,10 @@ impl Operations {
         caller.note("backup.sha256", sha256.clone());
         let Checked { candidate, report } = self.check_backup(file)?;
         self.spend_approval_alone(caller, None, &RestoreApproval { sha256 })?;
-        self.store.restore(candidate).map_err(restore_failed)?;
+        let restored = self.store.restore(candidate).map_err(restore_failed);
+        // Whatever the outcome: a failed swap may have changed something.
+        self.key_cache.clear();
+        restored?;
         self.after_restore()?;
         caller.note_tenant(self.default_tenant()?.id);
         caller.note("backup.audit_head", report.audit_head.to_string());
@@ -115,10 +118,12 @@ impl Operations {
         Ok(Checked { candidate, report })
     }
 
-    /// Drops every cache built from the replaced store: the vault's root
-    /// token and KEKs, the default tenant, resolved identities, and the
-    /// audit head announced to the sinks and the verifier.
+    /// Drops every cache built from the replaced store: the key cache, the
+    /// vault's root token and KEKs, the default tenant, resolved
+    /// identities, and the audit head announced to the sinks and the
+    /// verifier.
     pub(super) fn after_restore(&self) -> Result<(), ServerError> {
+        self.key_cache.clear();
         self.vault.reload_after_restore()?;
         if let Ok(mut slot) = self.default_tenant.write() {
             *slot = None;

@@ -27,6 +27,9 @@ pub(super) struct Notes {
     encryption_context: Option<BTreeMap<String, String>>,
     /// Keys this request was allowed to act on.
     allowed_keys: Vec<KeyId>,
+    /// Every key this request found, allowed or not: the keys a write of
+    /// this request may have changed.
+    touched: Vec<KeyId>,
     /// Whether the action was decided without a key.
     allowed_unscoped: bool,
     /// Set once the operation wrote its event in its own transaction.
@@ -68,6 +71,11 @@ impl Caller {
         key: &Key,
         version: Option<VersionNumber>,
     ) -> Result<(), ServerError> {
+        self.with_notes(|n| {
+            if !n.touched.contains(&key.id) {
+                n.touched.push(key.id);
+            }
+        });
         // Noted first, so a refusal's audit event names the key too.
         self.with_notes(|n| match n.key {
             None => {
@@ -114,6 +122,11 @@ impl Caller {
         } else {
             self.authorize_unscoped()
         }
+    }
+
+    /// Every key this request found ([`admit_key`](Self::admit_key)).
+    pub(super) fn touched_keys(&self) -> Vec<KeyId> {
+        self.with_notes(|n| n.touched.clone())
     }
 
     /// Whether authorization has decided anything for this request.

@@ -1,7 +1,9 @@
 //! Using a managed key: finding the key and one of its versions, the checks
 //! every use goes through (the algorithm can do the operation, the key's
 //! usage allows it: [`KeyOperation::check`]; the version's state allows it:
-//! [`check_use`]), and opening the version's sealed material.
+//! [`check_use`]), and opening the version's sealed material. Keys,
+//! versions and opened material come from the key cache when it has them
+//! (`key_cache`); the checks run on every use all the same.
 //!
 //! The operations themselves are in their own files: `encrypt` (encrypt,
 //! decrypt, reencrypt), `datakey`, `sign`, `mac`, `kem`, `random` and
@@ -15,43 +17,34 @@ use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_store::{ReadTx, StoredVersion, TxError};
 
+use super::key_cache::{CachedVersion, Entry, Wanted};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 use crate::vault::tx_error;
 
 impl Operations {
     /// A key of the caller's tenant and one of its versions (the primary
-    /// when `number` is `None`), read in one snapshot.
+    /// when `number` is `None`), as of one snapshot of the store (or the
+    /// key cache).
     pub(super) fn key_and_version(
         &self,
         caller: &Caller,
         key: &KeyRef,
         number: Option<VersionNumber>,
     ) -> Result<(Key, StoredVersion), ServerError> {
-        let tenant = caller.tenant.id;
-        self.store
-            .read(|tx| {
-                let key = read_key(tx, tenant, key)?;
-                let version = number.unwrap_or(key.primary_version);
-                let v = tx
-                    .version_get(key.id, version)?
-                    .ok_or(TxError::Abort(ServerError::VersionNotFound { version }))?;
-                Ok((key, v))
-            })
-            .map_err(tx_error)
-            .and_then(|(key, v)| {
-                caller.admit_key(&key, Some(v.meta.version))?;
-                Ok((key, v))
-            })
+        let (entry, version) = self.cached_key(caller.tenant.id, Wanted::Key(key, number))?;
+        let version = version.ok_or(ServerError::VersionNotFound {
+            version: number.unwrap_or(entry.key.primary_version),
+        })?;
+        caller.admit_key(&entry.key, Some(version.stored.meta.version))?;
+        Ok((entry.key.clone(), version.stored.clone()))
     }
 
     /// A key of the caller's tenant, without a version.
     pub(super) fn find_key(&self, caller: &Caller, key: &KeyRef) -> Result<Key, ServerError> {
-        let tenant = caller.tenant.id;
-        self.store
-            .read(|tx| read_key(tx, tenant, key))
-            .map_err(tx_error)
-            .and_then(|key| caller.admit_key(&key, None).map(|()| key))
+        let (entry, _) = self.cached_key(caller.tenant.id, Wanted::Key(key, None))?;
+        caller.admit_key(&entry.key, None)?;
+        Ok(entry.key.clone())
     }
 
     /// One version of `key`.
@@ -60,12 +53,30 @@ impl Operations {
         key: &Key,
         version: VersionNumber,
     ) -> Result<StoredVersion, ServerError> {
-        self.store
-            .read(|tx| {
-                tx.version_get(key.id, version)?
-                    .ok_or(TxError::Abort(ServerError::VersionNotFound { version }))
-            })
-            .map_err(tx_error)
+        let by_id = KeyRef::Id(key.id);
+        let (_, found) = self.cached_key(key.tenant, Wanted::Key(&by_id, Some(version)))?;
+        found
+            .map(|v| v.stored.clone())
+            .ok_or(ServerError::VersionNotFound { version })
+    }
+
+    /// The key `wanted` names in `tenant`, and the version it names if the
+    /// key has it: from the key cache, else read in one snapshot of the
+    /// store and cached. No authorization here: callers admit the key.
+    pub(super) fn cached_key(
+        &self,
+        tenant: TenantId,
+        wanted: Wanted<'_>,
+    ) -> Result<(Arc<Entry>, Option<Arc<CachedVersion>>), ServerError> {
+        let lookup = match self.key_cache.find(tenant, wanted) {
+            Ok((entry, version)) => return Ok((entry, Some(version))),
+            Err(lookup) => lookup,
+        };
+        let (key, version) = self
+            .store
+            .read(|tx| read_key_version(tx, tenant, wanted))
+            .map_err(tx_error)?;
+        Ok(self.key_cache.keep(lookup, key, version))
     }
 
     /// Checks the operation against the version's material (a destroyed
@@ -101,17 +112,36 @@ impl Operations {
         Ok(())
     }
 
-    /// Checks the operation ([`Operations::check_usable`]), then opens the
-    /// version's material.
+    /// Checks the operation ([`Operations::check_usable`]), then gives the
+    /// version's material ([`Operations::material`]).
     pub(super) fn usable_material(
         &self,
         caller: &Caller,
         key: &Key,
         version: &StoredVersion,
         op: KeyOperation,
-    ) -> Result<KeyMaterial, ServerError> {
+    ) -> Result<Arc<KeyMaterial>, ServerError> {
         self.check_usable(caller, key, version, op)?;
-        self.open_material(caller, key, version)
+        self.material(caller, key, version)
+    }
+
+    /// A version's material: opened once under the tenant's KEK and kept in
+    /// the key cache with the version (when the cache holds exactly this
+    /// version's sealed bytes), else opened for this request only. A sealed
+    /// server gives none, cached or not. Callers check the use first.
+    pub(super) fn material(
+        &self,
+        caller: &Caller,
+        key: &Key,
+        version: &StoredVersion,
+    ) -> Result<Arc<KeyMaterial>, ServerError> {
+        self.vault.unlocked()?;
+        match self.key_cache.version_of(key, version) {
+            // `open_material` checks the seal again after the lookup: an
+            // entry found before a seal is one the seal clears.
+            Some(cached) => cached.material(|| self.open_material(caller, key, version)),
+            None => self.open_material(caller, key, version).map(Arc::new),
+        }
     }
 
     /// Opens a version's material under the tenant's KEK. Callers check
@@ -147,6 +177,30 @@ impl Operations {
         match unlocked.kek_for(&caller.tenant, generation) {
             Ok(kek) => Ok(kek),
             Err(_) => unlocked.kek_for(&*self.tenant(caller.tenant.id)?, generation),
+        }
+    }
+}
+
+/// The key `wanted` names in `tenant`, and the version it names if the key
+/// has it, in one snapshot.
+fn read_key_version(
+    tx: &mut dyn ReadTx,
+    tenant: TenantId,
+    wanted: Wanted<'_>,
+) -> Result<(Key, Option<StoredVersion>), TxError<ServerError>> {
+    match wanted {
+        Wanted::Key(key, number) => {
+            let key = read_key(tx, tenant, key)?;
+            let version = tx.version_get(key.id, number.unwrap_or(key.primary_version))?;
+            Ok((key, version))
+        }
+        Wanted::Version(id) => {
+            let not_found = || TxError::Abort(ServerError::KeyNotFound);
+            let version = tx.version_by_id(id)?.ok_or_else(not_found)?;
+            let key = tx
+                .key_get(tenant, version.meta.key)?
+                .ok_or_else(not_found)?;
+            Ok((key, Some(version)))
         }
     }
 }

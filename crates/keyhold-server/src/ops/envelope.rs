@@ -9,6 +9,8 @@
 //! A [`Sealer`] or [`Opener`] is made once (checks done, material opened)
 //! and used for any number of items: a batch opens material once.
 
+use std::sync::Arc;
+
 use keyhold_api::keys::EncryptionContext;
 use keyhold_core::{Algorithm, Key, KeyId, KeyOperation, TenantId, VersionNumber};
 use keyhold_crypto::envelope::{self, Body, Envelope};
@@ -31,7 +33,7 @@ pub(super) struct Sealer {
 
 #[derive(Debug)]
 enum SealWith {
-    Aead(KeyMaterial),
+    Aead(Arc<KeyMaterial>),
     RsaOaep { public_key: Vec<u8>, max_len: usize },
 }
 
@@ -91,7 +93,7 @@ pub(super) struct Opener {
     tenant: TenantId,
     key: KeyId,
     version: VersionNumber,
-    material: KeyMaterial,
+    material: Arc<KeyMaterial>,
 }
 
 impl Opener {
@@ -140,7 +142,7 @@ impl Operations {
     ) -> Result<Sealer, ServerError> {
         self.check_usable(caller, key, version, op)?;
         let with = match Body::of(key.algorithm) {
-            Some(Body::Aead) => SealWith::Aead(self.open_material(caller, key, version)?),
+            Some(Body::Aead) => SealWith::Aead(self.material(caller, key, version)?),
             Some(Body::RsaOaep { .. }) => SealWith::RsaOaep {
                 public_key: public_key(version)?.to_vec(),
                 max_len: self

@@ -74,7 +74,8 @@ impl Operations {
     /// Writes the recorded key uses to the store in one group-committed
     /// transaction (a key's stored time never moves back, and a key deleted
     /// meanwhile is skipped), and answers how many were written. On a store
-    /// failure the uses are kept for the next flush.
+    /// failure the uses are kept for the next flush. The keys written are
+    /// dropped from the key cache, so their next use sees the stored time.
     pub fn flush_key_use(&self) -> Result<usize, ServerError> {
         let batch = self.key_use.drain();
         if batch.is_empty() {
@@ -90,6 +91,9 @@ impl Operations {
                 Ok::<_, TxError<ServerError>>(rows.len())
             })
             .wait();
+        for (key, _) in &batch {
+            self.key_cache.invalidate(*key);
+        }
         written.map_err(|e| {
             for (key, at) in batch {
                 self.key_use.put(key, at);

@@ -198,32 +198,18 @@ impl Operations {
     }
 
     /// Finds a key of the caller's tenant and one of its versions (the
-    /// primary when `version` is `None`).
+    /// primary when `version` is `None`), from the key cache if it has them.
     pub(super) fn key_with_version(
         &self,
         caller: &Caller,
         key: &KeyRef,
         version: Option<VersionNumber>,
     ) -> Result<(Key, StoredVersion), ServerError> {
-        let tenant = caller.tenant.id;
-        self.store
-            .read(|tx| {
-                let found = match key {
-                    KeyRef::Id(id) => tx.key_get(tenant, *id)?,
-                    KeyRef::Name(name) => tx.key_by_name(tenant, name)?,
-                };
-                let key = found.ok_or(TxError::Abort(ServerError::KeyNotFound))?;
-                let number = version.unwrap_or(key.primary_version);
-                let v = tx
-                    .version_get(key.id, number)?
-                    .ok_or(TxError::Abort(ServerError::DecryptionFailed))?;
-                Ok((key, v))
-            })
-            .map_err(tx_error)
-            .and_then(|(key, v)| {
-                caller.admit_key(&key, Some(v.meta.version))?;
-                Ok((key, v))
-            })
+        let wanted = super::key_cache::Wanted::Key(key, version);
+        let (entry, found) = self.cached_key(caller.tenant.id, wanted)?;
+        let v = found.ok_or(ServerError::DecryptionFailed)?;
+        caller.admit_key(&entry.key, Some(v.stored.meta.version))?;
+        Ok((entry.key.clone(), v.stored.clone()))
     }
 }
 

@@ -20,6 +20,7 @@ mod envelope;
 mod fresh_restore;
 mod import_tokens;
 mod kem;
+mod key_cache;
 mod key_use;
 mod keys;
 mod kmip_attributes;
@@ -47,6 +48,10 @@ pub use self::audit_query::EXPORT_CHUNK as AUDIT_EXPORT_CHUNK;
 pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
+pub use self::key_cache::{
+    DEFAULT_KEYS as DEFAULT_CACHED_KEYS, DEFAULT_MAX_AGE_MS as DEFAULT_KEY_CACHE_MAX_AGE_MS,
+    KeyCacheSettings, MAX_MAX_AGE_MS as MAX_KEY_CACHE_MAX_AGE_MS,
+};
 pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
 pub use self::kmip_attributes::{CustomChange, is_custom_name};
 pub use self::kmip_support::KmipKeySpec;
@@ -74,6 +79,7 @@ pub struct Operations {
     identities: access::identity::IdentityCache,
     max_token_ttl_secs: u64,
     key_use: key_use::KeyUse,
+    key_cache: key_cache::KeyCache,
 }
 
 impl Operations {
@@ -105,6 +111,7 @@ impl Operations {
             identities: access::identity::IdentityCache::default(),
             max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
             key_use: key_use::KeyUse::default(),
+            key_cache: key_cache::KeyCache::new(KeyCacheSettings::default()),
         }
     }
 
@@ -113,6 +120,19 @@ impl Operations {
     pub fn with_lifecycle(mut self, settings: LifecycleSettings) -> Self {
         self.lifecycle = settings;
         self
+    }
+
+    /// The same service with this key cache (`[cache]`; on, 10,000 keys,
+    /// by default). See `key_cache`.
+    #[must_use]
+    pub fn with_key_cache(mut self, settings: KeyCacheSettings) -> Self {
+        self.key_cache = key_cache::KeyCache::new(settings);
+        self
+    }
+
+    /// How many keys the key cache holds now.
+    pub fn cached_keys(&self) -> usize {
+        self.key_cache.len()
     }
 
     /// The same service writing no audit events: benchmark builds only
@@ -171,10 +191,13 @@ impl Operations {
     }
 
     /// Seals the server (`POST /v1/sys/seal`). The request's audit event is
-    /// written first: once sealed, the server can record nothing.
+    /// written first: once sealed, the server can record nothing. Every
+    /// opened key version is dropped from the key cache (and zeroized).
     pub fn seal(&self, caller: &Caller) -> Result<keyhold_api::sys::SealStatus, ServerError> {
         self.write_audited(caller, |_| Ok(()))?;
-        self.vault.seal()
+        let sealed = self.vault.seal();
+        self.key_cache.clear();
+        sealed
     }
 
     /// Signs the audit trail's head unless a checkpoint covers it already;

@@ -5,11 +5,10 @@
 
 use keyhold_core::{Algorithm, Key, KeyOperation, VersionId};
 use keyhold_crypto::SecretBytes;
-use keyhold_store::{StoredVersion, TxError};
+use keyhold_store::StoredVersion;
 
 use super::{Caller, Operations};
 use crate::error::ServerError;
-use crate::vault::tx_error;
 
 /// The length of an AES-GCM tag keyhold writes and accepts, in bytes.
 pub const GCM_TAG_LEN: usize = 16;
@@ -89,18 +88,10 @@ impl Operations {
         id: VersionId,
     ) -> Result<(Key, StoredVersion), ServerError> {
         self.vault.unlocked()?;
-        let tenant = caller.tenant.id;
-        let (key, version) = self
-            .store
-            .read(|tx| {
-                let not_found = || TxError::Abort(ServerError::KeyNotFound);
-                let version = tx.version_by_id(id)?.ok_or_else(not_found)?;
-                let key = tx
-                    .key_get(tenant, version.meta.key)?
-                    .ok_or_else(not_found)?;
-                Ok((key, version))
-            })
-            .map_err(tx_error)?;
+        let wanted = super::key_cache::Wanted::Version(id);
+        let (entry, version) = self.cached_key(caller.tenant.id, wanted)?;
+        let version = version.ok_or(ServerError::KeyNotFound)?;
+        let (key, version) = (entry.key.clone(), version.stored.clone());
         caller.admit_key(&key, Some(version.meta.version))?;
         if key.algorithm != Algorithm::Aes256Gcm {
             return Err(ServerError::InvalidRequest {

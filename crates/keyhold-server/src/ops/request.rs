@@ -275,7 +275,25 @@ impl Operations {
     /// Runs `body` in a write transaction and writes `caller`'s audit
     /// event (outcome ok) in the same transaction, after the body: the
     /// change and its event commit together, or neither does.
+    ///
+    /// Every write to a key or its versions comes through here (or through
+    /// the key-use flush), and a key is written only after the request
+    /// found and admitted it ([`Caller::admit_key`]): once the transaction
+    /// has ended, committed or not, every key the request admitted is
+    /// dropped from the key cache, so the next request reads it again.
     pub(crate) fn write_audited<T>(
+        &self,
+        caller: &Caller,
+        body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,
+    ) -> Result<T, ServerError> {
+        let written = self.write_audited_body(caller, body);
+        for key in caller.touched_keys() {
+            self.key_cache.invalidate(key);
+        }
+        written
+    }
+
+    fn write_audited_body<T>(
         &self,
         caller: &Caller,
         body: impl FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>>,

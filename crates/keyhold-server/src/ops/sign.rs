@@ -50,7 +50,7 @@ impl Operations {
         let (key, version) = self.key_and_version(caller, key, None)?;
         self.check_usable(caller, &key, &version, KeyOperation::Sign)?;
         let (wire, scheme) = scheme_for(key.algorithm, req.scheme, signed)?;
-        let material = self.open_material(caller, &key, &version)?;
+        let material = self.material(caller, &key, &version)?;
         let signatures = self.crypto.signatures;
         let signature = match signed {
             Signed::Message(m) => signatures.sign(&material, scheme, m),

@@ -57,6 +57,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), CliError> {
                 audit: Default::default(),
                 scheduler: Default::default(),
                 backup: None,
+                cache: Default::default(),
             }
         }
     };
