@@ -297,6 +297,9 @@ pub enum BreakKind {
     Hash,
     /// The link's MAC is wrong (forged or recomputed without the key).
     Mac,
+    /// The stored event cannot be read back as an audit event (a damaged
+    /// row: an unknown name, a bad id or length).
+    Malformed,
 }
 
 /// The first event at which verification failed.

@@ -50,11 +50,15 @@ pub enum OfflineBreakKind {
     /// Events are missing at the end: the last event is not covered by a
     /// checkpoint, or a checkpoint covers an event past the last one.
     Truncated,
+    /// An event cannot be read as one (a damaged stored row, or a line of
+    /// an export that does not parse).
+    Malformed,
 }
 
 impl OfflineBreakKind {
     /// The kind's stable name: `sequence`, `prev`, `hash`, `mac`,
-    /// `checkpoint-signature`, `checkpoint-mismatch` or `truncated`.
+    /// `checkpoint-signature`, `checkpoint-mismatch`, `truncated` or
+    /// `malformed`.
     pub const fn as_str(&self) -> &'static str {
         match self {
             Self::Sequence { .. } => "sequence",
@@ -64,6 +68,7 @@ impl OfflineBreakKind {
             Self::CheckpointSignature => "checkpoint-signature",
             Self::CheckpointMismatch => "checkpoint-mismatch",
             Self::Truncated => "truncated",
+            Self::Malformed => "malformed",
         }
     }
 }
@@ -75,6 +80,7 @@ impl From<BreakKind> for OfflineBreakKind {
             BreakKind::Prev => Self::Prev,
             BreakKind::Hash => Self::Hash,
             BreakKind::Mac => Self::Mac,
+            BreakKind::Malformed => Self::Malformed,
         }
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use keyhold_core::Timestamp;
 use keyhold_core::audit::{
-    AuditEvent, AuditRecord, ChainBreak, ChainCrypto, ChainHead, verify_chain,
+    AuditEvent, AuditRecord, BreakKind, ChainBreak, ChainCrypto, ChainHead, verify_chain,
 };
 use keyhold_crypto::CryptoError;
 use keyhold_crypto::audit_chain::AuditChain;
@@ -214,26 +214,66 @@ impl AuditTrail {
     /// chunks of [`VERIFY_CHUNK`] events (never the whole trail in memory):
     /// how far it verified, and the first break if any.
     pub fn verify(&self, chain: &AuditChain) -> Result<ChainCheck, ServerError> {
-        let mut head = ChainHead::GENESIS;
+        self.verify_from(chain, ChainHead::GENESIS)
+    }
+
+    /// [`verify`](Self::verify) from after `head`, in chunks.
+    fn verify_from(
+        &self,
+        chain: &AuditChain,
+        mut head: ChainHead,
+    ) -> Result<ChainCheck, ServerError> {
         loop {
             let from = head.seq.saturating_add(1);
             let to = from.saturating_add(u64::from(VERIFY_CHUNK) - 1);
-            let events = self.range(from, to)?;
+            let events = match self.range(from, to) {
+                Ok(events) => events,
+                // A row that does not decode: find it, one event at a time.
+                Err(ServerError::Store(StoreError::Corrupt { .. })) => {
+                    return self.verify_one_by_one(chain, head, to);
+                }
+                Err(other) => return Err(other),
+            };
             if events.is_empty() {
                 return Ok(ChainCheck { head, broken: None });
             }
-            for event in &events {
-                match verify_chain(std::iter::once(event), chain, head) {
-                    Ok(next) => head = next,
-                    Err(broken) => {
-                        return Ok(ChainCheck {
-                            head,
-                            broken: Some(broken),
-                        });
-                    }
-                }
+            if let Some(broken) = extend(&mut head, &events, chain) {
+                return Ok(broken);
             }
         }
+    }
+
+    /// Verifies from after `head` up to `to` reading one event at a time,
+    /// so that an undecodable row is named: a `Malformed` break at its
+    /// sequence number.
+    fn verify_one_by_one(
+        &self,
+        chain: &AuditChain,
+        mut head: ChainHead,
+        to: u64,
+    ) -> Result<ChainCheck, ServerError> {
+        for seq in head.seq.saturating_add(1)..=to {
+            let events = match self.range(seq, seq) {
+                Ok(events) => events,
+                Err(ServerError::Store(StoreError::Corrupt { .. })) => {
+                    let kind = BreakKind::Malformed;
+                    let broken = Some(ChainBreak { seq, kind });
+                    return Ok(ChainCheck { head, broken });
+                }
+                Err(other) => return Err(other),
+            };
+            if events.is_empty() {
+                break;
+            }
+            if let Some(broken) = extend(&mut head, &events, chain) {
+                return Ok(broken);
+            }
+        }
+        if head.seq < to {
+            return Ok(ChainCheck { head, broken: None });
+        }
+        // Each row read alone: the chunk's failure was not a row of its own.
+        self.verify_from(chain, head)
     }
 
     /// The stored events numbered `from` to `to` (at most
@@ -243,6 +283,23 @@ impl AuditTrail {
             .read(|tx| Ok::<_, TxError<ServerError>>(tx.audit_range(from, to, VERIFY_CHUNK)?))
             .map_err(crate::vault::tx_error)
     }
+}
+
+/// Verifies `events` one after the other from `head`, moving it; the
+/// check to answer at the first break.
+fn extend(head: &mut ChainHead, events: &[AuditEvent], chain: &AuditChain) -> Option<ChainCheck> {
+    for event in events {
+        match verify_chain(std::iter::once(event), chain, *head) {
+            Ok(next) => *head = next,
+            Err(broken) => {
+                return Some(ChainCheck {
+                    head: *head,
+                    broken: Some(broken),
+                });
+            }
+        }
+    }
+    None
 }
 
 /// How far the stored chain verified.

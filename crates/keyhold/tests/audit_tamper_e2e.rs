@@ -121,6 +121,14 @@ async fn an_edited_event_breaks_its_hash() {
 }
 
 #[tokio::test]
+async fn a_row_that_does_not_decode_is_named_malformed() {
+    // An outcome no event can have: the row cannot be read back as one.
+    let r = verify_after("UPDATE audit_events SET outcome = 'bogus' WHERE seq = 4").await;
+    assert_eq!(broken(&r), (Some(4), Some("malformed")));
+    assert_eq!((r.head_seq, r.events), (3, 3));
+}
+
+#[tokio::test]
 async fn a_deleted_event_breaks_the_sequence() {
     let r = verify_after("DELETE FROM audit_events WHERE seq = 4").await;
     assert_eq!(broken(&r), (Some(5), Some("sequence")));
