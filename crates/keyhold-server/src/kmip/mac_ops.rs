@@ -31,6 +31,36 @@ fn named_mac(p: Option<&CryptographicParameters>) -> Result<Option<Algorithm>, I
     }
 }
 
+/// What MAC and MAC Verify share: the version, the algorithm the
+/// parameters name (if any), and the data, single-part.
+struct MacInput {
+    id: VersionId,
+    expected: Option<Algorithm>,
+    data: Vec<u8>,
+}
+
+/// Correlation Value, Init Indicator, Final Indicator.
+type Parts<'a> = (&'a Option<Vec<u8>>, Option<bool>, Option<bool>);
+
+impl MacInput {
+    fn of(
+        (uid, placeholder): (Option<&UniqueIdentifier>, Option<VersionId>),
+        params: Option<&CryptographicParameters>,
+        (correlation, init, last): Parts<'_>,
+        data: Option<&keyhold_kmip::SecretBytes>,
+    ) -> Result<Self, ItemFailure> {
+        let id = objects::version_id(uid, placeholder)?;
+        let expected = named_mac(params)?;
+        check_single_part(correlation.as_ref(), init, last)?;
+        let data = data.ok_or_else(|| invalid("Data is required"))?;
+        Ok(Self {
+            id,
+            expected,
+            data: data.expose().to_vec(),
+        })
+    }
+}
+
 impl Dispatcher {
     /// MAC under a version (its key's primary one).
     pub(super) async fn mac(
@@ -39,19 +69,16 @@ impl Dispatcher {
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
-        let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        let expected = named_mac(req.cryptographic_parameters.as_ref())?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
-        let data = req
-            .data
-            .as_ref()
-            .ok_or_else(|| invalid("Data is required"))?;
-        let data = data.expose().to_vec();
+        let MacInput { id, expected, data } = MacInput::of(
+            (req.unique_identifier.as_ref(), placeholder),
+            req.cryptographic_parameters.as_ref(),
+            (
+                &req.correlation_value,
+                req.init_indicator,
+                req.final_indicator,
+            ),
+            req.data.as_ref(),
+        )?;
         let tag = self.blocking(request_id, Action::KeyMac, move |ops, caller| {
             ops.mac_version(caller, id, expected, data)
         });
@@ -71,19 +98,16 @@ impl Dispatcher {
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
-        let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        let expected = named_mac(req.cryptographic_parameters.as_ref())?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
-        let data = req
-            .data
-            .as_ref()
-            .ok_or_else(|| invalid("Data is required"))?;
-        let data = data.expose().to_vec();
+        let MacInput { id, expected, data } = MacInput::of(
+            (req.unique_identifier.as_ref(), placeholder),
+            req.cryptographic_parameters.as_ref(),
+            (
+                &req.correlation_value,
+                req.init_indicator,
+                req.final_indicator,
+            ),
+            req.data.as_ref(),
+        )?;
         let mac = req
             .mac_data
             .clone()
