@@ -480,6 +480,34 @@ async fn kmip_mac_and_get() {
         data,
     );
     assert_eq!(here.as_ref(), tag.as_slice());
+    // The Digest attribute is SHA-256 over that raw key; it is computed only
+    // when asked for (all attributes, or Digest by name).
+    let digest_of = |payload: ResponsePayload| {
+        let ResponsePayload::GetAttributes(got) = payload else {
+            panic!("{payload:?}");
+        };
+        let attrs = got.attributes.unwrap();
+        let digest = keyhold_kmip::AttributeRef::Standard(keyhold_kmip::tags::DIGEST);
+        match attrs.get(&digest) {
+            Some(keyhold_kmip::AttributeValue::Other {
+                value: keyhold_ttlv::Value::Structure(items),
+                ..
+            }) => items
+                .iter()
+                .find(|i| i.tag == keyhold_kmip::tags::DIGEST_VALUE)
+                .map(|i| i.value.clone()),
+            _ => None,
+        }
+    };
+    let sha256 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &key);
+    let all = digest_of(ok_item(&mut conn, &by_id("GetAttributes", &id, "")).await);
+    assert_eq!(
+        all,
+        Some(keyhold_ttlv::Value::ByteString(sha256.as_ref().to_vec()))
+    );
+    let state = r#"<AttributeName type="TextString" value="State"/>"#;
+    let none = digest_of(ok_item(&mut conn, &by_id("GetAttributes", &id, state)).await);
+    assert_eq!(none, None);
     // An AES algorithm in the parameters does not fit an HMAC key.
     let wrong = format!(
         r#"<CryptographicParameters><CryptographicAlgorithm type="Enumeration" value="AES"/>

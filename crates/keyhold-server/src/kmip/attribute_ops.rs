@@ -9,7 +9,7 @@ use keyhold_kmip::payload::{
 };
 use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, DateAttribute, Operation, ProtocolVersion,
-    ResponsePayload, ResultReason, UniqueIdentifier,
+    ResponsePayload, ResultReason,
 };
 use keyhold_ttlv::Value;
 
@@ -100,7 +100,7 @@ impl Dispatcher {
             unique_identifier: req
                 .unique_identifier
                 .clone()
-                .unwrap_or_else(|| UniqueIdentifier::Text(id.to_string())),
+                .unwrap_or_else(|| objects::version_uid(id)),
             attribute: (!version.is_v2()).then(|| req.new.clone()),
         };
         Ok(match operation {
@@ -135,7 +135,7 @@ impl Dispatcher {
             unique_identifier: req
                 .unique_identifier
                 .clone()
-                .unwrap_or_else(|| UniqueIdentifier::Text(id.to_string())),
+                .unwrap_or_else(|| objects::version_uid(id)),
             attribute: None,
         }))
     }

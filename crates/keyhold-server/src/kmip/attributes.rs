@@ -6,8 +6,7 @@ use crate::ops::is_custom_name;
 use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute,
-    HashingAlgorithm, KeyFormatType, Link, LinkType, Name, NameType, ObjectType, State,
-    UniqueIdentifier, tags,
+    HashingAlgorithm, KeyFormatType, Link, LinkType, Name, NameType, ObjectType, State, tags,
 };
 use keyhold_ttlv::{Ttlv, Value};
 
@@ -22,7 +21,7 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     let own = if public {
         objects::public_uid(version.id)
     } else {
-        UniqueIdentifier::Text(version.id.to_string())
+        objects::version_uid(version.id)
     };
     out.push(A::UniqueIdentifier(own));
     out.push(A::Name(Name {
@@ -45,10 +44,7 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     ));
     if pair.is_some() {
         let (link_type, other) = if public {
-            (
-                LinkType::PrivateKeyLink,
-                UniqueIdentifier::Text(version.id.to_string()),
-            )
+            (LinkType::PrivateKeyLink, objects::version_uid(version.id))
         } else {
             (LinkType::PublicKeyLink, objects::public_uid(version.id))
         };

@@ -9,7 +9,7 @@ use keyhold_core::{RequestId, VersionId};
 use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
 use keyhold_kmip::{
     BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, ProtocolVersion,
-    ResponsePayload, ResultReason, SecretBytes, UniqueIdentifier,
+    ResponsePayload, ResultReason, SecretBytes,
 };
 
 use super::errors::ItemFailure;
@@ -112,7 +112,7 @@ impl Dispatcher {
             ([sealed.ciphertext, sealed.tag].concat(), None)
         };
         Ok(ResponsePayload::Encrypt(EncryptResponse {
-            unique_identifier: UniqueIdentifier::Text(id.to_string()),
+            unique_identifier: objects::version_uid(id),
             data: Some(data),
             iv_counter_nonce: Some(sealed.nonce),
             correlation_value: None,
@@ -154,7 +154,7 @@ impl Dispatcher {
         });
         let plaintext = opened.await?;
         Ok(ResponsePayload::Decrypt(DecryptResponse {
-            unique_identifier: UniqueIdentifier::Text(id.to_string()),
+            unique_identifier: objects::version_uid(id),
             data: Some(SecretBytes::new(plaintext.expose().to_vec())),
             correlation_value: None,
         }))

@@ -9,7 +9,7 @@ use keyhold_kmip::payload::{
     CreateKeyPairRequest, DigestRequest, DigestResponse, KeyPairResponse, VerifyRequest,
     VerifyResponse,
 };
-use keyhold_kmip::{ResponsePayload, ResultReason, UniqueIdentifier, ValidityIndicator};
+use keyhold_kmip::{ResponsePayload, ResultReason, ValidityIndicator};
 
 use super::crypto_ops::check_single_part;
 use super::errors::ItemFailure;
@@ -49,7 +49,7 @@ impl Dispatcher {
         let version = created.await?;
         *placeholder = Some(version.id);
         Ok(ResponsePayload::CreateKeyPair(KeyPairResponse {
-            private_key_unique_identifier: UniqueIdentifier::Text(version.id.to_string()),
+            private_key_unique_identifier: objects::version_uid(version.id),
             public_key_unique_identifier: objects::public_uid(version.id),
             private_key_attributes: None,
             public_key_attributes: None,
@@ -81,7 +81,7 @@ impl Dispatcher {
             ops.sign_version(caller, id, sign)
         });
         Ok(ResponsePayload::Sign(DigestResponse {
-            unique_identifier: Some(UniqueIdentifier::Text(id.to_string())),
+            unique_identifier: Some(objects::version_uid(id)),
             signature_data: Some(signature.await?),
             mac_data: None,
             data: None,

@@ -81,7 +81,7 @@ impl Filter {
             for &(object_type, public) in halves {
                 let uid = match public {
                     true => objects::public_uid(v.id),
-                    false => UniqueIdentifier::Text(v.id.to_string()),
+                    false => objects::version_uid(v.id),
                 };
                 let type_fits = self.object_type.is_none_or(|t| t == object_type);
                 if type_fits && self.uid.as_ref().is_none_or(|u| *u == uid) {

@@ -83,7 +83,7 @@ impl Dispatcher {
             ops.mac_version(caller, id, expected, data)
         });
         Ok(ResponsePayload::MAC(DigestResponse {
-            unique_identifier: Some(UniqueIdentifier::Text(id.to_string())),
+            unique_identifier: Some(objects::version_uid(id)),
             signature_data: None,
             mac_data: Some(tag.await?),
             data: None,
@@ -121,7 +121,7 @@ impl Dispatcher {
             ValidityIndicator::Invalid
         };
         Ok(ResponsePayload::MACVerify(VerifyResponse {
-            unique_identifier: UniqueIdentifier::Text(id.to_string()),
+            unique_identifier: objects::version_uid(id),
             validity_indicator: Some(indicator),
             data: None,
             correlation_value: None,

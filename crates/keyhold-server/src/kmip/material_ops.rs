@@ -10,7 +10,7 @@ use keyhold_kmip::payload::{
 };
 use keyhold_kmip::{
     Attributes, KeyBlock, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
-    ResponsePayload, ResultReason, SecretBytes, TransparentKey, UniqueIdentifier,
+    ResponsePayload, ResultReason, SecretBytes, TransparentKey,
 };
 
 use super::errors::ItemFailure;
@@ -182,7 +182,7 @@ impl Dispatcher {
         });
         let (key, _, material) = got.await?;
         let secret = material.secret().expose();
-        let uid = UniqueIdentifier::Text(id.to_string());
+        let uid = objects::version_uid(id);
         let (object_type, object) = match keypairs::kmip_algorithm(key.algorithm) {
             Some(_) => (
                 ObjectType::PrivateKey,
@@ -249,7 +249,7 @@ impl Dispatcher {
         *placeholder = Some(version.id);
         Ok(ResponsePayload::Register(
             IdentifierWithAttributesResponse {
-                unique_identifier: UniqueIdentifier::Text(version.id.to_string()),
+                unique_identifier: objects::version_uid(version.id),
                 attributes: None,
             },
         ))

@@ -9,16 +9,15 @@ use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
     GetAttributesResponse, IdentifierResponse, LocateRequest, LocateResponse, RevokeRequest,
 };
-use keyhold_kmip::{Attributes, ObjectType, ProtocolVersion, ResponsePayload, UniqueIdentifier};
+use keyhold_kmip::{
+    AttributeRef, Attributes, ObjectType, ProtocolVersion, ResponsePayload, State,
+    UniqueIdentifier, tags,
+};
 
 use super::errors::ItemFailure;
 use super::{Dispatcher, attributes, locate, objects};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
-
-fn text(id: VersionId) -> UniqueIdentifier {
-    UniqueIdentifier::Text(id.to_string())
-}
 
 impl Dispatcher {
     /// Create: a Pre-Active symmetric key; the new version becomes the ID
@@ -37,7 +36,7 @@ impl Dispatcher {
         *placeholder = Some(version.id);
         Ok(ResponsePayload::Create(CreateResponse {
             object_type: ObjectType::SymmetricKey,
-            unique_identifier: text(version.id),
+            unique_identifier: objects::version_uid(version.id),
             attributes: None,
         }))
     }
@@ -86,8 +85,11 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let uid = req.unique_identifier.as_ref();
+        // The digest needs the material unsealed: only when it is asked for.
+        let digest = AttributeRef::Standard(tags::DIGEST);
+        let want_digest = req.references.is_empty() || req.references.contains(&digest);
         let (own, all) = self
-            .attributes(version, uid, placeholder, request_id)
+            .attributes(version, uid, placeholder, request_id, want_digest)
             .await?;
         Ok(ResponsePayload::GetAttributes(GetAttributesResponse {
             unique_identifier: own,
@@ -104,12 +106,20 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let (own, all) = self
-            .attributes(version, uid, placeholder, request_id)
+            .attributes(version, uid, placeholder, request_id, false)
             .await?;
+        let mut references = attributes::references(&all);
+        // Every object whose material is kept has a Digest (not computed here).
+        if !matches!(
+            all.state(),
+            Some(State::Destroyed | State::DestroyedCompromised)
+        ) {
+            references.push(AttributeRef::Standard(tags::DIGEST));
+        }
         Ok(ResponsePayload::GetAttributeList(
             GetAttributeListResponse {
                 unique_identifier: own,
-                references: attributes::references(&all),
+                references,
             },
         ))
     }
@@ -146,19 +156,24 @@ impl Dispatcher {
     }
 
     /// The object `uid` names (or the ID placeholder): its identifier and
-    /// attributes (a key pair's Public Key object when `uid` names it).
+    /// attributes (a key pair's Public Key object when `uid` names it); the
+    /// Digest only when `want_digest`.
     async fn attributes(
         &self,
         version_of_message: ProtocolVersion,
         uid: Option<&UniqueIdentifier>,
         placeholder: Option<VersionId>,
         request_id: RequestId,
+        want_digest: bool,
     ) -> Result<(UniqueIdentifier, Attributes), ItemFailure> {
         let id = objects::version_id(uid, placeholder)?;
         let public = objects::is_public(uid);
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
             let (key, version) = ops.key_by_version_id(caller, id)?;
-            let digest = ops.version_digest(caller, &key, &version, public)?;
+            let digest = match want_digest {
+                true => ops.version_digest(caller, &key, &version, public)?,
+                false => None,
+            };
             Ok((key, version, digest))
         });
         let (key, version, digest) = found.await?;
@@ -170,7 +185,10 @@ impl Dispatcher {
         if key.origin == Origin::Generated && version_of_message >= ProtocolVersion::new(1, 3) {
             all.push(attributes::random_number_generator());
         }
-        let own = all.unique_identifier().cloned().unwrap_or_else(|| text(id));
+        let own = all
+            .unique_identifier()
+            .cloned()
+            .unwrap_or_else(|| objects::version_uid(id));
         Ok((own, all))
     }
 }

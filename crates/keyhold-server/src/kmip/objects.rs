@@ -216,12 +216,18 @@ pub(crate) fn version_id(
 /// key version, DESIGN.md section 3).
 pub(crate) const PUBLIC_SUFFIX: &str = "/public";
 
+/// The Unique Identifier of version `id` (a symmetric key, or a key
+/// pair's Private Key object).
+pub(crate) fn version_uid(id: VersionId) -> UniqueIdentifier {
+    UniqueIdentifier::Text(id.to_string())
+}
+
 /// The Unique Identifier an answer names: the text one the request gave
 /// (a Public Key object stays one), else version `id`'s.
 pub(crate) fn echo(uid: Option<&UniqueIdentifier>, id: VersionId) -> UniqueIdentifier {
     match uid {
         Some(text @ UniqueIdentifier::Text(_)) => text.clone(),
-        _ => UniqueIdentifier::Text(id.to_string()),
+        _ => version_uid(id),
     }
 }
 

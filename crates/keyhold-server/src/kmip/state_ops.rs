@@ -13,10 +13,6 @@ use crate::error::ServerError;
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
-fn text(id: VersionId) -> UniqueIdentifier {
-    UniqueIdentifier::Text(id.to_string())
-}
-
 /// A Destroy or attribute change refused by the lifecycle (the key is
 /// Active or Suspended, or already scheduled for destruction) answers Permission Denied in KMIP 1.x (KMIP 1.4
 /// section 11.22) and Wrong Key Lifecycle State in 2.x (KMIP 2.1 section
@@ -115,7 +111,7 @@ impl Dispatcher {
         let version = rotated.await?;
         *placeholder = Some(version.id);
         Ok(ResponsePayload::ReKey(IdentifierWithAttributesResponse {
-            unique_identifier: text(version.id),
+            unique_identifier: objects::version_uid(version.id),
             attributes: None,
         }))
     }

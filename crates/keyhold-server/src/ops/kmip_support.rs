@@ -226,8 +226,25 @@ impl Operations {
         Ok((key, version))
     }
 
-    /// KMIP MAC under version `id`, which must be its key's primary
-    /// version (only the primary protects).
+    /// The key whose primary version is `id`, for a protecting `operation`
+    /// (only the primary protects: another version is `NotPrimary`).
+    fn protecting_key(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        expected: Option<Algorithm>,
+        operation: KeyOperation,
+    ) -> Result<Key, ServerError> {
+        let (key, version) = self.key_of_algorithm(caller, id, expected)?;
+        if version.version != key.primary_version {
+            return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
+                operation,
+            }));
+        }
+        Ok(key)
+    }
+
+    /// KMIP MAC under version `id`, its key's primary version.
     pub fn mac_version(
         &self,
         caller: &Caller,
@@ -235,12 +252,7 @@ impl Operations {
         expected: Option<Algorithm>,
         data: Vec<u8>,
     ) -> Result<Vec<u8>, ServerError> {
-        let (key, version) = self.key_of_algorithm(caller, id, expected)?;
-        if version.version != key.primary_version {
-            return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
-                operation: KeyOperation::MacGenerate,
-            }));
-        }
+        let key = self.protecting_key(caller, id, expected, KeyOperation::MacGenerate)?;
         let req = MacRequest { data: Base64(data) };
         Ok(self.mac(caller, &KeyRef::Id(key.id), req)?.mac.0)
     }
@@ -265,20 +277,14 @@ impl Operations {
 }
 
 impl Operations {
-    /// KMIP Sign with version `id`, which must be its key's primary
-    /// version (only the primary protects).
+    /// KMIP Sign with version `id`, its key's primary version.
     pub fn sign_version(
         &self,
         caller: &Caller,
         id: VersionId,
         req: SignRequest,
     ) -> Result<Vec<u8>, ServerError> {
-        let (key, version) = self.key_by_version_id(caller, id)?;
-        if version.version != key.primary_version {
-            return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
-                operation: KeyOperation::Sign,
-            }));
-        }
+        let key = self.protecting_key(caller, id, None, KeyOperation::Sign)?;
         Ok(self.sign(caller, &KeyRef::Id(key.id), req)?.signature.0)
     }
 

@@ -141,7 +141,7 @@ async fn exchange(
 /// Creates and activates `keys` AES-256 keys; their Unique Identifiers.
 async fn create_keys(target: &KmipTarget, keys: u32) -> Result<Vec<String>, BenchError> {
     let mut stream = target.open().await?;
-    let run = format!("{:x}", rand_suffix());
+    let run = super::setup::run_suffix();
     let mut ids = Vec::new();
     let mut buf = Vec::new();
     for i in 0..keys {
@@ -188,13 +188,6 @@ fn created_id(answer: &[u8]) -> Result<String, BenchError> {
         },
         _ => Err(BenchError::KmipSetup),
     }
-}
-
-fn rand_suffix() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    u64::from(nanos) ^ u64::from(std::process::id())
 }
 
 /// Runs the KMIP Encrypt load and returns every worker's results merged.

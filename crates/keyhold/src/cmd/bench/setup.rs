@@ -54,7 +54,7 @@ pub(crate) fn payload(len: u32) -> Vec<u8> {
 }
 
 /// A suffix that makes this run's key names unique.
-fn run_suffix() -> String {
+pub(super) fn run_suffix() -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
