@@ -163,10 +163,15 @@ impl Operations {
     }
 
     /// Step 2: at most `limit` versions re-sealed, in one transaction.
+    /// The key cache is emptied after it: cached versions still name the
+    /// retiring KEK's generation and sealed bytes.
     fn reseal_batch(&self, pair: &KekPair, limit: u32) -> Result<u64, ServerError> {
-        self.store
+        let resealed = self
+            .store
             .write(|tx| reseal_versions(tx, &self.crypto, pair, limit))
-            .map_err(tx_error)
+            .map_err(tx_error);
+        self.key_cache.clear();
+        resealed
     }
 
     /// Step 3: the stragglers re-sealed and the retiring KEK deleted, in
@@ -191,7 +196,10 @@ impl Operations {
                 tx.tenant_update(&done)?;
                 Ok(total)
             })
-            .map_err(tx_error)?;
+            .map_err(tx_error);
+        // Before the retiring KEK goes: no cached version may still need it.
+        self.key_cache.clear();
+        let resealed = resealed?;
         if let Some(old) = pair.tenant.kek_generation.checked_sub(1) {
             unlocked.forget_kek(pair.tenant.id, old);
         }

@@ -273,23 +273,26 @@ fn versions_used_accumulate_while_the_key_row_is_unchanged() {
 }
 
 /// The store methods that write key or version rows.
-const KEY_WRITES: [&str; 6] = [
+const KEY_WRITES: [&str; 7] = [
     ".key_insert(",
     ".key_update(",
     ".key_mark_used(",
     ".key_mark_idle_warned(",
     ".version_insert(",
     ".version_update(",
+    ".version_reseal(",
 ];
 
 /// Files allowed to call them: each writes inside
 /// `Operations::write_audited` after admitting the key (which invalidates
-/// it), or invalidates the keys itself (`key_use.rs`).
-const WRITERS: [&str; 4] = [
+/// it), or invalidates the keys itself (`key_use.rs`), or empties the
+/// cache after it (`rotate_kek.rs`).
+const WRITERS: [&str; 5] = [
     "ops/keys.rs",
     "ops/lifecycle/mod.rs",
     "ops/lifecycle/unused.rs",
     "ops/key_use.rs",
+    "ops/rotate_kek.rs",
 ];
 
 #[test]

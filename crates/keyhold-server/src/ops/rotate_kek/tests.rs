@@ -252,3 +252,19 @@ fn bad_kek_rotations_are_refused_and_change_nothing() {
     assert_eq!(s.versions(), before);
     assert_eq!(s.tenant().kek_generation, 1);
 }
+
+#[test]
+fn a_version_cached_before_a_kek_rotation_still_opens_after_it() {
+    let s = shamir_server();
+    s.create_key("cold");
+    // A read caches the key and its version (sealed under KEK 1) without
+    // opening the material.
+    let key: KeyRef = "cold".parse().unwrap();
+    s.run(Action::KeyRead, move |ops, c| ops.key(c, &key))
+        .unwrap();
+    s.rotate_kek().unwrap();
+    // KEK 1 is gone: the material opens only if the cache let go of the
+    // version it held.
+    let ciphertext = s.encrypt("cold");
+    assert_eq!(s.decrypt("cold", &ciphertext).unwrap(), b"secret");
+}
