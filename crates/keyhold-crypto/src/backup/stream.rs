@@ -139,10 +139,16 @@ impl StreamSealer {
         let mut out = Vec::new();
         // Strictly more than a chunk: a full chunk at the very end must
         // wait, since the final chunk is always short.
-        while self.buf.len() > self.chunk_size {
-            let chunk: Vec<u8> = self.buf.drain(..self.chunk_size).collect();
-            out.extend(self.seal_chunk(&chunk, false)?);
+        // Walk the buffer and keep only the tail: draining chunk by chunk
+        // would move the rest of a large push once per chunk.
+        let buf = std::mem::take(&mut self.buf);
+        let mut rest: &[u8] = &buf;
+        while rest.len() > self.chunk_size {
+            let (chunk, tail) = rest.split_at(self.chunk_size);
+            out.extend(self.seal_chunk(chunk, false)?);
+            rest = tail;
         }
+        self.buf = rest.to_vec();
         Ok(out)
     }
 
@@ -229,11 +235,16 @@ impl<'a> StreamOpener<'a> {
             self.progress = Progress::Chunks(start(with, header, aad)?);
         }
         if let Progress::Chunks(c) = &mut self.progress {
-            // A full sealed chunk is never the last one.
-            while self.buf.len() >= c.sealed_len {
-                let sealed: Vec<u8> = self.buf.drain(..c.sealed_len).collect();
-                c.open(&sealed, false, out)?;
+            // A full sealed chunk is never the last one. The buffer is
+            // walked, not drained chunk by chunk (see the sealer's push).
+            let buf = std::mem::take(&mut self.buf);
+            let mut rest: &[u8] = &buf;
+            while rest.len() >= c.sealed_len {
+                let (sealed, tail) = rest.split_at(c.sealed_len);
+                c.open(sealed, false, out)?;
+                rest = tail;
             }
+            self.buf = rest.to_vec();
         }
         Ok(())
     }
