@@ -125,10 +125,7 @@ impl Operations {
     pub(super) fn after_restore(&self) -> Result<(), ServerError> {
         self.key_cache.clear();
         self.vault.reload_after_restore()?;
-        if let Ok(mut slot) = self.default_tenant.write() {
-            *slot = None;
-        }
-        self.access_generation.bump();
+        self.forget_tenants();
         let head = self
             .store
             .read(|tx| Ok::<_, TxError<ServerError>>(tx.audit_head()?))
@@ -159,7 +156,7 @@ fn sealing(e: BackupError) -> ServerError {
 
 /// A candidate refused by the store's checks is the file's fault; any other
 /// store failure is the server's.
-fn restore_failed(e: keyhold_store::StoreError) -> ServerError {
+pub(crate) fn restore_failed(e: keyhold_store::StoreError) -> ServerError {
     use keyhold_store::StoreError as S;
     match e {
         S::InvalidDatabase { reason } => ServerError::RestoreRefused { reason },

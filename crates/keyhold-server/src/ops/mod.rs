@@ -45,6 +45,7 @@ use keyhold_store::{DueCursor, DueKey, Store, TxError};
 
 pub use self::access::tokens::{DEFAULT_MAX_TOKEN_TTL_SECS, DEFAULT_TOKEN_TTL_SECS};
 pub use self::audit_query::EXPORT_CHUNK as AUDIT_EXPORT_CHUNK;
+pub(crate) use self::backup::restore_failed;
 pub use self::caller::Caller;
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;

@@ -94,18 +94,28 @@ pub fn run_once(ops: &Operations, settings: &BackupSettings) -> Result<PathBuf, 
 }
 
 /// Writes `bytes` to a temporary name in the same directory, syncs, and
-/// renames it to `path`.
+/// renames it to `path`. A write that fails (a full disk) removes the
+/// temporary file: pruning only knows finished backups.
 fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
     let tmp = path.with_extension("backup.partial");
+    let written = write_new(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Creates `path` (it must not exist) readable by the owner only, writes
+/// `bytes` and syncs them.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp)?;
+    let mut file = options.open(path)?;
     file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    file.sync_all()
 }
 
 /// Deletes the oldest backups in `dir` beyond the newest `keep` (names sort
@@ -154,6 +164,24 @@ mod tests {
                 "notes.txt".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The final name is taken by a directory: the rename fails.
+        let path = dir.path().join(format!("{PREFIX}{:020}{SUFFIX}", 1));
+        std::fs::create_dir(&path).unwrap();
+        assert!(write_whole(&path, b"backup").is_err());
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A good write lands under its name, owner-only.
+        let good = dir.path().join(format!("{PREFIX}{:020}{SUFFIX}", 2));
+        write_whole(&good, b"backup").unwrap();
+        assert_eq!(std::fs::read(&good).unwrap(), b"backup");
     }
 
     #[test]

@@ -111,7 +111,10 @@ impl Vault {
             BackupKey::with_root(&seal_key, BACKUP_KEY_EPOCH).map_err(ServerError::Crypto)?;
         let (database, _) =
             open_all(OpenWith::Root(&backup_key), file).map_err(ServerError::BackupInvalid)?;
-        let candidate = self.store.candidate(&database).map_err(refused)?;
+        let candidate = self
+            .store
+            .candidate(&database)
+            .map_err(crate::ops::restore_failed)?;
         let (config, canary) = candidate
             .store()
             .read(|tx| {
@@ -127,7 +130,9 @@ impl Vault {
             });
         }
         Unlocked::open(seal_key.duplicate(), candidate.store())?;
-        self.store.restore(candidate).map_err(refused)?;
+        self.store
+            .restore(candidate)
+            .map_err(crate::ops::restore_failed)?;
         self.reload_root_token()?;
         Ok((config, Unlocked::open(seal_key, &self.store)?))
     }
@@ -156,14 +161,4 @@ fn parse_config(bytes: Option<Vec<u8>>) -> Result<SealConfig, ServerError> {
         .ok_or(ServerError::RestoreRefused {
             reason: "it holds no seal configuration",
         })
-}
-
-/// A candidate the store refuses is the file's fault.
-fn refused(e: keyhold_store::StoreError) -> ServerError {
-    match e {
-        keyhold_store::StoreError::InvalidDatabase { reason } => {
-            ServerError::RestoreRefused { reason }
-        }
-        other => ServerError::Store(other),
-    }
 }
