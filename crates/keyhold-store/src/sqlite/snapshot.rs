@@ -137,6 +137,7 @@ mod tests {
     fn a_snapshot_is_consistent_while_the_writer_works() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(&dir.path().join("live.db")).unwrap();
+        put(&store, &0u32.to_be_bytes());
         let writer = {
             let store = store.clone();
             std::thread::spawn(move || {
@@ -148,8 +149,17 @@ mod tests {
         for n in 0..5 {
             let snap = dir.path().join(format!("snap{n}.db"));
             store.snapshot(&snap).unwrap();
+            let check = rusqlite::Connection::open(&snap).unwrap();
+            let verdict: String = check
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(verdict, "ok", "snapshot {n}");
+            drop(check);
+            // It holds one of the values written, whole.
             let copy = Store::open_sqlite(&snap).unwrap();
-            drop(get(&copy));
+            let value = get(&copy).expect("the first value was written before");
+            let n = u32::from_be_bytes(value.as_slice().try_into().unwrap());
+            assert!(n < 200, "{n}");
         }
         writer.join().unwrap();
     }
