@@ -315,14 +315,11 @@ fn base32(text: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn totp_enrollment_wrong_and_replayed_codes_and_required_mfa() {
-    let s = server();
-    s.create_key("orders");
-    let t = s.principal("person", &["key-user"], &[], TokenSpec::default());
+/// Starts `token`'s principal's TOTP enrollment: its secret.
+fn enroll(s: &Server, token: &str) -> TotpSecret {
     let enrolled = s
         .ops
-        .perform_blocking(creds(&t), Action::MfaEnroll, |ops, c| ops.mfa_enroll(c))
+        .perform_blocking(creds(token), Action::MfaEnroll, |ops, c| ops.mfa_enroll(c))
         .unwrap();
     let secret_b32 = enrolled
         .otpauth_url
@@ -330,7 +327,53 @@ fn totp_enrollment_wrong_and_replayed_codes_and_required_mfa() {
         .find_map(|p| p.strip_prefix("secret="))
         .unwrap()
         .to_owned();
-    let totp = TotpSecret::from_secret(SecretBytes::new(base32(&secret_b32))).unwrap();
+    TotpSecret::from_secret(SecretBytes::new(base32(&secret_b32))).unwrap()
+}
+
+#[test]
+fn a_totp_secret_survives_a_kek_rotation() {
+    let s = server();
+    s.create_key("orders");
+    let t = s.principal("person", &["key-user"], &[], TokenSpec::default());
+    let totp = enroll(&s, &t);
+    let now = u64::try_from(s.ops.now().unix_seconds()).unwrap();
+    let confirm = keyhold_api::mfa::MfaConfirmRequest {
+        code: totp.code_at(now - 30).unwrap(),
+    };
+    s.ops
+        .perform_blocking(creds(&t), Action::MfaEnroll, |ops, c| {
+            ops.mfa_confirm(c, confirm)
+        })
+        .unwrap();
+    let tenant: keyhold_core::TenantName = "default".parse().unwrap();
+    let rotated = s
+        .ops
+        .perform_blocking(creds(ROOT), Action::SysRotateRoot, move |ops, c| {
+            ops.rotate_kek(c, &tenant)
+        })
+        .unwrap();
+    assert_eq!(rotated.mfa_secrets_resealed, 1);
+    // The secret, now under the new KEK, still checks a fresh code.
+    let settings = TenantSettings {
+        mfa_actions: vec![Action::KeyEncrypt],
+        ..TenantSettings::default()
+    };
+    s.write(|tx| tx.tenant_settings_put(s.default_tenant(), &settings));
+    s.ops.access_generation.bump();
+    let mut good = creds(&t);
+    good.mfa = Some(Zeroizing::new(totp.code_at(now).unwrap()));
+    s.encrypt(good, "orders").unwrap();
+    let mut wrong = creds(&t);
+    wrong.mfa = Some(Zeroizing::new("000000".into()));
+    assert_eq!(code(s.encrypt(wrong, "orders")), ErrorCode::MfaInvalid);
+}
+
+#[test]
+fn totp_enrollment_wrong_and_replayed_codes_and_required_mfa() {
+    let s = server();
+    s.create_key("orders");
+    let t = s.principal("person", &["key-user"], &[], TokenSpec::default());
+    let totp = enroll(&s, &t);
     let now = u64::try_from(s.ops.now().unix_seconds()).unwrap();
     // An unconfirmed enrollment is no second factor.
     let mut early = creds(&t);
