@@ -162,6 +162,16 @@ impl Action {
         !matches!(self, Self::KeyUseCompromised)
     }
 
+    /// Whether the action writes access management (policies, roles,
+    /// principals, tenants): a quorum request for it names the exact change
+    /// and its target.
+    pub const fn is_access_management(self) -> bool {
+        matches!(
+            self,
+            Self::PolicyWrite | Self::RoleWrite | Self::PrincipalWrite | Self::TenantWrite
+        )
+    }
+
     /// Whether a quorum rule may name the action: the operations that spend
     /// an approval bound to their exact request (key and body, or
     /// access-management change, target and body) in the transaction of
@@ -294,6 +304,25 @@ impl<'de> Deserialize<'de> for Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_management_is_the_four_access_writes_all_under_quorum() {
+        let access: Vec<Action> = Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.is_access_management())
+            .collect();
+        assert_eq!(
+            access,
+            [
+                Action::PolicyWrite,
+                Action::RoleWrite,
+                Action::PrincipalWrite,
+                Action::TenantWrite
+            ]
+        );
+        assert!(access.iter().all(|a| a.quorum_enforced()));
+    }
 
     #[test]
     fn names_are_unique_and_round_trip() {

@@ -92,19 +92,9 @@ impl Operations {
                 let change = Guarded::asked(kind, target, req.body)?;
                 Ok((change.binding(), change.resource()))
             }
-            (None, None)
-                if matches!(
-                    req.action,
-                    Action::PolicyWrite
-                        | Action::RoleWrite
-                        | Action::PrincipalWrite
-                        | Action::TenantWrite
-                ) =>
-            {
-                Err(mismatch(
-                    "an access-management action needs its change and target",
-                ))
-            }
+            (None, None) if req.action.is_access_management() => Err(mismatch(
+                "an access-management action needs its change and target",
+            )),
             (None, None) => {
                 let key = match &req.key {
                     Some(text) => Some(self.find_key(caller, &text.parse::<KeyRef>()?)?),
