@@ -315,10 +315,10 @@ mod tests {
         assert_eq!(
             access,
             [
-                Action::PolicyWrite,
-                Action::RoleWrite,
+                Action::TenantWrite,
                 Action::PrincipalWrite,
-                Action::TenantWrite
+                Action::RoleWrite,
+                Action::PolicyWrite
             ]
         );
         assert!(access.iter().all(|a| a.quorum_enforced()));
