@@ -13,6 +13,7 @@
 
 use std::path::Path;
 
+use rusqlite::OptionalExtension as _;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
@@ -77,11 +78,7 @@ fn check(conn: &mut Connection) -> Result<(), StoreError> {
     }
     let dangling: Option<String> = conn
         .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            other => Err(other),
-        })
+        .optional()
         .map_err(backend)?;
     if dangling.is_some() {
         return Err(StoreError::InvalidDatabase {
