@@ -18,6 +18,7 @@ mod datakey;
 mod encrypt;
 mod envelope;
 mod fresh_restore;
+mod hot_path;
 mod import_tokens;
 mod kem;
 mod key_cache;

@@ -161,7 +161,7 @@ fn refused_record(
 }
 
 /// A request's result, and its audit event on its way to the store.
-type Ran<T> = (Result<T, ServerError>, Option<Pending<u64, ServerError>>);
+pub(super) type Ran<T> = (Result<T, ServerError>, Option<Pending<u64, ServerError>>);
 
 impl Operations {
     /// Runs one request: authenticates `creds`, runs `f` on the blocking
@@ -177,11 +177,17 @@ impl Operations {
         F: FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
     {
         let ops = Arc::clone(self);
-        let (result, pending) = tokio::task::spawn_blocking(move || ops.run(creds, action, f))
+        let ran = tokio::task::spawn_blocking(move || ops.run(creds, action, f))
             .await
             .map_err(|_| ServerError::Internal {
                 what: "operation task failed",
             })?;
+        self.settle(ran).await
+    }
+
+    /// Answers a request that ran: at once when it has no event on its way
+    /// (none, or written with its change), else once the event is durable.
+    pub(super) async fn settle<T>(&self, (result, pending): Ran<T>) -> Result<T, ServerError> {
         let Some(pending) = pending else {
             return result;
         };
@@ -221,17 +227,34 @@ impl Operations {
         action: Action,
         f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError>,
     ) -> Ran<T> {
-        let caller = match self.authenticate(&creds, action) {
-            Ok(caller) => caller,
+        match self.admit(&creds, action) {
+            Ok(caller) => self.run_as(&caller, f),
+            Err(refused) => refused,
+        }
+    }
+
+    /// Authenticates `creds` for `action`: the caller, or the answer to a
+    /// request refused at authentication, with its event on its way.
+    pub(super) fn admit<T>(&self, creds: &Credentials, action: Action) -> Result<Caller, Ran<T>> {
+        self.authenticate(creds, action).map_err(|e| match e {
             // A sealed or uninitialized server records nothing (it has no
             // audit key); every other refusal at authentication is an event.
-            Err(e @ (ServerError::Sealed | ServerError::NotInitialized)) => return (Err(e), None),
-            Err(e) => {
-                let record = refused_record(&creds, action, self.now(), failure(&e));
-                return (Err(e), self.queue_event(record));
+            e @ (ServerError::Sealed | ServerError::NotInitialized) => (Err(e), None),
+            e => {
+                let record = refused_record(creds, action, self.now(), failure(&e));
+                (Err(e), self.queue_event(record))
             }
-        };
-        let result = self.run_authorized(&caller, f);
+        })
+    }
+
+    /// Runs `f` as the authenticated `caller`, and its event: written
+    /// already with its change, or queued for group commit.
+    pub(super) fn run_as<T>(
+        &self,
+        caller: &Caller,
+        f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError>,
+    ) -> Ran<T> {
+        let result = self.run_authorized(caller, f);
         let recorded = caller.with_notes(|n| n.recorded);
         if let Some(seq) = recorded {
             self.audit.committed(seq);

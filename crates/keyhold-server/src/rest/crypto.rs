@@ -16,7 +16,7 @@ use keyhold_core::Action;
 
 use super::AppState;
 use super::extract::{ApiJson, Creds, KeyPath};
-use super::keys::perform;
+use super::keys::{perform, perform_on};
 use super::lifecycle::OptionalJson;
 use super::openapi::{AuthErrors, BadRequest, BodyErrors, Conflict, Gone, NotFound, Unprocessable};
 use crate::error::ServerError;
@@ -108,11 +108,12 @@ pub(super) async fn generate_data_key(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<GenerateDataKeyRequest>,
 ) -> Result<Json<GenerateDataKeyResponse>, ServerError> {
-    perform(
+    perform_on(
         state,
         creds,
         Action::KeyGenerateDataKey,
-        move |ops, caller| ops.generate_data_key(caller, &key, req),
+        key,
+        move |ops, caller, key| ops.generate_data_key(caller, key, req),
     )
     .await
     .map(Json)
@@ -143,9 +144,13 @@ pub(super) async fn sign(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<SignRequest>,
 ) -> Result<Json<SignResponse>, ServerError> {
-    perform(state, creds, Action::KeySign, move |ops, caller| {
-        ops.sign(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeySign,
+        key,
+        move |ops, caller, key| ops.sign(caller, key, req),
+    )
     .await
     .map(Json)
 }
@@ -175,9 +180,13 @@ pub(super) async fn verify(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Json<VerifyResponse>, ServerError> {
-    perform(state, creds, Action::KeyVerify, move |ops, caller| {
-        ops.verify(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyVerify,
+        key,
+        move |ops, caller, key| ops.verify(caller, key, req),
+    )
     .await
     .map(Json)
 }
@@ -207,9 +216,13 @@ pub(super) async fn mac(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<MacRequest>,
 ) -> Result<Json<MacResponse>, ServerError> {
-    perform(state, creds, Action::KeyMac, move |ops, caller| {
-        ops.mac(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyMac,
+        key,
+        move |ops, caller, key| ops.mac(caller, key, req),
+    )
     .await
     .map(Json)
 }
@@ -239,9 +252,13 @@ pub(super) async fn mac_verify(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<MacVerifyRequest>,
 ) -> Result<Json<MacVerifyResponse>, ServerError> {
-    perform(state, creds, Action::KeyMacVerify, move |ops, caller| {
-        ops.mac_verify(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyMacVerify,
+        key,
+        move |ops, caller, key| ops.mac_verify(caller, key, req),
+    )
     .await
     .map(Json)
 }
@@ -271,9 +288,13 @@ pub(super) async fn encapsulate(
     KeyPath(key): KeyPath,
     OptionalJson(req): OptionalJson<EncapsulateRequest>,
 ) -> Result<Json<EncapsulateResponse>, ServerError> {
-    perform(state, creds, Action::KeyEncapsulate, move |ops, caller| {
-        ops.encapsulate(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyEncapsulate,
+        key,
+        move |ops, caller, key| ops.encapsulate(caller, key, req),
+    )
     .await
     .map(Json)
 }
@@ -303,9 +324,13 @@ pub(super) async fn decapsulate(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<DecapsulateRequest>,
 ) -> Result<Json<DecapsulateResponse>, ServerError> {
-    perform(state, creds, Action::KeyDecapsulate, move |ops, caller| {
-        ops.decapsulate(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyDecapsulate,
+        key,
+        move |ops, caller, key| ops.decapsulate(caller, key, req),
+    )
     .await
     .map(Json)
 }

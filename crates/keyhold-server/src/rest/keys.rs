@@ -7,7 +7,7 @@ use keyhold_api::keys::{
     CreateKeyRequest, DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, KeyInfo,
     KeyList, ListKeysQuery,
 };
-use keyhold_core::Action;
+use keyhold_core::{Action, KeyRef};
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Creds, KeyPath};
@@ -28,6 +28,22 @@ where
     F: FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
 {
     state.ops.perform(creds, action, f).await
+}
+
+/// Runs a request on `key` through the operations service, inline when it
+/// is warm (see `Operations::perform_on`).
+pub(super) async fn perform_on<T, F>(
+    state: AppState,
+    creds: Credentials,
+    action: Action,
+    key: KeyRef,
+    f: F,
+) -> Result<T, ServerError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Operations, &Caller, &KeyRef) -> Result<T, ServerError> + Send + 'static,
+{
+    state.ops.perform_on(creds, action, key, f).await
 }
 
 /// Runs an unauthenticated operation (init, unseal) on the blocking pool.
@@ -147,9 +163,13 @@ pub(super) async fn encrypt(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<EncryptRequest>,
 ) -> Result<Json<EncryptResponse>, ServerError> {
-    perform(state, creds, Action::KeyEncrypt, move |ops, caller| {
-        ops.encrypt(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyEncrypt,
+        key,
+        move |ops, caller, key| ops.encrypt(caller, key, req),
+    )
     .await
     .map(Json)
 }
@@ -179,9 +199,13 @@ pub(super) async fn decrypt(
     KeyPath(key): KeyPath,
     ApiJson(req): ApiJson<DecryptRequest>,
 ) -> Result<Json<DecryptResponse>, ServerError> {
-    perform(state, creds, Action::KeyDecrypt, move |ops, caller| {
-        ops.decrypt(caller, &key, req)
-    })
+    perform_on(
+        state,
+        creds,
+        Action::KeyDecrypt,
+        key,
+        move |ops, caller, key| ops.decrypt(caller, key, req),
+    )
     .await
     .map(Json)
 }

@@ -64,6 +64,30 @@ impl Operations {
         })
     }
 
+    /// Whether authenticating `creds` reads nothing from the store: no
+    /// TOTP code (checking one writes its step), no tenant named (a read),
+    /// and a credential that is the root token, none at all, or a
+    /// principal's that is cached. Decides nothing: [`authenticate`]
+    /// still checks everything.
+    ///
+    /// [`authenticate`]: Self::authenticate
+    pub(in crate::ops) fn authenticates_from_memory(&self, creds: &Credentials) -> bool {
+        if creds.mfa.is_some() || creds.tenant.is_some() {
+            return false;
+        }
+        let key = match &creds.proof {
+            Proof::None => return true,
+            Proof::Internal(_) => return false,
+            Proof::Bearer(token) if self.vault.is_root_token(token) => return true,
+            Proof::Bearer(token) => CacheKey::Token(*TokenHash::of(token).as_bytes()),
+            Proof::Certificate(cert) => {
+                CacheKey::Certificate(cert.fingerprint, cert.subject.clone())
+            }
+        };
+        let generation = self.access_generation.current();
+        self.identities.get(&key, generation).is_some()
+    }
+
     /// Who the credentials name.
     fn identify(&self, creds: &Credentials) -> Result<(Identity, AuthMethod), ServerError> {
         let key = match &creds.proof {

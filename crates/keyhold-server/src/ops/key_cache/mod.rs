@@ -31,7 +31,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use keyhold_core::{Key, KeyId, KeyName, KeyRef, TenantId, VersionId, VersionNumber};
+use keyhold_core::{Algorithm, Key, KeyId, KeyName, KeyRef, TenantId, VersionId, VersionNumber};
 use keyhold_crypto::KeyMaterial;
 use keyhold_store::StoredVersion;
 use serde::Deserialize;
@@ -174,6 +174,15 @@ impl KeyCache {
             .filter(|e| e.loaded_at.elapsed() < self.max_age)
             .and_then(|e| e.version_for(wanted).map(|v| (Arc::clone(e), v)));
         hit.ok_or(Lookup { generation, found })
+    }
+
+    /// The algorithm of the key `key` names in `tenant` when it and its
+    /// primary version are cached and fresh (a request on it reads nothing
+    /// from the store).
+    pub(super) fn fresh_algorithm(&self, tenant: TenantId, key: &KeyRef) -> Option<Algorithm> {
+        self.find(tenant, Wanted::Key(key, None))
+            .ok()
+            .map(|(entry, _)| entry.key.algorithm)
     }
 
     /// Caches `key` and `version` as read from the store after `lookup`
