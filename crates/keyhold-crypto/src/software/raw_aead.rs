@@ -72,7 +72,7 @@ fn seal_full(
     let key = key_of(aead, key)?;
     let mut buf = Zeroizing::new(plaintext.to_vec());
     let tag = key
-        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(iv), Aad::from(aad), &mut *buf)
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(iv), Aad::from(aad), &mut buf)
         .map_err(|_| CryptoError::InvalidInput {
             what: "plaintext",
             reason: "too long for the AEAD",
