@@ -19,6 +19,24 @@ pub enum AlgorithmSchema {
     /// AES-256-GCM (symmetric encryption).
     #[serde(rename = "aes-256-gcm")]
     Aes256Gcm,
+    /// AES-128-GCM (symmetric encryption).
+    #[serde(rename = "aes-128-gcm")]
+    Aes128Gcm,
+    /// AES-192-GCM (symmetric encryption).
+    #[serde(rename = "aes-192-gcm")]
+    Aes192Gcm,
+    /// AES-128 for KMIP's raw modes with client IVs; no REST encryption.
+    #[serde(rename = "aes-128-raw")]
+    Aes128Raw,
+    /// AES-192 for KMIP's raw modes with client IVs; no REST encryption.
+    #[serde(rename = "aes-192-raw")]
+    Aes192Raw,
+    /// AES-256 for KMIP's raw modes with client IVs; no REST encryption.
+    #[serde(rename = "aes-256-raw")]
+    Aes256Raw,
+    /// ChaCha20 for KMIP's ChaCha20-Poly1305 with client nonces; no REST encryption.
+    #[serde(rename = "chacha20-raw")]
+    ChaCha20Raw,
     /// ChaCha20-Poly1305 (symmetric encryption).
     #[serde(rename = "chacha20-poly1305")]
     ChaCha20Poly1305,

@@ -16,6 +16,21 @@ use crate::usage::UsageMask;
 pub enum Algorithm {
     /// AES-256 in GCM mode (the default).
     Aes256Gcm,
+    /// AES-128 in GCM mode.
+    Aes128Gcm,
+    /// AES-192 in GCM mode.
+    Aes192Gcm,
+    /// An AES-128 key for the raw block-cipher modes KMIP clients drive
+    /// (ECB, CBC, CTR, GCM with a client IV: KMIP 1.4 section 3.6). Never
+    /// used for keyhold's own ciphertext envelopes.
+    Aes128Raw,
+    /// An AES-192 key for KMIP's raw block-cipher modes, like [`Self::Aes128Raw`].
+    Aes192Raw,
+    /// An AES-256 key for KMIP's raw block-cipher modes, like [`Self::Aes128Raw`].
+    Aes256Raw,
+    /// A 256-bit ChaCha20 key for ChaCha20-Poly1305 (RFC 8439) with a
+    /// client-chosen nonce over KMIP. Never used for envelopes.
+    ChaCha20Raw,
     /// ChaCha20-Poly1305 (RFC 8439).
     ChaCha20Poly1305,
     /// AES-256 key wrap with padding (RFC 5649).
@@ -55,8 +70,14 @@ pub enum KeyKind {
 
 impl Algorithm {
     /// Every algorithm, in a stable order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 20] = [
         Self::Aes256Gcm,
+        Self::Aes128Gcm,
+        Self::Aes192Gcm,
+        Self::Aes128Raw,
+        Self::Aes192Raw,
+        Self::Aes256Raw,
+        Self::ChaCha20Raw,
         Self::ChaCha20Poly1305,
         Self::Aes256KeyWrap,
         Self::HmacSha256,
@@ -76,6 +97,12 @@ impl Algorithm {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Aes256Gcm => "aes-256-gcm",
+            Self::Aes128Gcm => "aes-128-gcm",
+            Self::Aes192Gcm => "aes-192-gcm",
+            Self::Aes128Raw => "aes-128-raw",
+            Self::Aes192Raw => "aes-192-raw",
+            Self::Aes256Raw => "aes-256-raw",
+            Self::ChaCha20Raw => "chacha20-raw",
             Self::ChaCha20Poly1305 => "chacha20-poly1305",
             Self::Aes256KeyWrap => "aes-256-kwp",
             Self::HmacSha256 => "hmac-sha256",
@@ -99,6 +126,12 @@ impl Algorithm {
             Self::Aes256Gcm => 1,
             Self::ChaCha20Poly1305 => 2,
             Self::Aes256KeyWrap => 3,
+            Self::Aes128Gcm => 4,
+            Self::Aes192Gcm => 5,
+            Self::Aes128Raw => 6,
+            Self::Aes192Raw => 7,
+            Self::Aes256Raw => 8,
+            Self::ChaCha20Raw => 9,
             Self::HmacSha256 => 10,
             Self::HmacSha384 => 11,
             Self::HmacSha512 => 12,
@@ -122,6 +155,12 @@ impl Algorithm {
     pub const fn kind(self) -> KeyKind {
         match self {
             Self::Aes256Gcm
+            | Self::Aes128Gcm
+            | Self::Aes192Gcm
+            | Self::Aes128Raw
+            | Self::Aes192Raw
+            | Self::Aes256Raw
+            | Self::ChaCha20Raw
             | Self::ChaCha20Poly1305
             | Self::Aes256KeyWrap
             | Self::HmacSha256
@@ -141,10 +180,15 @@ impl Algorithm {
     /// Every usage a key of this algorithm may be given.
     pub const fn possible_usage(self) -> UsageMask {
         match self {
-            Self::Aes256Gcm | Self::ChaCha20Poly1305 => UsageMask::ENCRYPT
-                .union(UsageMask::DECRYPT)
-                .union(UsageMask::WRAP_KEY)
-                .union(UsageMask::UNWRAP_KEY),
+            Self::Aes256Gcm | Self::Aes128Gcm | Self::Aes192Gcm | Self::ChaCha20Poly1305 => {
+                UsageMask::ENCRYPT
+                    .union(UsageMask::DECRYPT)
+                    .union(UsageMask::WRAP_KEY)
+                    .union(UsageMask::UNWRAP_KEY)
+            }
+            Self::Aes128Raw | Self::Aes192Raw | Self::Aes256Raw | Self::ChaCha20Raw => {
+                UsageMask::ENCRYPT.union(UsageMask::DECRYPT)
+            }
             Self::Aes256KeyWrap => UsageMask::WRAP_KEY.union(UsageMask::UNWRAP_KEY),
             Self::HmacSha256 | Self::HmacSha384 | Self::HmacSha512 => {
                 UsageMask::MAC_GENERATE.union(UsageMask::MAC_VERIFY)
@@ -165,14 +209,26 @@ impl Algorithm {
     /// The usage a key gets when its creator names none.
     pub const fn default_usage(self) -> UsageMask {
         match self {
-            Self::Aes256Gcm | Self::ChaCha20Poly1305 | Self::MlKem768 => {
-                UsageMask::ENCRYPT.union(UsageMask::DECRYPT)
-            }
+            Self::Aes256Gcm
+            | Self::Aes128Gcm
+            | Self::Aes192Gcm
+            | Self::ChaCha20Poly1305
+            | Self::MlKem768 => UsageMask::ENCRYPT.union(UsageMask::DECRYPT),
             Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
             }
             other => other.possible_usage(),
         }
+    }
+
+    /// Whether keys of this algorithm serve KMIP's raw cipher modes with
+    /// client-chosen IVs (and so never keyhold's envelopes, whose nonces
+    /// the server must choose alone).
+    pub const fn is_raw_cipher(self) -> bool {
+        matches!(
+            self,
+            Self::Aes128Raw | Self::Aes192Raw | Self::Aes256Raw | Self::ChaCha20Raw
+        )
     }
 
     /// Checks that `usage` is non-empty and possible for this algorithm.

@@ -83,11 +83,25 @@ impl KeyOperation {
     pub const fn supported_by(self, algorithm: Algorithm) -> bool {
         use Algorithm as A;
         match self {
+            // Raw-cipher keys encrypt only over KMIP: REST's envelope refuses them.
             Self::Encrypt | Self::Decrypt => matches!(
                 algorithm,
-                A::Aes256Gcm | A::ChaCha20Poly1305 | A::Rsa2048 | A::Rsa3072 | A::Rsa4096
+                A::Aes256Gcm
+                    | A::Aes128Gcm
+                    | A::Aes192Gcm
+                    | A::ChaCha20Poly1305
+                    | A::Aes128Raw
+                    | A::Aes192Raw
+                    | A::Aes256Raw
+                    | A::ChaCha20Raw
+                    | A::Rsa2048
+                    | A::Rsa3072
+                    | A::Rsa4096
             ),
-            Self::GenerateDataKey => matches!(algorithm, A::Aes256Gcm | A::ChaCha20Poly1305),
+            Self::GenerateDataKey => matches!(
+                algorithm,
+                A::Aes256Gcm | A::Aes128Gcm | A::Aes192Gcm | A::ChaCha20Poly1305
+            ),
             Self::Sign | Self::Verify => matches!(
                 algorithm,
                 A::Rsa2048
@@ -105,6 +119,8 @@ impl KeyOperation {
                 algorithm,
                 A::Aes256KeyWrap
                     | A::Aes256Gcm
+                    | A::Aes128Gcm
+                    | A::Aes192Gcm
                     | A::ChaCha20Poly1305
                     | A::Rsa2048
                     | A::Rsa3072

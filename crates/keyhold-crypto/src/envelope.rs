@@ -90,7 +90,10 @@ impl Body {
     /// that does not encrypt data.
     pub const fn of(algorithm: Algorithm) -> Option<Self> {
         match algorithm {
-            Algorithm::Aes256Gcm | Algorithm::ChaCha20Poly1305 => Some(Self::Aead),
+            Algorithm::Aes256Gcm
+            | Algorithm::Aes128Gcm
+            | Algorithm::Aes192Gcm
+            | Algorithm::ChaCha20Poly1305 => Some(Self::Aead),
             Algorithm::Rsa2048 => Some(Self::RsaOaep { len: 256 }),
             Algorithm::Rsa3072 => Some(Self::RsaOaep { len: 384 }),
             Algorithm::Rsa4096 => Some(Self::RsaOaep { len: 512 }),
@@ -292,7 +295,10 @@ fn check_ciphertext(body: Body, offset: usize, len: usize) -> Result<(), Envelop
 pub fn is_data_aead(algorithm: Algorithm) -> bool {
     matches!(
         algorithm,
-        Algorithm::Aes256Gcm | Algorithm::ChaCha20Poly1305
+        Algorithm::Aes256Gcm
+            | Algorithm::Aes128Gcm
+            | Algorithm::Aes192Gcm
+            | Algorithm::ChaCha20Poly1305
     )
 }
 
@@ -453,7 +459,9 @@ mod tests {
     #[test]
     fn body_rules_cover_exactly_the_data_algorithms() {
         for a in Algorithm::ALL {
-            let encrypts = keyhold_core::KeyOperation::Encrypt.supported_by(a);
+            // Raw-cipher keys encrypt over KMIP only, never into envelopes.
+            let encrypts =
+                keyhold_core::KeyOperation::Encrypt.supported_by(a) && !a.is_raw_cipher();
             assert_eq!(Body::of(a).is_some(), encrypts, "{a}");
             assert_eq!(Body::of(a) == Some(Body::Aead), is_data_aead(a), "{a}");
         }

@@ -3,11 +3,13 @@
 //! What it does:
 //! - [`CryptoProvider`]: the operations keyhold needs, as small traits
 //!   gathered in one plain struct (rustls style), and [`software()`], the
-//!   provider backed by aws-lc-rs: AES-256-GCM, ChaCha20-Poly1305, AES-KWP,
+//!   provider backed by aws-lc-rs: AES-GCM, ChaCha20-Poly1305, AES-KWP,
 //!   HMAC-SHA-2, RSA (PSS, PKCS#1 v1.5, OAEP), ECDSA P-256/P-384, Ed25519,
 //!   ML-DSA-65 and ML-KEM-768.
 //! - [`KeyMaterial`] and [`SecretBytes`]: key material that always parses
 //!   for its algorithm, and secrets that are zeroized and never printed.
+//! - [`cipher`]: raw AES modes (ECB, CBC, CTR, GCM) and ChaCha20-Poly1305
+//!   with caller-chosen IVs, for KMIP clients.
 //! - [`envelope`]: the self-describing ciphertext format and the AAD that
 //!   binds a ciphertext to its tenant, key, version and context.
 //! - [`hierarchy`]: the root key, tenant KEKs and sealed key material.
@@ -34,6 +36,7 @@ pub mod audit_signing;
 pub mod audit_verify;
 pub mod backup;
 pub mod cert_subject;
+pub mod cipher;
 pub mod envelope;
 pub mod error;
 pub mod hierarchy;
@@ -52,7 +55,7 @@ pub mod transfer;
 pub use error::{CryptoError, SealLayer};
 pub use material::KeyMaterial;
 pub use provider::{
-    Aead, AsymmetricEncryption, CryptoProvider, Kem, KeyGenerator, KeyWrap, Mac, Sealed,
+    Aead, AsymmetricEncryption, CryptoProvider, Kem, KeyGenerator, KeyWrap, Mac, RawCipher, Sealed,
     SecureRandom, Signatures,
 };
 pub use scheme::SignatureScheme;

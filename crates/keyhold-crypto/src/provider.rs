@@ -10,6 +10,7 @@ use std::fmt::Debug;
 
 use keyhold_core::Algorithm;
 
+use crate::cipher::{CipherSpec, RawCiphertext};
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::scheme::SignatureScheme;
@@ -35,6 +36,8 @@ pub struct CryptoProvider {
     pub asymmetric: &'static dyn AsymmetricEncryption,
     /// ML-KEM encapsulation.
     pub kem: &'static dyn Kem,
+    /// Raw cipher modes with caller-chosen IVs (KMIP only).
+    pub raw_cipher: &'static dyn RawCipher,
 }
 
 impl CryptoProvider {
@@ -48,6 +51,7 @@ impl CryptoProvider {
             && self.key_wrap.fips_approved()
             && self.asymmetric.fips_approved()
             && self.kem.fips_approved()
+            && self.raw_cipher.fips_approved()
     }
 }
 
@@ -100,6 +104,37 @@ pub trait Aead: Send + Sync + Debug {
         nonce: &[u8],
         aad: &[u8],
         ciphertext: &[u8],
+    ) -> Result<SecretBytes, CryptoError>;
+    /// Whether this implementation is FIPS approved.
+    fn fips_approved(&self) -> bool;
+}
+
+/// Raw cipher modes with a caller-chosen IV ([`crate::cipher`]), for keys
+/// of the raw-cipher algorithms only; any other key is
+/// [`CryptoError::UnsupportedAlgorithm`].
+pub trait RawCipher: Send + Sync + Debug {
+    /// Encrypts `plaintext` with `spec` under `iv` (empty for ECB);
+    /// `aad` is authenticated by the AEAD modes and must be empty for the
+    /// others. A wrong IV length, a tag length out of range or unpadded
+    /// data that is not whole blocks is [`CryptoError::InvalidInput`].
+    fn encrypt(
+        &self,
+        key: &KeyMaterial,
+        spec: CipherSpec,
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<RawCiphertext, CryptoError>;
+    /// Decrypts; a tag that does not verify or bad padding is
+    /// [`CryptoError::Decrypt`], malformed input as for encryption.
+    fn decrypt(
+        &self,
+        key: &KeyMaterial,
+        spec: CipherSpec,
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
     ) -> Result<SecretBytes, CryptoError>;
     /// Whether this implementation is FIPS approved.
     fn fips_approved(&self) -> bool;

@@ -113,13 +113,45 @@ fn kem(p: &CryptoProvider, key: &KeyMaterial) {
     }
 }
 
+fn raw_cipher(p: &CryptoProvider, key: &KeyMaterial) {
+    use keyhold_crypto::cipher::{CipherMode, CipherSpec, Padding};
+    let mode = if key.algorithm() == Algorithm::ChaCha20Raw {
+        CipherMode::ChaCha20Poly1305
+    } else {
+        CipherMode::Gcm { tag_len: 16 }
+    };
+    let spec = CipherSpec {
+        mode,
+        padding: Padding::None,
+    };
+    let iv = [5; 12];
+    let out = p
+        .raw_cipher
+        .encrypt(key, spec, &iv, b"aad", b"data")
+        .unwrap();
+    let open = |ct: &[u8]| p.raw_cipher.decrypt(key, spec, &iv, b"aad", ct, &out.tag);
+    assert_eq!(open(&out.ciphertext).unwrap().expose(), b"data");
+    for i in positions(out.ciphertext.len()) {
+        assert!(open(&flip(&out.ciphertext, i)).is_err());
+    }
+    // Raw keys never make envelopes.
+    assert!(p.aead.encrypt(key, b"", b"x").is_err());
+}
+
 #[test]
 fn every_algorithm_round_trips_and_detects_tampering() {
     let p = keyhold_crypto::software();
     for alg in Algorithm::ALL {
         let key = p.keygen.generate(alg).unwrap();
         match alg {
-            Algorithm::Aes256Gcm | Algorithm::ChaCha20Poly1305 => aead(&p, &key),
+            Algorithm::Aes256Gcm
+            | Algorithm::Aes128Gcm
+            | Algorithm::Aes192Gcm
+            | Algorithm::ChaCha20Poly1305 => aead(&p, &key),
+            Algorithm::Aes128Raw
+            | Algorithm::Aes192Raw
+            | Algorithm::Aes256Raw
+            | Algorithm::ChaCha20Raw => raw_cipher(&p, &key),
             Algorithm::Aes256KeyWrap => key_wrap(&p, &key),
             Algorithm::HmacSha256 | Algorithm::HmacSha384 | Algorithm::HmacSha512 => mac(&p, &key),
             Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 => {

@@ -258,8 +258,8 @@ async fn kmip_over_mutual_tls() {
         .await
         .unwrap();
     assert_eq!(r.items[0].result_reason, Some(ResultReason::ItemNotFound));
-    // keyhold generates AES-256 only; the same name cannot be taken twice.
-    let r = call(&mut conn, &request(&[&create(128, "kmip-small")]))
+    // AES keys are 128, 192 or 256 bits; the same name cannot be taken twice.
+    let r = call(&mut conn, &request(&[&create(100, "kmip-small")]))
         .await
         .unwrap();
     assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidField));
@@ -585,9 +585,9 @@ async fn kmip_register_rekey_destroy_archive() {
         .open_in_place(nonce, aws_lc_rs::aead::Aad::empty(), &mut in_out)
         .unwrap();
     assert_eq!(plain, b"known");
-    // Bad material: a 16-byte AES key is refused, nothing is stored.
+    // Bad material: a 15-byte AES key is refused, nothing is stored.
     assert_eq!(
-        failed_reason(&mut conn, &register_aes("kmip-short", &[1; 16])).await,
+        failed_reason(&mut conn, &register_aes("kmip-short", &[1; 15])).await,
         Some(ResultReason::InvalidField)
     );
     let r = call(&mut conn, &request(&[&locate("kmip-short")]))

@@ -1,9 +1,9 @@
-//! AES-256-GCM (NIST SP 800-38D) and ChaCha20-Poly1305 (RFC 8439 section
-//! 2.8) with random 96-bit nonces.
+//! AES-GCM (NIST SP 800-38D; 128-, 192- and 256-bit keys) and
+//! ChaCha20-Poly1305 (RFC 8439 section 2.8) with random 96-bit nonces.
 
 use aws_lc_rs::aead::{
-    AES_256_GCM, Aad, Algorithm as AeadAlgorithm, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce,
-    UnboundKey,
+    AES_128_GCM, AES_192_GCM, AES_256_GCM, Aad, Algorithm as AeadAlgorithm, CHACHA20_POLY1305,
+    LessSafeKey, NONCE_LEN, Nonce, UnboundKey,
 };
 use keyhold_core::{Algorithm, KeyOperation};
 use zeroize::Zeroizing;
@@ -69,6 +69,8 @@ fn aead_algorithm(
 ) -> Result<&'static AeadAlgorithm, CryptoError> {
     match algorithm {
         Algorithm::Aes256Gcm => Ok(&AES_256_GCM),
+        Algorithm::Aes128Gcm => Ok(&AES_128_GCM),
+        Algorithm::Aes192Gcm => Ok(&AES_192_GCM),
         Algorithm::ChaCha20Poly1305 => Ok(&CHACHA20_POLY1305),
         _ => Err(CryptoError::UnsupportedAlgorithm {
             algorithm,
@@ -106,7 +108,7 @@ fn less_safe_key(
         .map(LessSafeKey::new)
         .map_err(|_| CryptoError::InvalidInput {
             what: "AEAD key",
-            reason: "must be 32 bytes",
+            reason: "has the wrong length for the algorithm",
         })
 }
 
@@ -164,7 +166,12 @@ mod tests {
 
     #[test]
     fn round_trips_with_both_algorithms_and_fresh_nonces() {
-        for alg in [Algorithm::Aes256Gcm, Algorithm::ChaCha20Poly1305] {
+        for alg in [
+            Algorithm::Aes256Gcm,
+            Algorithm::Aes128Gcm,
+            Algorithm::Aes192Gcm,
+            Algorithm::ChaCha20Poly1305,
+        ] {
             let key = material(alg);
             let a = AEAD.encrypt(&key, b"aad", b"hello").unwrap();
             let b = AEAD.encrypt(&key, b"aad", b"hello").unwrap();

@@ -40,8 +40,12 @@ fn is_hmac(algorithm: Algorithm) -> bool {
 /// hash output length for HMAC), `None` for asymmetric algorithms.
 pub(crate) fn symmetric_len(algorithm: Algorithm) -> Option<usize> {
     match algorithm {
+        Algorithm::Aes128Gcm | Algorithm::Aes128Raw => Some(16),
+        Algorithm::Aes192Gcm | Algorithm::Aes192Raw => Some(24),
         Algorithm::Aes256Gcm
+        | Algorithm::Aes256Raw
         | Algorithm::ChaCha20Poly1305
+        | Algorithm::ChaCha20Raw
         | Algorithm::Aes256KeyWrap
         | Algorithm::HmacSha256 => Some(32),
         Algorithm::HmacSha384 => Some(48),

@@ -5,6 +5,7 @@
 
 mod aead;
 mod asymmetric;
+mod block_modes;
 mod kdf;
 mod kem;
 mod key_wrap;
@@ -12,6 +13,8 @@ mod keygen;
 pub(crate) mod keys;
 mod mac;
 mod random;
+mod raw_aead;
+mod raw_cipher;
 mod signatures;
 
 pub use aead::AwsLcAead;
@@ -23,6 +26,7 @@ pub use key_wrap::AwsLcKeyWrap;
 pub use keygen::AwsLcKeyGenerator;
 pub use mac::AwsLcHmac;
 pub use random::SystemRandom;
+pub use raw_cipher::AwsLcRawCipher;
 pub use signatures::AwsLcSignatures;
 
 use crate::provider::CryptoProvider;
@@ -35,6 +39,7 @@ static MAC: AwsLcHmac = AwsLcHmac;
 static KEY_WRAP: AwsLcKeyWrap = AwsLcKeyWrap;
 static ASYMMETRIC: AwsLcRsaOaep = AwsLcRsaOaep;
 static KEM: AwsLcMlKem = AwsLcMlKem;
+static RAW_CIPHER: AwsLcRawCipher = AwsLcRawCipher;
 
 /// The software provider, backed by aws-lc-rs and the system random
 /// generator.
@@ -47,6 +52,7 @@ pub static SOFTWARE: CryptoProvider = CryptoProvider {
     key_wrap: &KEY_WRAP,
     asymmetric: &ASYMMETRIC,
     kem: &KEM,
+    raw_cipher: &RAW_CIPHER,
 };
 
 /// The software provider (a copy of [`SOFTWARE`]).

@@ -1,62 +1,36 @@
 //! Encrypt and Decrypt (KMIP 1.4 sections 4.29 and 4.30, KMIP 2.1 sections
-//! 6.1.17 and 6.1.11) with AES-256-GCM: the server chooses the 96-bit IV;
-//! the 128-bit tag travels apart from the ciphertext in KMIP 1.4 and later,
-//! at the end of Data before (those versions have no tag field). Single-part only (no
+//! 6.1.17 and 6.1.11): the Cryptographic Parameters ([`super::cipher_params`])
+//! choose the mode; the operations service matches it to the key. An AEAD
+//! tag travels apart from the ciphertext in KMIP 1.4 and later, at the end
+//! of Data before (those versions have no tag field). Single-part only (no
 //! Correlation Value, Init or Final Indicator).
 
 use keyhold_core::Action;
 use keyhold_core::{RequestId, VersionId};
 use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
-use keyhold_kmip::{
-    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, ProtocolVersion,
-    ResponsePayload, ResultReason, SecretBytes,
-};
+use keyhold_kmip::{ProtocolVersion, ResponsePayload, ResultReason, SecretBytes};
 
+use super::cipher_params::{cipher_request, needs_iv, tag_len};
 use super::errors::ItemFailure;
 use super::{Dispatcher, objects};
-use crate::ops::{GCM_TAG_LEN, RawSealed};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
 }
 
-/// Refuses parameters other than AES in GCM mode with a 16-byte tag.
-pub(crate) fn check_parameters(p: Option<&CryptographicParameters>) -> Result<(), ItemFailure> {
-    let Some(p) = p else { return Ok(()) };
-    if p.block_cipher_mode
-        .is_some_and(|m| m != BlockCipherMode::GCM)
-    {
-        return Err(invalid("only GCM is supported"));
-    }
-    if p.cryptographic_algorithm
-        .is_some_and(|a| a != CryptographicAlgorithm::AES)
-    {
-        return Err(invalid("only AES is supported"));
-    }
-    if p.tag_length
-        .is_some_and(|t| usize::try_from(t).ok() != Some(GCM_TAG_LEN))
-    {
-        return Err(invalid("Tag Length must be 16 bytes"));
-    }
-    if p.iv_length.is_some_and(|l| l != 96) {
-        return Err(invalid("IV Length must be 96 bits"));
-    }
-    Ok(())
-}
-
 /// Whether `version` has the Authenticated Encryption Tag field (KMIP 1.4
-/// and later). Before it, the GCM tag travels at the end of Data, as
+/// and later). Before it, the AEAD tag travels at the end of Data, as
 /// PKCS#11 and most AEAD interfaces put it.
 fn has_tag_field(version: ProtocolVersion) -> bool {
     version >= ProtocolVersion::V1_4
 }
 
-/// Data that ends with the 16-byte tag, split in two.
-fn split_tag(mut data: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>), ItemFailure> {
+/// Data that ends with a `len`-byte tag, split in two.
+fn split_tag(mut data: Vec<u8>, len: usize) -> Result<(Vec<u8>, Vec<u8>), ItemFailure> {
     let at = data
         .len()
-        .checked_sub(GCM_TAG_LEN)
-        .ok_or_else(|| invalid("Data is shorter than the 16-byte tag it must end with"))?;
+        .checked_sub(len)
+        .ok_or_else(|| invalid("Data is shorter than the tag it must end with"))?;
     let tag = data.split_off(at);
     Ok((data, tag))
 }
@@ -77,7 +51,8 @@ pub(super) fn check_single_part(
 }
 
 impl Dispatcher {
-    /// Encrypt under a version: ciphertext, IV and tag apart.
+    /// Encrypt under a version: ciphertext, the IV the server chose (if
+    /// it chose one) and the tag apart.
     pub(super) async fn encrypt(
         &self,
         req: &EncryptRequest,
@@ -86,41 +61,38 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        check_parameters(req.cryptographic_parameters.as_ref())?;
         let (c, i, f) = (
             &req.correlation_value,
             req.init_indicator,
             req.final_indicator,
         );
         check_single_part(c.as_ref(), i, f)?;
-        if req.iv_counter_nonce.is_some() {
-            return Err(invalid("the server chooses the IV: send none"));
-        }
+        let params = req.cryptographic_parameters.as_ref();
+        let cipher = cipher_request(params, req.iv_counter_nonce.clone(), req.aad.clone())?;
         let data = req
             .data
             .as_ref()
             .ok_or_else(|| invalid("Data is required"))?;
         let plaintext = SecretBytes::new(data.expose().to_vec());
-        let aad = req.aad.clone().unwrap_or_default();
         let sealed = self.blocking(request_id, Action::KeyEncrypt, move |ops, caller| {
-            ops.encrypt_raw(caller, id, &aad, plaintext.expose())
+            ops.kmip_encrypt(caller, id, &cipher, plaintext.expose())
         });
-        let sealed = sealed.await?;
-        let (data, tag) = if has_tag_field(version) {
-            (sealed.ciphertext, Some(sealed.tag))
-        } else {
-            ([sealed.ciphertext, sealed.tag].concat(), None)
+        let out = sealed.await?;
+        let (data, tag) = match (out.tag.is_empty(), has_tag_field(version)) {
+            (true, _) => (out.ciphertext, None),
+            (false, true) => (out.ciphertext, Some(out.tag)),
+            (false, false) => ([out.ciphertext, out.tag].concat(), None),
         };
         Ok(ResponsePayload::Encrypt(EncryptResponse {
             unique_identifier: objects::version_uid(id),
             data: Some(data),
-            iv_counter_nonce: Some(sealed.nonce),
+            iv_counter_nonce: out.iv,
             correlation_value: None,
             tag,
         }))
     }
 
-    /// Decrypt under a version, given the IV and tag.
+    /// Decrypt under a version, given the IV (and the tag of an AEAD mode).
     pub(super) async fn decrypt(
         &self,
         req: &DecryptRequest,
@@ -129,28 +101,33 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        check_parameters(req.cryptographic_parameters.as_ref())?;
         let (c, i, f) = (
             &req.correlation_value,
             req.init_indicator,
             req.final_indicator,
         );
         check_single_part(c.as_ref(), i, f)?;
-        let field = |v: &Option<Vec<u8>>, what: &str| v.clone().ok_or_else(|| invalid(what));
-        let data = field(&req.data, "Data is required")?;
-        let (ciphertext, tag) = match (&req.tag, has_tag_field(version)) {
-            (Some(tag), _) => (data, tag.clone()),
-            (None, true) => return Err(invalid("Authenticated Encryption Tag is required")),
-            (None, false) => split_tag(data)?,
+        let params = req.cryptographic_parameters.as_ref();
+        let cipher = cipher_request(params, req.iv_counter_nonce.clone(), req.aad.clone())?;
+        if needs_iv(&cipher) && cipher.iv.is_none() {
+            let m = "IV/Counter/Nonce is required";
+            return Err(ItemFailure::new(ResultReason::InvalidMessage, m));
+        }
+        let data = req
+            .data
+            .clone()
+            .ok_or_else(|| invalid("Data is required"))?;
+        let (ciphertext, tag) = match (tag_len(&cipher), &req.tag, has_tag_field(version)) {
+            (None, Some(_), _) => return Err(invalid("this mode has no tag")),
+            (None, None, _) => (data, Vec::new()),
+            (Some(_), Some(tag), _) => (data, tag.clone()),
+            (Some(_), None, true) => {
+                return Err(invalid("Authenticated Encryption Tag is required"));
+            }
+            (Some(len), None, false) => split_tag(data, len)?,
         };
-        let sealed = RawSealed {
-            nonce: field(&req.iv_counter_nonce, "IV/Counter/Nonce is required")?,
-            ciphertext,
-            tag,
-        };
-        let aad = req.aad.clone().unwrap_or_default();
         let opened = self.blocking(request_id, Action::KeyDecrypt, move |ops, caller| {
-            ops.decrypt_raw(caller, id, &aad, &sealed)
+            ops.kmip_decrypt(caller, id, &cipher, &ciphertext, &tag)
         });
         let plaintext = opened.await?;
         Ok(ResponsePayload::Decrypt(DecryptResponse {
@@ -166,23 +143,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_aes_gcm_with_a_full_tag_is_accepted() {
-        assert!(check_parameters(None).is_ok());
-        let mut p = CryptographicParameters {
-            block_cipher_mode: Some(BlockCipherMode::GCM),
-            tag_length: Some(16),
-            ..CryptographicParameters::default()
-        };
-        assert!(check_parameters(Some(&p)).is_ok());
-        p.tag_length = Some(8);
-        assert_eq!(
-            check_parameters(Some(&p)).unwrap_err().reason,
-            ResultReason::InvalidField
-        );
-        p.tag_length = None;
-        p.block_cipher_mode = Some(BlockCipherMode::CBC);
-        assert!(check_parameters(Some(&p)).is_err());
+    fn streaming_is_refused() {
         assert!(check_single_part(None, Some(true), None).is_err());
+        assert!(check_single_part(Some(&vec![1]), None, None).is_err());
         assert!(check_single_part(None, None, None).is_ok());
     }
 
@@ -190,8 +153,10 @@ mod tests {
     fn before_1_4_the_tag_ends_the_data() {
         assert!(!has_tag_field(ProtocolVersion::new(1, 2)));
         assert!(has_tag_field(ProtocolVersion::V2_0));
-        let (ct, tag) = split_tag((0..20).collect()).unwrap();
+        let (ct, tag) = split_tag((0..20).collect(), 16).unwrap();
         assert_eq!((ct.len(), tag.len(), tag[0]), (4, 16, 4));
-        assert!(split_tag(vec![0; 15]).is_err());
+        let (_, tag) = split_tag((0..20).collect(), 12).unwrap();
+        assert_eq!(tag[0], 8);
+        assert!(split_tag(vec![0; 15], 16).is_err());
     }
 }

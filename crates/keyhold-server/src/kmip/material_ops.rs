@@ -135,7 +135,11 @@ fn registered_secret(object: &ManagedObject) -> Result<(&KeyBlock, CryptoSecret)
 
 /// What a Register makes: the algorithm from the Key Block (or the
 /// attributes), the name, usage and Extractable from the attributes.
-fn register_spec(req: &RegisterRequest, block: &KeyBlock) -> Result<KmipKeySpec, ItemFailure> {
+fn register_spec(
+    req: &RegisterRequest,
+    block: &KeyBlock,
+    secret_len: usize,
+) -> Result<KmipKeySpec, ItemFailure> {
     if req.object_type != ObjectType::SymmetricKey {
         let m = "only Symmetric Key objects can be registered";
         return Err(failure(ResultReason::InvalidField, m));
@@ -145,8 +149,12 @@ fn register_spec(req: &RegisterRequest, block: &KeyBlock) -> Result<KmipKeySpec,
     let named = block
         .cryptographic_algorithm
         .or(attrs.cryptographic_algorithm());
-    // The material's own length is checked when it is parsed as a key.
-    let algorithm = objects::symmetric_algorithm(named, None, usage)?;
+    // An AES key's length picks its algorithm: the Key Block's Cryptographic
+    // Length, else the material's. The material is checked when parsed.
+    let bits = block
+        .cryptographic_length
+        .or_else(|| i32::try_from(secret_len.saturating_mul(8)).ok());
+    let algorithm = objects::symmetric_algorithm(named, bits, usage)?;
     Ok(KmipKeySpec {
         name: objects::name_of(attrs)?,
         algorithm,
@@ -241,12 +249,14 @@ impl Dispatcher {
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
         let (block, secret) = registered_secret(&req.object)?;
-        let spec = register_spec(req, block)?;
+        let spec = register_spec(req, block, secret.expose().len())?;
         let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
             ops.register_key(caller, spec, secret)
         });
         let version = made.await?;
         *placeholder = Some(version.id);
+        self.activate_if_due(&req.attributes, version.id, request_id)
+            .await?;
         Ok(ResponsePayload::Register(
             IdentifierWithAttributesResponse {
                 unique_identifier: objects::version_uid(version.id),

@@ -9,17 +9,19 @@
 //! like a REST request, with interface `kmip`.
 //!
 //! Operations served today: Discover Versions, Query, RNG Retrieve, Create
-//! and Register (AES-256, ChaCha20, HMAC-SHA-2 symmetric keys), Create Key
+//! and Register (AES-128/192/256, ChaCha20, HMAC-SHA-2 symmetric keys), Create Key
 //! Pair (RSA, ECDSA, Ed25519), Get (Raw, Transparent Symmetric Key, PKCS#8,
 //! X.509 SubjectPublicKeyInfo), Activate, Revoke, Destroy (scheduled after
 //! the minimum waiting period), Archive, Recover, Re-key, Get Attributes,
-//! Get Attribute List, Locate (by name), Encrypt and Decrypt (AES-256-GCM),
+//! Get Attribute List, Locate (by name), Encrypt and Decrypt (AES ECB, CBC,
+//! CTR, GCM; ChaCha20-Poly1305),
 //! Sign, Signature Verify, MAC and MAC Verify. Every other operation answers
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
 mod attribute_ops;
 mod attributes;
+mod cipher_params;
 mod crypto_ops;
 pub mod dispatch;
 mod errors;

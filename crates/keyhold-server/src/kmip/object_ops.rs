@@ -4,13 +4,13 @@
 //! A KMIP object is a key version; its Unique Identifier is the version id.
 
 use keyhold_core::Action;
-use keyhold_core::{KeyName, Origin, RequestId, VersionId};
+use keyhold_core::{KeyName, Origin, RequestId, Timestamp, VersionId};
 use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
     GetAttributesResponse, IdentifierResponse, LocateRequest, LocateResponse, RevokeRequest,
 };
 use keyhold_kmip::{
-    AttributeRef, Attributes, ObjectType, ProtocolVersion, ResponsePayload, State,
+    AttributeRef, Attributes, DateAttribute, ObjectType, ProtocolVersion, ResponsePayload, State,
     UniqueIdentifier, tags,
 };
 
@@ -34,11 +34,31 @@ impl Dispatcher {
         });
         let version = created.await?;
         *placeholder = Some(version.id);
+        self.activate_if_due(&req.attributes, version.id, request_id)
+            .await?;
         Ok(ResponsePayload::Create(CreateResponse {
             object_type: ObjectType::SymmetricKey,
             unique_identifier: objects::version_uid(version.id),
             attributes: None,
         }))
+    }
+
+    /// Activates a new object whose attributes give an Activation Date now
+    /// or past (KMIP 1.4 section 3.24), as its own audited Activate.
+    pub(super) async fn activate_if_due(
+        &self,
+        attrs: &Attributes,
+        id: VersionId,
+        request_id: RequestId,
+    ) -> Result<(), ItemFailure> {
+        let Some(secs) = attrs.date(DateAttribute::Activation) else {
+            return Ok(());
+        };
+        let at = Timestamp::from_unix_seconds(secs);
+        let done = self.blocking(request_id, Action::KeyActivate, move |ops, caller| {
+            ops.activate_if_due(caller, id, at)
+        });
+        done.await.map(drop)
     }
 
     /// Activate: the version's key, when it is the primary version.

@@ -16,7 +16,7 @@ use keyhold_ttlv::Value;
 use super::errors::ItemFailure;
 use crate::ops::KmipKeySpec;
 
-/// The key length of AES-256-GCM and ChaCha20-Poly1305 keys, in bits.
+/// The key length of AES-256 and ChaCha20 keys, in bits.
 pub(crate) const AES_BITS: i32 = 256;
 
 /// The KMIP algorithm and length (in bits) of a keyhold symmetric algorithm
@@ -24,8 +24,12 @@ pub(crate) const AES_BITS: i32 = 256;
 pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(CryptographicAlgorithm, i32)> {
     use CryptographicAlgorithm as K;
     Some(match algorithm {
-        Algorithm::Aes256Gcm | Algorithm::Aes256KeyWrap => (K::AES, AES_BITS),
-        Algorithm::ChaCha20Poly1305 => (K::ChaCha20Poly1305, AES_BITS),
+        Algorithm::Aes128Gcm | Algorithm::Aes128Raw => (K::AES, 128),
+        Algorithm::Aes192Gcm | Algorithm::Aes192Raw => (K::AES, 192),
+        Algorithm::Aes256Gcm | Algorithm::Aes256Raw | Algorithm::Aes256KeyWrap => {
+            (K::AES, AES_BITS)
+        }
+        Algorithm::ChaCha20Poly1305 | Algorithm::ChaCha20Raw => (K::ChaCha20Poly1305, AES_BITS),
         Algorithm::HmacSha256 => (K::HMACSHA256, 256),
         Algorithm::HmacSha384 => (K::HMACSHA384, 384),
         Algorithm::HmacSha512 => (K::HMACSHA512, 512),
@@ -33,10 +37,26 @@ pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(CryptographicAlgor
     })
 }
 
-/// The keyhold algorithm of a symmetric Create: AES-256 (AES-256-GCM, or
-/// RFC 5649 key wrap when the usage is wrapping only), ChaCha20 with
-/// Poly1305, HMAC-SHA-256/384/512. A length, when given, must be the one
-/// keyhold generates.
+/// The keyhold algorithm of a KMIP AES key of `bits` (256 when absent):
+/// a raw-cipher key, for the client-driven modes of KMIP 1.4 section 3.6
+/// (RFC 5649 key wrap when the usage is wrapping only, for 256 bits).
+fn aes_algorithm(bits: Option<i32>, wrap_only: bool) -> Result<Algorithm, ItemFailure> {
+    match bits.unwrap_or(AES_BITS) {
+        128 => Ok(Algorithm::Aes128Raw),
+        192 => Ok(Algorithm::Aes192Raw),
+        256 if wrap_only => Ok(Algorithm::Aes256KeyWrap),
+        256 => Ok(Algorithm::Aes256Raw),
+        _ => Err(ItemFailure::new(
+            ResultReason::InvalidField,
+            "Cryptographic Length must be 128, 192 or 256 for AES",
+        )),
+    }
+}
+
+/// The keyhold algorithm of a symmetric Create or Register: AES-128, -192
+/// or -256 (raw-cipher keys, or RFC 5649 key wrap when the usage is
+/// wrapping only), ChaCha20 (for ChaCha20-Poly1305 with client nonces),
+/// HMAC-SHA-256/384/512. A length, when given, must be one keyhold has.
 pub(crate) fn symmetric_algorithm(
     algorithm: Option<CryptographicAlgorithm>,
     length: Option<i32>,
@@ -48,16 +68,13 @@ pub(crate) fn symmetric_algorithm(
         !u.is_empty() && UsageMask::WRAP_KEY.union(UsageMask::UNWRAP_KEY).contains(u)
     });
     let chosen = match algorithm {
-        Some(K::AES) if wrap_only => Algorithm::Aes256KeyWrap,
-        Some(K::AES) => Algorithm::Aes256Gcm,
-        Some(K::ChaCha20 | K::ChaCha20Poly1305) => Algorithm::ChaCha20Poly1305,
+        Some(K::AES) => return aes_algorithm(length, wrap_only),
+        Some(K::ChaCha20 | K::ChaCha20Poly1305) => Algorithm::ChaCha20Raw,
         Some(K::HMACSHA256) => Algorithm::HmacSha256,
         Some(K::HMACSHA384) => Algorithm::HmacSha384,
         Some(K::HMACSHA512) => Algorithm::HmacSha512,
         Some(_) => {
-            return Err(invalid(
-                "keyhold creates AES-256, ChaCha20 and HMAC-SHA-2 keys",
-            ));
+            return Err(invalid("keyhold creates AES, ChaCha20 and HMAC-SHA-2 keys"));
         }
         None => return Err(invalid("Cryptographic Algorithm is required")),
     };

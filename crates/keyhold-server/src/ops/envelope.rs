@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use keyhold_api::keys::EncryptionContext;
-use keyhold_core::{Algorithm, Key, KeyId, KeyOperation, TenantId, VersionNumber};
+use keyhold_core::{Algorithm, CoreError, Key, KeyId, KeyOperation, TenantId, VersionNumber};
 use keyhold_crypto::envelope::{self, Body, Envelope};
 use keyhold_crypto::{CryptoError, CryptoProvider, KeyMaterial, SecretBytes};
 use keyhold_store::StoredVersion;
@@ -153,10 +153,13 @@ impl Operations {
                         what: "RSA key without an OAEP plaintext limit",
                     })?,
             },
+            // A raw-cipher key (KMIP's client-driven modes) never seals an
+            // envelope: a client who chose its IVs could break envelopes.
             None => {
-                return Err(ServerError::Internal {
-                    what: "an algorithm that encrypts has no envelope body",
-                });
+                return Err(ServerError::Core(CoreError::OperationNotSupported {
+                    algorithm: key.algorithm,
+                    operation: op,
+                }));
             }
         };
         Ok(Sealer {

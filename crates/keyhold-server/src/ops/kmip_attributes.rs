@@ -94,6 +94,22 @@ impl Operations {
         }
         self.activate_key(caller, &KeyRef::Id(key.id)).map(drop)
     }
+
+    /// The Activation Date a Create or Register gives (KMIP 1.4 section
+    /// 3.24, KMIP 2.1 section 4.1): now or past activates the new key; a
+    /// future date leaves it Pre-Active (keyhold does not schedule
+    /// activation) and says so with `false`.
+    pub fn activate_if_due(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        at: Timestamp,
+    ) -> Result<bool, ServerError> {
+        if at > self.now() {
+            return Ok(false);
+        }
+        self.set_activation_date(caller, id, at).map(|()| true)
+    }
 }
 
 #[cfg(test)]

@@ -1,103 +1,98 @@
-//! AES-256-GCM with a caller-visible nonce and tag (NIST SP 800-38D), for
-//! interfaces that carry them apart from the ciphertext (KMIP Encrypt and
-//! Decrypt, KMIP 1.4 sections 4.29 and 4.30) instead of keyhold's own
-//! envelope. The nonce is always the server's: a fresh random 96 bits.
+//! KMIP Encrypt and Decrypt under a key that also seals keyhold's own
+//! envelopes (AES-GCM, ChaCha20-Poly1305 keys made over REST): only its
+//! AEAD, with a 96-bit nonce the server chooses (NIST SP 800-38D section
+//! 8.2.2, RFC 8439 section 2.8) and a full 16-byte tag. A client-chosen
+//! IV is refused: repeated under a key that seals envelopes, it would give
+//! the client their keystream and, for GCM, the authentication key.
 
-use keyhold_core::{Algorithm, Key, KeyOperation, VersionId};
+use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::SecretBytes;
-use keyhold_store::StoredVersion;
+use keyhold_crypto::cipher::FULL_TAG_LEN;
 
-use super::{Caller, Operations};
+use super::Operations;
+use super::raw_cipher::{CipherOutput, CipherRequest, RequestedMode};
 use crate::error::ServerError;
 
-/// The length of an AES-GCM tag keyhold writes and accepts, in bytes.
-pub const GCM_TAG_LEN: usize = 16;
-
-/// AES-GCM output with its parts apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawSealed {
-    /// The 96-bit nonce the server chose.
-    pub nonce: Vec<u8>,
-    /// The ciphertext, as long as the plaintext.
-    pub ciphertext: Vec<u8>,
-    /// The 128-bit authentication tag.
-    pub tag: Vec<u8>,
+/// Refuses what an envelope key cannot do: another mode than its AEAD,
+/// a short tag, and (`encrypting`) a client IV.
+fn check_envelope_request(req: &CipherRequest, encrypting: bool) -> Result<(), ServerError> {
+    let refuse = |detail: &str| {
+        Err(ServerError::InvalidRequest {
+            detail: detail.into(),
+        })
+    };
+    match req.mode {
+        None => {}
+        Some(RequestedMode::Aead { tag_len }) if tag_len == FULL_TAG_LEN => {}
+        Some(RequestedMode::Aead { .. }) => return refuse("the tag must be 16 bytes"),
+        Some(_) => {
+            return refuse(
+                "this key seals keyhold envelopes: only its AEAD, no raw modes \
+                 (create or register the key over KMIP for those)",
+            );
+        }
+    }
+    if encrypting && req.iv.is_some() {
+        return refuse(
+            "this key seals keyhold envelopes: the server chooses its IVs \
+             (create or register the key over KMIP to choose them)",
+        );
+    }
+    Ok(())
 }
 
 impl Operations {
-    /// Encrypts `plaintext` under version `id` (which must allow Encrypt in
-    /// its state and usage) with `aad` authenticated.
-    pub fn encrypt_raw(
+    /// Encrypts under an envelope key with a fresh server nonce.
+    pub(super) fn envelope_key_encrypt(
         &self,
-        caller: &Caller,
-        id: VersionId,
-        aad: &[u8],
+        material: &KeyMaterial,
+        req: &CipherRequest,
         plaintext: &[u8],
-    ) -> Result<RawSealed, ServerError> {
-        let (key, version) = self.aes_version(caller, id)?;
-        let material = self.usable_material(caller, &key, &version, KeyOperation::Encrypt)?;
+    ) -> Result<CipherOutput, ServerError> {
+        check_envelope_request(req, true)?;
         let mut sealed = self
             .crypto
             .aead
-            .encrypt(&material, aad, plaintext)
+            .encrypt(material, &req.aad, plaintext)
             .map_err(ServerError::Crypto)?;
-        let at = sealed
-            .ciphertext
-            .len()
-            .checked_sub(GCM_TAG_LEN)
-            .ok_or(ServerError::Internal {
-                what: "AEAD output shorter than its tag",
-            })?;
+        let at =
+            sealed
+                .ciphertext
+                .len()
+                .checked_sub(FULL_TAG_LEN)
+                .ok_or(ServerError::Internal {
+                    what: "AEAD output shorter than its tag",
+                })?;
         let tag = sealed.ciphertext.split_off(at);
-        Ok(RawSealed {
-            nonce: sealed.nonce,
+        Ok(CipherOutput {
             ciphertext: sealed.ciphertext,
+            iv: Some(sealed.nonce),
             tag,
         })
     }
 
-    /// Decrypts and authenticates under version `id`; any mismatch is
+    /// Decrypts and authenticates under an envelope key; any mismatch is
     /// [`ServerError::DecryptionFailed`].
-    pub fn decrypt_raw(
+    pub(super) fn envelope_key_decrypt(
         &self,
-        caller: &Caller,
-        id: VersionId,
-        aad: &[u8],
-        sealed: &RawSealed,
+        material: &KeyMaterial,
+        req: &CipherRequest,
+        ciphertext: &[u8],
+        tag: &[u8],
     ) -> Result<SecretBytes, ServerError> {
-        if sealed.tag.len() != GCM_TAG_LEN {
+        check_envelope_request(req, false)?;
+        if tag.len() != FULL_TAG_LEN {
             return Err(ServerError::InvalidRequest {
-                detail: format!("the tag must be {GCM_TAG_LEN} bytes"),
+                detail: format!("the tag must be {FULL_TAG_LEN} bytes"),
             });
         }
-        let (key, version) = self.aes_version(caller, id)?;
-        let material = self.usable_material(caller, &key, &version, KeyOperation::Decrypt)?;
-        let mut joined = Vec::with_capacity(sealed.ciphertext.len() + GCM_TAG_LEN);
-        joined.extend_from_slice(&sealed.ciphertext);
-        joined.extend_from_slice(&sealed.tag);
+        let nonce = req.iv.as_deref().unwrap_or_default();
+        let mut joined = Vec::with_capacity(ciphertext.len() + FULL_TAG_LEN);
+        joined.extend_from_slice(ciphertext);
+        joined.extend_from_slice(tag);
         self.crypto
             .aead
-            .decrypt(&material, &sealed.nonce, aad, &joined)
+            .decrypt(material, nonce, &req.aad, &joined)
             .map_err(|_| ServerError::DecryptionFailed)
-    }
-
-    /// The caller's AES-256-GCM key holding version `id`, with the version.
-    fn aes_version(
-        &self,
-        caller: &Caller,
-        id: VersionId,
-    ) -> Result<(Key, StoredVersion), ServerError> {
-        self.vault.unlocked()?;
-        let wanted = super::key_cache::Wanted::Version(id);
-        let (entry, version) = self.cached_key(caller.tenant.id, wanted)?;
-        let version = version.ok_or(ServerError::KeyNotFound)?;
-        let (key, version) = (entry.key.clone(), version.stored.clone());
-        caller.admit_key(&key, Some(version.meta.version))?;
-        if key.algorithm != Algorithm::Aes256Gcm {
-            return Err(ServerError::InvalidRequest {
-                detail: "only AES-256-GCM keys encrypt over KMIP".into(),
-            });
-        }
-        Ok((key, version))
     }
 }
