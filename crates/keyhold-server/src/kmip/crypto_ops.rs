@@ -74,7 +74,7 @@ impl Dispatcher {
             .as_ref()
             .ok_or_else(|| invalid("Data is required"))?;
         let plaintext = SecretBytes::new(data.expose().to_vec());
-        let sealed = self.blocking(request_id, Action::KeyEncrypt, move |ops, caller| {
+        let sealed = self.on_object(request_id, Action::KeyEncrypt, id, move |ops, caller| {
             ops.kmip_encrypt(caller, id, &cipher, plaintext.expose())
         });
         let out = sealed.await?;
@@ -126,7 +126,7 @@ impl Dispatcher {
             }
             (Some(len), None, false) => split_tag(data, len)?,
         };
-        let opened = self.blocking(request_id, Action::KeyDecrypt, move |ops, caller| {
+        let opened = self.on_object(request_id, Action::KeyDecrypt, id, move |ops, caller| {
             ops.kmip_decrypt(caller, id, &cipher, &ciphertext, &tag)
         });
         let plaintext = opened.await?;

@@ -252,6 +252,22 @@ impl Dispatcher {
             .map_err(ItemFailure::from)
     }
 
+    /// [`blocking`](Self::blocking) for a request on one object: on the
+    /// connection's worker when the object and the caller are warm (see
+    /// `Operations::perform_on_version`).
+    pub(super) async fn on_object<T: Send + 'static>(
+        &self,
+        request_id: RequestId,
+        action: Action,
+        object: VersionId,
+        f: impl FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
+    ) -> Result<T, ItemFailure> {
+        self.ops
+            .perform_on_version(self.credentials(request_id), action, object, f)
+            .await
+            .map_err(ItemFailure::from)
+    }
+
     /// The connection's credentials for one batch item: its verified
     /// client certificate, on the KMIP interface.
     pub(super) fn credentials(&self, request_id: RequestId) -> Credentials {

@@ -79,7 +79,7 @@ impl Dispatcher {
             ),
             req.data.as_ref(),
         )?;
-        let tag = self.blocking(request_id, Action::KeyMac, move |ops, caller| {
+        let tag = self.on_object(request_id, Action::KeyMac, id, move |ops, caller| {
             ops.mac_version(caller, id, expected, data)
         });
         Ok(ResponsePayload::MAC(DigestResponse {
@@ -112,7 +112,7 @@ impl Dispatcher {
             .mac_data
             .clone()
             .ok_or_else(|| invalid("MAC Data is required"))?;
-        let valid = self.blocking(request_id, Action::KeyMacVerify, move |ops, caller| {
+        let valid = self.on_object(request_id, Action::KeyMacVerify, id, move |ops, caller| {
             ops.mac_verify_version(caller, id, expected, data, mac)
         });
         let indicator = if valid.await? {

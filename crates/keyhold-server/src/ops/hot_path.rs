@@ -16,8 +16,10 @@
 
 use std::sync::Arc;
 
-use keyhold_core::{Action, Algorithm, KeyRef};
+use keyhold_core::{Action, Algorithm, KeyRef, VersionId};
 
+use super::key_cache::Wanted;
+use super::request::Ran;
 use super::{Caller, Credentials, Operations};
 use crate::error::ServerError;
 
@@ -37,24 +39,75 @@ impl Operations {
         T: Send + 'static,
         F: FnOnce(&Operations, &Caller, &KeyRef) -> Result<T, ServerError> + Send + 'static,
     {
-        if !self.authenticates_from_memory(&creds) {
-            return self
-                .perform(creds, action, move |ops, caller| f(ops, caller, &key))
-                .await;
-        }
-        let caller = match self.admit(&creds, action) {
-            Ok(caller) => caller,
-            Err(refused) => return self.settle(refused).await,
+        let caller = match self.admit_warm(&creds, action) {
+            Warm::Cold => {
+                return self
+                    .perform(creds, action, move |ops, c| f(ops, c, &key))
+                    .await;
+            }
+            Warm::Refused(refused) => return self.settle(refused).await,
+            Warm::Admitted(caller) => caller,
         };
-        let quick = self
+        let cached = self
             .key_cache
-            .fresh_algorithm(caller.tenant.id, &key)
-            .is_some_and(|algorithm| runs_quickly(algorithm, action));
-        let ran = if quick {
-            self.run_as(&caller, |ops, caller| f(ops, caller, &key))
+            .fresh_algorithm(caller.tenant.id, Wanted::Key(&key, None));
+        self.run_warm(caller, action, cached, move |ops, c| f(ops, c, &key))
+            .await
+    }
+
+    /// [`perform_on`](Self::perform_on) for a request on one key version
+    /// (a KMIP object).
+    pub async fn perform_on_version<T, F>(
+        self: &Arc<Self>,
+        creds: Credentials,
+        action: Action,
+        version: VersionId,
+        f: F,
+    ) -> Result<T, ServerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
+    {
+        let caller = match self.admit_warm(&creds, action) {
+            Warm::Cold => return self.perform(creds, action, f).await,
+            Warm::Refused(refused) => return self.settle(refused).await,
+            Warm::Admitted(caller) => caller,
+        };
+        let cached = self
+            .key_cache
+            .fresh_algorithm(caller.tenant.id, Wanted::Version(version));
+        self.run_warm(caller, action, cached, f).await
+    }
+
+    /// Authenticates on the worker when that reads nothing.
+    fn admit_warm<T>(&self, creds: &Credentials, action: Action) -> Warm<T> {
+        if !self.authenticates_from_memory(creds) {
+            return Warm::Cold;
+        }
+        match self.admit(creds, action) {
+            Ok(caller) => Warm::Admitted(caller),
+            Err(refused) => Warm::Refused(refused),
+        }
+    }
+
+    /// Runs `f` as `caller`: here when its key is cached (`cached` is its
+    /// algorithm) and the operation is quick, else on the blocking pool.
+    async fn run_warm<T, F>(
+        self: &Arc<Self>,
+        caller: Caller,
+        action: Action,
+        cached: Option<Algorithm>,
+        f: F,
+    ) -> Result<T, ServerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Operations, &Caller) -> Result<T, ServerError> + Send + 'static,
+    {
+        let ran = if cached.is_some_and(|algorithm| runs_quickly(algorithm, action)) {
+            self.run_as(&caller, f)
         } else {
             let ops = Arc::clone(self);
-            tokio::task::spawn_blocking(move || ops.run_as(&caller, |ops, c| f(ops, c, &key)))
+            tokio::task::spawn_blocking(move || ops.run_as(&caller, f))
                 .await
                 .map_err(|_| ServerError::Internal {
                     what: "operation task failed",
@@ -62,6 +115,16 @@ impl Operations {
         };
         self.settle(ran).await
     }
+}
+
+/// Whether a request authenticated on the worker.
+enum Warm<T> {
+    /// Authenticating would read the store: go to the blocking pool.
+    Cold,
+    /// Refused at authentication, its event on its way.
+    Refused(Ran<T>),
+    /// The caller.
+    Admitted(Caller),
 }
 
 /// Whether `action` with an `algorithm` key takes microseconds, not

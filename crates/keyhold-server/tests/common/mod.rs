@@ -28,7 +28,7 @@ use keyhold_store::{AuditQuery, ReadTx, Store, StoredVersion, TxError};
 use zeroize::Zeroizing;
 
 /// The root token of the dev seal.
-const ROOT_TOKEN: &str = "scheduler-test-root-token";
+pub const ROOT_TOKEN: &str = "scheduler-test-root-token";
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;

@@ -176,11 +176,15 @@ impl KeyCache {
         hit.ok_or(Lookup { generation, found })
     }
 
-    /// The algorithm of the key `key` names in `tenant` when it and its
-    /// primary version are cached and fresh (a request on it reads nothing
+    /// The algorithm of the key `wanted` names in `tenant` when it and the
+    /// version wanted are cached and fresh (a request on it reads nothing
     /// from the store).
-    pub(super) fn fresh_algorithm(&self, tenant: TenantId, key: &KeyRef) -> Option<Algorithm> {
-        self.find(tenant, Wanted::Key(key, None))
+    pub(super) fn fresh_algorithm(
+        &self,
+        tenant: TenantId,
+        wanted: Wanted<'_>,
+    ) -> Option<Algorithm> {
+        self.find(tenant, wanted)
             .ok()
             .map(|(entry, _)| entry.key.algorithm)
     }
