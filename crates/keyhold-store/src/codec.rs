@@ -238,12 +238,21 @@ pub(crate) fn tag_rows(k: &Key) -> impl Iterator<Item = [Value; 3]> + '_ {
 
 /// The statement and parameters listing a tenant's keys. The name range is
 /// one index range scan: from the prefix (or just after the cursor, whichever
-/// is later) up to the first name past the prefix.
+/// is later) up to the first name past the prefix; of the keys with the tag
+/// asked for, or of the algorithm's, when there is such a filter.
 pub(crate) fn key_list(tenant: TenantId, q: &KeyQuery) -> (&'static str, Vec<Value>) {
     let prefix = q.name_prefix.as_deref().unwrap_or("");
+    let (from, after) = match (&q.tag, q.algorithm) {
+        (Some(_), _) => (queries::KEYS_BY_TAG_FROM, queries::KEYS_BY_TAG_AFTER),
+        (None, Some(_)) => (
+            queries::KEYS_BY_ALGORITHM_FROM,
+            queries::KEYS_BY_ALGORITHM_AFTER,
+        ),
+        (None, None) => (queries::KEYS_FROM, queries::KEYS_AFTER),
+    };
     let (sql, lower) = match &q.after {
-        Some(cursor) if cursor.as_str() >= prefix => (queries::KEYS_AFTER, cursor.as_str()),
-        _ => (queries::KEYS_FROM, prefix),
+        Some(cursor) if cursor.as_str() >= prefix => (after, cursor.as_str()),
+        _ => (from, prefix),
     };
     let upper = prefix_end(prefix).unwrap_or_else(|| NAME_CEILING.to_owned());
     let values = vec![

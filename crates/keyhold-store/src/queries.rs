@@ -33,21 +33,34 @@ macro_rules! version_columns {
     };
 }
 
+/// The filters of a key list after the one its statement starts from:
+/// `$4` algorithm, `$5` primary version state, `$7`/`$8` tag, each NULL
+/// when not asked for. The statement then orders by name and stops at `$6`.
+macro_rules! key_list_filters {
+    () => {
+        " AND (CAST($4 AS TEXT) IS NULL OR k.algorithm = $4) \
+         AND (CAST($5 AS TEXT) IS NULL OR v.state = $5) \
+         AND (CAST($7 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM key_tags t \
+              WHERE t.key_id = k.id AND t.name = $7 AND t.value = $8))"
+    };
+}
+
+/// A key list starting from `$from` (the tables, joined, in the order the
+/// planner must take them), with `$bounds` on the name (`$2` from, `$3`
+/// before) and in `$order`.
 macro_rules! key_list {
-    ($lower:literal) => {
+    ($from:literal, $bounds:literal, $order:literal) => {
         concat!(
             "SELECT ",
             key_columns!(),
-            " FROM keys k LEFT JOIN key_versions v \
-             ON v.key_id = k.id AND v.version = k.primary_version \
-             WHERE k.tenant_id = $1 AND k.name ",
-            $lower,
-            " $2 AND k.name < $3 \
-             AND (CAST($4 AS TEXT) IS NULL OR k.algorithm = $4) \
-             AND (CAST($5 AS TEXT) IS NULL OR v.state = $5) \
-             AND (CAST($7 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM key_tags t \
-                  WHERE t.key_id = k.id AND t.name = $7 AND t.value = $8)) \
-             ORDER BY k.name LIMIT $6"
+            $from,
+            " LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = k.primary_version \
+             WHERE k.tenant_id = $1 AND ",
+            $bounds,
+            key_list_filters!(),
+            " ORDER BY ",
+            $order,
+            " LIMIT $6"
         )
     };
 }
@@ -134,9 +147,41 @@ pub(crate) const KEY_BY_NAME: &str = concat!(
 /// `$1` tenant, `$2` lower bound (inclusive), `$3` upper bound (exclusive),
 /// `$4` algorithm or NULL, `$5` primary version state or NULL, `$6` limit,
 /// `$7` tag name or NULL, `$8` tag value (NULL when `$7` is).
-pub(crate) const KEYS_FROM: &str = key_list!(">=");
+pub(crate) const KEYS_FROM: &str =
+    key_list!(" FROM keys k", "k.name >= $2 AND k.name < $3", "k.name");
 /// As [`KEYS_FROM`], with `$2` an exclusive lower bound (the cursor).
-pub(crate) const KEYS_AFTER: &str = key_list!(">");
+pub(crate) const KEYS_AFTER: &str =
+    key_list!(" FROM keys k", "k.name > $2 AND k.name < $3", "k.name");
+/// As [`KEYS_FROM`] with an algorithm (`$4` not NULL): one range scan of
+/// `keys_by_tenant_algorithm_name`. The bounds are on (algorithm, name),
+/// which only that index serves (on `name` alone, SQLite would walk
+/// `keys_by_tenant_name` and filter); every row in them has algorithm `$4`,
+/// so the order is by name.
+pub(crate) const KEYS_BY_ALGORITHM_FROM: &str = key_list!(
+    " FROM keys k",
+    "(k.algorithm, k.name) >= ($4, $2) AND (k.algorithm, k.name) < ($4, $3)",
+    "k.algorithm, k.name"
+);
+/// As [`KEYS_BY_ALGORITHM_FROM`] after the cursor.
+pub(crate) const KEYS_BY_ALGORITHM_AFTER: &str = key_list!(
+    " FROM keys k",
+    "(k.algorithm, k.name) > ($4, $2) AND (k.algorithm, k.name) < ($4, $3)",
+    "k.algorithm, k.name"
+);
+/// As [`KEYS_FROM`] with a tag (`$7`, `$8` not NULL): from the keys holding
+/// the tag (`key_tags_by_tag`; SQLite takes a CROSS JOIN's tables in the
+/// order written), sorted by name.
+pub(crate) const KEYS_BY_TAG_FROM: &str = key_list!(
+    " FROM key_tags g CROSS JOIN keys k",
+    "g.name = $7 AND g.value = $8 AND k.id = g.key_id AND k.name >= $2 AND k.name < $3",
+    "k.name"
+);
+/// As [`KEYS_BY_TAG_FROM`] after the cursor.
+pub(crate) const KEYS_BY_TAG_AFTER: &str = key_list!(
+    " FROM key_tags g CROSS JOIN keys k",
+    "g.name = $7 AND g.value = $8 AND k.id = g.key_id AND k.name > $2 AND k.name < $3",
+    "k.name"
+);
 /// The key's columns in order.
 pub(crate) const KEY_INSERT: &str = "INSERT INTO keys (id, tenant_id, name, description, tags, \
      algorithm, usage, protection, origin, exportable, owner, rotation_period_secs, \
@@ -292,7 +337,7 @@ pub(crate) const AUDIT_LAST_CHECKPOINT: &str = concat!(
 
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 38] = [
+pub(crate) const ALL: [(&str, usize); 42] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
     (SYSTEM_DELETE, 1),
@@ -305,6 +350,10 @@ pub(crate) const ALL: [(&str, usize); 38] = [
     (KEY_BY_NAME, 2),
     (KEYS_FROM, 8),
     (KEYS_AFTER, 8),
+    (KEYS_BY_ALGORITHM_FROM, 8),
+    (KEYS_BY_ALGORITHM_AFTER, 8),
+    (KEYS_BY_TAG_FROM, 8),
+    (KEYS_BY_TAG_AFTER, 8),
     (KEY_INSERT, 22),
     (KEY_UPDATE, 22),
     (KEYS_IDLE, 5),

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     raw.execute_batch(UNDO_MIGRATION_5).unwrap();
@@ -447,6 +448,10 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 7.
+const UNDO_MIGRATION_8: &str = "DROP INDEX keys_by_tenant_algorithm_name; \
+     DELETE FROM schema_migrations WHERE version = 8;";
+
 /// Takes a database back to schema version 6.
 const UNDO_MIGRATION_7: &str = "DROP INDEX key_versions_by_kek_generation; \
      ALTER TABLE tenants DROP COLUMN kek_generation; \
@@ -464,6 +469,7 @@ fn kek_generations_arrive_as_one_on_an_existing_database() {
     let (t, k, v) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();
@@ -496,6 +502,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     drop(raw);
@@ -531,6 +538,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
     raw.execute_batch(UNDO_MIGRATION_5).unwrap();

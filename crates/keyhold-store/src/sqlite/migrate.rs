@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 7] = [
+const MIGRATIONS: [Migration; 8] = [
     Migration {
         version: 1,
         name: "initial",
@@ -53,10 +53,15 @@ const MIGRATIONS: [Migration; 7] = [
         name: "kek rotation",
         sql: include_str!("migrations/0007_kek_rotation.sql"),
     },
+    Migration {
+        version: 8,
+        name: "list indexes",
+        sql: include_str!("migrations/0008_list_indexes.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 7;
+pub(super) const LATEST: u32 = 8;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

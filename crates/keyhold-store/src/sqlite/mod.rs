@@ -5,6 +5,9 @@
 mod connection;
 mod error;
 mod migrate;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod plans;
 mod snapshot;
 mod txn;
 
