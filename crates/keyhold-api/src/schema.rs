@@ -167,6 +167,8 @@ pub enum OriginSchema {
     Generated,
     /// Imported by a caller (BYOK).
     Imported,
+    /// A public key imported alone (KMIP Register): no private key.
+    ImportedPublic,
 }
 
 #[cfg(test)]
@@ -232,7 +234,7 @@ mod tests {
             Protection::Software | Protection::Hsm => p,
         };
         let origin = |o: Origin| match o {
-            Origin::Generated | Origin::Imported => o,
+            Origin::Generated | Origin::Imported | Origin::ImportedPublic => o,
         };
         assert_eq!(
             names::<ProtectionSchema>(),
@@ -240,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             names::<OriginSchema>(),
-            wire([Origin::Generated, Origin::Imported].map(origin))
+            wire([Origin::Generated, Origin::Imported, Origin::ImportedPublic].map(origin))
         );
     }
 

@@ -75,6 +75,11 @@ pub enum Origin {
     Generated,
     /// Imported by a caller (BYOK).
     Imported,
+    /// A public key imported alone (KMIP Register of a Public Key object):
+    /// its versions hold a SubjectPublicKeyInfo and no private key, so they
+    /// only encrypt and verify, and it never rotates (keyhold cannot make
+    /// the private half). See docs/architecture.md, *Public keys alone*.
+    ImportedPublic,
 }
 
 /// A managed key: the metadata shared by all its versions.

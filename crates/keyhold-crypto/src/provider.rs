@@ -13,6 +13,7 @@ use keyhold_core::Algorithm;
 use crate::cipher::{CipherSpec, RawCiphertext};
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
+use crate::rsa_padding::RsaPadding;
 use crate::scheme::SignatureScheme;
 use crate::secret::SecretBytes;
 
@@ -228,6 +229,22 @@ pub trait AsymmetricEncryption: Send + Sync + Debug {
         &self,
         key: &KeyMaterial,
         label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<SecretBytes, CryptoError>;
+    /// Encrypts to an RSA public key (SubjectPublicKeyInfo DER) with the
+    /// padding a client names (KMIP Encrypt).
+    fn encrypt_padded(
+        &self,
+        public_key_spki: &[u8],
+        padding: RsaPadding,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Decrypts with an RSA private key and `padding`; every failure of the
+    /// ciphertext is the one [`CryptoError::Decrypt`].
+    fn decrypt_padded(
+        &self,
+        key: &KeyMaterial,
+        padding: RsaPadding,
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError>;
     /// The longest plaintext RSA-OAEP-SHA-256 can encrypt with a key of

@@ -134,6 +134,10 @@ pub enum ServerError {
         /// Its state.
         state: KeyState,
     },
+    /// A private-key operation on a key that holds a public key only
+    /// ([`keyhold_core::Origin::ImportedPublic`]).
+    #[error("the key holds a public key only: it can encrypt and verify, nothing else")]
+    PublicKeyOnly,
     /// A lifecycle change of a key whose material is destroyed: only its
     /// tombstone (metadata, versions, audit history) remains.
     #[error("the key is destroyed: its material is erased and it cannot change any more")]
@@ -512,6 +516,7 @@ impl ServerError {
         let own = |code| (code, Cow::Owned(self.to_string()));
         match self {
             Self::InvalidRequest { .. } => own(C::InvalidRequest),
+            Self::PublicKeyOnly => own(C::UnsupportedOperation),
             Self::Core(e) => core_public(e),
             Self::KeyNotFound => own(C::KeyNotFound),
             Self::KeyAlreadyExists => own(C::KeyAlreadyExists),

@@ -363,12 +363,13 @@ fn protection_name(p: Protection) -> &'static str {
     }
 }
 
-const ORIGINS: [Origin; 2] = [Origin::Generated, Origin::Imported];
+const ORIGINS: [Origin; 3] = [Origin::Generated, Origin::Imported, Origin::ImportedPublic];
 
 fn origin_name(o: Origin) -> &'static str {
     match o {
         Origin::Generated => "generated",
         Origin::Imported => "imported",
+        Origin::ImportedPublic => "imported-public",
     }
 }
 

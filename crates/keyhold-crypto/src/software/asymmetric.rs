@@ -12,6 +12,7 @@ use super::keys;
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::provider::AsymmetricEncryption;
+use crate::rsa_padding::RsaPadding;
 use crate::secret::SecretBytes;
 use crate::spki;
 
@@ -63,6 +64,24 @@ impl AsymmetricEncryption for AwsLcRsaOaep {
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError> {
         oaep_decrypt(key, Some(label), ciphertext)
+    }
+
+    fn encrypt_padded(
+        &self,
+        public_key_spki: &[u8],
+        padding: RsaPadding,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        super::rsa_padded::encrypt(public_key_spki, padding, plaintext)
+    }
+
+    fn decrypt_padded(
+        &self,
+        key: &KeyMaterial,
+        padding: RsaPadding,
+        ciphertext: &[u8],
+    ) -> Result<SecretBytes, CryptoError> {
+        super::rsa_padded::decrypt(key, padding, ciphertext)
     }
 
     fn max_plaintext_len(&self, algorithm: Algorithm) -> Option<usize> {

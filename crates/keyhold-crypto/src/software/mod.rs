@@ -15,6 +15,7 @@ mod mac;
 mod random;
 mod raw_aead;
 mod raw_cipher;
+mod rsa_padded;
 mod signatures;
 
 pub use aead::AwsLcAead;

@@ -14,6 +14,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
+use super::rsa_params;
 use crate::ops::{CipherRequest, RequestedMode};
 
 fn invalid(message: &str) -> ItemFailure {
@@ -112,6 +113,15 @@ pub(crate) fn cipher_request(
 ) -> Result<CipherRequest, ItemFailure> {
     let default = CryptographicParameters::default();
     let p = p.unwrap_or(&default);
+    if rsa_params::names_rsa(p) {
+        return Ok(CipherRequest {
+            mode: None,
+            padding: Padding::None,
+            iv,
+            aad: aad.unwrap_or_default(),
+            rsa: Some(rsa_params::rsa_padding(p)?),
+        });
+    }
     let mode = mode_of(p)?;
     check_rest(p, mode, iv.as_deref())?;
     Ok(CipherRequest {
@@ -119,11 +129,15 @@ pub(crate) fn cipher_request(
         padding: padding_of(p)?,
         iv,
         aad: aad.unwrap_or_default(),
+        rsa: None,
     })
 }
 
 /// Whether the request's mode has a tag, and how long.
 pub(crate) fn tag_len(req: &CipherRequest) -> Option<usize> {
+    if req.rsa.is_some() {
+        return None;
+    }
     match req.mode {
         None => Some(FULL_TAG_LEN),
         Some(RequestedMode::Aead { tag_len }) => Some(tag_len),
@@ -133,7 +147,7 @@ pub(crate) fn tag_len(req: &CipherRequest) -> Option<usize> {
 
 /// Whether the request's mode needs an IV to decrypt.
 pub(crate) fn needs_iv(req: &CipherRequest) -> bool {
-    iv_len(req.mode) > 0
+    req.rsa.is_none() && iv_len(req.mode) > 0
 }
 
 #[cfg(test)]

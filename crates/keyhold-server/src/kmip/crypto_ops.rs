@@ -84,7 +84,7 @@ impl Dispatcher {
             (false, false) => ([out.ciphertext, out.tag].concat(), None),
         };
         Ok(ResponsePayload::Encrypt(EncryptResponse {
-            unique_identifier: objects::version_uid(id),
+            unique_identifier: objects::echo(req.unique_identifier.as_ref(), id),
             data: Some(data),
             iv_counter_nonce: out.iv,
             correlation_value: None,
@@ -109,7 +109,10 @@ impl Dispatcher {
         check_single_part(c.as_ref(), i, f)?;
         let params = req.cryptographic_parameters.as_ref();
         let cipher = cipher_request(params, req.iv_counter_nonce.clone(), req.aad.clone())?;
-        if needs_iv(&cipher) && cipher.iv.is_none() {
+        // Nothing but Data: the key decides (RSA decrypts with OAEP-SHA-256,
+        // a symmetric key refuses for want of an IV).
+        let bare = params.is_none() && cipher.iv.is_none() && req.tag.is_none();
+        if needs_iv(&cipher) && cipher.iv.is_none() && !bare {
             let m = "IV/Counter/Nonce is required";
             return Err(ItemFailure::new(ResultReason::InvalidMessage, m));
         }
@@ -117,7 +120,11 @@ impl Dispatcher {
             .data
             .clone()
             .ok_or_else(|| invalid("Data is required"))?;
-        let (ciphertext, tag) = match (tag_len(&cipher), &req.tag, has_tag_field(version)) {
+        let (ciphertext, tag) = match (
+            tag_len(&cipher).filter(|_| !bare),
+            &req.tag,
+            has_tag_field(version),
+        ) {
             (None, Some(_), _) => return Err(invalid("this mode has no tag")),
             (None, None, _) => (data, Vec::new()),
             (Some(_), Some(tag), _) => (data, tag.clone()),
@@ -131,7 +138,7 @@ impl Dispatcher {
         });
         let plaintext = opened.await?;
         Ok(ResponsePayload::Decrypt(DecryptResponse {
-            unique_identifier: objects::version_uid(id),
+            unique_identifier: objects::echo(req.unique_identifier.as_ref(), id),
             data: Some(SecretBytes::new(plaintext.expose().to_vec())),
             correlation_value: None,
         }))

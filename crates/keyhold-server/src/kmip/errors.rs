@@ -68,6 +68,7 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         | ServerError::ExportForbidden { .. }
         | ServerError::ExportDestroyScheduled { .. } => ResultReason::PermissionDenied,
         ServerError::InvalidKeyMaterial { .. } => ResultReason::InvalidField,
+        ServerError::PublicKeyOnly => ResultReason::IllegalOperation,
         _ => ResultReason::GeneralFailure,
     }
 }

@@ -14,7 +14,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, keypairs, objects};
+use super::{Dispatcher, asym_register, keypairs, objects};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -109,7 +109,7 @@ fn registered_secret(object: &ManagedObject) -> Result<(&KeyBlock, CryptoSecret)
     let ManagedObject::SymmetricKey(block) = object else {
         return Err(failure(
             ResultReason::InvalidField,
-            "only Symmetric Key objects can be registered",
+            "keyhold registers Symmetric Key, Private Key and Public Key objects",
         ));
     };
     let secret = match &block.key_value {
@@ -141,7 +141,7 @@ fn register_spec(
     secret_len: usize,
 ) -> Result<KmipKeySpec, ItemFailure> {
     if req.object_type != ObjectType::SymmetricKey {
-        let m = "only Symmetric Key objects can be registered";
+        let m = "the Object Type does not match the object";
         return Err(failure(ResultReason::InvalidField, m));
     }
     let attrs = &req.attributes;
@@ -240,26 +240,49 @@ impl Dispatcher {
         }))
     }
 
-    /// Register: a symmetric key the client supplies, Pre-Active; it
-    /// becomes the ID placeholder.
+    /// Register: a key the client supplies (a symmetric key, a private key
+    /// or a public key), Pre-Active; it becomes the ID placeholder.
     pub(super) async fn register(
         &self,
         req: &RegisterRequest,
         request_id: RequestId,
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
-        let (block, secret) = registered_secret(&req.object)?;
-        let spec = register_spec(req, block, secret.expose().len())?;
-        let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
-            ops.register_key(caller, spec, secret)
-        });
-        let version = made.await?;
-        *placeholder = Some(version.id);
-        self.activate_if_due(&req.attributes, version.id, request_id)
+        let (version, uid) = match (&req.object_type, &req.object) {
+            (ObjectType::PrivateKey, ManagedObject::PrivateKey(block)) => {
+                let material = asym_register::private_key(block)?;
+                let spec = asym_register::spec(&req.attributes, material.algorithm())?;
+                let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
+                    ops.register_material(caller, spec, &material)
+                });
+                let version = made.await?;
+                (version.id, objects::version_uid(version.id))
+            }
+            (ObjectType::PublicKey, ManagedObject::PublicKey(block)) => {
+                let public = asym_register::public_key(block)?;
+                let spec = asym_register::spec(&req.attributes, public.algorithm())?;
+                let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
+                    ops.register_public_key(caller, spec, &public)
+                });
+                let version = made.await?;
+                (version.id, objects::public_uid(version.id))
+            }
+            _ => {
+                let (block, secret) = registered_secret(&req.object)?;
+                let spec = register_spec(req, block, secret.expose().len())?;
+                let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
+                    ops.register_key(caller, spec, secret)
+                });
+                let version = made.await?;
+                (version.id, objects::version_uid(version.id))
+            }
+        };
+        *placeholder = Some(version);
+        self.activate_if_due(&req.attributes, version, request_id)
             .await?;
         Ok(ResponsePayload::Register(
             IdentifierWithAttributesResponse {
-                unique_identifier: objects::version_uid(version.id),
+                unique_identifier: uid,
                 attributes: None,
             },
         ))

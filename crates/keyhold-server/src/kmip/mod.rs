@@ -19,6 +19,7 @@
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
+mod asym_register;
 mod attribute_ops;
 mod attributes;
 mod cipher_params;
@@ -33,6 +34,7 @@ mod mac_ops;
 mod material_ops;
 mod object_ops;
 mod objects;
+mod rsa_params;
 mod server_ops;
 mod state_ops;
 

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use keyhold_core::usage_rule::{Permit, UseContext, check_use};
-use keyhold_core::{Key, KeyOperation, KeyRef, TenantId, VersionNumber};
+use keyhold_core::{Key, KeyOperation, KeyRef, Origin, TenantId, VersionNumber};
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_store::{ReadTx, StoredVersion, TxError};
@@ -153,6 +153,9 @@ impl Operations {
         key: &Key,
         version: &StoredVersion,
     ) -> Result<KeyMaterial, ServerError> {
+        if key.origin == Origin::ImportedPublic {
+            return Err(ServerError::PublicKeyOnly);
+        }
         let sealed = version
             .sealed_material
             .as_ref()

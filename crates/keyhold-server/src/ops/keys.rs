@@ -7,6 +7,7 @@ use keyhold_core::{
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::MaterialAad;
+use keyhold_crypto::key_import::PublicKeyInfo;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
 use super::lifecycle::recipient_usage_end;
@@ -53,36 +54,60 @@ impl Operations {
         origin: Origin,
         material: &KeyMaterial,
     ) -> Result<KeyInfo, ServerError> {
+        self.insert_key(caller, req, NewContent::Secret { origin, material })
+    }
+
+    /// Stores a new key whose first version holds `content`: material
+    /// sealed under the tenant KEK, or a public key alone (origin
+    /// [`Origin::ImportedPublic`], no sealed material, never rotated).
+    pub(super) fn insert_key(
+        &self,
+        caller: &Caller,
+        req: CreateKeyRequest,
+        content: NewContent<'_>,
+    ) -> Result<KeyInfo, ServerError> {
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
-        if material.algorithm() != req.algorithm {
+        if content.algorithm() != req.algorithm {
             return Err(ServerError::Internal {
                 what: "key material of another algorithm",
             });
         }
-        let req = self.with_tenant_defaults(caller, req)?;
+        let mut req = self.with_tenant_defaults(caller, req)?;
+        if matches!(content, NewContent::PublicOnly(_)) {
+            req.rotation_period_secs = None;
+        }
         let now = self.now();
         let first = check_create(&req, now)?;
         let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
         let mut key = new_key(caller, req, usage, &first, now);
-        key.origin = origin;
-        let public_key = self
-            .crypto
-            .keygen
-            .public_key(material)
-            .map_err(ServerError::Crypto)?;
-        let aad = MaterialAad {
-            tenant: key.tenant,
-            key: key.id,
-            version: VersionNumber::FIRST,
-            algorithm: key.algorithm,
+        let (public_key, sealed) = match content {
+            NewContent::Secret { origin, material } => {
+                key.origin = origin;
+                let public_key = self
+                    .crypto
+                    .keygen
+                    .public_key(material)
+                    .map_err(ServerError::Crypto)?;
+                let aad = MaterialAad {
+                    tenant: key.tenant,
+                    key: key.id,
+                    version: VersionNumber::FIRST,
+                    algorithm: key.algorithm,
+                };
+                let sealed = kek
+                    .seal_material(&self.crypto, &aad, material)
+                    .map_err(ServerError::Crypto)?;
+                (public_key, Some(sealed))
+            }
+            NewContent::PublicOnly(public) => {
+                key.origin = Origin::ImportedPublic;
+                (Some(public.spki().to_vec()), None)
+            }
         };
-        let sealed = kek
-            .seal_material(&self.crypto, &aad, material)
-            .map_err(ServerError::Crypto)?;
         let version = StoredVersion {
             meta: first_version(&key, &first, public_key),
-            sealed_material: Some(sealed),
+            sealed_material: sealed,
             kek_generation: caller.tenant.kek_generation,
         };
         key.recipient_usage_end = recipient_usage_end(&key, &version.meta);
@@ -253,6 +278,29 @@ fn new_key(
         recipient_usage_end: None,
         last_used_at: None,
         idle_warned_at: None,
+    }
+}
+
+/// What the first version of a new key holds.
+pub(super) enum NewContent<'a> {
+    /// Secret material (a symmetric key, or a private key with its public
+    /// key derived from it), generated or imported (`origin`).
+    Secret {
+        /// Generated or imported.
+        origin: Origin,
+        /// The material, sealed before it is stored.
+        material: &'a KeyMaterial,
+    },
+    /// A public key alone.
+    PublicOnly(&'a PublicKeyInfo),
+}
+
+impl NewContent<'_> {
+    fn algorithm(&self) -> keyhold_core::Algorithm {
+        match self {
+            Self::Secret { material, .. } => material.algorithm(),
+            Self::PublicOnly(public) => public.algorithm(),
+        }
     }
 }
 

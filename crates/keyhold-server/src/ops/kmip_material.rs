@@ -7,9 +7,11 @@
 
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_core::{Key, KeyRef, KeyVersion, Origin, VersionId};
+use keyhold_crypto::key_import::PublicKeyInfo;
 use keyhold_crypto::{CryptoError, KeyMaterial, SecretBytes};
 use serde::Serialize;
 
+use super::keys::NewContent;
 use super::kmip_support::KmipKeySpec;
 use super::transfer::check_export;
 use super::{Caller, Operations};
@@ -52,22 +54,65 @@ impl Operations {
         spec: KmipKeySpec,
         secret: SecretBytes,
     ) -> Result<KeyVersion, ServerError> {
+        let material = KeyMaterial::from_parts(spec.algorithm, secret).map_err(invalid_material)?;
+        self.register_material(caller, spec, &material)
+    }
+
+    /// KMIP Register of a private key (already parsed into PKCS#8
+    /// material, [`keyhold_crypto::key_import`]): a key pair whose public
+    /// key is derived from it, as for Create Key Pair.
+    pub fn register_material(
+        &self,
+        caller: &Caller,
+        spec: KmipKeySpec,
+        material: &KeyMaterial,
+    ) -> Result<KeyVersion, ServerError> {
+        let content = NewContent::Secret {
+            origin: Origin::Imported,
+            material,
+        };
+        self.register_content(caller, spec, content)
+    }
+
+    /// KMIP Register of a public key alone: a key of origin
+    /// [`Origin::ImportedPublic`] whose version holds `public` and no
+    /// private key.
+    pub fn register_public_key(
+        &self,
+        caller: &Caller,
+        spec: KmipKeySpec,
+        public: &PublicKeyInfo,
+    ) -> Result<KeyVersion, ServerError> {
+        self.register_content(caller, spec, NewContent::PublicOnly(public))
+    }
+
+    fn register_content(
+        &self,
+        caller: &Caller,
+        spec: KmipKeySpec,
+        content: NewContent<'_>,
+    ) -> Result<KeyVersion, ServerError> {
         let algorithm = spec.algorithm;
         let usage = spec.usage.unwrap_or(algorithm.default_usage());
         algorithm.check_usage(usage)?;
         self.vault.unlocked()?;
-        let material = KeyMaterial::from_parts(algorithm, secret).map_err(|e| match e {
-            CryptoError::InvalidKeyMaterial { algorithm } => {
-                ServerError::InvalidKeyMaterial { algorithm }
-            }
-            other => ServerError::Crypto(other),
-        })?;
         let mut req = CreateKeyRequest::new(spec.name, algorithm);
         req.usage = Some(usage);
         req.exportable = spec.exportable;
         req.initial_state = Some(InitialState::PreActive);
-        let info = self.insert_new_key(caller, req, Origin::Imported, &material)?;
+        let info = self.insert_key(caller, req, content)?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)
+    }
+}
+
+/// Material that does not parse as a key of its algorithm.
+pub(crate) fn invalid_material(e: CryptoError) -> ServerError {
+    match e {
+        CryptoError::InvalidKeyMaterial { algorithm }
+        | CryptoError::InvalidPublicKey { algorithm } => {
+            ServerError::InvalidKeyMaterial { algorithm }
+        }
+        other => ServerError::Crypto(other),
     }
 }

@@ -35,6 +35,7 @@ mod raw_cipher;
 mod request;
 mod rotate_kek;
 mod rotate_root;
+mod rsa_cipher;
 mod sign;
 mod transfer;
 

@@ -13,9 +13,11 @@
 use keyhold_core::{Algorithm, Key, KeyOperation, VersionId};
 use keyhold_crypto::cipher::{CipherMode, CipherSpec, FULL_TAG_LEN, Padding};
 use keyhold_crypto::envelope::is_data_aead;
+use keyhold_crypto::rsa_padding::RsaPadding;
 use keyhold_crypto::{CryptoError, SecretBytes};
 use keyhold_store::StoredVersion;
 
+use super::rsa_cipher::{is_rsa, padding_for};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
@@ -49,6 +51,9 @@ pub struct CipherRequest {
     pub iv: Option<Vec<u8>>,
     /// Additional authenticated data (AEAD modes only).
     pub aad: Vec<u8>,
+    /// The RSA padding the parameters name (Padding Method OAEP or PKCS1
+    /// v1.5); `None` when they name none.
+    pub rsa: Option<RsaPadding>,
 }
 
 /// An encryption's result, its parts apart.
@@ -114,6 +119,20 @@ impl Operations {
         plaintext: &[u8],
     ) -> Result<CipherOutput, ServerError> {
         let (key, version) = self.cipher_version(caller, id)?;
+        if is_rsa(key.algorithm) {
+            let ciphertext =
+                self.rsa_encrypt(caller, (&key, &version), padding_for(req)?, plaintext)?;
+            return Ok(CipherOutput {
+                ciphertext,
+                iv: None,
+                tag: Vec::new(),
+            });
+        }
+        if req.rsa.is_some() {
+            return Err(ServerError::InvalidRequest {
+                detail: "Padding Method OAEP and PKCS1 v1.5 are for RSA keys".into(),
+            });
+        }
         let material = self.usable_material(caller, &key, &version, KeyOperation::Encrypt)?;
         if !key.algorithm.is_raw_cipher() {
             return self.envelope_key_encrypt(&material, req, plaintext);
@@ -154,6 +173,19 @@ impl Operations {
         tag: &[u8],
     ) -> Result<SecretBytes, ServerError> {
         let (key, version) = self.cipher_version(caller, id)?;
+        if is_rsa(key.algorithm) {
+            return self.rsa_decrypt(caller, (&key, &version), padding_for(req)?, ciphertext);
+        }
+        if req.rsa.is_some() {
+            return Err(ServerError::InvalidRequest {
+                detail: "Padding Method OAEP and PKCS1 v1.5 are for RSA keys".into(),
+            });
+        }
+        if req.mode.is_none() && req.iv.is_none() {
+            return Err(ServerError::InvalidRequest {
+                detail: "IV/Counter/Nonce is required".into(),
+            });
+        }
         let material = self.usable_material(caller, &key, &version, KeyOperation::Decrypt)?;
         if !key.algorithm.is_raw_cipher() {
             return self.envelope_key_decrypt(&material, req, ciphertext, tag);
@@ -179,9 +211,10 @@ impl Operations {
         let version = version.ok_or(ServerError::KeyNotFound)?;
         let (key, version) = (entry.key.clone(), version.stored.clone());
         caller.admit_key(&key, Some(version.meta.version))?;
-        if !key.algorithm.is_raw_cipher() && !is_data_aead(key.algorithm) {
+        if !key.algorithm.is_raw_cipher() && !is_data_aead(key.algorithm) && !is_rsa(key.algorithm)
+        {
             return Err(ServerError::InvalidRequest {
-                detail: "only AES and ChaCha20 keys encrypt over KMIP".into(),
+                detail: "only AES, ChaCha20 and RSA keys encrypt over KMIP".into(),
             });
         }
         Ok((key, version))
@@ -198,6 +231,7 @@ mod tests {
             padding: Padding::None,
             iv: None,
             aad: Vec::new(),
+            rsa: None,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use keyhold_api::keys::KeyInfo;
 use keyhold_core::{
-    KeyRef, KeyState, KeyVersion, LifecycleEvent, Timestamp, VersionId, VersionNumber,
+    KeyRef, KeyState, KeyVersion, LifecycleEvent, Origin, Timestamp, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
@@ -126,6 +126,10 @@ impl Operations {
 /// `when` is [`When::Due`], only once its rotation time has come.
 fn check_rotatable(rows: &KeyRows, when: When, now: Timestamp) -> Result<(), ServerError> {
     rows.refuse_destroyed()?;
+    if rows.key.origin == Origin::ImportedPublic {
+        // keyhold cannot make the private half of a key it was given.
+        return Err(ServerError::PublicKeyOnly);
+    }
     let state = rows.primary()?.state;
     if state != KeyState::Active {
         return Err(ServerError::LifecycleRefused {

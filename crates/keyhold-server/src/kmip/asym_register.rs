@@ -1,0 +1,170 @@
+//! Register of a Private Key or a Public Key (KMIP 1.4 section 4.3, KMIP
+//! 2.1 section 6.1.43). The Key Block's format (KMIP 1.4 section
+//! 9.1.3.2.3) says how to read the material: PKCS#1, PKCS#8 or Transparent
+//! RSA Private Key (section 2.1.7.3) for a private key; PKCS#1, X.509
+//! (SubjectPublicKeyInfo) or Transparent RSA Public Key (section 2.1.7.4)
+//! for a public key. keyhold parses it ([`keyhold_crypto::key_import`])
+//! and keeps a private key as PKCS#8 key material (a key pair, as Create
+//! Key Pair makes) and a public key alone as its SubjectPublicKeyInfo (a
+//! key of origin `imported-public`, with no private key). The key's
+//! algorithm comes from the key itself; the Key Block's Cryptographic
+//! Algorithm and Length, if sent, must agree.
+
+use keyhold_crypto::KeyMaterial as Material;
+use keyhold_crypto::key_import::{
+    self, PrivateKeyInput, PublicKeyInfo, PublicKeyInput, RsaPrivateComponents,
+};
+use keyhold_kmip::{
+    Attributes, CryptographicAlgorithm, KeyBlock, KeyFormatType, KeyMaterial, KeyValue,
+    ResultReason, TransparentKey,
+};
+
+use super::errors::ItemFailure;
+use super::{keypairs, objects};
+use crate::ops::KmipKeySpec;
+
+fn failure(reason: ResultReason, message: &str) -> ItemFailure {
+    ItemFailure::new(reason, message)
+}
+
+/// The plain Key Material of a Key Block (a wrapped value is not served).
+fn material(block: &KeyBlock) -> Result<&KeyMaterial, ItemFailure> {
+    match &block.key_value {
+        Some(KeyValue::Plain { material, .. }) => Ok(material),
+        Some(KeyValue::Wrapped(_)) => Err(failure(
+            ResultReason::FeatureNotSupported,
+            "wrapped key values cannot be registered yet",
+        )),
+        None => Err(failure(
+            ResultReason::InvalidField,
+            "the Key Block has no Key Value",
+        )),
+    }
+}
+
+fn unsupported_format() -> ItemFailure {
+    failure(
+        ResultReason::KeyFormatTypeNotSupported,
+        "private keys are registered as PKCS#1, PKCS#8 or Transparent RSA Private Key; \
+         public keys as PKCS#1, X.509 or Transparent RSA Public Key",
+    )
+}
+
+fn required(field: Option<&keyhold_kmip::SecretBytes>) -> Result<&[u8], ItemFailure> {
+    field.map(|f| f.expose()).ok_or_else(|| {
+        failure(
+            ResultReason::InvalidField,
+            "a Transparent RSA Private Key needs every component (n, e, d, p, q, dP, dQ, qInv)",
+        )
+    })
+}
+
+/// Parses the private key of a Register into PKCS#8 material.
+pub(super) fn private_key(block: &KeyBlock) -> Result<Material, ItemFailure> {
+    let parsed = match (block.key_format_type, material(block)?) {
+        (KeyFormatType::PKCS8, KeyMaterial::Bytes(b)) => {
+            key_import::import_private(&PrivateKeyInput::Pkcs8(b.expose()))
+        }
+        (KeyFormatType::PKCS1, KeyMaterial::Bytes(b)) => {
+            key_import::import_private(&PrivateKeyInput::RsaPkcs1(b.expose()))
+        }
+        (
+            KeyFormatType::TransparentRSAPrivateKey,
+            KeyMaterial::Transparent(TransparentKey::RsaPrivate {
+                modulus,
+                private_exponent,
+                public_exponent,
+                p,
+                q,
+                prime_exponent_p,
+                prime_exponent_q,
+                crt_coefficient,
+            }),
+        ) => {
+            let components = RsaPrivateComponents {
+                modulus: modulus.expose(),
+                public_exponent: required(public_exponent.as_ref())?,
+                private_exponent: required(private_exponent.as_ref())?,
+                p: required(p.as_ref())?,
+                q: required(q.as_ref())?,
+                prime_exponent_p: required(prime_exponent_p.as_ref())?,
+                prime_exponent_q: required(prime_exponent_q.as_ref())?,
+                crt_coefficient: required(crt_coefficient.as_ref())?,
+            };
+            key_import::import_private(&PrivateKeyInput::RsaComponents(components))
+        }
+        _ => return Err(unsupported_format()),
+    };
+    let parsed = parsed.map_err(|_| {
+        failure(
+            ResultReason::InvalidField,
+            "the Key Material is not a private key keyhold supports (RSA 2048/3072/4096, ECDSA P-256/P-384, Ed25519)",
+        )
+    })?;
+    agrees(block, parsed.algorithm())?;
+    Ok(parsed)
+}
+
+/// Parses the public key of a Register into a SubjectPublicKeyInfo.
+pub(super) fn public_key(block: &KeyBlock) -> Result<PublicKeyInfo, ItemFailure> {
+    let parsed = match (block.key_format_type, material(block)?) {
+        (KeyFormatType::X509, KeyMaterial::Bytes(b)) => {
+            key_import::import_public(&PublicKeyInput::Spki(b.expose()))
+        }
+        (KeyFormatType::PKCS1, KeyMaterial::Bytes(b)) => {
+            key_import::import_public(&PublicKeyInput::RsaPkcs1(b.expose()))
+        }
+        (
+            KeyFormatType::TransparentRSAPublicKey,
+            KeyMaterial::Transparent(TransparentKey::RsaPublic {
+                modulus,
+                public_exponent,
+            }),
+        ) => key_import::import_public(&PublicKeyInput::RsaComponents {
+            modulus: modulus.expose(),
+            public_exponent: public_exponent.expose(),
+        }),
+        _ => return Err(unsupported_format()),
+    };
+    let parsed = parsed.map_err(|_| {
+        failure(
+            ResultReason::InvalidField,
+            "the Key Material is not a public key keyhold supports (RSA 2048/3072/4096, ECDSA P-256/P-384, Ed25519)",
+        )
+    })?;
+    agrees(block, parsed.algorithm())?;
+    Ok(parsed)
+}
+
+/// Refuses a Key Block whose Cryptographic Algorithm or Length contradicts
+/// the key it carries.
+fn agrees(block: &KeyBlock, algorithm: keyhold_core::Algorithm) -> Result<(), ItemFailure> {
+    let (kmip, bits) = keypairs::kmip_algorithm(algorithm)
+        .ok_or_else(|| failure(ResultReason::InvalidField, "unsupported key"))?;
+    // KMIP names an ECDSA key's algorithm EC or ECDSA.
+    let algorithm_ok = block.cryptographic_algorithm.is_none_or(|a| {
+        a == kmip || (kmip == CryptographicAlgorithm::ECDSA && a == CryptographicAlgorithm::EC)
+    });
+    let length_ok = block.cryptographic_length.is_none_or(|l| l == bits);
+    if algorithm_ok && length_ok {
+        return Ok(());
+    }
+    Err(failure(
+        ResultReason::InvalidField,
+        "the Key Block's Cryptographic Algorithm or Length does not match its key",
+    ))
+}
+
+/// The name, usage and Extractable of a registered asymmetric key.
+pub(super) fn spec(
+    attrs: &Attributes,
+    algorithm: keyhold_core::Algorithm,
+) -> Result<KmipKeySpec, ItemFailure> {
+    let usage = objects::usage_of(attrs)?;
+    Ok(KmipKeySpec {
+        name: objects::name_of(attrs)?,
+        algorithm,
+        usage: objects::fit_usage(algorithm, usage)?,
+        exportable: objects::extractable(attrs)?,
+    })
+}

@@ -1,0 +1,189 @@
+//! End to end over KMIP: RSA, ECDSA and Ed25519 keys the client registers
+//! (KMIP 1.4 section 4.3), RSA-OAEP Encrypt/Decrypt and Signature Verify.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::kmip::{bind_client, connect, exchange, init, pki};
+use keyhold_kmip::payload::ResponsePayload;
+use keyhold_kmip::{ResponseMessage, ResultReason, ResultStatus};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
+    let text = format!(
+        r#"<RequestMessage><RequestHeader><ProtocolVersion>
+        <ProtocolVersionMajor type="Integer" value="1"/>
+        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+        <BatchCount type="Integer" value="1"/></RequestHeader>
+        <BatchItem>{item}</BatchItem></RequestMessage>"#
+    );
+    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
+    let tree = exchange(conn, &bytes).await.unwrap();
+    ResponseMessage::from_ttlv(&tree).unwrap()
+}
+
+async fn ok(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponsePayload {
+    let r = call(conn, item).await;
+    assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
+    r.items[0].payload.clone().unwrap()
+}
+
+async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
+    let r = call(conn, item).await;
+    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    r.items[0].result_reason
+}
+
+fn uid(payload: &ResponsePayload) -> String {
+    let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
+        unique_identifier: keyhold_kmip::UniqueIdentifier::Text(id),
+        ..
+    })
+    | ResponsePayload::Register(keyhold_kmip::payload::IdentifierWithAttributesResponse {
+        unique_identifier: keyhold_kmip::UniqueIdentifier::Text(id),
+        ..
+    })) = payload
+    else {
+        panic!("{payload:?}");
+    };
+    id.clone()
+}
+
+fn register(object: &str, format: &str, der: &[u8], usage: &str, name: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="{object}"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="{usage}"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Activation Date"/>
+          <AttributeValue type="DateTime" value="2020-01-01T00:00:00+00:00"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        </TemplateAttribute><{object}><KeyBlock>
+        <KeyFormatType type="Enumeration" value="{format}"/>
+        <KeyValue><KeyMaterial type="ByteString" value="{}"/></KeyValue>
+        </KeyBlock></{object}></RequestPayload>"#,
+        hex::encode(der)
+    )
+}
+
+fn oaep(op: &str, id: &str, data: &[u8]) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="{op}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/><CryptographicParameters>
+        <PaddingMethod type="Enumeration" value="OAEP"/>
+        <HashingAlgorithm type="Enumeration" value="SHA_256"/>
+        <MaskGenerator type="Enumeration" value="MGF1"/>
+        <MaskGeneratorHashingAlgorithm type="Enumeration" value="SHA_256"/>
+        </CryptographicParameters>
+        <Data type="ByteString" value="{}"/></RequestPayload>"#,
+        hex::encode(data)
+    )
+}
+
+fn data_of(payload: &ResponsePayload) -> Vec<u8> {
+    match payload {
+        ResponsePayload::Encrypt(r) => r.data.clone().unwrap(),
+        ResponsePayload::Decrypt(r) => r.data.as_ref().unwrap().expose().to_vec(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Registers an RSA pair's halves (PKCS#8 and SubjectPublicKeyInfo),
+/// encrypts to the public key with OAEP and decrypts with the private key;
+/// garbage and a public key sent as a private key are refused; an Ed25519
+/// public key registered alone verifies a signature made here.
+#[tokio::test]
+async fn registered_rsa_oaep_round_trip_and_public_key_verify() {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::KeyPair as _;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let server = common::Server::production_with(dir.path(), &pki.toml);
+    let token = init(&server, &pki).await;
+    bind_client(&server, &pki, &token).await;
+    let mut conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
+        .await
+        .unwrap();
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).unwrap();
+    let spki = pair.public_key().as_der().unwrap();
+    let private = uid(&ok(
+        &mut conn,
+        &register(
+            "PrivateKey",
+            "PKCS_8",
+            pkcs8.as_ref(),
+            "Decrypt",
+            "rsa-priv",
+        ),
+    )
+    .await);
+    let public = uid(&ok(
+        &mut conn,
+        &register("PublicKey", "X_509", spki.as_ref(), "Encrypt", "rsa-pub"),
+    )
+    .await);
+    assert!(public.ends_with("/public"));
+    let ct = data_of(&ok(&mut conn, &oaep("Encrypt", &public, b"a data key")).await);
+    assert_eq!(ct.len(), 256);
+    let back = data_of(&ok(&mut conn, &oaep("Decrypt", &private, &ct)).await);
+    assert_eq!(back, b"a data key");
+    // Garbage: one Cryptographic Failure.
+    let reason = refused(&mut conn, &oaep("Decrypt", &private, &[7; 256])).await;
+    assert_eq!(reason, Some(ResultReason::CryptographicFailure));
+    // A public key is not a private key; nothing is stored.
+    let wrong = register("PrivateKey", "PKCS_8", spki.as_ref(), "Decrypt", "wrong");
+    assert_eq!(
+        refused(&mut conn, &wrong).await,
+        Some(ResultReason::InvalidField)
+    );
+    let again = register("PublicKey", "X_509", spki.as_ref(), "Encrypt", "wrong");
+    uid(&ok(&mut conn, &again).await);
+
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let ed_pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let ed = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(ed_pkcs8.as_ref()).unwrap();
+    let ed_spki = ed.public_key().as_der().unwrap();
+    let signature = ed.sign(b"signed here");
+    let id = uid(&ok(
+        &mut conn,
+        &register("PublicKey", "X_509", ed_spki.as_ref(), "Verify", "ed-pub"),
+    )
+    .await);
+    let verify = |sig: &[u8]| {
+        format!(
+            r#"<Operation type="Enumeration" value="SignatureVerify"/><RequestPayload>
+            <UniqueIdentifier type="TextString" value="{id}"/>
+            <Data type="ByteString" value="{}"/>
+            <SignatureData type="ByteString" value="{}"/></RequestPayload>"#,
+            hex::encode(b"signed here"),
+            hex::encode(sig)
+        )
+    };
+    let valid = |p: &ResponsePayload| match p {
+        ResponsePayload::SignatureVerify(r) => format!("{:?}", r.validity_indicator),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        valid(&ok(&mut conn, &verify(signature.as_ref())).await),
+        "Some(Valid)"
+    );
+    let mut bad = signature.as_ref().to_vec();
+    bad[0] ^= 1;
+    assert_eq!(valid(&ok(&mut conn, &verify(&bad)).await), "Some(Invalid)");
+    // A public key alone cannot sign.
+    let sign = format!(
+        r#"<Operation type="Enumeration" value="Sign"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>
+        <Data type="ByteString" value="00"/></RequestPayload>"#
+    );
+    assert!(refused(&mut conn, &sign).await.is_some());
+}
