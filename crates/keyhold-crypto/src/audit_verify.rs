@@ -10,6 +10,8 @@
 //! at a checkpoint, with every later checkpoint deleted too, cannot be told
 //! from a shorter export: compare the head with the server or a later copy.)
 
+use std::collections::BTreeMap;
+
 use keyhold_core::audit::{AuditEvent, BreakKind, ChainHash, ChainHead, Checkpoint, verify_chain};
 
 use crate::audit_chain::AuditChain;
@@ -100,67 +102,113 @@ pub struct OfflineBreak {
 /// checkpoint is signed by `public_key` and names the link the copy has at
 /// its sequence number, and the last event is covered by a checkpoint.
 /// Returns the head, or the first break found (chain first, then
-/// checkpoints in the order given).
+/// checkpoints in the order given). [`OfflineVerifier`] does the same
+/// with the events read one at a time.
 pub fn verify_offline(
     events: &[AuditEvent],
     checkpoints: &[Checkpoint],
     public_key: &[u8],
 ) -> Result<OfflineHead, OfflineBreak> {
-    let head = verify_chain(events, &AuditChain::offline(), ChainHead::GENESIS).map_err(|b| {
-        OfflineBreak {
-            seq: b.seq,
-            kind: b.kind.into(),
-        }
-    })?;
-    for checkpoint in checkpoints {
-        check_checkpoint(events, head, checkpoint, public_key)?;
+    let mut verifier = OfflineVerifier::new(checkpoints.to_vec(), public_key);
+    for event in events {
+        verifier.push(event)?;
     }
-    let covered = checkpoints.iter().any(|c| c.seq == head.seq);
-    if head.seq > 0 && !covered {
-        return Err(OfflineBreak {
-            seq: head.seq.saturating_add(1),
-            kind: OfflineBreakKind::Truncated,
-        });
-    }
-    Ok(OfflineHead {
-        head,
-        events: count(events.len()),
-        checkpoints: count(checkpoints.len()),
-    })
+    verifier.finish()
 }
 
-/// One checkpoint against a verified chain ending at `head`.
-fn check_checkpoint(
-    events: &[AuditEvent],
+/// [`verify_offline`] over a stream of events: memory for the checkpoints
+/// (one per thousand events by default) and their links, not the events.
+/// Give it the copy's checkpoints, [`push`](Self::push) each event in file
+/// order, then [`finish`](Self::finish); same answers as
+/// [`verify_offline`].
+#[derive(Debug)]
+pub struct OfflineVerifier<'k> {
+    chain: AuditChain,
+    public_key: &'k [u8],
+    checkpoints: Vec<Checkpoint>,
+    /// The links of the events at the checkpoints' sequence numbers, once
+    /// pushed.
+    links: BTreeMap<u64, Option<ChainHash>>,
     head: ChainHead,
-    checkpoint: &Checkpoint,
-    public_key: &[u8],
-) -> Result<(), OfflineBreak> {
-    let broken = |kind| {
-        Err(OfflineBreak {
-            seq: checkpoint.seq,
-            kind,
-        })
-    };
-    if !verify_checkpoint(public_key, checkpoint) {
-        return broken(OfflineBreakKind::CheckpointSignature);
-    }
-    if checkpoint.seq > head.seq {
-        return Err(OfflineBreak {
-            seq: head.seq.saturating_add(1),
-            kind: OfflineBreakKind::Truncated,
-        });
-    }
-    if link_at(events, checkpoint.seq) != Some(checkpoint.hash) {
-        return broken(OfflineBreakKind::CheckpointMismatch);
-    }
-    Ok(())
+    events: u64,
 }
 
-/// The link of event `seq` in a chain verified to run 1, 2, 3, ...
-fn link_at(events: &[AuditEvent], seq: u64) -> Option<ChainHash> {
-    let index = usize::try_from(seq.checked_sub(1)?).ok()?;
-    events.get(index).map(|e| e.hash)
+impl<'k> OfflineVerifier<'k> {
+    /// A verifier of a copy holding `checkpoints`, signed by `public_key`.
+    pub fn new(checkpoints: Vec<Checkpoint>, public_key: &'k [u8]) -> Self {
+        let links = checkpoints.iter().map(|c| (c.seq, None)).collect();
+        Self {
+            chain: AuditChain::offline(),
+            public_key,
+            checkpoints,
+            links,
+            head: ChainHead::GENESIS,
+            events: 0,
+        }
+    }
+
+    /// Checks the next event's link; the first break ends the copy.
+    pub fn push(&mut self, event: &AuditEvent) -> Result<(), OfflineBreak> {
+        self.head = verify_chain(std::iter::once(event), &self.chain, self.head).map_err(|b| {
+            OfflineBreak {
+                seq: b.seq,
+                kind: b.kind.into(),
+            }
+        })?;
+        self.events = self.events.saturating_add(1);
+        if let Some(link) = self.links.get_mut(&event.seq) {
+            *link = Some(event.hash);
+        }
+        Ok(())
+    }
+
+    /// The end of the events verified so far, and how many.
+    pub fn verified(&self) -> (ChainHead, u64) {
+        (self.head, self.events)
+    }
+
+    /// Checks the checkpoints against the chain pushed, and that its last
+    /// event is covered.
+    pub fn finish(self) -> Result<OfflineHead, OfflineBreak> {
+        for checkpoint in &self.checkpoints {
+            self.check_checkpoint(checkpoint)?;
+        }
+        let covered = self.checkpoints.iter().any(|c| c.seq == self.head.seq);
+        if self.head.seq > 0 && !covered {
+            return Err(OfflineBreak {
+                seq: self.head.seq.saturating_add(1),
+                kind: OfflineBreakKind::Truncated,
+            });
+        }
+        Ok(OfflineHead {
+            head: self.head,
+            events: self.events,
+            checkpoints: count(self.checkpoints.len()),
+        })
+    }
+
+    /// One checkpoint against the verified chain.
+    fn check_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), OfflineBreak> {
+        let broken = |kind| {
+            Err(OfflineBreak {
+                seq: checkpoint.seq,
+                kind,
+            })
+        };
+        if !verify_checkpoint(self.public_key, checkpoint) {
+            return broken(OfflineBreakKind::CheckpointSignature);
+        }
+        if checkpoint.seq > self.head.seq {
+            return Err(OfflineBreak {
+                seq: self.head.seq.saturating_add(1),
+                kind: OfflineBreakKind::Truncated,
+            });
+        }
+        if self.links.get(&checkpoint.seq) != Some(&Some(checkpoint.hash)) {
+            return broken(OfflineBreakKind::CheckpointMismatch);
+        }
+        Ok(())
+    }
 }
 
 fn count(n: usize) -> u64 {

@@ -7,7 +7,9 @@
 //! Each line is parsed through the API views' conversions into the core
 //! types, so the canonical bytes (and hence the links) are the server's. A
 //! line that does not parse is reported as `malformed`, with its number.
-//! The copy is held in memory while it is checked.
+//! The file is read twice, never held in memory: a first pass parses every
+//! line and keeps the checkpoints (one per thousand events by default), a
+//! second streams the events through an `OfflineVerifier`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -16,16 +18,32 @@ use std::path::Path;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use keyhold_api::audit::{ExportLine, VerifyReport};
-use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint, verify_chain};
-use keyhold_crypto::audit_chain::AuditChain;
+use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
 use keyhold_crypto::audit_signing::PUBLIC_KEY_LEN;
-use keyhold_crypto::audit_verify::verify_offline;
+use keyhold_crypto::audit_verify::{OfflineBreak, OfflineVerifier};
 
 use super::CliError;
 
-/// The events and checkpoints of an export, or the number of the first
-/// line that is neither.
-type Parsed = Result<(Vec<AuditEvent>, Vec<Checkpoint>), usize>;
+/// What a line of an export holds.
+enum Line {
+    Event(Box<AuditEvent>),
+    Checkpoint(Checkpoint),
+    Blank,
+}
+
+/// One line of an export, parsed; `None` when it is neither an event, a
+/// checkpoint nor blank.
+fn parse_line(line: &str) -> Option<Line> {
+    if line.trim().is_empty() {
+        return Some(Line::Blank);
+    }
+    match serde_json::from_str::<ExportLine>(line).ok()? {
+        ExportLine::Event(v) => AuditEvent::try_from(v)
+            .ok()
+            .map(|e| Line::Event(Box::new(e))),
+        ExportLine::Checkpoint(v) => Checkpoint::try_from(v).ok().map(Line::Checkpoint),
+    }
+}
 
 /// Verifies the export in `path` under `public_key` (base64 or hex): the
 /// report, and the number of the malformed line when that is the problem.
@@ -34,74 +52,70 @@ pub(super) fn verify_file(
     public_key: &str,
 ) -> Result<(VerifyReport, Option<usize>), CliError> {
     let public_key = parse_public_key(public_key)?;
-    let file = File::open(path).map_err(|source| CliError::File {
-        what: "cannot read",
-        path: path.to_owned(),
-        source,
-    })?;
-    match read_export(BufReader::new(file), path)? {
-        Ok((events, checkpoints)) => Ok((report(&events, &checkpoints, &public_key), None)),
+    let checkpoints = match read_checkpoints(open(path)?, path)? {
+        Ok(checkpoints) => checkpoints,
         Err(line) => {
             let report = VerifyReport::broken(ChainHead::GENESIS, 0, 0, None, "malformed");
-            Ok((report, Some(line)))
+            return Ok((report, Some(line)));
+        }
+    };
+    let mut verifier = OfflineVerifier::new(checkpoints, &public_key);
+    for line in open(path)?.lines() {
+        let line = line.map_err(|source| unreadable(path, source))?;
+        if let Some(Line::Event(event)) = parse_line(&line) {
+            if let Err(b) = verifier.push(&event) {
+                return Ok((broken(&verifier, &b), None));
+            }
         }
     }
+    let (head, verified) = verifier.verified();
+    let report = match verifier.finish() {
+        Ok(h) => VerifyReport::verified(h.head, h.events, h.checkpoints),
+        Err(b) => VerifyReport::broken(head, verified, 0, Some(b.seq), b.kind.as_str()),
+    };
+    Ok((report, None))
 }
 
-/// Every line of an export, parsed; blank lines are skipped.
-fn read_export(reader: impl BufRead, path: &Path) -> Result<Parsed, CliError> {
-    let (mut events, mut checkpoints) = (Vec::new(), Vec::new());
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(|source| CliError::File {
+/// The report of a break in the chain, after the events verified before it.
+fn broken(verifier: &OfflineVerifier<'_>, b: &OfflineBreak) -> VerifyReport {
+    let (head, verified) = verifier.verified();
+    VerifyReport::broken(head, verified, 0, Some(b.seq), b.kind.as_str())
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, CliError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|source| CliError::File {
             what: "cannot read",
             path: path.to_owned(),
             source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed = serde_json::from_str::<ExportLine>(&line)
-            .ok()
-            .and_then(|l| match l {
-                ExportLine::Event(v) => AuditEvent::try_from(v).ok().map(|e| events.push(e)),
-                ExportLine::Checkpoint(v) => {
-                    Checkpoint::try_from(v).ok().map(|c| checkpoints.push(c))
-                }
-            });
-        if parsed.is_none() {
-            return Ok(Err(i.saturating_add(1)));
-        }
-    }
-    Ok(Ok((events, checkpoints)))
+        })
 }
 
-/// The offline verification's report.
-fn report(events: &[AuditEvent], checkpoints: &[Checkpoint], public_key: &[u8]) -> VerifyReport {
-    match verify_offline(events, checkpoints, public_key) {
-        Ok(h) => VerifyReport::verified(h.head, h.events, h.checkpoints),
-        Err(b) => {
-            let (head, verified) = verified_prefix(events);
-            VerifyReport::broken(head, verified, 0, Some(b.seq), b.kind.as_str())
-        }
+fn unreadable(path: &Path, source: std::io::Error) -> CliError {
+    CliError::File {
+        what: "cannot read",
+        path: path.to_owned(),
+        source,
     }
 }
 
-/// The end of the longest prefix of `events` whose chain verifies, and its
-/// length.
-fn verified_prefix(events: &[AuditEvent]) -> (ChainHead, u64) {
-    let chain = AuditChain::offline();
-    let mut head = ChainHead::GENESIS;
-    let mut verified = 0u64;
-    for e in events {
-        match verify_chain(std::iter::once(e), &chain, head) {
-            Ok(next) => {
-                head = next;
-                verified = verified.saturating_add(1);
-            }
-            Err(_) => break,
+/// The checkpoints of an export after parsing every line, or the number of
+/// the first line that does not parse.
+fn read_checkpoints(
+    reader: impl BufRead,
+    path: &Path,
+) -> Result<Result<Vec<Checkpoint>, usize>, CliError> {
+    let mut checkpoints = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|source| unreadable(path, source))?;
+        match parse_line(&line) {
+            Some(Line::Checkpoint(c)) => checkpoints.push(c),
+            Some(Line::Event(_) | Line::Blank) => {}
+            None => return Ok(Err(i.saturating_add(1))),
         }
     }
-    (head, verified)
+    Ok(Ok(checkpoints))
 }
 
 /// A raw 32-byte Ed25519 public key from base64 or hex text.
@@ -149,9 +163,11 @@ mod tests {
     #[test]
     fn a_line_that_is_not_an_export_line_is_named() {
         let text = "\n{\"checkpoint\":{\"seq\":1}}\n";
-        let parsed = read_export(text.as_bytes(), Path::new("x")).unwrap();
+        let parsed = read_checkpoints(text.as_bytes(), Path::new("x")).unwrap();
         assert_eq!(parsed.unwrap_err(), 2);
-        let empty = read_export("".as_bytes(), Path::new("x")).unwrap().unwrap();
-        assert!(empty.0.is_empty() && empty.1.is_empty());
+        let empty = read_checkpoints("".as_bytes(), Path::new("x"))
+            .unwrap()
+            .unwrap();
+        assert!(empty.is_empty());
     }
 }
