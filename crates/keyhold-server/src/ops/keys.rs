@@ -3,10 +3,10 @@
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
     CoreError, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection,
-    Timestamp, UsageMask, VersionId, VersionNumber,
+    SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
-use keyhold_crypto::hierarchy::MaterialAad;
+use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_crypto::key_import::PublicKeyInfo;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
@@ -81,7 +81,32 @@ impl Operations {
         let first = check_create(&req, now)?;
         let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
         let mut key = new_key(caller, req, usage, &first, now);
-        let (public_key, sealed) = match content {
+        let (public_key, sealed) = self.first_content(&kek, &mut key, content)?;
+        let version = StoredVersion {
+            meta: first_version(&key, &first, public_key),
+            sealed_material: sealed,
+            kek_generation: caller.tenant.kek_generation,
+        };
+        key.recipient_usage_end = recipient_usage_end(&key, &version.meta);
+        caller.admit_key(&key, Some(VersionNumber::FIRST))?;
+        self.write_audited(caller, |tx| {
+            check_kek_current(tx, caller.tenant.id, version.kek_generation)?;
+            tx.key_insert(&key).map_err(conflict_is_taken)?;
+            tx.version_insert(&version)?;
+            Ok(())
+        })?;
+        Ok(key_info(key, &version.meta))
+    }
+
+    /// The first version's public key and sealed material from `content`
+    /// (none for a public key alone), and the key's origin.
+    fn first_content(
+        &self,
+        kek: &Kek,
+        key: &mut Key,
+        content: NewContent<'_>,
+    ) -> Result<(Option<Vec<u8>>, Option<SealedBlob>), ServerError> {
+        match content {
             NewContent::Secret { origin, material } => {
                 key.origin = origin;
                 let public_key = self
@@ -98,27 +123,13 @@ impl Operations {
                 let sealed = kek
                     .seal_material(&self.crypto, &aad, material)
                     .map_err(ServerError::Crypto)?;
-                (public_key, Some(sealed))
+                Ok((public_key, Some(sealed)))
             }
             NewContent::PublicOnly(public) => {
                 key.origin = Origin::ImportedPublic;
-                (Some(public.spki().to_vec()), None)
+                Ok((Some(public.spki().to_vec()), None))
             }
-        };
-        let version = StoredVersion {
-            meta: first_version(&key, &first, public_key),
-            sealed_material: sealed,
-            kek_generation: caller.tenant.kek_generation,
-        };
-        key.recipient_usage_end = recipient_usage_end(&key, &version.meta);
-        caller.admit_key(&key, Some(VersionNumber::FIRST))?;
-        self.write_audited(caller, |tx| {
-            check_kek_current(tx, caller.tenant.id, version.kek_generation)?;
-            tx.key_insert(&key).map_err(conflict_is_taken)?;
-            tx.version_insert(&version)?;
-            Ok(())
-        })?;
-        Ok(key_info(key, &version.meta))
+        }
     }
 
     /// `req` with its tenant's defaults
