@@ -70,6 +70,11 @@ pub(super) fn open_snapshot_reader(path: &Path) -> Result<Connection, StoreError
     open_file(path)
 }
 
+/// The background checkpointer's connection (`checkpointer.rs`).
+pub(super) fn open_checkpointer(path: &Path) -> Result<Connection, StoreError> {
+    open_file(path)
+}
+
 /// A private in-memory database on one connection.
 pub(super) fn open_memory() -> Result<Connection, StoreError> {
     let conn = Connection::open_in_memory().map_err(backend)?;

@@ -2,6 +2,7 @@
 //! (behind a mutex, `BEGIN IMMEDIATE`) and a small pool of reader connections
 //! that read concurrently with it. In memory, one connection does both.
 
+mod checkpointer;
 mod connection;
 mod error;
 mod migrate;
@@ -31,6 +32,8 @@ pub(crate) struct SqliteEngine {
     readers: Vec<Mutex<Connection>>,
     /// Where the next reader search starts, to spread the load.
     next_reader: AtomicUsize,
+    /// Background WAL checkpoints (on disk only); stops when dropped.
+    _checkpointer: Option<checkpointer::Checkpointer>,
 }
 
 impl SqliteEngine {
@@ -47,6 +50,7 @@ impl SqliteEngine {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
+            _checkpointer: Some(checkpointer::Checkpointer::start(path)?),
         })
     }
 
@@ -59,6 +63,7 @@ impl SqliteEngine {
             writer: Mutex::new(conn),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
+            _checkpointer: None,
         })
     }
 
