@@ -9,51 +9,9 @@
 
 mod common;
 
-use common::kmip::{bind_client, connect, exchange, init, pki};
+use common::kmip::{bind_client, connect, init, ok, pki, refused, uid};
 use keyhold_kmip::payload::ResponsePayload;
-use keyhold_kmip::{ResponseMessage, ResultReason, ResultStatus};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-
-async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
-    let text = format!(
-        r#"<RequestMessage><RequestHeader><ProtocolVersion>
-        <ProtocolVersionMajor type="Integer" value="1"/>
-        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
-        <BatchCount type="Integer" value="1"/></RequestHeader>
-        <BatchItem>{item}</BatchItem></RequestMessage>"#
-    );
-    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
-    let tree = exchange(conn, &bytes).await.unwrap();
-    ResponseMessage::from_ttlv(&tree).unwrap()
-}
-
-async fn ok(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponsePayload {
-    let r = call(conn, item).await;
-    assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
-    r.items[0].payload.clone().unwrap()
-}
-
-async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
-    let r = call(conn, item).await;
-    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
-    r.items[0].result_reason
-}
-
-fn uid(payload: &ResponsePayload) -> String {
-    let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
-        unique_identifier: keyhold_kmip::UniqueIdentifier::Text(id),
-        ..
-    })
-    | ResponsePayload::Register(keyhold_kmip::payload::IdentifierWithAttributesResponse {
-        unique_identifier: keyhold_kmip::UniqueIdentifier::Text(id),
-        ..
-    })) = payload
-    else {
-        panic!("{payload:?}");
-    };
-    id.clone()
-}
+use keyhold_kmip::ResultReason;
 
 fn register(object: &str, format: &str, der: &[u8], usage: &str, name: &str) -> String {
     format!(

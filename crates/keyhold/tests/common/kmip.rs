@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use keyhold_api::sys::InitRequest;
 use keyhold_client::{Client, ClientOptions};
+use keyhold_kmip::payload::ResponsePayload;
+use keyhold_kmip::{ResponseMessage, ResultReason, ResultStatus};
 use keyhold_ttlv::{HEADER_LEN, Limits, Ttlv};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
@@ -178,3 +180,53 @@ pub async fn ready_server(dir: &Path, pki: &Pki) -> (Server, String) {
 
 /// How long one answer may take before the exchange counts as failed.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Sends one KMIP 1.4 batch item, written in the test vectors' XML form,
+/// and reads the response.
+pub async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
+    let text = format!(
+        r#"<RequestMessage><RequestHeader><ProtocolVersion>
+        <ProtocolVersionMajor type="Integer" value="1"/>
+        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+        <BatchCount type="Integer" value="1"/></RequestHeader>
+        <BatchItem>{item}</BatchItem></RequestMessage>"#
+    );
+    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
+    let tree = exchange(conn, &bytes).await.unwrap();
+    ResponseMessage::from_ttlv(&tree).unwrap()
+}
+
+/// [`call`], which must succeed: its payload.
+pub async fn ok(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponsePayload {
+    let r = call(conn, item).await;
+    assert_eq!(
+        r.items.first().unwrap().result_status,
+        ResultStatus::Success,
+        "{r:?}"
+    );
+    r.items.first().unwrap().payload.clone().unwrap()
+}
+
+/// [`call`], which must fail: its reason.
+pub async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
+    let r = call(conn, item).await;
+    let item = r.items.first().unwrap();
+    assert_eq!(item.result_status, ResultStatus::OperationFailed);
+    item.result_reason
+}
+
+/// The Unique Identifier a Create or Register answered.
+pub fn uid(payload: &ResponsePayload) -> String {
+    let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
+        unique_identifier: keyhold_kmip::UniqueIdentifier::Text(id),
+        ..
+    })
+    | ResponsePayload::Register(keyhold_kmip::payload::IdentifierWithAttributesResponse {
+        unique_identifier: keyhold_kmip::UniqueIdentifier::Text(id),
+        ..
+    })) = payload
+    else {
+        panic!("{payload:?}");
+    };
+    id.clone()
+}
