@@ -10,8 +10,8 @@
 mod common;
 
 use common::kmip::{bind_client, connect, init, ok, pki, refused, uid};
-use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::ResultReason;
+use keyhold_kmip::payload::ResponsePayload;
 
 fn register(object: &str, format: &str, der: &[u8], usage: &str, name: &str) -> String {
     format!(

@@ -13,8 +13,8 @@ use common::kmip::{bind_client, connect, init, ok, pki, refused, rest_client, ui
 use keyhold_api::b64::SecretBase64;
 use keyhold_api::keys::EncryptRequest;
 use keyhold_core::{Algorithm, KeyRef};
-use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::ResultReason;
+use keyhold_kmip::payload::ResponsePayload;
 
 /// An activated AES key: `Create` of 128 bits, or `Register` of `key`.
 fn new_key(name: &str, key: Option<&[u8]>) -> String {

@@ -20,6 +20,7 @@ use keyhold_core::{Action, Algorithm, KeyRef, VersionId};
 
 use super::key_cache::Wanted;
 use super::request::Ran;
+use super::rsa_cipher::is_rsa;
 use super::{Caller, Credentials, Operations};
 use crate::error::ServerError;
 
@@ -130,11 +131,7 @@ enum Warm<T> {
 /// Whether `action` with an `algorithm` key takes microseconds, not
 /// milliseconds: all but RSA's private-key operations.
 fn runs_quickly(algorithm: Algorithm, action: Action) -> bool {
-    let rsa = matches!(
-        algorithm,
-        Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096
-    );
-    !(rsa && matches!(action, Action::KeySign | Action::KeyDecrypt))
+    !(is_rsa(algorithm) && matches!(action, Action::KeySign | Action::KeyDecrypt))
 }
 
 #[cfg(test)]

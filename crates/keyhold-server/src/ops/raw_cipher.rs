@@ -99,7 +99,7 @@ fn raw_spec(algorithm: Algorithm, req: &CipherRequest) -> Result<CipherSpec, Ser
 
 /// A crypto failure as the client sees it: malformed input is an invalid
 /// request, a tag or padding that does not verify one decryption failure.
-fn cipher_error(e: CryptoError) -> ServerError {
+pub(super) fn cipher_error(e: CryptoError) -> ServerError {
     match e {
         CryptoError::InvalidInput { .. } => ServerError::InvalidRequest {
             detail: e.to_string(),

@@ -7,10 +7,11 @@
 //! the one [`ServerError::DecryptionFailed`].
 
 use keyhold_core::{Algorithm, Key, KeyOperation};
+use keyhold_crypto::SecretBytes;
 use keyhold_crypto::rsa_padding::{OaepHash, RsaPadding};
-use keyhold_crypto::{CryptoError, SecretBytes};
 use keyhold_store::StoredVersion;
 
+use super::raw_cipher::cipher_error;
 use super::{Caller, CipherRequest, Operations};
 use crate::error::ServerError;
 
@@ -20,16 +21,6 @@ pub(crate) fn is_rsa(algorithm: Algorithm) -> bool {
         algorithm,
         Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096
     )
-}
-
-fn rsa_error(e: CryptoError) -> ServerError {
-    match e {
-        CryptoError::InvalidInput { .. } => ServerError::InvalidRequest {
-            detail: e.to_string(),
-        },
-        CryptoError::Decrypt => ServerError::DecryptionFailed,
-        other => ServerError::Crypto(other),
-    }
 }
 
 impl Operations {
@@ -52,7 +43,7 @@ impl Operations {
         self.crypto
             .asymmetric
             .encrypt_padded(spki, padding, plaintext)
-            .map_err(rsa_error)
+            .map_err(cipher_error)
     }
 
     /// RSA decryption of `ciphertext` with version `id`'s private key.
@@ -67,7 +58,7 @@ impl Operations {
         self.crypto
             .asymmetric
             .decrypt_padded(&material, padding, ciphertext)
-            .map_err(rsa_error)
+            .map_err(cipher_error)
     }
 }
 
@@ -87,12 +78,14 @@ pub(super) fn padding_for(req: &CipherRequest) -> Result<RsaPadding, ServerError
 
 #[cfg(test)]
 mod tests {
+    use keyhold_crypto::CryptoError;
+
     use super::*;
 
     #[test]
     fn decryption_failures_are_one_error_and_input_errors_another() {
         assert!(matches!(
-            rsa_error(CryptoError::Decrypt),
+            cipher_error(CryptoError::Decrypt),
             ServerError::DecryptionFailed
         ));
         let long = CryptoError::InvalidInput {
@@ -100,7 +93,7 @@ mod tests {
             reason: "too long",
         };
         assert!(matches!(
-            rsa_error(long),
+            cipher_error(long),
             ServerError::InvalidRequest { .. }
         ));
         assert!(is_rsa(Algorithm::Rsa4096) && !is_rsa(Algorithm::EcdsaP256));
