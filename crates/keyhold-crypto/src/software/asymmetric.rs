@@ -2,8 +2,7 @@
 //! empty label or a caller-given one.
 
 use aws_lc_rs::rsa::{
-    OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
-    PrivateDecryptingKey, PublicEncryptingKey,
+    OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PublicEncryptingKey,
 };
 use keyhold_core::{Algorithm, KeyOperation};
 use zeroize::Zeroizing;
@@ -123,15 +122,10 @@ fn oaep_decrypt(
     label: Option<&[u8]>,
     ciphertext: &[u8],
 ) -> Result<SecretBytes, CryptoError> {
-    let algorithm = key.algorithm();
-    if keys::rsa_bits(algorithm).is_none() {
-        return Err(CryptoError::UnsupportedAlgorithm {
-            algorithm,
-            operation: KeyOperation::Decrypt,
-        });
-    }
-    let invalid = || CryptoError::InvalidKeyMaterial { algorithm };
-    let private = PrivateDecryptingKey::from_pkcs8(key.secret().expose()).map_err(|_| invalid())?;
+    let invalid = || CryptoError::InvalidKeyMaterial {
+        algorithm: key.algorithm(),
+    };
+    let private = super::rsa_padded::private_key(key)?;
     let private = OaepPrivateDecryptingKey::new(private).map_err(|_| invalid())?;
     let mut out = Zeroizing::new(vec![0u8; private.min_output_size()]);
     let plaintext = private

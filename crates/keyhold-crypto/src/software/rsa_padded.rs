@@ -85,11 +85,8 @@ pub(crate) fn encrypt(
 /// Decrypts `ciphertext` with the RSA private key `key` and `padding`.
 /// Whatever is wrong with the ciphertext (length, range, padding, hash),
 /// the answer is [`CryptoError::Decrypt`].
-pub(crate) fn decrypt(
-    key: &KeyMaterial,
-    padding: RsaPadding,
-    ciphertext: &[u8],
-) -> Result<SecretBytes, CryptoError> {
+/// The RSA private key `key` holds, for decryption.
+pub(super) fn private_key(key: &KeyMaterial) -> Result<PrivateDecryptingKey, CryptoError> {
     let algorithm = key.algorithm();
     if keys::rsa_bits(algorithm).is_none() {
         return Err(CryptoError::UnsupportedAlgorithm {
@@ -97,8 +94,19 @@ pub(crate) fn decrypt(
             operation: KeyOperation::Decrypt,
         });
     }
-    let invalid = || CryptoError::InvalidKeyMaterial { algorithm };
-    let private = PrivateDecryptingKey::from_pkcs8(key.secret().expose()).map_err(|_| invalid())?;
+    PrivateDecryptingKey::from_pkcs8(key.secret().expose())
+        .map_err(|_| CryptoError::InvalidKeyMaterial { algorithm })
+}
+
+pub(crate) fn decrypt(
+    key: &KeyMaterial,
+    padding: RsaPadding,
+    ciphertext: &[u8],
+) -> Result<SecretBytes, CryptoError> {
+    let private = private_key(key)?;
+    let invalid = || CryptoError::InvalidKeyMaterial {
+        algorithm: key.algorithm(),
+    };
     let mut out = Zeroizing::new(vec![0u8; private.key_size_bytes()]);
     let plaintext = match padding {
         RsaPadding::Oaep(hash) => {
