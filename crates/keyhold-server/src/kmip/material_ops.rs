@@ -14,7 +14,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, asym_register, keypairs, objects};
+use super::{Dispatcher, asym_register, keypairs, objects, stored_params};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -160,6 +160,7 @@ fn register_spec(
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
+        crypto_params: stored_params::of(attrs)?,
     })
 }
 

@@ -60,7 +60,7 @@ pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
 pub use self::kmip_attributes::{CustomChange, is_custom_name};
 pub use self::kmip_support::KmipKeySpec;
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
-pub use self::raw_cipher::{CipherOutput, CipherRequest, RequestedMode};
+pub use self::raw_cipher::{CipherOutput, CipherRequest, DecryptInput, RequestedMode};
 pub use self::request::{CertIdentity, Credentials, Proof};
 use crate::audit::AuditTrail;
 use crate::error::ServerError;
