@@ -18,6 +18,7 @@ mod datakey;
 mod encrypt;
 mod envelope;
 mod fresh_restore;
+mod hash;
 mod hot_path;
 mod import_tokens;
 mod kem;
