@@ -11,7 +11,7 @@ use keyhold_core::{Action, CryptoParams, RequestId, VersionId};
 use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
 use keyhold_kmip::{ProtocolVersion, ResponsePayload, ResultReason, SecretBytes};
 
-use super::cipher_params::{cipher_request, needs_iv, tag_len};
+use super::cipher_params::{check_tag_length, cipher_request, needs_iv, tag_len};
 use super::errors::ItemFailure;
 use super::{Dispatcher, objects, stored_params};
 use crate::ops::{CipherRequest, DecryptInput};
@@ -139,6 +139,7 @@ impl Dispatcher {
             .as_ref()
             .ok_or_else(|| invalid("Data is required"))?;
         let plaintext = SecretBytes::new(data.expose().to_vec());
+        check_tag_length(req.cryptographic_parameters.as_ref(), version)?;
         let build = encrypt_builder(req);
         let sealed = self.on_object(request_id, Action::KeyEncrypt, id, move |ops, caller| {
             ops.kmip_encrypt(caller, id, build, plaintext.expose())
@@ -177,6 +178,7 @@ impl Dispatcher {
             .data
             .clone()
             .ok_or_else(|| invalid("Data is required"))?;
+        check_tag_length(req.cryptographic_parameters.as_ref(), version)?;
         let parts = DecryptParts {
             params: req.cryptographic_parameters.clone(),
             iv: req.iv_counter_nonce.clone(),

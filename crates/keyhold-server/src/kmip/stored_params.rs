@@ -58,6 +58,9 @@ pub(crate) fn to_core(p: &CryptographicParameters) -> Result<CryptoParams, ItemF
             "a Key Role Type, Initial Counter Value, IV field length, Trailer Field or P Source",
         ));
     }
+    if p.tag_length.is_some_and(|t| !(12..=16).contains(&t)) {
+        return Err(unsupported("a Tag Length other than 12 to 16 bytes"));
+    }
     if p.mask_generator.is_some_and(|m| m != MaskGenerator::MGF1) {
         return Err(unsupported("a Mask Generator other than MGF1"));
     }
@@ -293,6 +296,7 @@ mod tests {
             p.digital_signature_algorithm = Some(D::DSAWithSHA256)
         }));
         refused(with(|p| p.tag_length = Some(-1)));
+        refused(with(|p| p.tag_length = Some(32)));
         refused(with(|p| p.initial_counter_value = Some(1)));
         // An empty P Source is OAEP's default label: kept as none.
         assert!(to_core(&with(|p| p.p_source = Some(Vec::new()))).is_ok());
