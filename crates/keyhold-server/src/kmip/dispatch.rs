@@ -183,7 +183,7 @@ impl Dispatcher {
             RequestPayload::Revoke(r) => self.revoke(r, *placeholder, request_id).await,
             RequestPayload::Encrypt(e) => self.encrypt(e, version, *placeholder, request_id).await,
             RequestPayload::Decrypt(d) => self.decrypt(d, version, *placeholder, request_id).await,
-            RequestPayload::Get(g) => self.get(g, *placeholder, request_id).await,
+            RequestPayload::Get(g) => self.get(g, version, *placeholder, request_id).await,
             RequestPayload::Register(r) => self.register(r, request_id, placeholder).await,
             RequestPayload::Destroy(d) => {
                 let uid = d.unique_identifier.as_ref();
