@@ -153,6 +153,8 @@ actions! {
     /// The scheduler marks a pending approval whose time is up expired
     /// (audit events only).
     ApprovalExpire = "approval:expire",
+    /// Compute a message digest (KMIP Hash): uses no key.
+    HashCompute = "hash:compute",
 }
 
 impl Action {

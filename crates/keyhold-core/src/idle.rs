@@ -134,6 +134,7 @@ mod tests {
             recipient_usage_end: None,
             last_used_at: used.map(days_ago),
             idle_warned_at: warned.map(days_ago),
+            crypto_params: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod action;
 pub mod algorithm;
 pub mod approval;
 pub mod audit;
+pub mod crypto_params;
 pub mod cryptoperiod;
 pub mod error;
 pub mod idle;
@@ -35,6 +36,7 @@ pub use access::{
 };
 pub use action::Action;
 pub use algorithm::{Algorithm, KeyKind};
+pub use crypto_params::CryptoParams;
 pub use cryptoperiod::Cryptoperiod;
 pub use error::CoreError;
 pub use ids::{

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::algorithm::Algorithm;
+use crate::crypto_params::CryptoParams;
 use crate::cryptoperiod::Cryptoperiod;
 use crate::ids::{KeyId, PrincipalId, TenantId, VersionId, VersionNumber};
 use crate::lifecycle::{KeyState, RevocationReason};
@@ -131,6 +132,10 @@ pub struct Key {
     pub last_used_at: Option<Timestamp>,
     /// When the scheduler last warned that it is unused.
     pub idle_warned_at: Option<Timestamp>,
+    /// Its default Cryptographic Parameters (KMIP 1.4 section 3.6), as a
+    /// KMIP client created or registered it with; `None` when it gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crypto_params: Option<CryptoParams>,
 }
 
 /// One version of a key: a KMIP managed object with its own state and dates.

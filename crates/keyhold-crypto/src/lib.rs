@@ -10,6 +10,7 @@
 //!   for its algorithm, and secrets that are zeroized and never printed.
 //! - [`cipher`]: raw AES modes (ECB, CBC, CTR, GCM) and ChaCha20-Poly1305
 //!   with caller-chosen IVs, for KMIP clients.
+//! - [`hash`]: SHA-1 and SHA-2 digests (KMIP Hash).
 //! - [`envelope`]: the self-describing ciphertext format and the AAD that
 //!   binds a ciphertext to its tenant, key, version and context.
 //! - [`hierarchy`]: the root key, tenant KEKs and sealed key material.
@@ -39,6 +40,7 @@ pub mod cert_subject;
 pub mod cipher;
 pub mod envelope;
 pub mod error;
+pub mod hash;
 pub mod hierarchy;
 pub mod key_import;
 pub mod material;

@@ -52,6 +52,37 @@ pub struct CryptographicParameters {
 }
 
 impl CryptographicParameters {
+    /// These parameters, each field they leave out taken from `defaults`
+    /// (a key's Cryptographic Parameters attribute under a request's, KMIP
+    /// 1.4 sections 3.6 and 4.29).
+    pub fn over(&self, defaults: &CryptographicParameters) -> CryptographicParameters {
+        let d = defaults.clone();
+        CryptographicParameters {
+            block_cipher_mode: self.block_cipher_mode.or(d.block_cipher_mode),
+            padding_method: self.padding_method.or(d.padding_method),
+            hashing_algorithm: self.hashing_algorithm.or(d.hashing_algorithm),
+            key_role_type: self.key_role_type.or(d.key_role_type),
+            digital_signature_algorithm: self
+                .digital_signature_algorithm
+                .or(d.digital_signature_algorithm),
+            cryptographic_algorithm: self.cryptographic_algorithm.or(d.cryptographic_algorithm),
+            random_iv: self.random_iv.or(d.random_iv),
+            iv_length: self.iv_length.or(d.iv_length),
+            tag_length: self.tag_length.or(d.tag_length),
+            fixed_field_length: self.fixed_field_length.or(d.fixed_field_length),
+            invocation_field_length: self.invocation_field_length.or(d.invocation_field_length),
+            counter_length: self.counter_length.or(d.counter_length),
+            initial_counter_value: self.initial_counter_value.or(d.initial_counter_value),
+            salt_length: self.salt_length.or(d.salt_length),
+            mask_generator: self.mask_generator.or(d.mask_generator),
+            mask_generator_hashing_algorithm: self
+                .mask_generator_hashing_algorithm
+                .or(d.mask_generator_hashing_algorithm),
+            p_source: self.p_source.clone().or(d.p_source),
+            trailer_field: self.trailer_field.or(d.trailer_field),
+        }
+    }
+
     /// Parses the structure (whatever its tag: Cryptographic Parameters or Attribute Value).
     pub(crate) fn parse(item: &Ttlv) -> Result<CryptographicParameters> {
         let mut r = Reader::new(item)?;
@@ -138,5 +169,32 @@ impl CryptographicParameters {
         });
         f::push_opt(&mut v, self.trailer_field, i(tags::TRAILER_FIELD));
         Ttlv::structure(tag, v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_sent_win_and_fields_left_out_come_from_the_defaults() {
+        let key = CryptographicParameters {
+            block_cipher_mode: Some(BlockCipherMode::CBC),
+            padding_method: Some(PaddingMethod::PKCS5),
+            random_iv: Some(true),
+            ..CryptographicParameters::default()
+        };
+        let request = CryptographicParameters {
+            padding_method: Some(PaddingMethod::None),
+            p_source: Some(vec![1]),
+            ..CryptographicParameters::default()
+        };
+        let merged = request.over(&key);
+        assert_eq!(merged.block_cipher_mode, Some(BlockCipherMode::CBC));
+        assert_eq!(merged.padding_method, Some(PaddingMethod::None));
+        assert_eq!(merged.random_iv, Some(true));
+        assert_eq!(merged.p_source, Some(vec![1]));
+        assert_eq!(CryptographicParameters::default().over(&key), key);
+        assert_eq!(key.over(&CryptographicParameters::default()), key);
     }
 }

@@ -110,6 +110,13 @@ pub enum ServerError {
         /// What was wrong.
         detail: String,
     },
+    /// The request lacks an input its parameters need (a KMIP Decrypt
+    /// without the IV its mode takes): KMIP's Invalid Message.
+    #[error("incomplete request: {detail}")]
+    IncompleteRequest {
+        /// What is missing.
+        detail: String,
+    },
     /// The domain refused the request.
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -515,7 +522,7 @@ impl ServerError {
         use ErrorCode as C;
         let own = |code| (code, Cow::Owned(self.to_string()));
         match self {
-            Self::InvalidRequest { .. } => own(C::InvalidRequest),
+            Self::InvalidRequest { .. } | Self::IncompleteRequest { .. } => own(C::InvalidRequest),
             Self::PublicKeyOnly => own(C::UnsupportedOperation),
             Self::Core(e) => core_public(e),
             Self::KeyNotFound => own(C::KeyNotFound),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Algorithm, Cryptoperiod, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId, Protection,
-    SealedBlob, Tenant, TenantId, UsageMask, VersionId, VersionNumber,
+    Algorithm, CryptoParams, Cryptoperiod, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId,
+    Protection, SealedBlob, Tenant, TenantId, UsageMask, VersionId, VersionNumber,
 };
 
 use crate::error::{CorruptReason, StoreError};
@@ -101,7 +101,26 @@ pub(crate) fn key_values(k: &Key) -> Result<Vec<Value>, StoreError> {
         Value::opt(k.recipient_usage_end, Value::time),
         Value::opt(k.last_used_at, Value::time),
         Value::opt(k.idle_warned_at, Value::time),
+        Value::opt(crypto_params_json(k.crypto_params.as_ref())?, Value::Text),
     ])
+}
+
+/// A key's default Cryptographic Parameters as a JSON object; `None` when
+/// it has none.
+fn crypto_params_json(params: Option<&CryptoParams>) -> Result<Option<String>, StoreError> {
+    let field = "key.crypto_params";
+    params
+        .map(|p| serde_json::to_string(p).map_err(|_| StoreError::OutOfRange { field }))
+        .transpose()
+}
+
+/// The `key.crypto_params` column: a JSON object of the fields set.
+fn parse_crypto_params(json: Option<String>) -> Result<Option<CryptoParams>, StoreError> {
+    json.map(|text| {
+        serde_json::from_str(&text)
+            .map_err(|_| StoreError::corrupt("key.crypto_params", CorruptReason::Json))
+    })
+    .transpose()
 }
 
 /// A number of seconds as a column, refused when the column cannot hold it.
@@ -156,6 +175,7 @@ pub(crate) fn key_from(row: Vec<Value>) -> Result<Key, StoreError> {
         recipient_usage_end: c.opt_time("key.recipient_usage_end")?,
         last_used_at: c.opt_time("key.last_used_at")?,
         idle_warned_at: c.opt_time("key.idle_warned_at")?,
+        crypto_params: parse_crypto_params(c.opt_text("key.crypto_params")?)?,
     })
 }
 

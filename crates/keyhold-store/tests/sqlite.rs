@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
@@ -448,6 +449,35 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 8.
+const UNDO_MIGRATION_9: &str = "ALTER TABLE keys DROP COLUMN crypto_params; \
+     DELETE FROM schema_migrations WHERE version = 9;";
+
+/// Migration 9 on a database written under version 8 keeps its keys, with
+/// no Cryptographic Parameters; a key given some keeps them.
+#[test]
+fn crypto_params_arrive_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, k, _) = seed(&store, &[4; 32]);
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_9).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    let back = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap().unwrap();
+    let before_9 = keyhold_core::Key {
+        crypto_params: None,
+        ..k.clone()
+    };
+    assert_eq!(back, before_9);
+    // Written again, the key keeps its parameters.
+    write(&store, |tx| tx.key_update(&k)).unwrap();
+    let back = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap().unwrap();
+    assert!(k.crypto_params.is_some());
+    assert_eq!(back, k);
+}
+
 /// Takes a database back to schema version 7.
 const UNDO_MIGRATION_8: &str = "DROP INDEX keys_by_tenant_algorithm_name; \
      DELETE FROM schema_migrations WHERE version = 8;";
@@ -469,6 +499,7 @@ fn kek_generations_arrive_as_one_on_an_existing_database() {
     let (t, k, v) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     drop(raw);
@@ -502,6 +533,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();
@@ -513,6 +545,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
         recipient_usage_end: None,
         last_used_at: None,
         idle_warned_at: None,
+        crypto_params: None,
         ..k
     };
     assert_eq!(back, before_6);
@@ -538,6 +571,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
     raw.execute_batch(UNDO_MIGRATION_6).unwrap();

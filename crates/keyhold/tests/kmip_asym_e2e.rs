@@ -9,7 +9,8 @@
 
 mod common;
 
-use common::kmip::{bind_client, connect, init, ok, pki, refused, uid};
+use common::kmip::{bind_client, call_in, connect, init, ok, pki, refused, uid};
+use keyhold_kmip::KeyFormatType;
 use keyhold_kmip::ResultReason;
 use keyhold_kmip::payload::ResponsePayload;
 
@@ -30,6 +31,37 @@ fn register(object: &str, format: &str, der: &[u8], usage: &str, name: &str) -> 
         </KeyBlock></{object}></RequestPayload>"#,
         hex::encode(der)
     )
+}
+
+/// Get of `id`, in `format` when one is named.
+fn get(id: &str, format: &str) -> String {
+    let format = if format.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<KeyFormatType type="Enumeration" value="{format}"/>"#)
+    };
+    format!(
+        r#"<Operation type="Enumeration" value="Get"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>{format}</RequestPayload>"#
+    )
+}
+
+/// The format and bytes of a Get answer's public key.
+fn got(payload: &ResponsePayload) -> (KeyFormatType, Vec<u8>) {
+    let ResponsePayload::Get(g) = payload else {
+        panic!("{payload:?}");
+    };
+    let keyhold_kmip::ManagedObject::PublicKey(block) = &g.object else {
+        panic!("{g:?}");
+    };
+    let Some(keyhold_kmip::KeyValue::Plain {
+        material: keyhold_kmip::KeyMaterial::Bytes(b),
+        ..
+    }) = &block.key_value
+    else {
+        panic!("{block:?}");
+    };
+    (block.key_format_type, b.expose().to_vec())
 }
 
 fn oaep(op: &str, id: &str, data: &[u8]) -> String {
@@ -105,6 +137,20 @@ async fn registered_rsa_oaep_round_trip_and_public_key_verify() {
     );
     let again = register("PublicKey", "X_509", spki.as_ref(), "Encrypt", "wrong");
     uid(&ok(&mut conn, &again).await);
+    // Get: X.509 by default in 1.x, PKCS#1 when asked for or by default in 2.x.
+    let pkcs1 = pair.public_key().as_ref().to_vec();
+    let (format, der) = got(&ok(&mut conn, &get(&public, "")).await);
+    assert_eq!(
+        (format, der.as_slice()),
+        (KeyFormatType::X509, spki.as_ref())
+    );
+    let (format, der) = got(&ok(&mut conn, &get(&public, "PKCS_1")).await);
+    assert_eq!((format, der), (KeyFormatType::PKCS1, pkcs1.clone()));
+    let r = call_in(&mut conn, "2", "0", &get(&public, "")).await;
+    let (format, der) = got(r.items[0].payload.as_ref().unwrap());
+    assert_eq!((format, der), (KeyFormatType::PKCS1, pkcs1));
+    let reason = refused(&mut conn, &get(&public, "PKCS_8")).await;
+    assert_eq!(reason, Some(ResultReason::KeyFormatTypeNotSupported));
 
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let ed_pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
@@ -137,6 +183,9 @@ async fn registered_rsa_oaep_round_trip_and_public_key_verify() {
     let mut bad = signature.as_ref().to_vec();
     bad[0] ^= 1;
     assert_eq!(valid(&ok(&mut conn, &verify(&bad)).await), "Some(Invalid)");
+    // PKCS#1 is RSA's format only.
+    let reason = refused(&mut conn, &get(&id, "PKCS_1")).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
     // A public key alone cannot sign.
     let sign = format!(
         r#"<Operation type="Enumeration" value="Sign"/><RequestPayload>

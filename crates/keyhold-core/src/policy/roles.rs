@@ -60,6 +60,7 @@ const USE: &[Action] = &[
     Action::KeyEncapsulate,
     Action::KeyDecapsulate,
     Action::RandomGenerate,
+    Action::HashCompute,
 ];
 
 const APPROVE: &[Action] = &[Action::ApprovalRead, Action::ApprovalDecide];

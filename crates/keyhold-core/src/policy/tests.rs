@@ -56,6 +56,7 @@ const EXPECTED: &[(BuiltinRole, &[&str])] = &[
             "key:encapsulate",
             "key:decapsulate",
             "random:generate",
+            "hash:compute",
         ],
     ),
     (BuiltinRole::Approver, &["approval:read", "approval:decide"]),

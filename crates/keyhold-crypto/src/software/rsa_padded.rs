@@ -148,10 +148,7 @@ mod tests {
             assert_eq!(decrypt(&key, padding, &ct).unwrap().expose(), b"secret");
             let mut bad = ct.clone();
             bad[100] ^= 1;
-            assert!(matches!(
-                decrypt(&key, padding, &bad),
-                Err(CryptoError::Decrypt)
-            ));
+            assert!(refused(decrypt(&key, padding, &bad), padding));
             assert!(matches!(
                 decrypt(&key, padding, &[1; 7]),
                 Err(CryptoError::Decrypt)
@@ -163,14 +160,21 @@ mod tests {
         }
         // Another padding than the one used fails the same way.
         let ct = encrypt(&spki, PADDINGS[1], b"secret").unwrap();
-        assert!(matches!(
-            decrypt(&key, PADDINGS[0], &ct),
-            Err(CryptoError::Decrypt)
-        ));
-        assert!(matches!(
-            decrypt(&key, PADDINGS[4], &ct),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(refused(decrypt(&key, PADDINGS[0], &ct), PADDINGS[0]));
+        assert!(refused(decrypt(&key, PADDINGS[4], &ct), PADDINGS[4]));
+    }
+
+    /// Whether a damaged or foreign ciphertext was refused as it must be:
+    /// always the one `Decrypt` error under OAEP; under PKCS#1 v1.5 a
+    /// random block passes the padding check about once in 65,000 tries
+    /// (the scheme's known weakness), so there the answer may also be
+    /// garbage, but never the plaintext.
+    fn refused(result: Result<SecretBytes, CryptoError>, padding: RsaPadding) -> bool {
+        match (result, padding) {
+            (Err(CryptoError::Decrypt), _) => true,
+            (Ok(garbage), RsaPadding::Pkcs1v15) => garbage.expose() != b"secret",
+            _ => false,
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{keypairs, objects};
+use super::{keypairs, objects, stored_params};
 use crate::ops::KmipKeySpec;
 
 fn failure(reason: ResultReason, message: &str) -> ItemFailure {
@@ -166,5 +166,6 @@ pub(super) fn spec(
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
+        crypto_params: stored_params::of(attrs)?,
     })
 }

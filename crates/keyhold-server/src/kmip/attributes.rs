@@ -1,7 +1,7 @@
 //! A key version's KMIP attributes (KMIP 1.4 section 3, KMIP 2.1 section
 //! 4): what Get Attributes and Get Attribute List answer.
 
-use super::{keypairs, objects};
+use super::{keypairs, objects, stored_params};
 use crate::ops::is_custom_name;
 use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
@@ -13,8 +13,9 @@ use keyhold_ttlv::{Ttlv, Value};
 /// The attributes keyhold keeps for `version` of `key`, in a fixed order:
 /// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length,
 /// Cryptographic Usage Mask (for a key pair, the half's share of the
-/// key's usage), the Link to the other half of a key pair, State and the
-/// dates set. `public` picks the Public Key object of a key pair.
+/// key's usage), Cryptographic Parameters (KMIP 1.4 section 3.6) when the
+/// key was made with them, the Link to the other half of a key pair, State
+/// and the dates set. `public` picks the Public Key object of a key pair.
 pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attributes {
     use AttributeValue as A;
     let mut out = Attributes::default();
@@ -42,6 +43,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     out.push(A::CryptographicUsageMask(
         i32::try_from(usage.bits()).unwrap_or(0),
     ));
+    if let Some(params) = &key.crypto_params {
+        out.push(A::CryptographicParameters(stored_params::to_kmip(params)));
+    }
     if pair.is_some() {
         let (link_type, other) = if public {
             (LinkType::PrivateKeyLink, objects::version_uid(version.id))
@@ -54,6 +58,21 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         }));
     }
     out.push(A::State(state(version.state)));
+    push_dates(&mut out, key, version);
+    for (name, text) in &key.tags {
+        if let Some((vendor, rest)) = name.split_once('-').filter(|_| is_custom_name(name)) {
+            out.push(A::Vendor {
+                vendor: vendor.to_owned(),
+                name: rest.to_owned(),
+                value: Value::TextString(text.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// The dates the version has (the date attributes of KMIP 1.4 section 3).
+fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
     let generated = key.origin == Origin::Generated;
     let dates = [
         (DateAttribute::Initial, Some(version.created_at)),
@@ -69,19 +88,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     ];
     for (which, at) in dates {
         if let Some(at) = at {
-            out.push(A::Date(which, Timestamp::unix_seconds(at)));
+            out.push(AttributeValue::Date(which, Timestamp::unix_seconds(at)));
         }
     }
-    for (name, text) in &key.tags {
-        if let Some((vendor, rest)) = name.split_once('-').filter(|_| is_custom_name(name)) {
-            out.push(A::Vendor {
-                vendor: vendor.to_owned(),
-                name: rest.to_owned(),
-                value: Value::TextString(text.clone()),
-            });
-        }
-    }
-    out
 }
 
 /// The uses of a private key: those of the key that need the secret.

@@ -8,9 +8,10 @@
 //! Invocation Field Lengths (deterministic IV construction) are refused:
 //! send the whole counter block or IV as IV/Counter/Nonce.
 
-use keyhold_crypto::cipher::{AEAD_IV_LEN, AES_BLOCK_LEN, FULL_TAG_LEN, Padding};
+use keyhold_crypto::cipher::{AEAD_IV_LEN, AES_BLOCK_LEN, FULL_TAG_LEN, GCM_MIN_TAG_LEN, Padding};
 use keyhold_kmip::{
-    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, PaddingMethod, ResultReason,
+    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, PaddingMethod,
+    ProtocolVersion, ResultReason,
 };
 
 use super::errors::ItemFailure;
@@ -19,6 +20,36 @@ use crate::ops::{CipherRequest, RequestedMode};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
+}
+
+/// Refuses a Tag Length (KMIP 1.4 section 3.6, in bytes) outside the 12
+/// to 16 bytes keyhold's AEAD modes produce (NIST SP 800-38D section
+/// 5.2.1.2), before the key is read. The reason depends on the version:
+/// KMIP 2.1 section 6.1.17 (Table 216) lists the Result Reasons an Encrypt
+/// SHALL answer, Invalid Field among them and General Failure not, so 2.x
+/// answers Invalid Field; KMIP 1.4 names none for it (section 11.30, Table
+/// 353), and its mandatory test case CS-BC-M-GCM-1 expects General
+/// Failure, so 1.x answers that.
+pub(crate) fn check_tag_length(
+    p: Option<&CryptographicParameters>,
+    version: ProtocolVersion,
+) -> Result<(), ItemFailure> {
+    let Some(tag) = p.and_then(|p| p.tag_length) else {
+        return Ok(());
+    };
+    let fits = usize::try_from(tag).is_ok_and(|t| (GCM_MIN_TAG_LEN..=FULL_TAG_LEN).contains(&t));
+    if fits {
+        return Ok(());
+    }
+    let reason = if version.is_v2() {
+        ResultReason::InvalidField
+    } else {
+        ResultReason::GeneralFailure
+    };
+    Err(ItemFailure::new(
+        reason,
+        "Tag Length must be 12 to 16 bytes",
+    ))
 }
 
 /// The mode named by Block Cipher Mode and Tag Length.
@@ -180,6 +211,27 @@ mod tests {
         let r = cipher_request(Some(&p), None, Some(b"a".to_vec())).unwrap();
         assert_eq!(r.mode, Some(RequestedMode::Aead { tag_len: 12 }));
         assert_eq!(r.aad, b"a");
+    }
+
+    #[test]
+    fn a_tag_length_out_of_range_fails_as_each_version_says() {
+        let gcm = |tag: i32| {
+            let mut p = params(BlockCipherMode::GCM);
+            p.tag_length = Some(tag);
+            p
+        };
+        let v1 = ProtocolVersion::V1_4;
+        let v2 = ProtocolVersion::V2_0;
+        for tag in [12, 16] {
+            assert!(check_tag_length(Some(&gcm(tag)), v1).is_ok());
+        }
+        assert!(check_tag_length(None, v1).is_ok());
+        for tag in [-1, 0, 1, 11, 17, 32] {
+            let e = check_tag_length(Some(&gcm(tag)), v1).unwrap_err();
+            assert_eq!(e.reason, ResultReason::GeneralFailure, "{tag}");
+            let e = check_tag_length(Some(&gcm(tag)), v2).unwrap_err();
+            assert_eq!(e.reason, ResultReason::InvalidField, "{tag}");
+        }
     }
 
     #[test]

@@ -1,18 +1,20 @@
 //! Encrypt and Decrypt (KMIP 1.4 sections 4.29 and 4.30, KMIP 2.1 sections
 //! 6.1.17 and 6.1.11): the Cryptographic Parameters ([`super::cipher_params`])
-//! choose the mode; the operations service matches it to the key. An AEAD
+//! choose the mode, the request's over the key's own, field by field
+//! ([`super::stored_params::effective`]); the operations service matches
+//! the mode to the key. An AEAD
 //! tag travels apart from the ciphertext in KMIP 1.4 and later, at the end
 //! of Data before (those versions have no tag field). Single-part only (no
 //! Correlation Value, Init or Final Indicator).
 
-use keyhold_core::Action;
-use keyhold_core::{RequestId, VersionId};
+use keyhold_core::{Action, CryptoParams, RequestId, VersionId};
 use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
 use keyhold_kmip::{ProtocolVersion, ResponsePayload, ResultReason, SecretBytes};
 
-use super::cipher_params::{cipher_request, needs_iv, tag_len};
+use super::cipher_params::{check_tag_length, cipher_request, needs_iv, tag_len};
 use super::errors::ItemFailure;
-use super::{Dispatcher, objects};
+use super::{Dispatcher, objects, stored_params};
+use crate::ops::{CipherRequest, DecryptInput};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
@@ -50,6 +52,71 @@ pub(super) fn check_single_part(
     Ok(())
 }
 
+/// Builds an Encrypt's request once the key's default Cryptographic
+/// Parameters are known: the request's parameters over the key's.
+fn encrypt_builder(
+    req: &EncryptRequest,
+) -> impl FnOnce(Option<&CryptoParams>) -> Result<CipherRequest, crate::error::ServerError>
++ Send
++ 'static {
+    let asked = req.cryptographic_parameters.clone();
+    let (iv, aad) = (req.iv_counter_nonce.clone(), req.aad.clone());
+    move |key: Option<&CryptoParams>| {
+        let params = stored_params::effective(asked.as_ref(), key);
+        cipher_request(params.as_ref(), iv, aad).map_err(ItemFailure::into_server_error)
+    }
+}
+
+/// What a Decrypt sent, before the key's defaults are known.
+struct DecryptParts {
+    params: Option<keyhold_kmip::CryptographicParameters>,
+    iv: Option<Vec<u8>>,
+    aad: Option<Vec<u8>>,
+    data: Vec<u8>,
+    tag: Option<Vec<u8>>,
+    /// The version has the Authenticated Encryption Tag field.
+    tag_field: bool,
+}
+
+/// A Decrypt's request and input under the key's defaults `key`. Random
+/// IV is ignored: it asks the server to choose the IV of an encryption
+/// (KMIP 1.4 section 3.6), a decryption always takes the IV it was given.
+fn decrypt_input(
+    parts: DecryptParts,
+    key: Option<&CryptoParams>,
+) -> Result<DecryptInput, ItemFailure> {
+    let mut params = stored_params::effective(parts.params.as_ref(), key);
+    if let Some(p) = params.as_mut() {
+        p.random_iv = None;
+    }
+    let cipher = cipher_request(params.as_ref(), parts.iv, parts.aad)?;
+    // Nothing but Data, and a key without parameters: the key decides (RSA
+    // decrypts with OAEP-SHA-256, a symmetric key refuses for want of an IV).
+    let bare = params.is_none() && cipher.iv.is_none() && parts.tag.is_none();
+    if needs_iv(&cipher) && cipher.iv.is_none() && !bare {
+        let m = "IV/Counter/Nonce is required";
+        return Err(ItemFailure::new(ResultReason::InvalidMessage, m));
+    }
+    let (ciphertext, tag) = match (
+        tag_len(&cipher).filter(|_| !bare),
+        parts.tag,
+        parts.tag_field,
+    ) {
+        (None, Some(_), _) => return Err(invalid("this mode has no tag")),
+        (None, None, _) => (parts.data, Vec::new()),
+        (Some(_), Some(tag), _) => (parts.data, tag),
+        (Some(_), None, true) => {
+            return Err(invalid("Authenticated Encryption Tag is required"));
+        }
+        (Some(len), None, false) => split_tag(parts.data, len)?,
+    };
+    Ok(DecryptInput {
+        cipher,
+        ciphertext,
+        tag,
+    })
+}
+
 impl Dispatcher {
     /// Encrypt under a version: ciphertext, the IV the server chose (if
     /// it chose one) and the tag apart.
@@ -67,15 +134,15 @@ impl Dispatcher {
             req.final_indicator,
         );
         check_single_part(c.as_ref(), i, f)?;
-        let params = req.cryptographic_parameters.as_ref();
-        let cipher = cipher_request(params, req.iv_counter_nonce.clone(), req.aad.clone())?;
         let data = req
             .data
             .as_ref()
             .ok_or_else(|| invalid("Data is required"))?;
         let plaintext = SecretBytes::new(data.expose().to_vec());
+        check_tag_length(req.cryptographic_parameters.as_ref(), version)?;
+        let build = encrypt_builder(req);
         let sealed = self.on_object(request_id, Action::KeyEncrypt, id, move |ops, caller| {
-            ops.kmip_encrypt(caller, id, &cipher, plaintext.expose())
+            ops.kmip_encrypt(caller, id, build, plaintext.expose())
         });
         let out = sealed.await?;
         let (data, tag) = match (out.tag.is_empty(), has_tag_field(version)) {
@@ -107,34 +174,24 @@ impl Dispatcher {
             req.final_indicator,
         );
         check_single_part(c.as_ref(), i, f)?;
-        let params = req.cryptographic_parameters.as_ref();
-        let cipher = cipher_request(params, req.iv_counter_nonce.clone(), req.aad.clone())?;
-        // Nothing but Data: the key decides (RSA decrypts with OAEP-SHA-256,
-        // a symmetric key refuses for want of an IV).
-        let bare = params.is_none() && cipher.iv.is_none() && req.tag.is_none();
-        if needs_iv(&cipher) && cipher.iv.is_none() && !bare {
-            let m = "IV/Counter/Nonce is required";
-            return Err(ItemFailure::new(ResultReason::InvalidMessage, m));
-        }
         let data = req
             .data
             .clone()
             .ok_or_else(|| invalid("Data is required"))?;
-        let (ciphertext, tag) = match (
-            tag_len(&cipher).filter(|_| !bare),
-            &req.tag,
-            has_tag_field(version),
-        ) {
-            (None, Some(_), _) => return Err(invalid("this mode has no tag")),
-            (None, None, _) => (data, Vec::new()),
-            (Some(_), Some(tag), _) => (data, tag.clone()),
-            (Some(_), None, true) => {
-                return Err(invalid("Authenticated Encryption Tag is required"));
-            }
-            (Some(len), None, false) => split_tag(data, len)?,
+        check_tag_length(req.cryptographic_parameters.as_ref(), version)?;
+        let parts = DecryptParts {
+            params: req.cryptographic_parameters.clone(),
+            iv: req.iv_counter_nonce.clone(),
+            aad: req.aad.clone(),
+            data,
+            tag: req.tag.clone(),
+            tag_field: has_tag_field(version),
+        };
+        let build = move |key: Option<&CryptoParams>| {
+            decrypt_input(parts, key).map_err(ItemFailure::into_server_error)
         };
         let opened = self.on_object(request_id, Action::KeyDecrypt, id, move |ops, caller| {
-            ops.kmip_decrypt(caller, id, &cipher, &ciphertext, &tag)
+            ops.kmip_decrypt(caller, id, build)
         });
         let plaintext = opened.await?;
         Ok(ResponsePayload::Decrypt(DecryptResponse {

@@ -183,7 +183,7 @@ impl Dispatcher {
             RequestPayload::Revoke(r) => self.revoke(r, *placeholder, request_id).await,
             RequestPayload::Encrypt(e) => self.encrypt(e, version, *placeholder, request_id).await,
             RequestPayload::Decrypt(d) => self.decrypt(d, version, *placeholder, request_id).await,
-            RequestPayload::Get(g) => self.get(g, *placeholder, request_id).await,
+            RequestPayload::Get(g) => self.get(g, version, *placeholder, request_id).await,
             RequestPayload::Register(r) => self.register(r, request_id, placeholder).await,
             RequestPayload::Destroy(d) => {
                 let uid = d.unique_identifier.as_ref();
@@ -230,6 +230,7 @@ impl Dispatcher {
             }
             RequestPayload::MAC(m) => self.mac(m, *placeholder, request_id).await,
             RequestPayload::MACVerify(v) => self.mac_verify(v, *placeholder, request_id).await,
+            RequestPayload::Hash(h) => self.hash(h, request_id).await,
             _ => Err(ItemFailure::new(
                 ResultReason::OperationNotSupported,
                 "operation not supported by keyhold",

@@ -31,6 +31,24 @@ impl From<ServerError> for ItemFailure {
     }
 }
 
+impl ItemFailure {
+    /// This failure as an operations-service error, for a check that runs
+    /// inside an operation (the parameters of Encrypt and Decrypt, once the
+    /// key's defaults are known): [`reason_for`] gives its reason back. Such
+    /// checks fail with Invalid Message (something missing) or Invalid
+    /// Field (anything else).
+    pub(crate) fn into_server_error(self) -> ServerError {
+        match self.reason {
+            ResultReason::InvalidMessage => ServerError::IncompleteRequest {
+                detail: self.message,
+            },
+            _ => ServerError::InvalidRequest {
+                detail: self.message,
+            },
+        }
+    }
+}
+
 /// The Result Reason for an operations-service error.
 pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
     match e {
@@ -45,6 +63,7 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ) => ResultReason::IllegalOperation,
         ServerError::Core(CoreError::Archived { .. }) => ResultReason::ObjectArchived,
         ServerError::InvalidRequest { .. } | ServerError::Core(_) => ResultReason::InvalidField,
+        ServerError::IncompleteRequest { .. } => ResultReason::InvalidMessage,
         ServerError::DecryptionFailed | ServerError::Crypto(_) => {
             ResultReason::CryptographicFailure
         }
@@ -92,5 +111,9 @@ mod tests {
         });
         assert_eq!(bad.reason, ResultReason::InvalidField);
         assert!(bad.message.contains("1024"));
+        for reason in [ResultReason::InvalidMessage, ResultReason::InvalidField] {
+            let e = ItemFailure::new(reason, "IV/Counter/Nonce is required").into_server_error();
+            assert_eq!(reason_for(&e), reason);
+        }
     }
 }

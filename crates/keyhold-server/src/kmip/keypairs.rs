@@ -15,7 +15,7 @@ use keyhold_kmip::{
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
-use super::objects;
+use super::{objects, stored_params};
 use crate::ops::KmipKeySpec;
 
 fn invalid(message: &str) -> ItemFailure {
@@ -139,6 +139,9 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable,
+        crypto_params: first(&lists, Attributes::cryptographic_parameters)
+            .map(stored_params::to_core)
+            .transpose()?,
     })
 }
 

@@ -1,20 +1,23 @@
 //! Get and Register (KMIP 1.4 sections 4.11 and 4.3, KMIP 2.1 sections
 //! 6.1.19 and 6.1.43): symmetric key material leaves as a Key Block in Raw
 //! or Transparent Symmetric Key format and arrives in either; a private key
-//! leaves as PKCS#8, a public key as X.509 SubjectPublicKeyInfo.
+//! leaves as PKCS#8, a public key as X.509 SubjectPublicKeyInfo or, for
+//! RSA, PKCS#1.
 
 use keyhold_core::{Action, Algorithm, RequestId, VersionId};
 use keyhold_crypto::SecretBytes as CryptoSecret;
+use keyhold_crypto::key_import;
 use keyhold_kmip::payload::{
     GetRequest, GetResponse, IdentifierWithAttributesResponse, RegisterRequest,
 };
 use keyhold_kmip::{
-    Attributes, KeyBlock, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
-    ResponsePayload, ResultReason, SecretBytes, TransparentKey,
+    Attributes, CryptographicAlgorithm, KeyBlock, KeyFormatType, KeyMaterial, KeyValue,
+    ManagedObject, ObjectType, ProtocolVersion, ResponsePayload, ResultReason, SecretBytes,
+    TransparentKey,
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, asym_register, keypairs, objects};
+use super::{Dispatcher, asym_register, keypairs, objects, stored_params};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -160,7 +163,45 @@ fn register_spec(
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
+        crypto_params: stored_params::of(attrs)?,
     })
+}
+
+/// A public key in the format asked for: X.509 (SubjectPublicKeyInfo), or
+/// PKCS#1 RSAPublicKey for an RSA key. Without a Key Format Type, KMIP 2.x
+/// answers an RSA key in PKCS#1, the default KMIP 2.1 section 4.26 (Table
+/// 81) gives RSA public keys; KMIP 1.4 names no default, and 1.x keeps
+/// X.509 (as do the other algorithms, whose 2.1 default, Transparent EC
+/// Public Key, keyhold does not produce).
+fn public_material(
+    algorithm: Algorithm,
+    spki: Vec<u8>,
+    format: Option<KeyFormatType>,
+    version: ProtocolVersion,
+) -> Result<(KeyFormatType, Vec<u8>), ItemFailure> {
+    let rsa =
+        keypairs::kmip_algorithm(algorithm).is_some_and(|(a, _)| a == CryptographicAlgorithm::RSA);
+    let default = if rsa && version.is_v2() {
+        KeyFormatType::PKCS1
+    } else {
+        KeyFormatType::X509
+    };
+    match format.unwrap_or(default) {
+        KeyFormatType::PKCS1 if rsa => {
+            let der = key_import::rsa_public_pkcs1(&spki).map_err(|_| {
+                failure(
+                    ResultReason::GeneralFailure,
+                    "the stored RSA public key does not parse",
+                )
+            })?;
+            Ok((KeyFormatType::PKCS1, der))
+        }
+        KeyFormatType::PKCS1 => Err(failure(
+            ResultReason::InvalidField,
+            "PKCS#1 is a format of RSA keys",
+        )),
+        _ => Ok((KeyFormatType::X509, spki)),
+    }
 }
 
 impl Dispatcher {
@@ -169,6 +210,7 @@ impl Dispatcher {
     pub(super) async fn get(
         &self,
         req: &GetRequest,
+        version: ProtocolVersion,
         placeholder: Option<VersionId>,
         request_id: RequestId,
     ) -> Answer {
@@ -179,7 +221,7 @@ impl Dispatcher {
         }
         let format = req.key_format_type;
         if objects::is_public(req.unique_identifier.as_ref()) {
-            return self.get_public(id, format, request_id).await;
+            return self.get_public(id, format, version, request_id).await;
         }
         check_format(format)?;
         let got = self.blocking(request_id, Action::KeyExport, move |ops, caller| {
@@ -213,26 +255,29 @@ impl Dispatcher {
     }
 
     /// Get of a Public Key object: the version's SubjectPublicKeyInfo, in
-    /// X.509 format (KMIP's name for it). Public, so audited as a read.
+    /// X.509 format (KMIP's name for it), or an RSA key's PKCS#1
+    /// RSAPublicKey ([`public_material`]). Public, so audited as a read.
     async fn get_public(
         &self,
         id: VersionId,
         format: Option<KeyFormatType>,
+        version: ProtocolVersion,
         request_id: RequestId,
     ) -> Answer {
-        if format.is_some_and(|f| f != KeyFormatType::X509) {
-            let m = "public keys are returned in X.509 (SubjectPublicKeyInfo) format";
+        if format.is_some_and(|f| !matches!(f, KeyFormatType::X509 | KeyFormatType::PKCS1)) {
+            let m = "public keys are returned in X.509 (SubjectPublicKeyInfo) or, for RSA, PKCS#1";
             return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
         }
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
             ops.key_by_version_id(caller, id)
         });
-        let (key, version) = found.await?;
-        let spki = version
+        let (key, meta) = found.await?;
+        let spki = meta
             .public_key
             .filter(|_| keypairs::kmip_algorithm(key.algorithm).is_some())
             .ok_or_else(|| failure(ResultReason::ItemNotFound, "no such object"))?;
-        let block = keypairs::key_block(key.algorithm, KeyFormatType::X509, &spki);
+        let (format, der) = public_material(key.algorithm, spki, format, version)?;
+        let block = keypairs::key_block(key.algorithm, format, &der);
         Ok(ResponsePayload::Get(GetResponse {
             object_type: ObjectType::PublicKey,
             unique_identifier: objects::public_uid(id),

@@ -14,8 +14,9 @@
 //! X.509 SubjectPublicKeyInfo), Activate, Revoke, Destroy (scheduled after
 //! the minimum waiting period), Archive, Recover, Re-key, Get Attributes,
 //! Get Attribute List, Locate (by name), Encrypt and Decrypt (AES ECB, CBC,
-//! CTR, GCM; ChaCha20-Poly1305),
-//! Sign, Signature Verify, MAC and MAC Verify. Every other operation answers
+//! CTR, GCM; ChaCha20-Poly1305; RSA OAEP and PKCS#1 v1.5), with a key's
+//! own Cryptographic Parameters as defaults, Sign, Signature Verify, MAC,
+//! MAC Verify and Hash. Every other operation answers
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
@@ -26,6 +27,7 @@ mod cipher_params;
 mod crypto_ops;
 pub mod dispatch;
 mod errors;
+mod hash_ops;
 mod keypair_ops;
 mod keypairs;
 pub mod listener;
@@ -37,6 +39,7 @@ mod objects;
 mod rsa_params;
 mod server_ops;
 mod state_ops;
+mod stored_params;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

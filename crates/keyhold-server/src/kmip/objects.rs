@@ -14,6 +14,7 @@ use keyhold_kmip::{
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
+use super::stored_params;
 use crate::ops::KmipKeySpec;
 
 /// The key length of AES-256 and ChaCha20 keys, in bits.
@@ -175,6 +176,7 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         algorithm,
         usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,
+        crypto_params: stored_params::of(attrs)?,
     })
 }
 

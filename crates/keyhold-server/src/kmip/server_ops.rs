@@ -5,7 +5,7 @@ use keyhold_kmip::payload::{DiscoverVersionsPayload, EmptyPayload, QueryRequest,
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 27] = [
+pub(crate) const SERVED: [Operation; 28] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
@@ -32,6 +32,7 @@ pub(crate) const SERVED: [Operation; 27] = [
     Operation::MAC,
     Operation::MACVerify,
     Operation::RNGRetrieve,
+    Operation::Hash,
     Operation::Interop,
 ];
 

@@ -2,8 +2,8 @@
 
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
-    CoreError, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection,
-    SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
+    CoreError, CryptoParams, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion,
+    Origin, Protection, SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
@@ -30,6 +30,17 @@ impl Operations {
         caller: &Caller,
         req: CreateKeyRequest,
     ) -> Result<KeyInfo, ServerError> {
+        self.generate_key(caller, req, None)
+    }
+
+    /// [`create_key`](Self::create_key) of a key with default
+    /// Cryptographic Parameters (KMIP Create, KMIP 1.4 section 3.6).
+    pub(super) fn generate_key(
+        &self,
+        caller: &Caller,
+        req: CreateKeyRequest,
+        params: Option<CryptoParams>,
+    ) -> Result<KeyInfo, ServerError> {
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
         // Refuse bad metadata before the (possibly slow) key generation.
@@ -40,7 +51,11 @@ impl Operations {
             .keygen
             .generate(req.algorithm)
             .map_err(ServerError::Crypto)?;
-        self.insert_new_key(caller, req, Origin::Generated, &material)
+        let content = NewContent::Secret {
+            origin: Origin::Generated,
+            material: &material,
+        };
+        self.insert_key(caller, req, content, params)
     }
 
     /// Stores a new key described by `req` whose first version holds
@@ -54,17 +69,19 @@ impl Operations {
         origin: Origin,
         material: &KeyMaterial,
     ) -> Result<KeyInfo, ServerError> {
-        self.insert_key(caller, req, NewContent::Secret { origin, material })
+        self.insert_key(caller, req, NewContent::Secret { origin, material }, None)
     }
 
     /// Stores a new key whose first version holds `content`: material
     /// sealed under the tenant KEK, or a public key alone (origin
-    /// [`Origin::ImportedPublic`], no sealed material, never rotated).
+    /// [`Origin::ImportedPublic`], no sealed material, never rotated), and
+    /// `params` as its default Cryptographic Parameters.
     pub(super) fn insert_key(
         &self,
         caller: &Caller,
         req: CreateKeyRequest,
         content: NewContent<'_>,
+        params: Option<CryptoParams>,
     ) -> Result<KeyInfo, ServerError> {
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
@@ -81,6 +98,7 @@ impl Operations {
         let first = check_create(&req, now)?;
         let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
         let mut key = new_key(caller, req, usage, &first, now);
+        key.crypto_params = params;
         let (public_key, sealed) = self.first_content(&kek, &mut key, content)?;
         let version = StoredVersion {
             meta: first_version(&key, &first, public_key),
@@ -289,6 +307,7 @@ fn new_key(
         recipient_usage_end: None,
         last_used_at: None,
         idle_warned_at: None,
+        crypto_params: None,
     }
 }
 

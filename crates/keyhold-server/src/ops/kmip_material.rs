@@ -100,7 +100,7 @@ impl Operations {
         req.usage = Some(usage);
         req.exportable = spec.exportable;
         req.initial_state = Some(InitialState::PreActive);
-        let info = self.insert_key(caller, req, content)?;
+        let info = self.insert_key(caller, req, content, spec.crypto_params)?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)
     }

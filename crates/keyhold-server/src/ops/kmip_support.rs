@@ -7,8 +7,8 @@ use keyhold_api::crypto::{MacRequest, MacVerifyRequest, SignRequest, VerifyReque
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
 use keyhold_core::{
-    Algorithm, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp, UsageMask,
-    VersionId,
+    Algorithm, CryptoParams, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp,
+    UsageMask, VersionId,
 };
 use keyhold_store::{KeyQuery, TxError};
 
@@ -27,6 +27,8 @@ pub struct KmipKeySpec {
     pub usage: Option<UsageMask>,
     /// Whether its material may leave the server (KMIP Extractable).
     pub exportable: bool,
+    /// Its default Cryptographic Parameters (KMIP 1.4 section 3.6).
+    pub crypto_params: Option<CryptoParams>,
 }
 
 impl Operations {
@@ -68,7 +70,7 @@ impl Operations {
         req.initial_state = Some(InitialState::PreActive);
         req.usage = spec.usage;
         req.exportable = spec.exportable;
-        let info = self.create_key(caller, req)?;
+        let info = self.generate_key(caller, req, spec.crypto_params)?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)
     }

@@ -9,8 +9,13 @@
 //! never seals envelopes, so client IVs cannot weaken them. Any other AES
 //! or ChaCha20-Poly1305 key serves only its AEAD with server nonces
 //! ([`super::raw_aead`]).
+//!
+//! The request is built once the key is known, from the client's
+//! Cryptographic Parameters over the key's own (KMIP 1.4 section 4.29: a
+//! request without parameters uses the key's): the KMIP layer passes a
+//! builder that receives the key's [`CryptoParams`].
 
-use keyhold_core::{Algorithm, Key, KeyOperation, VersionId};
+use keyhold_core::{Algorithm, CryptoParams, Key, KeyOperation, VersionId};
 use keyhold_crypto::cipher::{CipherMode, CipherSpec, FULL_TAG_LEN, Padding};
 use keyhold_crypto::envelope::is_data_aead;
 use keyhold_crypto::rsa_padding::RsaPadding;
@@ -54,6 +59,18 @@ pub struct CipherRequest {
     /// The RSA padding the parameters name (Padding Method OAEP or PKCS1
     /// v1.5); `None` when they name none.
     pub rsa: Option<RsaPadding>,
+}
+
+/// A KMIP Decrypt's request and input, built once the key's default
+/// Cryptographic Parameters are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecryptInput {
+    /// The mode, padding, IV and AAD.
+    pub cipher: CipherRequest,
+    /// The ciphertext.
+    pub ciphertext: Vec<u8>,
+    /// The tag of an AEAD mode, else empty.
+    pub tag: Vec<u8>,
 }
 
 /// An encryption's result, its parts apart.
@@ -110,15 +127,17 @@ pub(super) fn cipher_error(e: CryptoError) -> ServerError {
 }
 
 impl Operations {
-    /// KMIP Encrypt of `plaintext` under version `id`.
+    /// KMIP Encrypt of `plaintext` under version `id`; `build` makes the
+    /// request from the key's default Cryptographic Parameters.
     pub fn kmip_encrypt(
         &self,
         caller: &Caller,
         id: VersionId,
-        req: &CipherRequest,
+        build: impl FnOnce(Option<&CryptoParams>) -> Result<CipherRequest, ServerError>,
         plaintext: &[u8],
     ) -> Result<CipherOutput, ServerError> {
         let (key, version) = self.cipher_version(caller, id)?;
+        let req = &build(key.crypto_params.as_ref())?;
         if is_rsa(key.algorithm) {
             let ciphertext =
                 self.rsa_encrypt(caller, (&key, &version), padding_for(req)?, plaintext)?;
@@ -162,17 +181,22 @@ impl Operations {
         })
     }
 
-    /// KMIP Decrypt under version `id`; a tag or padding that does not
-    /// verify is [`ServerError::DecryptionFailed`].
+    /// KMIP Decrypt under version `id`; `build` makes the request and
+    /// input from the key's default Cryptographic Parameters. A tag or
+    /// padding that does not verify is [`ServerError::DecryptionFailed`].
     pub fn kmip_decrypt(
         &self,
         caller: &Caller,
         id: VersionId,
-        req: &CipherRequest,
-        ciphertext: &[u8],
-        tag: &[u8],
+        build: impl FnOnce(Option<&CryptoParams>) -> Result<DecryptInput, ServerError>,
     ) -> Result<SecretBytes, ServerError> {
         let (key, version) = self.cipher_version(caller, id)?;
+        let input = build(key.crypto_params.as_ref())?;
+        let (req, ciphertext, tag) = (
+            &input.cipher,
+            input.ciphertext.as_slice(),
+            input.tag.as_slice(),
+        );
         if is_rsa(key.algorithm) {
             return self.rsa_decrypt(caller, (&key, &version), padding_for(req)?, ciphertext);
         }

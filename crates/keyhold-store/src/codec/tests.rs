@@ -29,6 +29,7 @@ fn sample_key() -> Key {
         recipient_usage_end: Some(Timestamp::from_unix_seconds(9)),
         last_used_at: Some(Timestamp::from_unix_micros(11)),
         idle_warned_at: None,
+        crypto_params: None,
     }
 }
 
@@ -70,6 +71,21 @@ fn corrupt_what(e: StoreError) -> &'static str {
 fn rows_round_trip() {
     let key = sample_key();
     assert_eq!(key_from(key_values(&key).unwrap()).unwrap(), key);
+    let with_params = Key {
+        crypto_params: Some(CryptoParams {
+            mode: Some(keyhold_core::crypto_params::BlockMode::Ecb),
+            tag_length: Some(16),
+            ..CryptoParams::default()
+        }),
+        ..key
+    };
+    let row = key_values(&with_params).unwrap();
+    let json = Value::Text(r#"{"mode":"ecb","tag_length":16}"#.into());
+    assert!(
+        row.get(22) == Some(&json),
+        "crypto_params is column 22, as JSON"
+    );
+    assert_eq!(key_from(row).unwrap(), with_params);
     let v = sample_version();
     assert_eq!(version_from(version_values(&v)).unwrap(), v);
     let t = Tenant {
@@ -142,6 +158,12 @@ fn corrupt_key_columns_are_named() {
         (13, Value::Int(i64::MAX), "key.primary_version"),
         (17, Value::Int(-1), "key.originator_usage_period_secs"),
         (18, Value::Int(-3_600), "key.recipient_usage_period_secs"),
+        (
+            22,
+            Value::Text("{\"mode\":\"xts\"}".into()),
+            "key.crypto_params",
+        ),
+        (22, Value::Text("not json".into()), "key.crypto_params"),
     ];
     for (i, v, what) in cases {
         let e = key_from(with(row.clone(), i, v)).unwrap_err();

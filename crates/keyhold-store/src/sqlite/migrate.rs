@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 8] = [
+const MIGRATIONS: [Migration; 9] = [
     Migration {
         version: 1,
         name: "initial",
@@ -58,10 +58,15 @@ const MIGRATIONS: [Migration; 8] = [
         name: "list indexes",
         sql: include_str!("migrations/0008_list_indexes.sql"),
     },
+    Migration {
+        version: 9,
+        name: "key crypto params",
+        sql: include_str!("migrations/0009_key_crypto_params.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 8;
+pub(super) const LATEST: u32 = 9;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

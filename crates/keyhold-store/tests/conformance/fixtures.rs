@@ -8,12 +8,15 @@ use keyhold_core::approval::{Approval, Quorum};
 use keyhold_core::audit::{
     AuditEvent, AuditRecord, AuthMethod, ChainCrypto, ChainHead, Interface, Outcome,
 };
+use keyhold_core::crypto_params::{
+    BlockMode, HashAlgorithm, PaddingMethod, ParamAlgorithm, SignatureAlgorithm,
+};
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Action, Algorithm, ApprovalId, ApprovalRecord, Cryptoperiod, Key, KeyId, KeyState, KeyVersion,
-    MfaEnrollment, Origin, PolicyId, PolicyRecord, Principal, PrincipalId, PrincipalKind,
-    Protection, RequestId, RoleRecord, SealedBlob, Tenant, TenantId, Timestamp, TokenId,
-    TokenRecord, VersionId, VersionNumber,
+    Action, Algorithm, ApprovalId, ApprovalRecord, CryptoParams, Cryptoperiod, Key, KeyId,
+    KeyState, KeyVersion, MfaEnrollment, Origin, PolicyId, PolicyRecord, Principal, PrincipalId,
+    PrincipalKind, Protection, RequestId, RoleRecord, SealedBlob, Tenant, TenantId, Timestamp,
+    TokenId, TokenRecord, VersionId, VersionNumber,
 };
 use keyhold_crypto::SecretBytes;
 use keyhold_crypto::audit_chain::AuditChain;
@@ -81,6 +84,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
         recipient_usage_end: None,
         last_used_at: None,
         idle_warned_at: None,
+        crypto_params: None,
     }
 }
 
@@ -109,6 +113,20 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
         recipient_usage_end: Some(at(1_731_536_100)),
         last_used_at: Some(Timestamp::from_unix_micros(1_700_000_150_000_001)),
         idle_warned_at: Some(at(1_700_000_160)),
+        crypto_params: Some(CryptoParams {
+            mode: Some(BlockMode::Gcm),
+            padding: Some(PaddingMethod::None),
+            hash: Some(HashAlgorithm::Sha384),
+            signature: Some(SignatureAlgorithm::RsassaPss),
+            algorithm: Some(ParamAlgorithm::Aes),
+            random_iv: Some(true),
+            iv_length: Some(96),
+            tag_length: Some(12),
+            counter_length: Some(128),
+            salt_length: Some(32),
+            mgf1: Some(true),
+            mgf1_hash: Some(HashAlgorithm::Sha256),
+        }),
         ..key(tenant, name, algorithm)
     }
 }

@@ -184,10 +184,20 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 /// Sends one KMIP 1.4 batch item, written in the test vectors' XML form,
 /// and reads the response.
 pub async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
+    call_in(conn, "1", "4", item).await
+}
+
+/// [`call`] in KMIP `major`.`minor`.
+pub async fn call_in(
+    conn: &mut TlsStream<TcpStream>,
+    major: &str,
+    minor: &str,
+    item: &str,
+) -> ResponseMessage {
     let text = format!(
         r#"<RequestMessage><RequestHeader><ProtocolVersion>
-        <ProtocolVersionMajor type="Integer" value="1"/>
-        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+        <ProtocolVersionMajor type="Integer" value="{major}"/>
+        <ProtocolVersionMinor type="Integer" value="{minor}"/></ProtocolVersion>
         <BatchCount type="Integer" value="1"/></RequestHeader>
         <BatchItem>{item}</BatchItem></RequestMessage>"#
     );

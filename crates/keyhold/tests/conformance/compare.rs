@@ -16,7 +16,12 @@
 //!   generated (Create, Create Key Pair, Re-key, ...): key material, digest values,
 //!   ciphertexts, plaintexts, signatures, MACs, IVs, tags, certificates, and the key
 //!   format a digest was computed over. Such a value must have the expected type, a
-//!   Byte String its length (but a signature); a structure may hold anything.
+//!   Byte String its length (but a signature); a structure may hold anything;
+//! - values a correct server draws at random under any key ([`super::random`]): the
+//!   ciphertext of an RSA Encrypt with OAEP or PKCS#1 v1.5 padding, ECDSA and RSA-PSS
+//!   signatures. Same length (an ECDSA signature: within [`DER_SLACK`] bytes); a
+//!   deterministic value (PKCS#1 v1.5 signature, symmetric ciphertext under a client
+//!   IV) stays exact.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +29,11 @@ use keyhold_ttlv::dictionary;
 use keyhold_ttlv::{Tag, Ttlv, Value, xml};
 
 use super::bindings::{Bindings, marked_bytes, marked_now};
+use super::random::Random;
+
+/// How many bytes a random DER-encoded (EC)DSA signature may differ in length from the
+/// vector's: each of its two INTEGERs may lose leading zero bytes or gain a sign byte.
+pub const DER_SLACK: usize = 4;
 
 /// The first difference between an expected and an actual response.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +67,25 @@ impl Difference {
 /// # Errors
 /// The first difference.
 pub fn compare(expected: &Ttlv, got: &Ttlv, bindings: &mut Bindings) -> Result<(), Difference> {
-    let mut walk = Walk { bindings };
+    compare_with(expected, got, bindings, &[])
+}
+
+/// Like [`compare`], knowing which batch items of the answer hold a random value
+/// (`random[i]` for the i-th batch item; see [`super::random::Objects::request`]).
+///
+/// # Errors
+/// The first difference.
+pub fn compare_with(
+    expected: &Ttlv,
+    got: &Ttlv,
+    bindings: &mut Bindings,
+    random: &[Option<Random>],
+) -> Result<(), Difference> {
+    let mut walk = Walk {
+        bindings,
+        random,
+        batch_items: 0,
+    };
     walk.item(expected, got, &[], name(expected.tag), Scope::default())
 }
 
@@ -118,10 +146,16 @@ struct Scope {
     loose_value: bool,
     /// Inside a Digest (2.x) or a 1.x Digest attribute.
     in_digest: bool,
+    /// The batch item's answer holds this random value.
+    random: Option<Random>,
 }
 
-struct Walk<'a> {
+struct Walk<'a, 'r> {
     bindings: &'a mut Bindings,
+    /// Which batch items hold a random value, in order.
+    random: &'r [Option<Random>],
+    /// Batch items entered so far.
+    batch_items: usize,
 }
 
 /// The name of a tag, or its hex form.
@@ -164,7 +198,7 @@ pub fn show(item: &Ttlv) -> String {
     short
 }
 
-impl Walk<'_> {
+impl Walk<'_, '_> {
     /// Compares two items inside `parent` (a path); `label` names the expected one there.
     fn item(
         &mut self,
@@ -194,8 +228,10 @@ impl Walk<'_> {
             Some("BatchItem") => {
                 scope = Scope {
                     operation: operation_of(expected),
+                    random: self.random.get(self.batch_items).copied().flatten(),
                     ..Scope::default()
                 };
+                self.batch_items += 1;
                 self.note_generated(got, scope.operation);
             }
             Some("ResponsePayload") => {
@@ -217,6 +253,15 @@ impl Walk<'_> {
             None => {}
         }
         scope
+    }
+
+    /// A walk like this one over other bindings, to try a match.
+    fn trial<'b>(&self, bindings: &'b mut Bindings) -> Walk<'b, '_> {
+        Walk {
+            bindings,
+            random: self.random,
+            batch_items: self.batch_items,
+        }
     }
 
     /// Records the identifiers a generating operation answered with.
@@ -348,11 +393,10 @@ impl Walk<'_> {
             let found = got.iter().enumerate().find_map(|(i, g)| {
                 let mut trial = self.bindings.clone();
                 let ok = !used[i]
-                    && Walk {
-                        bindings: &mut trial,
-                    }
-                    .item(e, g, path, name(e.tag), scope)
-                    .is_ok();
+                    && self
+                        .trial(&mut trial)
+                        .item(e, g, path, name(e.tag), scope)
+                        .is_ok();
                 ok.then_some((i, trial))
             });
             match found {
@@ -388,10 +432,9 @@ impl Walk<'_> {
             .find(|(g, u)| !**u && counterparts(expected, g));
         if let Some((g, _)) = counterpart {
             let mut trial = self.bindings.clone();
-            let walk = Walk {
-                bindings: &mut trial,
-            }
-            .item(expected, g, path, name(expected.tag), scope);
+            let walk = self
+                .trial(&mut trial)
+                .item(expected, g, path, name(expected.tag), scope);
             if let Err(difference) = walk {
                 return difference;
             }
@@ -456,10 +499,22 @@ fn same(expected: &Value, got: &Value, tag: Tag, scope: Scope) -> bool {
         return expected == got;
     }
     match (expected, got) {
-        (Value::ByteString(e), Value::ByteString(g)) => {
-            tag.name() == Some("SignatureData") || e.len() == g.len()
+        (Value::ByteString(e), Value::ByteString(g)) if tag.name() == Some("SignatureData") => {
+            signature_fits(e.len(), g.len(), scope)
         }
+        (Value::ByteString(e), Value::ByteString(g)) => e.len() == g.len(),
         _ => true,
+    }
+}
+
+/// Whether a signature of `got` bytes stands for one of `expected` bytes: of any
+/// length under a key the server generated (its size or curve may differ), of the
+/// same length (an ECDSA one: within [`DER_SLACK`]) when only the signing is random.
+fn signature_fits(expected: usize, got: usize, scope: Scope) -> bool {
+    match scope.random {
+        _ if scope.generated => true,
+        Some(Random::Signature { der: true }) => expected.abs_diff(got) <= DER_SLACK,
+        _ => expected == got,
     }
 }
 
@@ -471,6 +526,10 @@ fn server_chosen(tag: &str, scope: Scope) -> bool {
         "KeyFormatType" if scope.in_digest => scope.generated,
         "Data" if scope.operation == Some("RNGRetrieve") => true,
         "Data" | "IVCounterNonce" | "AuthenticatedEncryptionTag" if scope.server_iv => true,
+        "Data" => scope.random == Some(Random::Ciphertext) || (generated && scope.generated),
+        "SignatureData" => {
+            matches!(scope.random, Some(Random::Signature { .. })) || scope.generated
+        }
         _ => generated && scope.generated,
     }
 }
@@ -753,6 +812,48 @@ mod tests {
         };
         check(&mut b, &exact("00112233"), &exact("00112233")).unwrap();
         check(&mut b, &exact("00112233"), &exact("ffeeddcc")).unwrap_err();
+    }
+
+    #[test]
+    fn random_outputs_compare_by_length_deterministic_ones_exactly() {
+        let answered = |operation: &str, tag: &str, hex: &str| {
+            let item = format!(r#"<{tag} type="ByteString" value="{hex}"/>"#);
+            response(operation, &format!("{}{item}", uid("k")))
+        };
+        let mut b = Bindings::new(unix_now());
+        b.learn("$UNIQUE_IDENTIFIER_0", &Value::TextString("k".into()))
+            .unwrap();
+        let mut check = |want: &str, got: &str, random: Option<Random>| {
+            let want = want.replace(r#"value="k""#, r#"value="$UNIQUE_IDENTIFIER_0""#);
+            compare_with(&expected(&want), &answer(got), &mut b, &[random])
+        };
+        // An OAEP or PKCS#1 v1.5 ciphertext: any of the same length.
+        let encrypted = |hex: &str| answered("Encrypt", "Data", hex);
+        let (want, oaep) = (encrypted("00112233"), Some(Random::Ciphertext));
+        check(&want, &encrypted("ffeeddcc"), oaep).unwrap();
+        let d = check(&want, &encrypted("ffeedd"), oaep).unwrap_err();
+        assert!(d.path.ends_with("ResponsePayload/Data"), "{d:?}");
+        // A deterministic ciphertext (AES-ECB, RSA without padding): exact.
+        check(&want, &encrypted("00112233"), None).unwrap();
+        let d = check(&want, &encrypted("ffeeddcc"), None).unwrap_err();
+        assert_eq!(
+            (d.expected.as_str(), d.got.as_str()),
+            ("00112233", "ffeeddcc")
+        );
+        // A signature flag does not free a ciphertext.
+        let pss = Some(Random::Signature { der: false });
+        check(&want, &encrypted("ffeeddcc"), pss).unwrap_err();
+        // RSA-PSS: same length; ECDSA: within DER_SLACK bytes; PKCS#1 v1.5: exact.
+        let signed = |hex: &str| answered("Sign", "SignatureData", hex);
+        let want = signed(&"ab".repeat(8));
+        check(&want, &signed(&"cd".repeat(8)), pss).unwrap();
+        check(&want, &signed(&"cd".repeat(9)), pss).unwrap_err();
+        let ecdsa = Some(Random::Signature { der: true });
+        check(&want, &signed(&"cd".repeat(8 + DER_SLACK)), ecdsa).unwrap();
+        check(&want, &signed(&"cd".repeat(9 + DER_SLACK)), ecdsa).unwrap_err();
+        check(&want, &signed(&"ab".repeat(8)), None).unwrap();
+        check(&want, &signed(&"cd".repeat(8)), None).unwrap_err();
+        check(&want, &signed(&"cd".repeat(8)), Some(Random::Ciphertext)).unwrap_err();
     }
 
     #[test]

@@ -9,7 +9,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::bindings::{Bindings, Marks, RequestValues, unix_now};
-use super::compare::{Difference, compare, operation_of};
+use super::compare::{Difference, compare_with, operation_of};
+use super::random::{Objects, Random};
 use super::vectors::Vector;
 use crate::common::kmip::{ANSWER_TIMEOUT, Pki, connect, exchange};
 
@@ -79,6 +80,8 @@ pub async fn run(
         sent: 0,
         operation: "-".into(),
         answer: None,
+        objects: Objects::default(),
+        random: Vec::new(),
     };
     let outcome = replay.all(&messages, &mut stream).await;
     *generated = replay.bindings.into_generated();
@@ -96,6 +99,10 @@ struct Replay {
     operation: String,
     /// The answer to the last request, until compared.
     answer: Option<Ttlv>,
+    /// The objects made so far and what they are.
+    objects: Objects,
+    /// Which batch items of the last request answer a random value.
+    random: Vec<Option<Random>>,
 }
 
 /// Why a step failed.
@@ -138,6 +145,7 @@ impl Replay {
         }
         let tree = parsed.map_err(|e| StepError::Other(format!("request does not parse: {e}")))?;
         self.operation = first_operation(&tree);
+        self.random = self.objects.request(&tree);
         if self.trace {
             eprintln!("--- request {}:\n{}", self.sent - 1, xml::from_ttlv(&tree));
         }
@@ -162,7 +170,8 @@ impl Replay {
             .answer
             .take()
             .ok_or_else(|| StepError::Other("a response without a request".into()))?;
-        compare(&expected, &got, &mut self.bindings).map_err(StepError::Differs)
+        self.objects.answer(&got);
+        compare_with(&expected, &got, &mut self.bindings, &self.random).map_err(StepError::Differs)
     }
 
     /// The failure of the current step.

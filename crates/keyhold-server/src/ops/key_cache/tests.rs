@@ -46,6 +46,7 @@ fn key(n: u128, name: &str) -> Key {
         recipient_usage_end: None,
         last_used_at: None,
         idle_warned_at: None,
+        crypto_params: None,
     }
 }
 

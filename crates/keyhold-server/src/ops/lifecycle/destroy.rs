@@ -114,6 +114,7 @@ mod tests {
             recipient_usage_end: None,
             last_used_at: None,
             idle_warned_at: None,
+            crypto_params: None,
         };
         KeyRows { key, versions }
     }

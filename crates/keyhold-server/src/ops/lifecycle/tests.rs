@@ -56,6 +56,7 @@ fn rows(primary: KeyState, period: Option<u64>) -> KeyRows {
             recipient_usage_end: None,
             last_used_at: None,
             idle_warned_at: None,
+            crypto_params: None,
         },
         versions: vec![StoredVersion {
             meta: version(1, primary),

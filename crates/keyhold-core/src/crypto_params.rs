@@ -1,0 +1,182 @@
+//! A key's default cryptographic parameters: the KMIP Cryptographic
+//! Parameters attribute a client gave when it created or registered the key
+//! (KMIP 1.4 section 3.6, KMIP 2.1 section 4.16), kept with the key and used
+//! for each field an Encrypt or Decrypt request leaves out (KMIP 1.4
+//! section 4.29: when the request omits them, "the Cryptographic Parameters
+//! associated with the Managed Cryptographic Object ... SHALL be used";
+//! KMIP 2.1 section 6.1.17). Only values keyhold can serve are
+//! representable: a key is never stored with parameters it could not honour.
+
+use serde::{Deserialize, Serialize};
+
+/// A block cipher mode keyhold serves (KMIP Block Cipher Mode, KMIP 1.4
+/// section 9.1.3.2.14).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockMode {
+    /// ECB.
+    Ecb,
+    /// CBC.
+    Cbc,
+    /// CTR.
+    Ctr,
+    /// GCM.
+    Gcm,
+    /// The key's AEAD (KMIP 2.x AEAD: ChaCha20-Poly1305 for a ChaCha20 key).
+    Aead,
+}
+
+/// A padding method keyhold serves (KMIP Padding Method, KMIP 1.4 section
+/// 9.1.3.2.15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PaddingMethod {
+    /// No padding.
+    None,
+    /// PKCS#5 (PKCS#7 for AES' 16-byte blocks).
+    Pkcs5,
+    /// RSAES-OAEP (RFC 8017 section 7.1).
+    Oaep,
+    /// PKCS#1 v1.5 (RFC 8017 sections 7.2 and 8.2).
+    Pkcs1v15,
+    /// RSASSA-PSS (RFC 8017 section 8.1).
+    Pss,
+}
+
+/// A hash function keyhold computes (KMIP Hashing Algorithm, KMIP 1.4
+/// section 9.1.3.2.16): the SHA-1 and SHA-2 family (FIPS 180-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HashAlgorithm {
+    /// SHA-1 (for OAEP and Hash only; never for signatures).
+    Sha1,
+    /// SHA-224.
+    Sha224,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+/// A signature algorithm keyhold serves (KMIP Digital Signature Algorithm,
+/// KMIP 1.4 section 9.1.3.2.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Sha256WithRsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    Sha384WithRsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    Sha512WithRsa,
+    /// RSASSA-PSS (its hash from the Hashing Algorithm).
+    RsassaPss,
+    /// ECDSA with SHA-256.
+    EcdsaSha256,
+    /// ECDSA with SHA-384.
+    EcdsaSha384,
+}
+
+/// The algorithm family parameters name (KMIP Cryptographic Algorithm,
+/// KMIP 1.4 section 9.1.3.2.13), of those keyhold keeps keys for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParamAlgorithm {
+    /// AES.
+    Aes,
+    /// ChaCha20.
+    ChaCha20,
+    /// ChaCha20-Poly1305.
+    ChaCha20Poly1305,
+    /// RSA.
+    Rsa,
+    /// ECDSA.
+    Ecdsa,
+    /// EC.
+    Ec,
+    /// Ed25519.
+    Ed25519,
+    /// HMAC with SHA-256.
+    HmacSha256,
+    /// HMAC with SHA-384.
+    HmacSha384,
+    /// HMAC with SHA-512.
+    HmacSha512,
+}
+
+/// A key's default Cryptographic Parameters; every field optional, as in
+/// KMIP. Lengths are in KMIP's units: IV and Counter Length in bits, Tag
+/// Length in bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoParams {
+    /// Block Cipher Mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<BlockMode>,
+    /// Padding Method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding: Option<PaddingMethod>,
+    /// Hashing Algorithm (OAEP's label hash, PSS's hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<HashAlgorithm>,
+    /// Digital Signature Algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureAlgorithm>,
+    /// Cryptographic Algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<ParamAlgorithm>,
+    /// Random IV: the server chooses the IV.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_iv: Option<bool>,
+    /// IV Length, in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv_length: Option<u32>,
+    /// Tag Length, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_length: Option<u32>,
+    /// Counter Length, in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_length: Option<u32>,
+    /// Salt Length (PSS), in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt_length: Option<u32>,
+    /// Mask Generator MGF1 was named (the only one KMIP defines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mgf1: Option<bool>,
+    /// Mask Generator Hashing Algorithm (MGF1's hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mgf1_hash: Option<HashAlgorithm>,
+}
+
+impl CryptoParams {
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == CryptoParams::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_keeps_only_the_fields_set_and_refuses_unknown_ones() {
+        let p = CryptoParams {
+            mode: Some(BlockMode::Cbc),
+            padding: Some(PaddingMethod::Pkcs5),
+            random_iv: Some(true),
+            ..CryptoParams::default()
+        };
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, r#"{"mode":"cbc","padding":"pkcs5","random_iv":true}"#);
+        assert_eq!(serde_json::from_str::<CryptoParams>(&json).unwrap(), p);
+        let oaep = r#"{"padding":"oaep","hash":"sha384","mgf1_hash":"sha384"}"#;
+        let p: CryptoParams = serde_json::from_str(oaep).unwrap();
+        assert_eq!(p.hash, Some(HashAlgorithm::Sha384));
+        assert!(serde_json::from_str::<CryptoParams>(r#"{"mode":"xts"}"#).is_err());
+        assert!(serde_json::from_str::<CryptoParams>(r#"{"label":"x"}"#).is_err());
+        assert!(CryptoParams::default().is_empty() && !p.is_empty());
+    }
+}

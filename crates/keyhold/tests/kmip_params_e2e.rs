@@ -1,0 +1,241 @@
+//! End to end over KMIP: a key's own Cryptographic Parameters (KMIP 1.4
+//! section 3.6) as the defaults of its Encrypt and Decrypt (section 4.29),
+//! given back by Get Attributes; parameters keyhold cannot serve refuse the
+//! key.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::kmip::{Pki, bind_client, connect, exchange, init, pki, rest_client};
+use keyhold_kmip::payload::ResponsePayload;
+use keyhold_kmip::{
+    BlockCipherMode, PaddingMethod, ResponseMessage, ResultReason, ResultStatus, UniqueIdentifier,
+};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// A production server with a KMIP listener, initialized, the client
+/// certificate bound to an admin; its PKI, root token and a connection.
+async fn setup(dir: &std::path::Path) -> (common::Server, Pki, String, TlsStream<TcpStream>) {
+    let pki = pki(dir);
+    let server = common::Server::production_with(dir, &pki.toml);
+    let token = init(&server, &pki).await;
+    bind_client(&server, &pki, &token).await;
+    let conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
+        .await
+        .unwrap();
+    (server, pki, token, conn)
+}
+
+async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
+    let text = format!(
+        r#"<RequestMessage><RequestHeader><ProtocolVersion>
+        <ProtocolVersionMajor type="Integer" value="1"/>
+        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+        <BatchCount type="Integer" value="1"/></RequestHeader>
+        <BatchItem>{item}</BatchItem></RequestMessage>"#
+    );
+    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
+    let tree = exchange(conn, &bytes).await.unwrap();
+    ResponseMessage::from_ttlv(&tree).unwrap()
+}
+
+async fn ok(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponsePayload {
+    let r = call(conn, item).await;
+    assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
+    r.items[0].payload.clone().unwrap()
+}
+
+async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
+    let r = call(conn, item).await;
+    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    r.items[0].result_reason
+}
+
+fn uid(payload: &ResponsePayload) -> String {
+    let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
+        unique_identifier: UniqueIdentifier::Text(id),
+        ..
+    })
+    | ResponsePayload::Register(keyhold_kmip::payload::IdentifierWithAttributesResponse {
+        unique_identifier: UniqueIdentifier::Text(id),
+        ..
+    })) = payload
+    else {
+        panic!("{payload:?}");
+    };
+    id.clone()
+}
+
+/// 1.4 attributes: usage, activation, name, and these Cryptographic
+/// Parameters.
+fn attributes(name: &str, params: &str) -> String {
+    format!(
+        r#"<Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="Encrypt Decrypt"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Activation Date"/>
+          <AttributeValue type="DateTime" value="2020-01-01T00:00:00+00:00"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Parameters"/>
+          <AttributeValue>{params}</AttributeValue></Attribute>"#
+    )
+}
+
+/// Register of the AES-128 key of NIST SP 800-38A with these parameters.
+fn register(name: &str, params: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>{}
+        </TemplateAttribute><SymmetricKey><KeyBlock>
+        <KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue><KeyMaterial type="ByteString" value="2b7e151628aed2a6abf7158809cf4f3c"/></KeyValue>
+        <CryptographicAlgorithm type="Enumeration" value="AES"/>
+        <CryptographicLength type="Integer" value="128"/>
+        </KeyBlock></SymmetricKey></RequestPayload>"#,
+        attributes(name, params)
+    )
+}
+
+/// Create of an AES-128 key with these parameters.
+fn create(name: &str, params: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Algorithm"/>
+          <AttributeValue type="Enumeration" value="AES"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Length"/>
+          <AttributeValue type="Integer" value="128"/></Attribute>{}
+        </TemplateAttribute></RequestPayload>"#,
+        attributes(name, params)
+    )
+}
+
+/// Encrypt or Decrypt under `id`: `params` (Cryptographic Parameters) and
+/// `iv` (IV/Counter/Nonce) are sent as is, in the payload's order.
+fn op(operation: &str, id: &str, data: &str, params: &str, iv: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>{params}
+        <Data type="ByteString" value="{data}"/>{iv}</RequestPayload>"#
+    )
+}
+
+fn data(payload: &ResponsePayload) -> (String, Option<String>) {
+    match payload {
+        ResponsePayload::Encrypt(e) => (
+            hex::encode(e.data.as_ref().unwrap()),
+            e.iv_counter_nonce.as_ref().map(hex::encode),
+        ),
+        ResponsePayload::Decrypt(d) => (hex::encode(d.data.as_ref().unwrap().expose()), None),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn iv(hex: &str) -> String {
+    format!(r#"<IVCounterNonce type="ByteString" value="{hex}"/>"#)
+}
+
+const ECB: &str = r#"<BlockCipherMode type="Enumeration" value="ECB"/>"#;
+const CBC: &str = r#"<BlockCipherMode type="Enumeration" value="CBC"/>"#;
+const NO_PADDING: &str = r#"<PaddingMethod type="Enumeration" value="None"/>"#;
+const PKCS5: &str = r#"<PaddingMethod type="Enumeration" value="PKCS5"/>"#;
+const RANDOM_IV: &str = r#"<RandomIV type="Boolean" value="true"/>"#;
+/// NIST SP 800-38A F.1.1 / F.2.1: first plaintext block, ECB and CBC
+/// ciphertexts (CBC with the IV below).
+const PT: &str = "6bc1bee22e409f96e93d7e117393172a";
+const ECB_CT: &str = "3ad77bb40d7a3660a89ecaf32466ef97";
+const CBC_IV: &str = "000102030405060708090a0b0c0d0e0f";
+const CBC_CT: &str = "7649abac8119b246cee98e9b12e9197d";
+
+/// A key registered with Block Cipher Mode ECB (Padding None) encrypts and
+/// decrypts in ECB when the request names no mode; a request naming CBC
+/// overrides the mode and keeps the key's padding; Get Attributes gives
+/// the parameters back.
+#[tokio::test]
+async fn a_keys_parameters_are_the_defaults_of_its_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = setup(dir.path()).await;
+    let id = uid(&ok(&mut conn, &register("p-ecb", &format!("{ECB}{NO_PADDING}"))).await);
+    let (ct, chosen) = data(&ok(&mut conn, &op("Encrypt", &id, PT, "", "")).await);
+    assert_eq!((ct.as_str(), chosen), (ECB_CT, None));
+    let (pt, _) = data(&ok(&mut conn, &op("Decrypt", &id, ECB_CT, "", "")).await);
+    assert_eq!(pt, PT);
+    // The request's Block Cipher Mode wins; the key's Padding Method stays.
+    let cbc = format!("<CryptographicParameters>{CBC}</CryptographicParameters>");
+    let cbc = op("Encrypt", &id, PT, &cbc, &iv(CBC_IV));
+    let (ct, _) = data(&ok(&mut conn, &cbc).await);
+    assert_eq!(ct, CBC_CT, "CBC without padding: one block out");
+    let get = format!(
+        r#"<Operation type="Enumeration" value="GetAttributes"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/></RequestPayload>"#
+    );
+    let ResponsePayload::GetAttributes(attrs) = ok(&mut conn, &get).await else {
+        panic!();
+    };
+    let params = attrs.attributes.as_ref().unwrap();
+    let params = params.cryptographic_parameters().unwrap();
+    assert_eq!(params.block_cipher_mode, Some(BlockCipherMode::ECB));
+    assert_eq!(params.padding_method, Some(PaddingMethod::None));
+    assert_eq!(params.random_iv, None);
+}
+
+/// CBC with PKCS5 and Random IV as the key's parameters: Encrypt without
+/// parameters draws the IV and returns it; Decrypt needs it (Invalid
+/// Message without it) and opens the ciphertext with it.
+#[tokio::test]
+async fn a_keys_random_iv_is_drawn_by_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = setup(dir.path()).await;
+    let params = format!("{CBC}{PKCS5}{RANDOM_IV}");
+    let id = uid(&ok(&mut conn, &create("p-cbc", &params)).await);
+    let plain = hex::encode(b"seventeen bytes!!");
+    let (ct, chosen) = data(&ok(&mut conn, &op("Encrypt", &id, &plain, "", "")).await);
+    let chosen = chosen.expect("the server chose the IV");
+    assert_eq!(
+        (ct.len(), chosen.len()),
+        (64, 32),
+        "two blocks, a 16-byte IV"
+    );
+    let reason = refused(&mut conn, &op("Decrypt", &id, &ct, "", "")).await;
+    assert_eq!(reason, Some(ResultReason::InvalidMessage));
+    let (back, _) = data(&ok(&mut conn, &op("Decrypt", &id, &ct, "", &iv(&chosen))).await);
+    assert_eq!(back, plain);
+    // An IV sent against the key's Random IV is refused.
+    let reason = refused(&mut conn, &op("Encrypt", &id, &plain, "", &iv(CBC_IV))).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+}
+
+/// Parameters keyhold does not serve (Block Cipher Mode XTS, Hashing
+/// Algorithm MD5, a P Source) refuse the Create or Register with Invalid
+/// Field, and no key is made.
+#[tokio::test]
+async fn parameters_keyhold_cannot_serve_refuse_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = setup(dir.path()).await;
+    let xts = r#"<BlockCipherMode type="Enumeration" value="XTS"/>"#;
+    let md5 = r#"<HashingAlgorithm type="Enumeration" value="MD5"/>"#;
+    let label = r#"<PSource type="ByteString" value="6c6162656c"/>"#;
+    let cases = [
+        create("p-xts", xts),
+        register("p-md5", &format!("{ECB}{md5}")),
+        register("p-label", label),
+    ];
+    for request in cases {
+        let reason = refused(&mut conn, &request).await;
+        assert_eq!(reason, Some(ResultReason::InvalidField), "{request}");
+    }
+    ok(&mut conn, &register("p-ok", ECB)).await;
+    let rest = rest_client(&server, &pki, Some(&token));
+    let found = |name: &str| keyhold_core::KeyRef::Name(name.parse().unwrap());
+    assert!(rest.key(&found("p-ok")).await.is_ok());
+    for name in ["p-xts", "p-md5", "p-label"] {
+        assert!(rest.key(&found(name)).await.is_err(), "{name} was stored");
+    }
+}
