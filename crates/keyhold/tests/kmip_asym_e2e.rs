@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::kmip::{bind_client, call_in, connect, init, ok, pki, refused, uid};
+use common::kmip::{call_in, ok, refused, session, uid};
 use keyhold_kmip::KeyFormatType;
 use keyhold_kmip::ResultReason;
 use keyhold_kmip::payload::ResponsePayload;
@@ -95,13 +95,7 @@ async fn registered_rsa_oaep_round_trip_and_public_key_verify() {
     use aws_lc_rs::encoding::AsDer;
     use aws_lc_rs::signature::KeyPair as _;
     let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let server = common::Server::production_with(dir.path(), &pki.toml);
-    let token = init(&server, &pki).await;
-    bind_client(&server, &pki, &token).await;
-    let mut conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
-        .await
-        .unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
     let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
     let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).unwrap();
     let spki = pair.public_key().as_der().unwrap();

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::kmip::{bind_client, connect, init, ok, pki, refused, rest_client, uid};
+use common::kmip::{ok, refused, rest_client, session, uid};
 use keyhold_api::b64::SecretBase64;
 use keyhold_api::keys::EncryptRequest;
 use keyhold_core::{Algorithm, KeyRef};
@@ -95,13 +95,7 @@ const IV: &str = "000102030405060708090a0b0c0d0e0f";
 #[tokio::test]
 async fn aes_128_cbc_and_ctr_round_trip_over_kmip() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let server = common::Server::production_with(dir.path(), &pki.toml);
-    let token = init(&server, &pki).await;
-    bind_client(&server, &pki, &token).await;
-    let mut conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
-        .await
-        .unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
     let id = uid(&ok(&mut conn, &new_key("kmip-aes128", None)).await);
     let data = b"seventeen bytes!!".to_vec();
     for (mode, padding) in [("CBC", "PKCS5"), ("CTR", "None")] {
@@ -157,13 +151,7 @@ async fn aes_128_cbc_and_ctr_round_trip_over_kmip() {
 #[tokio::test]
 async fn registered_aes_keys_give_the_sp_800_38a_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let server = common::Server::production_with(dir.path(), &pki.toml);
-    let token = init(&server, &pki).await;
-    bind_client(&server, &pki, &token).await;
-    let mut conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
-        .await
-        .unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
     let key = hex::decode("2b7e151628aed2a6abf7158809cf4f3c").unwrap();
     let id = uid(&ok(&mut conn, &new_key("sp800-38a", Some(&key))).await);
     let pt = hex::decode("6bc1bee22e409f96e93d7e117393172a").unwrap();

@@ -9,30 +9,11 @@
 
 mod common;
 
-use common::kmip::{bind_client, connect, exchange, init, pki, rest_client};
+use common::kmip::{call, refused, rest_client, session};
 use keyhold_kmip::payload::ResponsePayload;
-use keyhold_kmip::{ResponseMessage, ResultReason, ResultStatus};
+use keyhold_kmip::{ResultReason, ResultStatus};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-
-async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
-    let text = format!(
-        r#"<RequestMessage><RequestHeader><ProtocolVersion>
-        <ProtocolVersionMajor type="Integer" value="1"/>
-        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
-        <BatchCount type="Integer" value="1"/></RequestHeader>
-        <BatchItem>{item}</BatchItem></RequestMessage>"#
-    );
-    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
-    let tree = exchange(conn, &bytes).await.unwrap();
-    ResponseMessage::from_ttlv(&tree).unwrap()
-}
-
-async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
-    let r = call(conn, item).await;
-    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
-    r.items[0].result_reason
-}
 
 /// The digest a successful Hash answers, in hex.
 async fn digest(conn: &mut TlsStream<TcpStream>, item: &str) -> String {
@@ -60,13 +41,7 @@ fn hash(algorithm: &str, data: &str) -> String {
 #[tokio::test]
 async fn hash_gives_sha_digests_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path());
-    let server = common::Server::production_with(dir.path(), &pki.toml);
-    let token = init(&server, &pki).await;
-    bind_client(&server, &pki, &token).await;
-    let mut conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
-        .await
-        .unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
     let abc = hex::encode(b"abc");
     let cases = [
         ("SHA_1", "a9993e364706816aba3e25717850c26c9cd0d89d"),

@@ -11,66 +11,9 @@
 
 mod common;
 
-use common::kmip::{Pki, bind_client, connect, exchange, init, pki, rest_client};
+use common::kmip::{ok, refused, rest_client, session, uid};
 use keyhold_kmip::payload::ResponsePayload;
-use keyhold_kmip::{
-    BlockCipherMode, PaddingMethod, ResponseMessage, ResultReason, ResultStatus, UniqueIdentifier,
-};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-
-/// A production server with a KMIP listener, initialized, the client
-/// certificate bound to an admin; its PKI, root token and a connection.
-async fn setup(dir: &std::path::Path) -> (common::Server, Pki, String, TlsStream<TcpStream>) {
-    let pki = pki(dir);
-    let server = common::Server::production_with(dir, &pki.toml);
-    let token = init(&server, &pki).await;
-    bind_client(&server, &pki, &token).await;
-    let conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
-        .await
-        .unwrap();
-    (server, pki, token, conn)
-}
-
-async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessage {
-    let text = format!(
-        r#"<RequestMessage><RequestHeader><ProtocolVersion>
-        <ProtocolVersionMajor type="Integer" value="1"/>
-        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
-        <BatchCount type="Integer" value="1"/></RequestHeader>
-        <BatchItem>{item}</BatchItem></RequestMessage>"#
-    );
-    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
-    let tree = exchange(conn, &bytes).await.unwrap();
-    ResponseMessage::from_ttlv(&tree).unwrap()
-}
-
-async fn ok(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponsePayload {
-    let r = call(conn, item).await;
-    assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
-    r.items[0].payload.clone().unwrap()
-}
-
-async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<ResultReason> {
-    let r = call(conn, item).await;
-    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
-    r.items[0].result_reason
-}
-
-fn uid(payload: &ResponsePayload) -> String {
-    let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
-        unique_identifier: UniqueIdentifier::Text(id),
-        ..
-    })
-    | ResponsePayload::Register(keyhold_kmip::payload::IdentifierWithAttributesResponse {
-        unique_identifier: UniqueIdentifier::Text(id),
-        ..
-    })) = payload
-    else {
-        panic!("{payload:?}");
-    };
-    id.clone()
-}
+use keyhold_kmip::{BlockCipherMode, PaddingMethod, ResultReason};
 
 /// 1.4 attributes: usage, activation, name, and these Cryptographic
 /// Parameters.
@@ -161,7 +104,7 @@ const CBC_CT: &str = "7649abac8119b246cee98e9b12e9197d";
 #[tokio::test]
 async fn a_keys_parameters_are_the_defaults_of_its_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, _pki, _token, mut conn) = setup(dir.path()).await;
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
     let id = uid(&ok(&mut conn, &register("p-ecb", &format!("{ECB}{NO_PADDING}"))).await);
     let (ct, chosen) = data(&ok(&mut conn, &op("Encrypt", &id, PT, "", "")).await);
     assert_eq!((ct.as_str(), chosen), (ECB_CT, None));
@@ -192,7 +135,7 @@ async fn a_keys_parameters_are_the_defaults_of_its_requests() {
 #[tokio::test]
 async fn a_keys_random_iv_is_drawn_by_the_server() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, _pki, _token, mut conn) = setup(dir.path()).await;
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
     let params = format!("{CBC}{PKCS5}{RANDOM_IV}");
     let id = uid(&ok(&mut conn, &create("p-cbc", &params)).await);
     let plain = hex::encode(b"seventeen bytes!!");
@@ -218,7 +161,7 @@ async fn a_keys_random_iv_is_drawn_by_the_server() {
 #[tokio::test]
 async fn parameters_keyhold_cannot_serve_refuse_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, pki, token, mut conn) = setup(dir.path()).await;
+    let (server, pki, token, mut conn) = session(dir.path()).await;
     let xts = r#"<BlockCipherMode type="Enumeration" value="XTS"/>"#;
     let md5 = r#"<HashingAlgorithm type="Enumeration" value="MD5"/>"#;
     let label = r#"<PSource type="ByteString" value="6c6162656c"/>"#;

@@ -240,3 +240,16 @@ pub fn uid(payload: &ResponsePayload) -> String {
     };
     id.clone()
 }
+
+/// A production server with a KMIP listener, initialized, the client
+/// certificate bound to an admin; its PKI, root token and a connection.
+pub async fn session(dir: &Path) -> (Server, Pki, String, TlsStream<TcpStream>) {
+    let pki = pki(dir);
+    let server = Server::production_with(dir, &pki.toml);
+    let token = init(&server, &pki).await;
+    bind_client(&server, &pki, &token).await;
+    let conn = connect(server.kmip_addr.as_ref().unwrap(), &pki, true)
+        .await
+        .unwrap();
+    (server, pki, token, conn)
+}
