@@ -180,6 +180,18 @@ async fn registered_rsa_oaep_round_trip_and_public_key_verify() {
     // PKCS#1 is RSA's format only.
     let reason = refused(&mut conn, &get(&id, "PKCS_1")).await;
     assert_eq!(reason, Some(ResultReason::InvalidField));
+    // A public key alone has no Private Key object: its bare version id
+    // is not found, for Get and for Get Attributes.
+    let private = id.trim_end_matches("/public");
+    assert_ne!(private, id);
+    let reason = refused(&mut conn, &get(private, "")).await;
+    assert_eq!(reason, Some(ResultReason::ItemNotFound));
+    let attributes = format!(
+        r#"<Operation type="Enumeration" value="GetAttributes"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{private}"/></RequestPayload>"#
+    );
+    let reason = refused(&mut conn, &attributes).await;
+    assert_eq!(reason, Some(ResultReason::ItemNotFound));
     // A public key alone cannot sign.
     let sign = format!(
         r#"<Operation type="Enumeration" value="Sign"/><RequestPayload>

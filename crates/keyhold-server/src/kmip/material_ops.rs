@@ -226,7 +226,7 @@ impl Dispatcher {
         check_format(format)?;
         let got = self.blocking(request_id, Action::KeyExport, move |ops, caller| {
             // Refused before the material is opened (and the export audited).
-            let (key, _) = ops.key_by_version_id(caller, id)?;
+            let (key, _) = ops.secret_by_version_id(caller, id)?;
             check_format_fits(key.algorithm, format)?;
             ops.version_material(caller, id)
         });

@@ -189,7 +189,10 @@ impl Dispatcher {
         let id = objects::version_id(uid, placeholder)?;
         let public = objects::is_public(uid);
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
-            let (key, version) = ops.key_by_version_id(caller, id)?;
+            let (key, version) = match public {
+                true => ops.key_by_version_id(caller, id)?,
+                false => ops.secret_by_version_id(caller, id)?,
+            };
             let digest = match want_digest {
                 true => ops.version_digest(caller, &key, &version, public)?,
                 false => None,

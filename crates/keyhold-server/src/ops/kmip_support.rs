@@ -7,8 +7,8 @@ use keyhold_api::crypto::{MacRequest, MacVerifyRequest, SignRequest, VerifyReque
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
 use keyhold_core::{
-    Algorithm, CryptoParams, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Timestamp,
-    UsageMask, VersionId,
+    Algorithm, CryptoParams, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Origin,
+    Timestamp, UsageMask, VersionId,
 };
 use keyhold_store::{KeyQuery, TxError};
 
@@ -55,6 +55,22 @@ impl Operations {
                 caller.admit_key(&key, Some(v.version))?;
                 Ok((key, v))
             })
+    }
+
+    /// [`key_by_version_id`](Self::key_by_version_id) of the Private Key
+    /// or Symmetric Key object `id` names: a public key registered alone
+    /// has none, so its version id alone is not found (its object is
+    /// `<id>/public`).
+    pub fn secret_by_version_id(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+    ) -> Result<(Key, KeyVersion), ServerError> {
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        if key.origin == Origin::ImportedPublic {
+            return Err(ServerError::KeyNotFound);
+        }
+        Ok((key, version))
     }
 
     /// KMIP Create of a symmetric key: a new key of `algorithm` named
