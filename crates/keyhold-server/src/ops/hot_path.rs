@@ -82,10 +82,14 @@ impl Operations {
 
     /// Authenticates on the worker when that reads nothing.
     fn admit_warm<T>(&self, creds: &Credentials, action: Action) -> Warm<T> {
-        if !self.authenticates_from_memory(creds) {
+        let Some(identified) = self.identify_from_memory(creds) else {
             return Warm::Cold;
-        }
-        match self.admit(creds, action) {
+        };
+        match self.admitted(
+            creds,
+            action,
+            self.authenticate_as(creds, action, identified),
+        ) {
             Ok(caller) => Warm::Admitted(caller),
             Err(refused) => Warm::Refused(refused),
         }

@@ -236,7 +236,17 @@ impl Operations {
     /// Authenticates `creds` for `action`: the caller, or the answer to a
     /// request refused at authentication, with its event on its way.
     pub(super) fn admit<T>(&self, creds: &Credentials, action: Action) -> Result<Caller, Ran<T>> {
-        self.authenticate(creds, action).map_err(|e| match e {
+        self.admitted(creds, action, self.authenticate(creds, action))
+    }
+
+    /// [`admit`](Self::admit) of an authentication's result.
+    pub(super) fn admitted<T>(
+        &self,
+        creds: &Credentials,
+        action: Action,
+        authenticated: Result<Caller, ServerError>,
+    ) -> Result<Caller, Ran<T>> {
+        authenticated.map_err(|e| match e {
             // A sealed or uninitialized server records nothing (it has no
             // audit key); every other refusal at authentication is an event.
             e @ (ServerError::Sealed | ServerError::NotInitialized) => (Err(e), None),

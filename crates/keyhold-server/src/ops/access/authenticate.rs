@@ -24,8 +24,21 @@ impl Operations {
         action: Action,
     ) -> Result<Caller, ServerError> {
         self.vault.unlocked()?;
+        self.authenticate_as(creds, action, self.identify(creds))
+    }
+
+    /// [`authenticate`](Self::authenticate) with who the credentials name
+    /// already looked up (by [`identify`](Self::identify) or
+    /// [`identify_from_memory`](Self::identify_from_memory)).
+    pub(in crate::ops) fn authenticate_as(
+        &self,
+        creds: &Credentials,
+        action: Action,
+        identified: Result<(Identity, AuthMethod), ServerError>,
+    ) -> Result<Caller, ServerError> {
+        self.vault.unlocked()?;
         let now = self.now();
-        let (identity, auth) = self.identify(creds)?;
+        let (identity, auth) = identified?;
         let tenant = match &identity {
             Identity::Root => self.named_tenant(creds)?,
             Identity::Internal => match creds.proof {
@@ -64,37 +77,49 @@ impl Operations {
         })
     }
 
-    /// Whether authenticating `creds` reads nothing from the store: no
-    /// TOTP code (checking one writes its step), no tenant named (a read),
-    /// and a credential that is the root token, none at all, or a
-    /// principal's that is cached. Decides nothing: [`authenticate`]
-    /// still checks everything.
-    ///
-    /// [`authenticate`]: Self::authenticate
-    pub(in crate::ops) fn authenticates_from_memory(&self, creds: &Credentials) -> bool {
+    /// Who the credentials name, when authenticating them reads nothing
+    /// from the store: no TOTP code (checking one writes its step), no
+    /// tenant named (a read), not the scheduler (its tenant is a read), and
+    /// a credential that is the root token, none at all (refused), or a
+    /// principal's that is cached. `None` when the store is needed. Decides
+    /// nothing: [`authenticate_as`](Self::authenticate_as) still checks
+    /// everything.
+    pub(in crate::ops) fn identify_from_memory(
+        &self,
+        creds: &Credentials,
+    ) -> Option<Result<(Identity, AuthMethod), ServerError>> {
         if creds.mfa.is_some() || creds.tenant.is_some() {
-            return false;
+            return None;
         }
-        let key = match &creds.proof {
-            Proof::None => return true,
-            Proof::Internal(_) => return false,
-            Proof::Bearer(token) if self.vault.is_root_token(token) => return true,
-            Proof::Bearer(token) => CacheKey::Token(*TokenHash::of(token).as_bytes()),
-            Proof::Certificate(cert) => {
-                CacheKey::Certificate(cert.fingerprint, cert.subject.clone())
+        match self.named(creds) {
+            Err(e) => Some(Err(e)),
+            Ok(Named::Itself(_, _)) => None,
+            Ok(Named::Directly(identity, auth)) => Some(Ok((identity, auth))),
+            Ok(Named::Principal(key, auth)) => {
+                let generation = self.access_generation.current();
+                let resolved = self.identities.get(&key, generation)?;
+                Some(Ok((Identity::Principal(resolved), auth)))
             }
-        };
-        let generation = self.access_generation.current();
-        self.identities.get(&key, generation).is_some()
+        }
     }
 
     /// Who the credentials name.
     fn identify(&self, creds: &Credentials) -> Result<(Identity, AuthMethod), ServerError> {
+        match self.named(creds)? {
+            Named::Directly(identity, auth) | Named::Itself(identity, auth) => Ok((identity, auth)),
+            Named::Principal(key, auth) => Ok((Identity::Principal(self.resolved(key)?), auth)),
+        }
+    }
+
+    /// What the credentials present, before any lookup.
+    fn named(&self, creds: &Credentials) -> Result<Named, ServerError> {
         let key = match &creds.proof {
             Proof::Bearer(token) if self.vault.is_root_token(token) => {
-                return Ok((Identity::Root, AuthMethod::RootToken));
+                return Ok(Named::Directly(Identity::Root, AuthMethod::RootToken));
             }
-            Proof::Internal(_) => return Ok((Identity::Internal, AuthMethod::Internal)),
+            Proof::Internal(_) => {
+                return Ok(Named::Itself(Identity::Internal, AuthMethod::Internal));
+            }
             Proof::None => return Err(ServerError::Unauthenticated),
             Proof::Bearer(token) => CacheKey::Token(*TokenHash::of(token).as_bytes()),
             Proof::Certificate(cert) => {
@@ -105,7 +130,7 @@ impl Operations {
             CacheKey::Token(_) => AuthMethod::Token,
             CacheKey::Certificate(..) => AuthMethod::ClientCertificate,
         };
-        Ok((Identity::Principal(self.resolved(key)?), auth))
+        Ok(Named::Principal(key, auth))
     }
 
     /// The principal a credential names, from the cache when it is fresh.
@@ -151,4 +176,14 @@ impl Operations {
             _ => Ok(Arc::clone(&r.tenant)),
         }
     }
+}
+
+/// What a request's credentials present.
+enum Named {
+    /// The root token: no lookup.
+    Directly(Identity, AuthMethod),
+    /// The server itself (the scheduler), whose tenant is read.
+    Itself(Identity, AuthMethod),
+    /// A principal, looked up by its token's hash or its certificate.
+    Principal(CacheKey, AuthMethod),
 }
