@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::durable::Durable;
 use crate::error::StoreError;
 use crate::model::BackendKind;
 use crate::tx::{ReadTx, WriteTx};
@@ -43,8 +44,14 @@ pub(crate) trait ReadTxn: ReadTx {
 pub(crate) trait WriteTxn: WriteTx {
     /// The transaction as the caller sees it.
     fn as_write(&mut self) -> &mut dyn WriteTx;
-    /// Makes every change durable.
-    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Commits: every change is visible to later transactions at once, and
+    /// durable once the returned [`Durable`] says so. An `Err` means
+    /// nothing was committed.
+    fn commit_deferred(self: Box<Self>) -> Result<Durable, StoreError>;
+    /// Commits and waits until every change is durable.
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.commit_deferred()?.wait()
+    }
     /// Discards every change.
     fn rollback(self: Box<Self>) -> Result<(), StoreError>;
     /// Marks a point the transaction can roll back to (one level only:

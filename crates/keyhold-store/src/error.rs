@@ -133,6 +133,15 @@ pub enum StoreError {
     /// A snapshot or restore path that is not UTF-8.
     #[error("the database file path is not UTF-8")]
     PathNotUtf8,
+    /// Syncing the write-ahead log to disk failed, so the write may be lost.
+    /// The log's state on disk is unknown after that: every later write is
+    /// refused with this error too, until the store is reopened.
+    #[error("the write-ahead log could not be made durable")]
+    NotDurable {
+        /// The OS error of the failed sync (shared by every write it failed).
+        #[source]
+        source: std::sync::Arc<std::io::Error>,
+    },
     /// A file-system operation on the database file failed.
     #[error("could not {op} the database file")]
     Io {

@@ -3,8 +3,9 @@
 //! commits them with one durable commit (one fsync) for the whole batch.
 //!
 //! A body that fails is rolled back to its savepoint and does not disturb the
-//! others. A caller learns its result only after the batch's commit, so an
-//! `Ok` always means "durable". Bodies queue while a commit is in flight,
+//! others. A caller learns its result only once the batch's commit is
+//! durable, so an `Ok` always means "durable"; the writer starts the next
+//! batch while the disk syncs this one (`crate::durable`). Bodies queue while a commit is in flight,
 //! which is what forms batches: the busier the store, the larger the batch
 //! and the fewer fsyncs per write.
 
@@ -273,22 +274,29 @@ fn writer_loop(engine: &dyn Engine, queue: &Receiver<Box<dyn Job>>) {
     }
 }
 
-/// Runs every job of the batch in one transaction and commits once.
+/// Runs every job of the batch in one transaction and commits once. The
+/// jobs learn their results when the commit is durable: the writer moves on
+/// to the next batch meanwhile (`crate::durable`).
 fn run_batch(engine: &dyn Engine, mut batch: Vec<Box<dyn Job>>) {
-    let outcome = engine.begin_write().and_then(|mut txn| {
+    let committed = engine.begin_write().and_then(|mut txn| {
         for job in &mut batch {
             job.run_in(txn.as_mut())?;
             if !txn.is_open() {
                 return Err(StoreError::TransactionLost);
             }
         }
-        txn.commit()
+        txn.commit_deferred()
     });
-    let outcome = outcome.map_err(Arc::new);
-    if let Err(e) = &outcome {
-        tracing::error!(error = %e, jobs = batch.len(), "group commit failed");
-    }
-    for job in batch {
-        job.finish(outcome.clone());
+    let finish = move |outcome: Result<(), Arc<StoreError>>| {
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, jobs = batch.len(), "group commit failed");
+        }
+        for job in batch {
+            job.finish(outcome.clone());
+        }
+    };
+    match committed {
+        Ok(durable) => durable.then(Box::new(finish)),
+        Err(e) => finish(Err(Arc::new(e))),
     }
 }

@@ -41,6 +41,7 @@
 mod audit;
 mod codec;
 mod due;
+mod durable;
 mod engine;
 mod error;
 mod group;

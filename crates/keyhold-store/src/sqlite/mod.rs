@@ -18,6 +18,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use rusqlite::Connection;
 
+use crate::durable::Syncer;
 use crate::engine::{Engine, ReadTxn, WriteTxn};
 use crate::error::StoreError;
 use crate::model::BackendKind;
@@ -32,6 +33,9 @@ pub(crate) struct SqliteEngine {
     readers: Vec<Mutex<Connection>>,
     /// Where the next reader search starts, to spread the load.
     next_reader: AtomicUsize,
+    /// Makes commits durable by syncing the WAL (on disk only); declared
+    /// before the connections so that it stops (after a last sync) first.
+    syncer: Option<Syncer>,
     /// Background WAL checkpoints (on disk only); stops when dropped.
     _checkpointer: Option<checkpointer::Checkpointer>,
 }
@@ -45,8 +49,10 @@ impl SqliteEngine {
         let readers = (0..connection::READERS)
             .map(|_| connection::open_reader(path).map(Mutex::new))
             .collect::<Result<_, _>>()?;
+        let syncer = Syncer::start(connection::open_wal(path)?)?;
         Ok(Self {
             path: Some(path.to_owned()),
+            syncer: Some(syncer),
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
@@ -60,6 +66,7 @@ impl SqliteEngine {
         migrate::migrate(&mut conn)?;
         Ok(Self {
             path: None,
+            syncer: None,
             writer: Mutex::new(conn),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
@@ -96,13 +103,17 @@ impl Engine for SqliteEngine {
     }
 
     fn begin_read(&self) -> Result<Box<dyn ReadTxn + '_>, StoreError> {
-        Ok(Box::new(SqliteTxn::begin(self.reader(), "BEGIN")?))
+        Ok(Box::new(SqliteTxn::begin(self.reader(), "BEGIN", None)?))
     }
 
     fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, StoreError> {
+        if let Some(syncer) = &self.syncer {
+            syncer.check()?;
+        }
         Ok(Box::new(SqliteTxn::begin(
             lock(&self.writer),
             "BEGIN IMMEDIATE",
+            self.syncer.as_ref(),
         )?))
     }
 

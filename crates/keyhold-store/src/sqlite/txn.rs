@@ -19,6 +19,7 @@ use super::error::{Target, backend, write};
 use crate::audit::{AuditQuery, check_follows};
 use crate::codec;
 use crate::due::{self, DueCursor, DueKey};
+use crate::durable::{Durable, Syncer};
 use crate::engine::{ReadTxn, WriteTxn};
 use crate::error::StoreError;
 use crate::idle::{self, IdleQuery};
@@ -105,6 +106,9 @@ pub(super) struct SqliteTxn<'a> {
     head: Option<ChainHead>,
     /// `head` when the job's savepoint was taken, restored on rollback.
     head_at_savepoint: Option<ChainHead>,
+    /// Makes a write transaction's commit durable (on disk; `None` for
+    /// reads and in memory).
+    syncer: Option<&'a Syncer>,
 }
 
 impl<'a> SqliteTxn<'a> {
@@ -112,6 +116,7 @@ impl<'a> SqliteTxn<'a> {
     pub(super) fn begin(
         conn: MutexGuard<'a, Connection>,
         begin: &'static str,
+        syncer: Option<&'a Syncer>,
     ) -> Result<Self, StoreError> {
         if !conn.is_autocommit() {
             // Left open by a failed end; nothing in it was committed.
@@ -128,6 +133,7 @@ impl<'a> SqliteTxn<'a> {
             erased: false,
             head: None,
             head_at_savepoint: None,
+            syncer,
         })
     }
 
@@ -828,7 +834,7 @@ impl WriteTxn for SqliteTxn<'_> {
         self
     }
 
-    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+    fn commit_deferred(mut self: Box<Self>) -> Result<Durable, StoreError> {
         self.end("COMMIT")?;
         if self.erased {
             // Push the erased row into the main file and empty the WAL, which
@@ -838,7 +844,7 @@ impl WriteTxn for SqliteTxn<'_> {
                 tracing::warn!(error = %e, "checkpoint after erasing key material did not complete");
             }
         }
-        Ok(())
+        Ok(self.syncer.map_or(Durable::Now, Syncer::committed))
     }
 
     fn rollback(mut self: Box<Self>) -> Result<(), StoreError> {
