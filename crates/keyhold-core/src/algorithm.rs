@@ -186,8 +186,12 @@ impl Algorithm {
                     .union(UsageMask::WRAP_KEY)
                     .union(UsageMask::UNWRAP_KEY)
             }
+            // MAC with the HMAC their KMIP Cryptographic Parameters name.
             Self::Aes128Raw | Self::Aes192Raw | Self::Aes256Raw | Self::ChaCha20Raw => {
-                UsageMask::ENCRYPT.union(UsageMask::DECRYPT)
+                UsageMask::ENCRYPT
+                    .union(UsageMask::DECRYPT)
+                    .union(UsageMask::MAC_GENERATE)
+                    .union(UsageMask::MAC_VERIFY)
             }
             Self::Aes256KeyWrap => UsageMask::WRAP_KEY.union(UsageMask::UNWRAP_KEY),
             Self::HmacSha256 | Self::HmacSha384 | Self::HmacSha512 => {

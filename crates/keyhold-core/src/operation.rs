@@ -112,9 +112,18 @@ impl KeyOperation {
                     | A::Ed25519
                     | A::MlDsa65
             ),
-            Self::MacGenerate | Self::MacVerify => {
-                matches!(algorithm, A::HmacSha256 | A::HmacSha384 | A::HmacSha512)
-            }
+            // Raw-cipher keys MAC over KMIP only, with the HMAC their
+            // Cryptographic Parameters (or the request) name; REST refuses.
+            Self::MacGenerate | Self::MacVerify => matches!(
+                algorithm,
+                A::HmacSha256
+                    | A::HmacSha384
+                    | A::HmacSha512
+                    | A::Aes128Raw
+                    | A::Aes192Raw
+                    | A::Aes256Raw
+                    | A::ChaCha20Raw
+            ),
             Self::WrapKey | Self::UnwrapKey => matches!(
                 algorithm,
                 A::Aes256KeyWrap

@@ -195,6 +195,24 @@ pub trait Mac: Send + Sync + Debug {
     fn compute(&self, key: &KeyMaterial, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// Checks `tag` in constant time; a mismatch is [`CryptoError::BadMac`].
     fn verify(&self, key: &KeyMaterial, data: &[u8], tag: &[u8]) -> Result<(), CryptoError>;
+    /// The tag of `data` under the HMAC `hmac` (an `Algorithm::Hmac*`)
+    /// keyed with the bytes of `key`, a key of another algorithm: a KMIP
+    /// raw-cipher key whose Cryptographic Parameters name the HMAC (KMIP
+    /// 1.4 section 4.33).
+    fn compute_keyed(
+        &self,
+        hmac: Algorithm,
+        key: &KeyMaterial,
+        data: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// [`verify`](Self::verify) under [`compute_keyed`](Self::compute_keyed)'s key.
+    fn verify_keyed(
+        &self,
+        hmac: Algorithm,
+        key: &KeyMaterial,
+        data: &[u8],
+        tag: &[u8],
+    ) -> Result<(), CryptoError>;
     /// Whether this implementation is FIPS approved.
     fn fips_approved(&self) -> bool;
 }

@@ -182,3 +182,70 @@ async fn parameters_keyhold_cannot_serve_refuse_the_key() {
         assert!(rest.key(&found(name)).await.is_err(), "{name} was stored");
     }
 }
+
+/// MAC or MAC Verify of `data` under `id`; `tag` is sent as MAC Data.
+fn mac_op(operation: &str, id: &str, data: &str, tag: &str) -> String {
+    let tag = if tag.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<MACData type="ByteString" value="{tag}"/>"#)
+    };
+    format!(
+        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>
+        <Data type="ByteString" value="{data}"/>{tag}</RequestPayload>"#
+    )
+}
+
+/// An AES key registered with Cryptographic Algorithm HMAC_SHA256 in its
+/// parameters (as the profiles' CS-AC-M-4 does) MACs with HMAC-SHA256 keyed
+/// with its bytes, and MAC Verify agrees; a changed tag is Invalid. A raw
+/// key whose parameters name no HMAC is refused, and REST never MACs with
+/// such a key.
+#[tokio::test]
+async fn a_raw_aes_key_macs_with_the_hmac_its_parameters_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let with_mac = |request: String| {
+        request.replace(
+            r#"value="Encrypt Decrypt""#,
+            r#"value="Encrypt Decrypt MACGenerate MACVerify""#,
+        )
+    };
+    let hmac = r#"<CryptographicAlgorithm type="Enumeration" value="HMAC_SHA256"/>"#;
+    let id = uid(&ok(&mut conn, &with_mac(register("p-hmac", hmac))).await);
+    let message = "01020304050607080910111213141516";
+    let key = aws_lc_rs::hmac::Key::new(
+        aws_lc_rs::hmac::HMAC_SHA256,
+        &hex::decode("2b7e151628aed2a6abf7158809cf4f3c").unwrap(),
+    );
+    let expected = aws_lc_rs::hmac::sign(&key, &hex::decode(message).unwrap());
+    let ResponsePayload::MAC(mac) = ok(&mut conn, &mac_op("MAC", &id, message, "")).await else {
+        panic!("not a MAC response");
+    };
+    let tag = mac.mac_data.unwrap();
+    assert_eq!(tag, expected.as_ref());
+    let verdict = |payload: ResponsePayload| match payload {
+        ResponsePayload::MACVerify(v) => v.validity_indicator,
+        other => panic!("{other:?}"),
+    };
+    let good = mac_op("MACVerify", &id, message, &hex::encode(&tag));
+    let valid = verdict(ok(&mut conn, &good).await);
+    assert_eq!(valid, Some(keyhold_kmip::ValidityIndicator::Valid));
+    let mut bad = tag.clone();
+    bad[0] ^= 1;
+    let bad = mac_op("MACVerify", &id, message, &hex::encode(&bad));
+    let invalid = verdict(ok(&mut conn, &bad).await);
+    assert_eq!(invalid, Some(keyhold_kmip::ValidityIndicator::Invalid));
+    // No HMAC named by the key or the request: refused.
+    let plain = uid(&ok(&mut conn, &with_mac(register("p-nohmac", ECB))).await);
+    let reason = refused(&mut conn, &mac_op("MAC", &plain, message, "")).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    // REST's MAC is for HMAC keys only.
+    let rest = rest_client(&server, &pki, Some(&token));
+    let req = keyhold_api::crypto::MacRequest {
+        data: keyhold_api::b64::Base64(hex::decode(message).unwrap()),
+    };
+    let named = keyhold_core::KeyRef::Name("p-hmac".parse().unwrap());
+    assert!(rest.mac(&named, &req).await.is_err());
+}

@@ -270,6 +270,11 @@ impl Operations {
         expected: Option<Algorithm>,
         data: Vec<u8>,
     ) -> Result<Vec<u8>, ServerError> {
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        if let Some(hmac) = super::keyed_mac::keyed_hmac(&key, expected)? {
+            let key = self.protecting_key(caller, id, None, KeyOperation::MacGenerate)?;
+            return self.keyed_mac(caller, &key, hmac, &data);
+        }
         let key = self.protecting_key(caller, id, expected, KeyOperation::MacGenerate)?;
         let req = MacRequest { data: Base64(data) };
         Ok(self.mac(caller, &KeyRef::Id(key.id), req)?.mac.0)
@@ -284,6 +289,10 @@ impl Operations {
         data: Vec<u8>,
         mac: Vec<u8>,
     ) -> Result<bool, ServerError> {
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        if let Some(hmac) = super::keyed_mac::keyed_hmac(&key, expected)? {
+            return self.keyed_mac_verify(caller, id, hmac, (&data, &mac));
+        }
         let (key, version) = self.key_of_algorithm(caller, id, expected)?;
         let req = MacVerifyRequest {
             data: Base64(data),

@@ -5,11 +5,22 @@
 
 use keyhold_api::b64::Base64;
 use keyhold_api::crypto::{MacRequest, MacResponse, MacVerifyRequest, MacVerifyResponse};
-use keyhold_core::{KeyOperation, KeyRef};
+use keyhold_core::{Key, KeyOperation, KeyRef};
 use keyhold_crypto::CryptoError;
 
 use super::{Caller, Operations};
 use crate::error::ServerError;
+
+/// A raw-cipher key MACs over KMIP only, with the HMAC its parameters
+/// name (`keyed_mac.rs`).
+fn refuse_raw(key: &Key) -> Result<(), ServerError> {
+    if key.algorithm.is_raw_cipher() {
+        return Err(ServerError::InvalidRequest {
+            detail: format!("a {} key MACs over KMIP only", key.algorithm),
+        });
+    }
+    Ok(())
+}
 
 impl Operations {
     /// The full-length tag of `req.data` under the key's primary version.
@@ -20,6 +31,7 @@ impl Operations {
         req: MacRequest,
     ) -> Result<MacResponse, ServerError> {
         let (key, version) = self.key_and_version(caller, key, None)?;
+        refuse_raw(&key)?;
         let material = self.usable_material(caller, &key, &version, KeyOperation::MacGenerate)?;
         let mac = self
             .crypto
@@ -41,6 +53,7 @@ impl Operations {
         req: MacVerifyRequest,
     ) -> Result<MacVerifyResponse, ServerError> {
         let (key, version) = self.key_and_version(caller, key, req.version)?;
+        refuse_raw(&key)?;
         let material = self.usable_material(caller, &key, &version, KeyOperation::MacVerify)?;
         let valid = match self.crypto.mac.verify(&material, &req.data.0, &req.mac.0) {
             Ok(()) => true,

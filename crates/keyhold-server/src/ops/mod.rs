@@ -24,6 +24,7 @@ mod import_tokens;
 mod kem;
 mod key_cache;
 mod key_use;
+mod keyed_mac;
 mod keys;
 mod kmip_attributes;
 mod kmip_material;

@@ -124,6 +124,16 @@ impl Bindings {
         Ok(())
     }
 
+    /// Notes a value the server answered in a field the vector gives
+    /// literally. A MAC Data answer binds `$MAC_DATA` the first time: the
+    /// profiles' CS-AC-M-6 answers its MAC as a literal, then verifies
+    /// `$MAC_DATA`, meaning the MAC just returned.
+    pub fn answered(&mut self, tag: Tag, got: &Value) {
+        if tag.name() == Some("MACData") && !self.values.contains_key("$MAC_DATA") {
+            self.values.insert("$MAC_DATA".to_owned(), got.clone());
+        }
+    }
+
     /// The value learned for `name`.
     pub fn value(&self, name: &str) -> Option<&Value> {
         self.values.get(name)

@@ -476,6 +476,7 @@ impl Walk<'_, '_> {
             }
         }
         if same(expected, got, e_item.tag, scope) {
+            self.bindings.answered(e_item.tag, got);
             return Ok(());
         }
         fail(self, show(e_item))
