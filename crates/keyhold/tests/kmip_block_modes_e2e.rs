@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::kmip::{ok, refused, rest_client, session, uid};
+use common::kmip::{byte_string, ok, refused, rest_client, session, uid};
 use keyhold_api::b64::SecretBase64;
 use keyhold_api::keys::EncryptRequest;
 use keyhold_core::{Algorithm, KeyRef};
@@ -55,11 +55,7 @@ fn new_key(name: &str, key: Option<&[u8]>) -> String {
 /// Encrypt or Decrypt of `data` under `id` in `mode` with PKCS5 padding
 /// or none, and an IV.
 fn op(operation: &str, id: &str, mode: &str, padding: &str, iv: &str, data: &[u8]) -> String {
-    let iv = if iv.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<IVCounterNonce type="ByteString" value="{iv}"/>"#)
-    };
+    let iv = byte_string("IVCounterNonce", iv);
     format!(
         r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
         <UniqueIdentifier type="TextString" value="{id}"/>

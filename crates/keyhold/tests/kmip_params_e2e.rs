@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::kmip::{ok, refused, rest_client, session, uid};
+use common::kmip::{byte_string, ok, refused, rest_client, session, uid};
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{BlockCipherMode, PaddingMethod, ResultReason};
 
@@ -185,11 +185,7 @@ async fn parameters_keyhold_cannot_serve_refuse_the_key() {
 
 /// MAC or MAC Verify of `data` under `id`; `tag` is sent as MAC Data.
 fn mac_op(operation: &str, id: &str, data: &str, tag: &str) -> String {
-    let tag = if tag.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<MACData type="ByteString" value="{tag}"/>"#)
-    };
+    let tag = byte_string("MACData", tag);
     format!(
         r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
         <UniqueIdentifier type="TextString" value="{id}"/>

@@ -225,6 +225,16 @@ pub async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<Resu
     item.result_reason
 }
 
+/// A Byte String item of the XML encoding, or nothing when `hex` is empty
+/// (an optional field left out).
+pub fn byte_string(tag: &str, hex: &str) -> String {
+    if hex.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<{tag} type="ByteString" value="{hex}"/>"#)
+    }
+}
+
 /// The Unique Identifier a Create or Register answered.
 pub fn uid(payload: &ResponsePayload) -> String {
     let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
