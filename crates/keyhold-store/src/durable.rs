@@ -27,6 +27,7 @@ pub(crate) type OnDurable = Box<dyn FnOnce(Result<(), Arc<StoreError>>) + Send>;
 
 /// Where a commit stands on its way to the disk.
 #[must_use = "a commit is only acknowledged once durable"]
+#[derive(Clone)]
 pub(crate) enum Durable {
     /// Durable already (the engine synced at commit, or keeps nothing on
     /// disk).

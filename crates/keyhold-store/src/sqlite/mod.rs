@@ -3,6 +3,7 @@
 //! that read concurrently with it. In memory, one connection does both.
 
 mod checkpointer;
+mod combine;
 mod connection;
 mod error;
 mod migrate;
@@ -33,6 +34,8 @@ pub(crate) struct SqliteEngine {
     readers: Vec<Mutex<Connection>>,
     /// Where the next reader search starts, to spread the load.
     next_reader: AtomicUsize,
+    /// Concurrent writes sharing one transaction (on disk only).
+    combiner: Option<combine::Combiner>,
     /// Makes commits durable by syncing the WAL (on disk only); declared
     /// before the connections so that it stops (after a last sync) first.
     syncer: Option<Syncer>,
@@ -53,6 +56,7 @@ impl SqliteEngine {
         Ok(Self {
             path: Some(path.to_owned()),
             syncer: Some(syncer),
+            combiner: Some(combine::Combiner::default()),
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
@@ -67,6 +71,7 @@ impl SqliteEngine {
         Ok(Self {
             path: None,
             syncer: None,
+            combiner: None,
             writer: Mutex::new(conn),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
@@ -91,6 +96,23 @@ impl SqliteEngine {
     }
 }
 
+impl SqliteEngine {
+    /// The writer connection with no write transaction handed over on it:
+    /// for its uses outside a write (checkpoint, restore).
+    fn idle_writer(&self) -> MutexGuard<'_, Connection> {
+        loop {
+            let conn = lock(&self.writer);
+            match &self.combiner {
+                Some(c) if !c.is_idle() => {
+                    drop(conn);
+                    c.wait_change();
+                }
+                _ => return conn,
+            }
+        }
+    }
+}
+
 /// Locks a connection. A panic while it was held left no transaction open
 /// (the transaction's drop rolled back), so poisoning is recovered from.
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -110,15 +132,23 @@ impl Engine for SqliteEngine {
         if let Some(syncer) = &self.syncer {
             syncer.check()?;
         }
-        Ok(Box::new(SqliteTxn::begin(
-            lock(&self.writer),
-            "BEGIN IMMEDIATE",
+        let combine = self.combiner.as_ref();
+        if let Some(c) = combine {
+            c.want();
+        }
+        let conn = lock(&self.writer);
+        if let Some(c) = combine {
+            c.got();
+        }
+        Ok(Box::new(SqliteTxn::begin_write(
+            conn,
             self.syncer.as_ref(),
+            combine,
         )?))
     }
 
     fn checkpoint(&self) -> Result<(), StoreError> {
-        txn::checkpoint(&lock(&self.writer))
+        txn::checkpoint(&self.idle_writer())
     }
 
     fn snapshot(&self, dest: &Path) -> Result<(), StoreError> {

@@ -41,7 +41,7 @@ impl SqliteEngine {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut candidate = Connection::open_with_flags(src, flags).map_err(backend)?;
         check(&mut candidate)?;
-        let mut writer = lock(&self.writer);
+        let mut writer = self.idle_writer();
         let step = Backup::new(&candidate, &mut writer)
             .and_then(|b| b.step(-1))
             .map_err(backend)?;

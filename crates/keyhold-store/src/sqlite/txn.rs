@@ -19,6 +19,9 @@ use super::error::{Target, backend, write};
 use crate::audit::{AuditQuery, check_follows};
 use crate::codec;
 use crate::due::{self, DueCursor, DueKey};
+mod members;
+
+use super::combine::{Combiner, Handed};
 use crate::durable::{Durable, Syncer};
 use crate::engine::{ReadTxn, WriteTxn};
 use crate::error::StoreError;
@@ -109,6 +112,20 @@ pub(super) struct SqliteTxn<'a> {
     /// Makes a write transaction's commit durable (on disk; `None` for
     /// reads and in memory).
     syncer: Option<&'a Syncer>,
+    /// Where a write hands its transaction over (on disk; `combine.rs`).
+    combine: Option<&'a Combiner>,
+    /// The shared transaction this write joined, if it took one over.
+    member: Option<Handed>,
+    /// `head` when this write joined, restored if its body fails.
+    head_at_member: Option<ChainHead>,
+}
+
+/// What a write waits for once its connection is released.
+enum After<'a> {
+    /// Its own commit (or the one it made for everyone) to be durable.
+    Durable(Durable),
+    /// The outcome of the shared transaction it handed over.
+    Shared(&'a Combiner, u64),
 }
 
 impl<'a> SqliteTxn<'a> {
@@ -134,7 +151,43 @@ impl<'a> SqliteTxn<'a> {
             head: None,
             head_at_savepoint: None,
             syncer,
+            combine: None,
+            member: None,
+            head_at_member: None,
         })
+    }
+
+    /// Begins a write: takes up the transaction another caller handed
+    /// over (its body then runs between a savepoint and its release), or
+    /// begins one.
+    pub(super) fn begin_write(
+        conn: MutexGuard<'a, Connection>,
+        syncer: Option<&'a Syncer>,
+        combine: Option<&'a Combiner>,
+    ) -> Result<Self, StoreError> {
+        let Some(handed) = combine.and_then(Combiner::take_open) else {
+            let mut txn = Self::begin(conn, "BEGIN IMMEDIATE", syncer)?;
+            txn.combine = combine;
+            return Ok(txn);
+        };
+        let mut txn = Self {
+            conn,
+            open: true,
+            erased: handed.erased,
+            head: handed.head,
+            head_at_savepoint: None,
+            syncer,
+            combine,
+            member: Some(handed),
+            head_at_member: handed.head,
+        };
+        if let Err(e) = txn.run_cached("SAVEPOINT member") {
+            // Nothing of this write is in it: commit the others' work.
+            txn.member = None;
+            let _ = txn.commit_for(Some(handed));
+            return Err(e);
+        }
+        Ok(txn)
     }
 
     /// Runs one parameterless statement through the statement cache (the
@@ -229,7 +282,11 @@ impl SqliteTxn<'_> {
 
 impl Drop for SqliteTxn<'_> {
     fn drop(&mut self) {
-        if self.open {
+        if self.open && self.member.is_some() {
+            // Unwinding in a shared transaction: discard this write only.
+            self.discard_member();
+            let _ = self.settle(true);
+        } else if self.open {
             // Unwinding or a failed end: discard. A failure here is caught by
             // the next `begin`, which finds the transaction still open.
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -835,19 +892,40 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn commit_deferred(mut self: Box<Self>) -> Result<Durable, StoreError> {
-        self.end("COMMIT")?;
-        if self.erased {
-            // Push the erased row into the main file and empty the WAL, which
-            // still holds page images with the material. The commit stands
-            // either way; `Store::checkpoint` can finish the job later.
-            if let Err(e) = checkpoint(&self.conn) {
-                tracing::warn!(error = %e, "checkpoint after erasing key material did not complete");
+        if let Err(e) = self.release_member() {
+            self.discard_member();
+            let _ = self.settle(false);
+            return Err(e);
+        }
+        let joined = self.member.take();
+        self.commit_for(joined)
+    }
+
+    /// Like `commit_deferred`, but hands the transaction over when
+    /// another write waits (`combine.rs`), and waits for durability after
+    /// releasing the connection.
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        if let Err(e) = self.release_member() {
+            self.discard_member();
+            let _ = self.settle(true);
+            return Err(e);
+        }
+        let after = self.settle(true)?;
+        drop(self);
+        match after {
+            After::Durable(durable) => durable.wait(),
+            After::Shared(combine, id) => {
+                combine.outcome(id).map_err(StoreError::GroupCommit)?.wait()
             }
         }
-        Ok(self.syncer.map_or(Durable::Now, Syncer::committed))
     }
 
     fn rollback(mut self: Box<Self>) -> Result<(), StoreError> {
+        if self.member.is_some() {
+            // The others' work stays: hand it over or commit it.
+            self.discard_member();
+            return self.settle(true).map(drop);
+        }
         self.end("ROLLBACK")
     }
 

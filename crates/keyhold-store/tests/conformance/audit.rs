@@ -152,6 +152,73 @@ pub(crate) fn audit_append_refuses_gaps_repeats_and_forks(store: &Store) {
     assert!(read(store, |tx| tx.tenants()).unwrap().is_empty());
 }
 
+/// `Store::write` from many threads at once (concurrent writes may share
+/// one transaction, each body between a savepoint and its release): every
+/// body that returns `Ok` lands with its audit event, in one gap-free
+/// chain; a body that aborts, hits a store error or panics leaves nothing,
+/// and the others of its transaction are unharmed.
+pub(crate) fn direct_writes_from_many_threads_form_one_chain(store: &Store) {
+    let chain = Arc::new(audit_chain());
+    let taken = super::fixtures::tenant("dw-taken");
+    write(store, |tx| tx.tenant_insert(&taken)).unwrap();
+    let committed: Vec<(u64, String)> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..8)
+            .map(|thread| {
+                let chain = Arc::clone(&chain);
+                s.spawn(move || {
+                    (0..25)
+                        .filter_map(|i| direct_write(store, &chain, thread * 25 + i))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
+    });
+    // n % 10 == 3 aborts, == 5 conflicts, == 7 panics: 140 of 200 land.
+    assert_eq!(committed.len(), 140);
+    let distinct: BTreeSet<u64> = committed.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(distinct, (1..=140).collect());
+    let events = all_events(store);
+    assert_eq!(events.len(), 140);
+    verify_chain(&events, chain.as_ref(), ChainHead::GENESIS).unwrap();
+    let tenants = read(store, |tx| tx.tenants()).unwrap();
+    let mut names: Vec<String> = tenants.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    let mut expected: Vec<String> = committed.into_iter().map(|(_, n)| n).collect();
+    expected.push("dw-taken".to_owned());
+    expected.sort();
+    assert_eq!(names, expected);
+}
+
+/// One direct write of [`direct_writes_from_many_threads_form_one_chain`]:
+/// a tenant and an audit event; `Some((seq, tenant name))` if it landed.
+fn direct_write(store: &Store, chain: &AuditChain, n: usize) -> Option<(u64, String)> {
+    let name = format!("dw-{n:03}");
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.write(|tx| {
+            let e = next_event(chain, tx.audit_head()?, audit_record(n));
+            tx.audit_append(&e)?;
+            let t = super::fixtures::tenant(if n % 10 == 5 { "dw-taken" } else { &name });
+            tx.tenant_insert(&t)?;
+            match n % 10 {
+                3 => Err(TxError::Abort("request failed after all")),
+                7 => panic!("body {n} panics"),
+                _ => Ok(e.seq),
+            }
+        })
+    }));
+    match (n % 10, attempt) {
+        (3, Ok(Err(TxError::Abort(_)))) | (7, Err(_)) => None,
+        (5, Ok(Err(TxError::Store(StoreError::Conflict { .. })))) => None,
+        (_, Ok(Ok(seq))) => Some((seq, name)),
+        (_, Ok(Err(e))) => panic!("write {n} failed: {e}"),
+        (_, Err(_)) => panic!("write {n} panicked"),
+    }
+}
+
 /// Bodies submitted from many threads, each reading the head and appending
 /// its successor, form one chain without gaps, even when some of them roll
 /// back after appending.

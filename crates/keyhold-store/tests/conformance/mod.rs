@@ -100,6 +100,7 @@ macro_rules! conformance_suite {
             audit_head_tracks_the_last_event,
             audit_append_refuses_gaps_repeats_and_forks,
             concurrent_audit_appends_form_one_chain,
+            direct_writes_from_many_threads_form_one_chain,
             submitted_audit_appends_form_one_chain,
             audit_queries_filter_by_every_field,
             audit_queries_page_without_gaps_or_duplicates,
