@@ -124,6 +124,12 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
         .map_err(backend)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(backend)?;
+    // Savepoint journals (every group-committed body and every write that
+    // joins a shared transaction runs in one) stay in memory: in a temp
+    // file, each page a body first touched was written out, a pwrite per
+    // page seen in create-key profiles.
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(backend)?;
     check_on(conn, "foreign_keys", "foreign_keys=ON")?;
     conn.pragma_update(None, "secure_delete", true)
         .map_err(backend)?;
@@ -177,6 +183,7 @@ mod tests {
             .unwrap();
         assert_eq!(pragma(&conn, "foreign_keys"), "1");
         assert_eq!(pragma(&conn, "secure_delete"), "1");
+        assert_eq!(pragma(&conn, "temp_store"), "2"); // MEMORY
         assert_eq!(pragma(&conn, "busy_timeout"), "5000");
     }
 
