@@ -76,6 +76,14 @@ pub enum AlgorithmSchema {
     /// ML-DSA-65 (FIPS 204).
     #[serde(rename = "ml-dsa-65")]
     MlDsa65,
+    /// A KMIP Secret Data object (a password, a seed), registered over
+    /// KMIP; not a key: every REST cryptographic operation refuses it.
+    #[serde(rename = "secret-data")]
+    SecretData,
+    /// A KMIP Opaque Object, registered over KMIP; not a key: every REST
+    /// cryptographic operation refuses it.
+    #[serde(rename = "opaque-data")]
+    OpaqueData,
 }
 
 /// A key version's lifecycle state (`keyhold_core::lifecycle::KeyState`).

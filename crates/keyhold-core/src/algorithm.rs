@@ -57,6 +57,13 @@ pub enum Algorithm {
     MlKem768,
     /// ML-DSA-65 (FIPS 204).
     MlDsa65,
+    /// Not a key: a KMIP Secret Data object (a password, a seed; KMIP 1.4
+    /// section 2.2.7, KMIP 2.1 section 2.7), registered by a client and
+    /// given back to it, never used for cryptography by keyhold.
+    SecretData,
+    /// Not a key: a KMIP Opaque Object (KMIP 1.4 section 2.2.8, KMIP 2.1
+    /// section 2.3), bytes keyhold keeps and gives back uninterpreted.
+    OpaqueData,
 }
 
 /// Whether a key is one secret or a private/public pair.
@@ -66,11 +73,15 @@ pub enum KeyKind {
     Symmetric,
     /// A private key with its public key.
     Asymmetric,
+    /// Secret bytes that are not a key ([`Algorithm::SecretData`],
+    /// [`Algorithm::OpaqueData`]): stored sealed like a key's material, they
+    /// perform no cryptographic operation.
+    Data,
 }
 
 impl Algorithm {
     /// Every algorithm, in a stable order.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::Aes256Gcm,
         Self::Aes128Gcm,
         Self::Aes192Gcm,
@@ -91,6 +102,8 @@ impl Algorithm {
         Self::Ed25519,
         Self::MlKem768,
         Self::MlDsa65,
+        Self::SecretData,
+        Self::OpaqueData,
     ];
 
     /// The name used on the wire and in the CLI.
@@ -116,6 +129,8 @@ impl Algorithm {
             Self::Ed25519 => "ed25519",
             Self::MlKem768 => "ml-kem-768",
             Self::MlDsa65 => "ml-dsa-65",
+            Self::SecretData => "secret-data",
+            Self::OpaqueData => "opaque-data",
         }
     }
 
@@ -143,6 +158,8 @@ impl Algorithm {
             Self::Ed25519 => 32,
             Self::MlKem768 => 40,
             Self::MlDsa65 => 41,
+            Self::SecretData => 50,
+            Self::OpaqueData => 51,
         }
     }
 
@@ -174,6 +191,7 @@ impl Algorithm {
             | Self::Ed25519
             | Self::MlKem768
             | Self::MlDsa65 => KeyKind::Asymmetric,
+            Self::SecretData | Self::OpaqueData => KeyKind::Data,
         }
     }
 
@@ -207,6 +225,10 @@ impl Algorithm {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
             }
             Self::MlKem768 => UsageMask::ENCRYPT.union(UsageMask::DECRYPT),
+            // A data object's usage mask is the client's record of what the
+            // bytes are for (KMIP lets Register set one); keyhold performs
+            // none of those uses with it (`KeyOperation::supported_by`).
+            Self::SecretData | Self::OpaqueData => UsageMask::ALL,
         }
     }
 
@@ -221,6 +243,7 @@ impl Algorithm {
             Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
             }
+            Self::SecretData | Self::OpaqueData => UsageMask::EMPTY,
             other => other.possible_usage(),
         }
     }
@@ -235,9 +258,16 @@ impl Algorithm {
         )
     }
 
-    /// Checks that `usage` is non-empty and possible for this algorithm.
+    /// Whether this is a data object's algorithm ([`KeyKind::Data`]).
+    pub const fn is_data(self) -> bool {
+        matches!(self.kind(), KeyKind::Data)
+    }
+
+    /// Checks that `usage` is possible for this algorithm and, for a key,
+    /// non-empty (a data object may have no usage: it is used for nothing).
     pub fn check_usage(self, usage: UsageMask) -> Result<(), CoreError> {
-        if usage.is_empty() || !self.possible_usage().contains(usage) {
+        let empty_refused = usage.is_empty() && !self.is_data();
+        if empty_refused || !self.possible_usage().contains(usage) {
             return Err(CoreError::UsageNotSupported {
                 algorithm: self,
                 requested: usage,
@@ -317,5 +347,16 @@ mod tests {
         );
         assert!(Algorithm::Ed25519.check_usage(UsageMask::DECRYPT).is_err());
         assert!(Algorithm::Aes256Gcm.check_usage(UsageMask::EMPTY).is_err());
+    }
+
+    #[test]
+    fn data_objects_are_data_and_take_any_recorded_usage() {
+        for a in [Algorithm::SecretData, Algorithm::OpaqueData] {
+            assert_eq!(a.kind(), KeyKind::Data);
+            assert!(a.is_data());
+            a.check_usage(UsageMask::EMPTY).unwrap();
+            a.check_usage(UsageMask::ENCRYPT).unwrap();
+        }
+        assert!(!Algorithm::Aes256Raw.is_data());
     }
 }

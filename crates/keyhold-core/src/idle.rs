@@ -135,6 +135,7 @@ mod tests {
             last_used_at: used.map(days_ago),
             idle_warned_at: warned.map(days_ago),
             crypto_params: None,
+            kmip: Default::default(),
         }
     }
 

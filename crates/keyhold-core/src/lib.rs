@@ -20,6 +20,7 @@ pub mod cryptoperiod;
 pub mod error;
 pub mod idle;
 pub mod ids;
+pub mod kmip_meta;
 pub mod lifecycle;
 pub mod model;
 pub mod name;
@@ -43,6 +44,7 @@ pub use ids::{
     ApprovalId, KeyId, PolicyId, PrincipalId, RequestId, TenantId, TokenId, VersionId,
     VersionNumber,
 };
+pub use kmip_meta::{DataObject, DataType, KmipMeta, ObjectGroup, SecretFormat};
 pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
 };

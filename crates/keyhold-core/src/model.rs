@@ -10,6 +10,7 @@ use crate::algorithm::Algorithm;
 use crate::crypto_params::CryptoParams;
 use crate::cryptoperiod::Cryptoperiod;
 use crate::ids::{KeyId, PrincipalId, TenantId, VersionId, VersionNumber};
+use crate::kmip_meta::KmipMeta;
 use crate::lifecycle::{KeyState, RevocationReason};
 use crate::name::{KeyName, TenantName};
 use crate::time::Timestamp;
@@ -136,6 +137,9 @@ pub struct Key {
     /// KMIP client created or registered it with; `None` when it gave none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crypto_params: Option<CryptoParams>,
+    /// Its KMIP-only attributes: what a data object is, its Object Groups.
+    #[serde(default, skip_serializing_if = "KmipMeta::is_empty")]
+    pub kmip: KmipMeta,
 }
 
 /// One version of a key: a KMIP managed object with its own state and dates.

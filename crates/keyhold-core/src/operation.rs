@@ -198,6 +198,10 @@ mod tests {
         ];
         for a in Algorithm::ALL {
             for op in ops {
+                assert!(
+                    !(a.is_data() && op.supported_by(a)),
+                    "a data object ({a}) performs no {op}"
+                );
                 if op.supported_by(a) {
                     assert!(
                         a.possible_usage().contains(op.required_usage()),

@@ -47,6 +47,8 @@ impl UsageMask {
         (Self::DERIVE_KEY, "derive-key"),
     ];
     const KNOWN_BITS: u32 = 0x3BF;
+    /// Every use keyhold knows.
+    pub const ALL: Self = Self(Self::KNOWN_BITS);
 
     /// The set with both.
     pub const fn union(self, other: Self) -> Self {

@@ -8,6 +8,7 @@
 //! | RSA, ECDSA, Ed25519 | PKCS#8 v1 DER private key (RFC 5208); Ed25519 also v2 (RFC 5958) |
 //! | ML-DSA-65 | PKCS#8 DER, seed form as generated (FIPS 204; the expanded form is accepted too) |
 //! | ML-KEM-768 | the 2400-byte decapsulation key of FIPS 203 section 7.1 (`dk`), which embeds the encapsulation key and its hash |
+//! | Secret Data, Opaque Object (data, not keys) | the bytes a KMIP client registered, 1 to 65,536; never generated |
 
 use std::fmt;
 
@@ -112,9 +113,28 @@ mod tests {
     }
 
     #[test]
+    fn data_objects_are_1_to_65536_bytes_and_never_generated() {
+        let p = software::software();
+        for alg in [Algorithm::SecretData, Algorithm::OpaqueData] {
+            for len in [1, 8, 65_536] {
+                KeyMaterial::from_parts(alg, SecretBytes::new(vec![0; len])).unwrap();
+            }
+            for len in [0, 65_537] {
+                let e = KeyMaterial::from_parts(alg, SecretBytes::new(vec![0; len])).unwrap_err();
+                assert!(matches!(e, CryptoError::InvalidKeyMaterial { .. }));
+            }
+            assert!(matches!(
+                p.keygen.generate(alg),
+                Err(CryptoError::KeyGeneration { .. })
+            ));
+        }
+    }
+
+    #[test]
     fn generated_material_re_imports_and_garbage_does_not() {
         let p = software::software();
-        for alg in Algorithm::ALL {
+        // Data objects are registered, never generated (test above).
+        for alg in Algorithm::ALL.into_iter().filter(|a| !a.is_data()) {
             let m = p.keygen.generate(alg).unwrap();
             assert_eq!(m.algorithm(), alg);
             let again = KeyMaterial::from_parts(alg, m.secret().duplicate()).unwrap();

@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use keyhold_core::Algorithm;
 
 use crate::material::KeyMaterial;
+use crate::secret::SecretBytes;
 use crate::software::SOFTWARE;
 
 /// A copy of the cached test key of `algorithm` (the same key every call).
@@ -15,7 +16,13 @@ pub(crate) fn material(algorithm: Algorithm) -> KeyMaterial {
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = cache.lock().unwrap();
     map.entry(algorithm)
-        .or_insert_with(|| SOFTWARE.keygen.generate(algorithm).unwrap())
+        .or_insert_with(|| match algorithm.is_data() {
+            // Data objects are registered, never generated.
+            true => {
+                KeyMaterial::from_parts(algorithm, SecretBytes::new(b"hunter2".to_vec())).unwrap()
+            }
+            false => SOFTWARE.keygen.generate(algorithm).unwrap(),
+        })
         .duplicate()
 }
 

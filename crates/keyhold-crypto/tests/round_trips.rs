@@ -141,7 +141,8 @@ fn raw_cipher(p: &CryptoProvider, key: &KeyMaterial) {
 #[test]
 fn every_algorithm_round_trips_and_detects_tampering() {
     let p = keyhold_crypto::software();
-    for alg in Algorithm::ALL {
+    // Data objects (Secret Data, Opaque) are no keys: nothing to round-trip.
+    for alg in Algorithm::ALL.into_iter().filter(|a| !a.is_data()) {
         let key = p.keygen.generate(alg).unwrap();
         match alg {
             Algorithm::Aes256Gcm

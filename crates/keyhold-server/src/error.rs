@@ -145,6 +145,16 @@ pub enum ServerError {
     /// ([`keyhold_core::Origin::ImportedPublic`]).
     #[error("the key holds a public key only: it can encrypt and verify, nothing else")]
     PublicKeyOnly,
+    /// Generation, rotation or REST import asked of a data object (KMIP
+    /// Secret Data or Opaque Object, [`keyhold_core::KeyKind::Data`]):
+    /// its bytes come from a KMIP client's Register only.
+    #[error(
+        "{algorithm} is data, not a key: only a KMIP Register makes one, and it performs no cryptographic operation"
+    )]
+    NotAKey {
+        /// The data object's algorithm.
+        algorithm: keyhold_core::Algorithm,
+    },
     /// A lifecycle change of a key whose material is destroyed: only its
     /// tombstone (metadata, versions, audit history) remains.
     #[error("the key is destroyed: its material is erased and it cannot change any more")]
@@ -523,7 +533,7 @@ impl ServerError {
         let own = |code| (code, Cow::Owned(self.to_string()));
         match self {
             Self::InvalidRequest { .. } | Self::IncompleteRequest { .. } => own(C::InvalidRequest),
-            Self::PublicKeyOnly => own(C::UnsupportedOperation),
+            Self::PublicKeyOnly | Self::NotAKey { .. } => own(C::UnsupportedOperation),
             Self::Core(e) => core_public(e),
             Self::KeyNotFound => own(C::KeyNotFound),
             Self::KeyAlreadyExists => own(C::KeyAlreadyExists),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use keyhold_core::lifecycle::RevocationReason;
 use keyhold_core::{
-    Algorithm, CryptoParams, Cryptoperiod, Key, KeyId, KeyState, KeyVersion, Origin, PrincipalId,
-    Protection, SealedBlob, Tenant, TenantId, UsageMask, VersionId, VersionNumber,
+    Algorithm, CryptoParams, Cryptoperiod, Key, KeyId, KeyState, KeyVersion, KmipMeta, Origin,
+    PrincipalId, Protection, SealedBlob, Tenant, TenantId, UsageMask, VersionId, VersionNumber,
 };
 
 use crate::error::{CorruptReason, StoreError};
@@ -102,7 +102,32 @@ pub(crate) fn key_values(k: &Key) -> Result<Vec<Value>, StoreError> {
         Value::opt(k.last_used_at, Value::time),
         Value::opt(k.idle_warned_at, Value::time),
         Value::opt(crypto_params_json(k.crypto_params.as_ref())?, Value::Text),
+        Value::opt(kmip_meta_json(&k.kmip)?, Value::Text),
     ])
+}
+
+/// A key's KMIP-only attributes as a JSON object; `None` when it has none.
+fn kmip_meta_json(meta: &KmipMeta) -> Result<Option<String>, StoreError> {
+    let field = "key.kmip_meta";
+    if meta.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(meta)
+        .map(Some)
+        .map_err(|_| StoreError::OutOfRange { field })
+}
+
+/// The `key.kmip_meta` column, checked against the key's algorithm (a data
+/// object's kind is its algorithm's; a key has none).
+fn parse_kmip_meta(json: Option<String>, algorithm: Algorithm) -> Result<KmipMeta, StoreError> {
+    let what = "key.kmip_meta";
+    let meta: KmipMeta = match json {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|_| StoreError::corrupt(what, CorruptReason::Json))?,
+        None => KmipMeta::default(),
+    };
+    parse_core(what, meta.check(algorithm))?;
+    Ok(meta)
 }
 
 /// A key's default Cryptographic Parameters as a JSON object; `None` when
@@ -139,7 +164,7 @@ fn opt_secs(c: &mut Cols, what: &'static str) -> Result<Option<u64>, StoreError>
 /// A key from its columns.
 pub(crate) fn key_from(row: Vec<Value>) -> Result<Key, StoreError> {
     let mut c = Cols::new(row);
-    Ok(Key {
+    let mut key = Key {
         id: KeyId::from_bytes(c.id("key.id")?),
         tenant: TenantId::from_bytes(c.id("key.tenant_id")?),
         name: parse_core("key.name", c.text("key.name")?.try_into())?,
@@ -176,7 +201,10 @@ pub(crate) fn key_from(row: Vec<Value>) -> Result<Key, StoreError> {
         last_used_at: c.opt_time("key.last_used_at")?,
         idle_warned_at: c.opt_time("key.idle_warned_at")?,
         crypto_params: parse_crypto_params(c.opt_text("key.crypto_params")?)?,
-    })
+        kmip: KmipMeta::default(),
+    };
+    key.kmip = parse_kmip_meta(c.opt_text("key.kmip_meta")?, key.algorithm)?;
+    Ok(key)
 }
 
 /// The version's columns.

@@ -21,7 +21,7 @@ macro_rules! key_columns {
          k.protection, k.origin, k.exportable, k.owner, k.rotation_period_secs, \
          k.next_rotation_at, k.primary_version, k.destroy_scheduled_at, k.created_at, \
          k.updated_at, k.originator_usage_period_secs, k.recipient_usage_period_secs, \
-         k.recipient_usage_end, k.last_used_at, k.idle_warned_at, k.crypto_params"
+         k.recipient_usage_end, k.last_used_at, k.idle_warned_at, k.crypto_params, k.kmip_meta"
     };
 }
 
@@ -187,9 +187,9 @@ pub(crate) const KEY_INSERT: &str = "INSERT INTO keys (id, tenant_id, name, desc
      algorithm, usage, protection, origin, exportable, owner, rotation_period_secs, \
      next_rotation_at, primary_version, destroy_scheduled_at, created_at, updated_at, \
      originator_usage_period_secs, recipient_usage_period_secs, recipient_usage_end, \
-     last_used_at, idle_warned_at, crypto_params) \
+     last_used_at, idle_warned_at, crypto_params, kmip_meta) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-     $18, $19, $20, $21, $22, $23)";
+     $18, $19, $20, $21, $22, $23, $24)";
 /// The key's columns in order; `$1` (id) and `$2` (tenant) select the row.
 pub(crate) const KEY_UPDATE: &str = "UPDATE keys SET name = $3, description = $4, tags = $5, \
      algorithm = $6, usage = $7, protection = $8, origin = $9, exportable = $10, owner = $11, \
@@ -197,7 +197,7 @@ pub(crate) const KEY_UPDATE: &str = "UPDATE keys SET name = $3, description = $4
      destroy_scheduled_at = $15, created_at = $16, updated_at = $17, \
      originator_usage_period_secs = $18, recipient_usage_period_secs = $19, \
      recipient_usage_end = $20, last_used_at = $21, idle_warned_at = $22, \
-     crypto_params = $23 WHERE id = $1 AND tenant_id = $2";
+     crypto_params = $23, kmip_meta = $24 WHERE id = $1 AND tenant_id = $2";
 
 /// `$1` tenant, `$2` warning limit, `$3` suspension limit, `$4` cursor
 /// (an empty id: from the start), `$5` limit. A key "idle since t" has
@@ -354,8 +354,8 @@ pub(crate) const ALL: [(&str, usize); 42] = [
     (KEYS_BY_ALGORITHM_AFTER, 8),
     (KEYS_BY_TAG_FROM, 8),
     (KEYS_BY_TAG_AFTER, 8),
-    (KEY_INSERT, 23),
-    (KEY_UPDATE, 23),
+    (KEY_INSERT, 24),
+    (KEY_UPDATE, 24),
     (KEYS_IDLE, 5),
     (KEY_MARK_USED, 2),
     (KEY_MARK_IDLE_WARNED, 3),

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
@@ -449,6 +450,35 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 9.
+const UNDO_MIGRATION_10: &str = "ALTER TABLE keys DROP COLUMN kmip_meta; \
+     DELETE FROM schema_migrations WHERE version = 10;";
+
+/// Migration 10 on a database written under version 9 keeps its keys, with
+/// no KMIP-only attributes; a key written again keeps its Object Groups.
+#[test]
+fn kmip_meta_arrives_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (t, k, _) = seed(&store, &[4; 32]);
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_10).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    let back = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap().unwrap();
+    let before_10 = keyhold_core::Key {
+        kmip: Default::default(),
+        ..k.clone()
+    };
+    assert_eq!(back, before_10);
+    // Written again, the key keeps its Object Groups.
+    write(&store, |tx| tx.key_update(&k)).unwrap();
+    let back = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap().unwrap();
+    assert!(!k.kmip.object_groups.is_empty());
+    assert_eq!(back, k);
+}
+
 /// Takes a database back to schema version 8.
 const UNDO_MIGRATION_9: &str = "ALTER TABLE keys DROP COLUMN crypto_params; \
      DELETE FROM schema_migrations WHERE version = 9;";
@@ -462,12 +492,14 @@ fn crypto_params_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();
     let back = read(&store, |tx| tx.key_get(t.id, k.id)).unwrap().unwrap();
     let before_9 = keyhold_core::Key {
         crypto_params: None,
+        kmip: Default::default(),
         ..k.clone()
     };
     assert_eq!(back, before_9);
@@ -499,6 +531,7 @@ fn kek_generations_arrive_as_one_on_an_existing_database() {
     let (t, k, v) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
@@ -533,6 +566,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();
@@ -546,6 +580,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
         last_used_at: None,
         idle_warned_at: None,
         crypto_params: None,
+        kmip: Default::default(),
         ..k
     };
     assert_eq!(back, before_6);
@@ -571,6 +606,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
     raw.execute_batch(UNDO_MIGRATION_7).unwrap();

@@ -40,7 +40,8 @@ async fn the_raw_database_holds_no_key_material_and_no_plaintext() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::dev_in(dir.path(), Some(TOKEN));
     let c = server.client();
-    for alg in Algorithm::ALL {
+    // Data objects are registered over KMIP, never created over REST.
+    for alg in Algorithm::ALL.into_iter().filter(|a| !a.is_data()) {
         let req = CreateKeyRequest::new(format!("k-{}", alg.as_str()).parse().unwrap(), alg);
         c.create_key(&req).await.unwrap();
     }
@@ -83,7 +84,7 @@ async fn the_raw_database_holds_no_key_material_and_no_plaintext() {
             Ok::<_, TxError<()>>((tenant, versions))
         })
         .unwrap();
-    assert_eq!(versions.len(), Algorithm::ALL.len());
+    assert_eq!(versions.len(), keys_made());
     let kek = root
         .open_kek(
             tenant.id,
@@ -128,5 +129,10 @@ async fn the_raw_database_holds_no_key_material_and_no_plaintext() {
             checked += 1;
         }
     }
-    assert_eq!(checked, Algorithm::ALL.len());
+    assert_eq!(checked, keys_made());
+}
+
+/// How many keys the test makes: one per algorithm but the data objects.
+fn keys_made() -> usize {
+    Algorithm::ALL.iter().filter(|a| !a.is_data()).count()
 }

@@ -28,6 +28,10 @@ pub(crate) const HMAC_MIN_KEY_LEN: usize = 16;
 /// 2104 section 2); a bound against absurd imports.
 pub(crate) const HMAC_MAX_KEY_LEN: usize = 1024;
 
+/// The longest data object (Secret Data, Opaque Object) accepted: 64 KiB,
+/// far above any password or seed, far below the KMIP message limit.
+pub(crate) const DATA_MAX_LEN: usize = 64 * 1024;
+
 /// Whether `algorithm` is one of the HMACs.
 fn is_hmac(algorithm: Algorithm) -> bool {
     matches!(
@@ -57,6 +61,14 @@ pub(crate) fn symmetric_len(algorithm: Algorithm) -> Option<usize> {
 /// Checks that `secret` is a valid encoding of a key of `algorithm`.
 pub(crate) fn check(algorithm: Algorithm, secret: &[u8]) -> Result<(), CryptoError> {
     let invalid = CryptoError::InvalidKeyMaterial { algorithm };
+    if algorithm.is_data() {
+        // Uninterpreted bytes: only their size is checked.
+        return if (1..=DATA_MAX_LEN).contains(&secret.len()) {
+            Ok(())
+        } else {
+            Err(invalid)
+        };
+    }
     if is_hmac(algorithm) {
         return if (HMAC_MIN_KEY_LEN..=HMAC_MAX_KEY_LEN).contains(&secret.len()) {
             Ok(())

@@ -10,6 +10,7 @@
 //! algorithm comes from the key itself; the Key Block's Cryptographic
 //! Algorithm and Length, if sent, must agree.
 
+use keyhold_core::KmipMeta;
 use keyhold_crypto::KeyMaterial as Material;
 use keyhold_crypto::key_import::{
     self, PrivateKeyInput, PublicKeyInfo, PublicKeyInput, RsaPrivateComponents,
@@ -167,5 +168,10 @@ pub(super) fn spec(
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
         crypto_params: stored_params::of(attrs)?,
+        kmip: KmipMeta {
+            data: None,
+            object_groups: objects::object_groups(attrs)?,
+        },
+        custom: objects::custom_attributes(attrs),
     })
 }

@@ -1,7 +1,7 @@
 //! A key version's KMIP attributes (KMIP 1.4 section 3, KMIP 2.1 section
 //! 4): what Get Attributes and Get Attribute List answer.
 
-use super::{keypairs, objects, stored_params};
+use super::{data_objects, keypairs, objects, stored_params};
 use crate::ops::is_custom_name;
 use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
@@ -31,7 +31,10 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     }));
     let pair = keypairs::kmip_algorithm(key.algorithm);
     let (object_type, usage) = match (pair, public) {
-        (None, _) => (ObjectType::SymmetricKey, key.usage),
+        (None, _) => (
+            data_objects::object_type(key.algorithm).unwrap_or(ObjectType::SymmetricKey),
+            key.usage,
+        ),
         (Some(_), false) => (ObjectType::PrivateKey, private_usage(key.usage)),
         (Some(_), true) => (ObjectType::PublicKey, public_usage(key.usage)),
     };
@@ -40,9 +43,12 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         out.push(A::CryptographicAlgorithm(algorithm));
         out.push(A::CryptographicLength(bits));
     }
-    out.push(A::CryptographicUsageMask(
-        i32::try_from(usage.bits()).unwrap_or(0),
-    ));
+    // A data object registered without a usage mask has none.
+    if !(key.algorithm.is_data() && usage.is_empty()) {
+        out.push(A::CryptographicUsageMask(
+            i32::try_from(usage.bits()).unwrap_or(0),
+        ));
+    }
     if let Some(params) = &key.crypto_params {
         out.push(A::CryptographicParameters(stored_params::to_kmip(params)));
     }
@@ -59,6 +65,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     }
     out.push(A::State(state(version.state)));
     push_dates(&mut out, key, version);
+    for group in &key.kmip.object_groups {
+        out.push(A::ObjectGroup(group.as_str().to_owned()));
+    }
     for (name, text) in &key.tags {
         if let Some((vendor, rest)) = name.split_once('-').filter(|_| is_custom_name(name)) {
             out.push(A::Vendor {
@@ -115,16 +124,22 @@ fn intersect(a: UsageMask, b: UsageMask) -> UsageMask {
 }
 
 /// The Digest attribute (KMIP 1.4 section 3.17, KMIP 2.1 section 4.16):
-/// a SHA-256 `value` computed over the key in `format`.
-pub(crate) fn digest(value: Vec<u8>, format: KeyFormatType) -> AttributeValue {
-    let items = vec![
+/// a SHA-256 `value` computed over the key in `format` (none for an Opaque
+/// Object, whose digest is over its value).
+pub(crate) fn digest(value: Vec<u8>, format: Option<KeyFormatType>) -> AttributeValue {
+    let mut items = vec![
         Ttlv::new(
             tags::HASHING_ALGORITHM,
             Value::Enumeration(u32::from(HashingAlgorithm::SHA256)),
         ),
         Ttlv::new(tags::DIGEST_VALUE, Value::ByteString(value)),
-        Ttlv::new(tags::KEY_FORMAT_TYPE, Value::Enumeration(u32::from(format))),
     ];
+    if let Some(format) = format {
+        items.push(Ttlv::new(
+            tags::KEY_FORMAT_TYPE,
+            Value::Enumeration(u32::from(format)),
+        ));
+    }
     AttributeValue::Other {
         tag: tags::DIGEST,
         value: Value::Structure(items),
@@ -158,13 +173,17 @@ const RNG_ALGORITHM_DRBG: u32 = 0x3;
 const DRBG_ALGORITHM_CTR: u32 = 0x5;
 
 /// The Key Format Type a digest of `key` is computed over: Raw for a
-/// symmetric key, PKCS#8 for a private key, X.509 for a public key.
-pub(crate) fn digest_format(key: &Key, public: bool) -> KeyFormatType {
-    match (keypairs::kmip_algorithm(key.algorithm), public) {
+/// symmetric key, PKCS#8 for a private key, X.509 for a public key, the
+/// registered format for Secret Data, none for an Opaque Object.
+pub(crate) fn digest_format(key: &Key, public: bool) -> Option<KeyFormatType> {
+    if let Some(data) = &key.kmip.data {
+        return data_objects::digest_format(data);
+    }
+    Some(match (keypairs::kmip_algorithm(key.algorithm), public) {
         (None, _) => KeyFormatType::Raw,
         (Some(_), false) => KeyFormatType::PKCS8,
         (Some(_), true) => KeyFormatType::X509,
-    }
+    })
 }
 
 /// Only the attributes `wanted` names; all of them when `wanted` is empty

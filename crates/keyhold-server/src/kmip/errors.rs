@@ -87,7 +87,7 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         | ServerError::ExportForbidden { .. }
         | ServerError::ExportDestroyScheduled { .. } => ResultReason::PermissionDenied,
         ServerError::InvalidKeyMaterial { .. } => ResultReason::InvalidField,
-        ServerError::PublicKeyOnly => ResultReason::IllegalOperation,
+        ServerError::PublicKeyOnly | ServerError::NotAKey { .. } => ResultReason::IllegalOperation,
         _ => ResultReason::GeneralFailure,
     }
 }

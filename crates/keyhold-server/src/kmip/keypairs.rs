@@ -5,7 +5,9 @@
 //! is the version id, the Public Key object the same id with a suffix.
 
 use keyhold_api::crypto::SignatureScheme as Scheme;
-use keyhold_core::{Algorithm, KeyName, UsageMask};
+use std::collections::BTreeMap;
+
+use keyhold_core::{Algorithm, KeyName, KmipMeta, UsageMask};
 use keyhold_kmip::payload::CreateKeyPairRequest;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm as K, CryptographicParameters,
@@ -142,6 +144,9 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         crypto_params: first(&lists, Attributes::cryptographic_parameters)
             .map(stored_params::to_core)
             .transpose()?,
+        // A pair's Object Groups and custom attributes are not kept yet.
+        kmip: KmipMeta::default(),
+        custom: BTreeMap::new(),
     })
 }
 

@@ -1,14 +1,14 @@
 //! Locate (KMIP 1.4 section 4.9, KMIP 2.1 section 6.1.27): which objects
 //! match every attribute a request names. An attribute keyhold does not
-//! keep (Object Group, Application Specific Information, ...) matches no
-//! object, as KMIP defines. Key pairs count as two objects.
+//! keep (Application Specific Information, ...) matches no object, as KMIP
+//! defines. Key pairs count as two objects.
 
 use keyhold_core::{Key, KeyVersion};
 use keyhold_kmip::payload::LocateRequest;
 use keyhold_kmip::{AttributeValue, CryptographicAlgorithm, ObjectType, State, UniqueIdentifier};
 use keyhold_ttlv::Value;
 
-use super::{attributes, keypairs, objects};
+use super::{attributes, data_objects, keypairs, objects};
 
 /// Storage Status Mask bits (KMIP 1.4 section 9.1.3.3.2).
 const ONLINE: i32 = 0x1;
@@ -23,6 +23,7 @@ pub(crate) struct Filter {
     state: Option<State>,
     uid: Option<UniqueIdentifier>,
     custom: Vec<(String, String)>,
+    groups: Vec<String>,
     /// An attribute no keyhold object has: nothing matches.
     unmatchable: bool,
     storage: i32,
@@ -49,6 +50,7 @@ impl Filter {
             AttributeValue::CryptographicAlgorithm(a) => self.algorithm = Some(*a),
             AttributeValue::State(s) => self.state = Some(*s),
             AttributeValue::UniqueIdentifier(u) => self.uid = Some(u.clone()),
+            AttributeValue::ObjectGroup(g) => self.groups.push(g.clone()),
             AttributeValue::Vendor {
                 vendor,
                 name,
@@ -69,6 +71,10 @@ impl Filter {
             return Vec::new();
         }
         let pair = keypairs::kmip_algorithm(key.algorithm);
+        let single = [(
+            data_objects::object_type(key.algorithm).unwrap_or(ObjectType::SymmetricKey),
+            false,
+        )];
         let mut out = Vec::new();
         for v in versions.iter().rev().filter(|v| self.version_matches(v)) {
             let halves: &[(ObjectType, bool)] = match pair {
@@ -76,7 +82,7 @@ impl Filter {
                     (ObjectType::PrivateKey, false),
                     (ObjectType::PublicKey, true),
                 ],
-                None => &[(ObjectType::SymmetricKey, false)],
+                None => &single,
             };
             for &(object_type, public) in halves {
                 let uid = match public {
@@ -102,6 +108,10 @@ impl Filter {
                 .custom
                 .iter()
                 .all(|(n, v)| key.tags.get(n).is_some_and(|have| have == v))
+            && self
+                .groups
+                .iter()
+                .all(|g| key.kmip.object_groups.iter().any(|have| have.as_str() == g))
     }
 
     fn version_matches(&self, v: &KeyVersion) -> bool {
@@ -144,8 +154,13 @@ mod tests {
 
     #[test]
     fn an_attribute_keyhold_does_not_keep_matches_nothing() {
+        let asi = AttributeValue::Other {
+            tag: keyhold_kmip::tags::APPLICATION_SPECIFIC_INFORMATION,
+            value: Value::Structure(Vec::new()),
+        };
+        assert!(Filter::of(&request(vec![asi])).unmatchable);
         let group = AttributeValue::ObjectGroup("g".into());
-        assert!(Filter::of(&request(vec![group])).unmatchable);
+        assert!(!Filter::of(&request(vec![group])).unmatchable);
         let name = AttributeValue::Name(Name {
             value: "k".into(),
             name_type: NameType::UninterpretedTextString,

@@ -2,9 +2,10 @@
 //! 6.1.19 and 6.1.43): symmetric key material leaves as a Key Block in Raw
 //! or Transparent Symmetric Key format and arrives in either; a private key
 //! leaves as PKCS#8, a public key as X.509 SubjectPublicKeyInfo or, for
-//! RSA, PKCS#1.
+//! RSA, PKCS#1; Secret Data and Opaque Objects leave as they arrived
+//! ([`data_objects`]).
 
-use keyhold_core::{Action, Algorithm, RequestId, VersionId};
+use keyhold_core::{Action, Algorithm, DataObject, KmipMeta, RequestId, VersionId};
 use keyhold_crypto::SecretBytes as CryptoSecret;
 use keyhold_crypto::key_import;
 use keyhold_kmip::payload::{
@@ -13,11 +14,11 @@ use keyhold_kmip::payload::{
 use keyhold_kmip::{
     Attributes, CryptographicAlgorithm, KeyBlock, KeyFormatType, KeyMaterial, KeyValue,
     ManagedObject, ObjectType, ProtocolVersion, ResponsePayload, ResultReason, SecretBytes,
-    TransparentKey,
+    TransparentKey, UniqueIdentifier,
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, asym_register, keypairs, objects, stored_params};
+use super::{Dispatcher, asym_register, data_objects, keypairs, objects, stored_params};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -33,11 +34,15 @@ fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
     match format {
         None
         | Some(
-            KeyFormatType::Raw | KeyFormatType::TransparentSymmetricKey | KeyFormatType::PKCS8,
+            KeyFormatType::Raw
+            | KeyFormatType::TransparentSymmetricKey
+            | KeyFormatType::PKCS8
+            | KeyFormatType::Opaque,
         ) => Ok(()),
         Some(_) => Err(failure(
             ResultReason::KeyFormatTypeNotSupported,
-            "keys are returned as Raw or Transparent Symmetric Key, private keys as PKCS#8",
+            "keys are returned as Raw or Transparent Symmetric Key, private keys as PKCS#8, \
+             Secret Data as Raw or Opaque",
         )),
     }
 }
@@ -49,6 +54,9 @@ fn check_format_fits(
     algorithm: Algorithm,
     format: Option<KeyFormatType>,
 ) -> Result<(), ServerError> {
+    if algorithm.is_data() {
+        return data_objects::check_format(algorithm, format).map_err(|f| f.into_server_error());
+    }
     let private = keypairs::kmip_algorithm(algorithm).is_some();
     let symmetric = objects::kmip_algorithm(algorithm).is_some();
     let fits = match format {
@@ -112,7 +120,7 @@ fn registered_secret(object: &ManagedObject) -> Result<(&KeyBlock, CryptoSecret)
     let ManagedObject::SymmetricKey(block) = object else {
         return Err(failure(
             ResultReason::InvalidField,
-            "keyhold registers Symmetric Key, Private Key and Public Key objects",
+            "keyhold registers Symmetric Key, Private Key, Public Key, Secret Data and Opaque objects",
         ));
     };
     let secret = match &block.key_value {
@@ -164,6 +172,11 @@ fn register_spec(
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
         crypto_params: stored_params::of(attrs)?,
+        kmip: KmipMeta {
+            data: None,
+            object_groups: objects::object_groups(attrs)?,
+        },
+        custom: objects::custom_attributes(attrs),
     })
 }
 
@@ -233,6 +246,14 @@ impl Dispatcher {
         let (key, _, material) = got.await?;
         let secret = material.secret().expose();
         let uid = objects::version_uid(id);
+        if let Some(data) = &key.kmip.data {
+            let (object_type, object) = data_objects::object(data, secret, format);
+            return Ok(ResponsePayload::Get(GetResponse {
+                object_type,
+                unique_identifier: uid,
+                object,
+            }));
+        }
         let (object_type, object) = match keypairs::kmip_algorithm(key.algorithm) {
             Some(_) => (
                 ObjectType::PrivateKey,
@@ -285,14 +306,30 @@ impl Dispatcher {
         }))
     }
 
-    /// Register: a key the client supplies (a symmetric key, a private key
-    /// or a public key), Pre-Active; it becomes the ID placeholder.
-    pub(super) async fn register(
+    /// Register of a Secret Data or an Opaque Object (`found`): a data
+    /// object holding the client's bytes, sealed like a key's material.
+    async fn register_data(
+        &self,
+        req: &RegisterRequest,
+        found: (DataObject, CryptoSecret),
+        request_id: RequestId,
+    ) -> Result<(VersionId, UniqueIdentifier), ItemFailure> {
+        let (data, bytes) = found;
+        let spec = data_objects::spec(req, data)?;
+        let made = self.blocking(request_id, Action::KeyImport, move |ops, caller| {
+            ops.register_key(caller, spec, bytes)
+        });
+        let version = made.await?;
+        Ok((version.id, objects::version_uid(version.id)))
+    }
+
+    /// Register of a key: a symmetric key, a private key (a key pair) or a
+    /// public key alone.
+    async fn register_key(
         &self,
         req: &RegisterRequest,
         request_id: RequestId,
-        placeholder: &mut Option<VersionId>,
-    ) -> Answer {
+    ) -> Result<(VersionId, UniqueIdentifier), ItemFailure> {
         let (version, uid) = match (&req.object_type, &req.object) {
             (ObjectType::PrivateKey, ManagedObject::PrivateKey(block)) => {
                 let material = asym_register::private_key(block)?;
@@ -321,6 +358,22 @@ impl Dispatcher {
                 let version = made.await?;
                 (version.id, objects::version_uid(version.id))
             }
+        };
+        Ok((version, uid))
+    }
+
+    /// Register: an object the client supplies (a symmetric key, a private
+    /// key, a public key, Secret Data or an Opaque Object), Pre-Active; it
+    /// becomes the ID placeholder.
+    pub(super) async fn register(
+        &self,
+        req: &RegisterRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let (version, uid) = match data_objects::registered(&req.object)? {
+            Some(found) => self.register_data(req, found, request_id).await?,
+            None => self.register_key(req, request_id).await?,
         };
         *placeholder = Some(version);
         self.activate_if_due(&req.attributes, version, request_id)

@@ -9,9 +9,10 @@
 //! like a REST request, with interface `kmip`.
 //!
 //! Operations served today: Discover Versions, Query, RNG Retrieve, Create
-//! and Register (AES-128/192/256, ChaCha20, HMAC-SHA-2 symmetric keys), Create Key
+//! and Register (AES-128/192/256, ChaCha20, HMAC-SHA-2 symmetric keys;
+//! Register of Secret Data and Opaque Objects too), Create Key
 //! Pair (RSA, ECDSA, Ed25519), Get (Raw, Transparent Symmetric Key, PKCS#8,
-//! X.509 SubjectPublicKeyInfo), Activate, Revoke, Destroy (scheduled after
+//! X.509 SubjectPublicKeyInfo, Opaque), Activate, Revoke, Destroy (scheduled after
 //! the minimum waiting period), Archive, Recover, Re-key, Get Attributes,
 //! Get Attribute List, Locate (by name), Encrypt and Decrypt (AES ECB, CBC,
 //! CTR, GCM; ChaCha20-Poly1305; RSA OAEP and PKCS#1 v1.5), with a key's
@@ -25,6 +26,7 @@ mod attribute_ops;
 mod attributes;
 mod cipher_params;
 mod crypto_ops;
+mod data_objects;
 pub mod dispatch;
 mod errors;
 mod hash_ops;

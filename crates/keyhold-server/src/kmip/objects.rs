@@ -4,8 +4,13 @@
 //! version ids, the ID placeholder included (KMIP 1.4 section 6.x "ID
 //! Placeholder", KMIP 2.1 section 11.58).
 
+use std::collections::BTreeMap;
+
 use keyhold_api::lifecycle as api;
-use keyhold_core::{Algorithm, KeyName, RevocationReason, Timestamp, UsageMask, VersionId};
+use keyhold_core::kmip_meta::{MAX_OBJECT_GROUP_BYTES, MAX_OBJECT_GROUPS};
+use keyhold_core::{
+    Algorithm, KeyName, KmipMeta, ObjectGroup, RevocationReason, Timestamp, UsageMask, VersionId,
+};
 use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, ObjectType, ResultReason,
@@ -15,7 +20,7 @@ use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
 use super::stored_params;
-use crate::ops::KmipKeySpec;
+use crate::ops::{KmipKeySpec, is_custom_name};
 
 /// The key length of AES-256 and ChaCha20 keys, in bits.
 pub(crate) const AES_BITS: i32 = 256;
@@ -138,6 +143,45 @@ pub(crate) fn name_of(attrs: &Attributes) -> Result<KeyName, ItemFailure> {
     })
 }
 
+/// The Object Groups the attributes name (KMIP 1.4 section 3.33, KMIP
+/// 2.1 section 4.35), kept with the key for Locate and Get Attributes.
+pub(crate) fn object_groups(attrs: &Attributes) -> Result<Vec<ObjectGroup>, ItemFailure> {
+    let groups = attrs.object_groups();
+    if groups.len() > MAX_OBJECT_GROUPS {
+        let m = format!("an object belongs to at most {MAX_OBJECT_GROUPS} Object Groups");
+        return Err(ItemFailure::new(ResultReason::InvalidField, m));
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            ObjectGroup::try_from(g.to_owned()).map_err(|_| {
+                let m = format!("an Object Group is 1 to {MAX_OBJECT_GROUP_BYTES} bytes");
+                ItemFailure::new(ResultReason::InvalidField, m)
+            })
+        })
+        .collect()
+}
+
+/// The custom attributes (KMIP 1.4 section 3.1: `x-…`, `y-…`; 2.x Vendor
+/// Attributes of vendor `x` or `y`) of text the attributes set, to keep
+/// as the key's tags of the same name, as Add Attribute does. Custom
+/// attributes of other types, and other vendors', are not kept.
+pub(crate) fn custom_attributes(attrs: &Attributes) -> BTreeMap<String, String> {
+    attrs
+        .items
+        .iter()
+        .filter_map(|a| match &a.value {
+            AttributeValue::Vendor {
+                vendor,
+                name,
+                value: Value::TextString(text),
+            } => Some((format!("{vendor}-{name}"), text.clone())),
+            _ => None,
+        })
+        .filter(|(name, _)| is_custom_name(name))
+        .collect()
+}
+
 /// Whether the attributes let the material leave the server: the
 /// Extractable attribute (KMIP 1.4 section 3.48, KMIP 2.1 section 4.21),
 /// true when absent as both versions define.
@@ -177,6 +221,11 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,
         crypto_params: stored_params::of(attrs)?,
+        kmip: KmipMeta {
+            data: None,
+            object_groups: object_groups(attrs)?,
+        },
+        custom: custom_attributes(attrs),
     })
 }
 

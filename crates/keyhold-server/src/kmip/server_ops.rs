@@ -71,6 +71,8 @@ pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
                 ObjectType::SymmetricKey,
                 ObjectType::PublicKey,
                 ObjectType::PrivateKey,
+                ObjectType::SecretData,
+                ObjectType::OpaqueObject,
             ]
         } else {
             Vec::new()
@@ -123,7 +125,8 @@ mod tests {
         let objects = query(&QueryRequest {
             functions: vec![QueryFunction::QueryObjects],
         });
-        assert_eq!(objects.object_types.len(), 3);
+        assert_eq!(objects.object_types.len(), 5);
+        assert!(objects.object_types.contains(&ObjectType::SecretData));
         assert_eq!(objects.object_types[0], ObjectType::SymmetricKey);
         assert_eq!(info.vendor_identification.as_deref(), Some(VENDOR));
     }

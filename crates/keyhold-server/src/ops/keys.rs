@@ -2,14 +2,15 @@
 
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
-    CoreError, CryptoParams, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion,
-    Origin, Protection, SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
+    CoreError, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection,
+    SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_crypto::key_import::PublicKeyInfo;
 use keyhold_store::{KeyQuery, StoreError, StoredVersion, TxError};
 
+use super::kmip_support::KmipAttrs;
 use super::lifecycle::recipient_usage_end;
 use super::lifecycle::validate::{FirstVersion, check_create, check_rotation_period};
 use super::rotate_kek::check_kek_current;
@@ -30,17 +31,23 @@ impl Operations {
         caller: &Caller,
         req: CreateKeyRequest,
     ) -> Result<KeyInfo, ServerError> {
-        self.generate_key(caller, req, None)
+        self.generate_key(caller, req, KmipAttrs::default())
     }
 
-    /// [`create_key`](Self::create_key) of a key with default
-    /// Cryptographic Parameters (KMIP Create, KMIP 1.4 section 3.6).
+    /// [`create_key`](Self::create_key) of a key with KMIP attributes
+    /// (KMIP Create: default Cryptographic Parameters, KMIP 1.4 section
+    /// 3.6; Object Groups).
     pub(super) fn generate_key(
         &self,
         caller: &Caller,
         req: CreateKeyRequest,
-        params: Option<CryptoParams>,
+        kmip: KmipAttrs,
     ) -> Result<KeyInfo, ServerError> {
+        if req.algorithm.is_data() {
+            return Err(ServerError::NotAKey {
+                algorithm: req.algorithm,
+            });
+        }
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
         // Refuse bad metadata before the (possibly slow) key generation.
@@ -55,7 +62,7 @@ impl Operations {
             origin: Origin::Generated,
             material: &material,
         };
-        self.insert_key(caller, req, content, params)
+        self.insert_key(caller, req, content, kmip)
     }
 
     /// Stores a new key described by `req` whose first version holds
@@ -69,19 +76,21 @@ impl Operations {
         origin: Origin,
         material: &KeyMaterial,
     ) -> Result<KeyInfo, ServerError> {
-        self.insert_key(caller, req, NewContent::Secret { origin, material }, None)
+        let content = NewContent::Secret { origin, material };
+        self.insert_key(caller, req, content, KmipAttrs::default())
     }
 
     /// Stores a new key whose first version holds `content`: material
     /// sealed under the tenant KEK, or a public key alone (origin
     /// [`Origin::ImportedPublic`], no sealed material, never rotated), and
-    /// `params` as its default Cryptographic Parameters.
+    /// `kmip` as what it keeps for KMIP (a data object, which never
+    /// rotates, must say what it is: [`keyhold_core::KmipMeta::check`]).
     pub(super) fn insert_key(
         &self,
         caller: &Caller,
         req: CreateKeyRequest,
         content: NewContent<'_>,
-        params: Option<CryptoParams>,
+        kmip: KmipAttrs,
     ) -> Result<KeyInfo, ServerError> {
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
@@ -90,15 +99,17 @@ impl Operations {
                 what: "key material of another algorithm",
             });
         }
+        kmip.meta.check(req.algorithm)?;
         let mut req = self.with_tenant_defaults(caller, req)?;
-        if matches!(content, NewContent::PublicOnly(_)) {
+        if matches!(content, NewContent::PublicOnly(_)) || req.algorithm.is_data() {
             req.rotation_period_secs = None;
         }
         let now = self.now();
         let first = check_create(&req, now)?;
         let kek = self.vault.unlocked()?.kek(&caller.tenant)?;
         let mut key = new_key(caller, req, usage, &first, now);
-        key.crypto_params = params;
+        key.crypto_params = kmip.crypto_params;
+        key.kmip = kmip.meta;
         let (public_key, sealed) = self.first_content(&kek, &mut key, content)?;
         let version = StoredVersion {
             meta: first_version(&key, &first, public_key),
@@ -308,6 +319,7 @@ fn new_key(
         last_used_at: None,
         idle_warned_at: None,
         crypto_params: None,
+        kmip: Default::default(),
     }
 }
 

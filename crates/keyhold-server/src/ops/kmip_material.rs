@@ -5,7 +5,6 @@
 //! travels in the clear inside it, as the protocol defines; REST export and
 //! import always wrap instead.
 
-use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_core::{Key, KeyRef, KeyVersion, Origin, VersionId};
 use keyhold_crypto::key_import::PublicKeyInfo;
 use keyhold_crypto::{CryptoError, KeyMaterial, SecretBytes};
@@ -96,11 +95,9 @@ impl Operations {
         let usage = spec.usage.unwrap_or(algorithm.default_usage());
         algorithm.check_usage(usage)?;
         self.vault.unlocked()?;
-        let mut req = CreateKeyRequest::new(spec.name, algorithm);
+        let mut req = spec.request();
         req.usage = Some(usage);
-        req.exportable = spec.exportable;
-        req.initial_state = Some(InitialState::PreActive);
-        let info = self.insert_key(caller, req, content, spec.crypto_params)?;
+        let info = self.insert_key(caller, req, content, spec.kmip_attrs())?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)
     }

@@ -6,9 +6,11 @@ use keyhold_api::b64::Base64;
 use keyhold_api::crypto::{MacRequest, MacVerifyRequest, SignRequest, VerifyRequest};
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
+use std::collections::BTreeMap;
+
 use keyhold_core::{
-    Algorithm, CryptoParams, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, Origin,
-    Timestamp, UsageMask, VersionId,
+    Algorithm, CryptoParams, Key, KeyKind, KeyName, KeyOperation, KeyRef, KeyVersion, KmipMeta,
+    Origin, Timestamp, UsageMask, VersionId,
 };
 use keyhold_store::{KeyQuery, TxError};
 
@@ -29,6 +31,43 @@ pub struct KmipKeySpec {
     pub exportable: bool,
     /// Its default Cryptographic Parameters (KMIP 1.4 section 3.6).
     pub crypto_params: Option<CryptoParams>,
+    /// Its KMIP-only attributes (what a data object is, Object Groups).
+    pub kmip: KmipMeta,
+    /// Its custom attributes (`x-…`, `y-…`), kept as tags of the same name.
+    pub custom: BTreeMap<String, String>,
+}
+
+impl KmipKeySpec {
+    /// A key's request for this spec: `name` and `algorithm`, the custom
+    /// attributes as tags, Pre-Active as KMIP 1.4 section 4.1 requires;
+    /// KMIP objects are Extractable unless the client says not (KMIP 2.1
+    /// section 4.20), so `exportable` comes from the request.
+    pub(super) fn request(&self) -> CreateKeyRequest {
+        let mut req = CreateKeyRequest::new(self.name.clone(), self.algorithm);
+        req.initial_state = Some(InitialState::PreActive);
+        req.usage = self.usage;
+        req.exportable = self.exportable;
+        req.tags = self.custom.clone();
+        req
+    }
+
+    /// What the key keeps for KMIP alone.
+    pub(super) fn kmip_attrs(self) -> KmipAttrs {
+        KmipAttrs {
+            crypto_params: self.crypto_params,
+            meta: self.kmip,
+        }
+    }
+}
+
+/// What a key keeps for KMIP alone: its default Cryptographic Parameters
+/// and its KMIP-only attributes. Empty for a key made over REST.
+#[derive(Debug, Default)]
+pub(super) struct KmipAttrs {
+    /// Default Cryptographic Parameters (KMIP 1.4 section 3.6).
+    pub(super) crypto_params: Option<CryptoParams>,
+    /// KMIP-only attributes.
+    pub(super) meta: KmipMeta,
 }
 
 impl Operations {
@@ -73,20 +112,15 @@ impl Operations {
         Ok((key, version))
     }
 
-    /// KMIP Create of a symmetric key: a new key of `algorithm` named
-    /// `name`, Pre-Active as KMIP 1.4 section 4.1 requires; its first
-    /// version. KMIP objects are Extractable unless the client says not
-    /// (KMIP 2.1 section 4.20), so `exportable` comes from the request.
+    /// KMIP Create of a symmetric key: a new key as `spec` says
+    /// ([`KmipKeySpec::request`]), Pre-Active; its first version.
     pub fn create_pre_active(
         &self,
         caller: &Caller,
         spec: KmipKeySpec,
     ) -> Result<KeyVersion, ServerError> {
-        let mut req = CreateKeyRequest::new(spec.name, spec.algorithm);
-        req.initial_state = Some(InitialState::PreActive);
-        req.usage = spec.usage;
-        req.exportable = spec.exportable;
-        let info = self.generate_key(caller, req, spec.crypto_params)?;
+        let req = spec.request();
+        let info = self.generate_key(caller, req, spec.kmip_attrs())?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)
     }

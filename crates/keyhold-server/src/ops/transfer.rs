@@ -69,6 +69,11 @@ impl Operations {
         caller: &Caller,
         req: ImportKeyRequest,
     ) -> Result<KeyInfo, ServerError> {
+        if req.algorithm.is_data() {
+            return Err(ServerError::NotAKey {
+                algorithm: req.algorithm,
+            });
+        }
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
         self.vault.unlocked()?;
@@ -242,6 +247,7 @@ mod tests {
             last_used_at: None,
             idle_warned_at: None,
             crypto_params: None,
+            kmip: Default::default(),
         }
     }
 

@@ -1,4 +1,4 @@
-use keyhold_core::Timestamp;
+use keyhold_core::{DataObject, DataType, ObjectGroup, SecretFormat, Timestamp};
 use uuid::Uuid;
 
 use super::*;
@@ -30,6 +30,7 @@ fn sample_key() -> Key {
         last_used_at: Some(Timestamp::from_unix_micros(11)),
         idle_warned_at: None,
         crypto_params: None,
+        kmip: Default::default(),
     }
 }
 
@@ -85,7 +86,25 @@ fn rows_round_trip() {
         row.get(22) == Some(&json),
         "crypto_params is column 22, as JSON"
     );
-    assert_eq!(key_from(row).unwrap(), with_params);
+    assert_eq!(key_from(row).unwrap(), with_params.clone());
+    let secret = Key {
+        algorithm: Algorithm::SecretData,
+        usage: UsageMask::EMPTY,
+        kmip: KmipMeta {
+            data: Some(DataObject::Secret {
+                data_type: DataType::new(1),
+                format: SecretFormat::Opaque,
+            }),
+            object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
+        },
+        ..with_params
+    };
+    let row = key_values(&secret).unwrap();
+    assert!(
+        matches!(row.get(23), Some(Value::Text(t)) if t.contains("\"object\":\"secret\"")),
+        "kmip_meta is column 23, as JSON"
+    );
+    assert_eq!(key_from(row).unwrap(), secret);
     let v = sample_version();
     assert_eq!(version_from(version_values(&v)).unwrap(), v);
     let t = Tenant {
@@ -164,6 +183,13 @@ fn corrupt_key_columns_are_named() {
             "key.crypto_params",
         ),
         (22, Value::Text("not json".into()), "key.crypto_params"),
+        (23, Value::Text("not json".into()), "key.kmip_meta"),
+        // A data object's kind on a key that is not a data object.
+        (
+            23,
+            Value::Text(r#"{"data":{"object":"opaque","data_type":1}}"#.into()),
+            "key.kmip_meta",
+        ),
     ];
     for (i, v, what) in cases {
         let e = key_from(with(row.clone(), i, v)).unwrap_err();

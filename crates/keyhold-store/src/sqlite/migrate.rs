@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 9] = [
+const MIGRATIONS: [Migration; 10] = [
     Migration {
         version: 1,
         name: "initial",
@@ -63,10 +63,15 @@ const MIGRATIONS: [Migration; 9] = [
         name: "key crypto params",
         sql: include_str!("migrations/0009_key_crypto_params.sql"),
     },
+    Migration {
+        version: 10,
+        name: "key kmip meta",
+        sql: include_str!("migrations/0010_key_kmip_meta.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 9;
+pub(super) const LATEST: u32 = 10;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

@@ -85,6 +85,26 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
         last_used_at: None,
         idle_warned_at: None,
         crypto_params: None,
+        kmip: keyhold_core::KmipMeta {
+            data: data_object(algorithm),
+            object_groups: Vec::new(),
+        },
+    }
+}
+
+/// What a data object of `algorithm` is (a Password, an extension type);
+/// `None` for a key.
+fn data_object(algorithm: Algorithm) -> Option<keyhold_core::DataObject> {
+    use keyhold_core::{DataObject, DataType, SecretFormat};
+    match algorithm {
+        Algorithm::SecretData => Some(DataObject::Secret {
+            data_type: DataType::new(1),
+            format: SecretFormat::Raw,
+        }),
+        Algorithm::OpaqueData => Some(DataObject::Opaque {
+            data_type: DataType::new(0x8000_0001),
+        }),
+        _ => None,
     }
 }
 
@@ -127,6 +147,10 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             mgf1: Some(true),
             mgf1_hash: Some(HashAlgorithm::Sha256),
         }),
+        kmip: keyhold_core::KmipMeta {
+            data: data_object(algorithm),
+            object_groups: vec![keyhold_core::ObjectGroup::try_from("tapes".to_owned()).unwrap()],
+        },
         ..key(tenant, name, algorithm)
     }
 }

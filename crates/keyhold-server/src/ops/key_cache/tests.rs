@@ -47,6 +47,7 @@ fn key(n: u128, name: &str) -> Key {
         last_used_at: None,
         idle_warned_at: None,
         crypto_params: None,
+        kmip: Default::default(),
     }
 }
 

@@ -115,6 +115,7 @@ mod tests {
             last_used_at: None,
             idle_warned_at: None,
             crypto_params: None,
+            kmip: Default::default(),
         };
         KeyRows { key, versions }
     }

@@ -130,6 +130,12 @@ fn check_rotatable(rows: &KeyRows, when: When, now: Timestamp) -> Result<(), Ser
         // keyhold cannot make the private half of a key it was given.
         return Err(ServerError::PublicKeyOnly);
     }
+    if rows.key.algorithm.is_data() {
+        // A client's password or opaque bytes have no successor keyhold can make.
+        return Err(ServerError::NotAKey {
+            algorithm: rows.key.algorithm,
+        });
+    }
     let state = rows.primary()?.state;
     if state != KeyState::Active {
         return Err(ServerError::LifecycleRefused {

@@ -57,6 +57,7 @@ fn rows(primary: KeyState, period: Option<u64>) -> KeyRows {
             last_used_at: None,
             idle_warned_at: None,
             crypto_params: None,
+            kmip: Default::default(),
         },
         versions: vec![StoredVersion {
             meta: version(1, primary),

@@ -1,0 +1,211 @@
+//! The KMIP attributes a key keeps that only KMIP gives meaning to: what a
+//! data object is (KMIP 1.4 sections 2.2.7 and 2.2.8, KMIP 2.1 sections
+//! 2.7 and 2.3) and the Object Groups it belongs to (KMIP 1.4 section 3.33,
+//! KMIP 2.1 section 4.35). keyhold stores them with the key and gives them
+//! back; no policy, lifecycle or cryptographic decision reads them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::algorithm::Algorithm;
+use crate::error::CoreError;
+
+/// The Secret Data Type or Opaque Data Type of a data object: a KMIP
+/// enumeration value (KMIP 1.4 sections 9.1.3.2.9 and 9.1.3.2.10, KMIP 2.1
+/// sections 11.52 and 11.35), extensions (`0x8XXXXXXX`) included, kept as
+/// the client sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DataType(u32);
+
+impl DataType {
+    /// The enumeration value `value`.
+    pub const fn new(value: u32) -> Self {
+        Self(value)
+    }
+
+    /// The enumeration value.
+    pub const fn value(self) -> u32 {
+        self.0
+    }
+}
+
+/// The Key Format Type a Secret Data object was registered in: KMIP 1.4
+/// section 4.11 (KMIP 2.1 section 6.1.19) has Get return a registered key
+/// in the format it was registered in. Both hold the bytes as given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretFormat {
+    /// Raw (KMIP 1.4 section 9.1.3.2.3).
+    Raw,
+    /// Opaque (KMIP 1.4 section 9.1.3.2.3).
+    Opaque,
+}
+
+/// What a data object is, beside its bytes (sealed as a version's
+/// material, like a key's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "object", rename_all = "kebab-case")]
+pub enum DataObject {
+    /// A Secret Data object ([`Algorithm::SecretData`]).
+    Secret {
+        /// Its Secret Data Type (Password, Seed, or an extension).
+        data_type: DataType,
+        /// The format it was registered in.
+        format: SecretFormat,
+    },
+    /// An Opaque Object ([`Algorithm::OpaqueData`]).
+    Opaque {
+        /// Its Opaque Data Type (extensions only: KMIP defines none).
+        data_type: DataType,
+    },
+}
+
+impl DataObject {
+    /// The algorithm of the key that holds this object.
+    pub const fn algorithm(&self) -> Algorithm {
+        match self {
+            Self::Secret { .. } => Algorithm::SecretData,
+            Self::Opaque { .. } => Algorithm::OpaqueData,
+        }
+    }
+}
+
+/// The longest Object Group keyhold keeps, in bytes.
+pub const MAX_OBJECT_GROUP_BYTES: usize = 256;
+
+/// An Object Group name (KMIP 1.4 section 3.33, KMIP 2.1 section 4.35):
+/// 1 to [`MAX_OBJECT_GROUP_BYTES`] bytes of text.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ObjectGroup(String);
+
+impl ObjectGroup {
+    /// The group's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ObjectGroup {
+    type Error = CoreError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s.is_empty() || s.len() > MAX_OBJECT_GROUP_BYTES {
+            return Err(CoreError::InvalidValue {
+                field: "object_group",
+                reason: "an Object Group is 1 to 256 bytes",
+            });
+        }
+        Ok(Self(s))
+    }
+}
+
+impl From<ObjectGroup> for String {
+    fn from(g: ObjectGroup) -> Self {
+        g.0
+    }
+}
+
+impl fmt::Debug for ObjectGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// The most Object Groups one key belongs to.
+pub const MAX_OBJECT_GROUPS: usize = 16;
+
+/// A key's KMIP-only attributes. Empty for keys made over REST.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmipMeta {
+    /// What the data object is, for a key of a data algorithm
+    /// ([`Algorithm::is_data`]); `None` for a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataObject>,
+    /// The Object Groups it belongs to, in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub object_groups: Vec<ObjectGroup>,
+}
+
+impl KmipMeta {
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_none() && self.object_groups.is_empty()
+    }
+
+    /// Checks that it fits a key of `algorithm`: a data algorithm has its
+    /// [`DataObject`] of the same kind, a key none; at most
+    /// [`MAX_OBJECT_GROUPS`] groups.
+    pub fn check(&self, algorithm: Algorithm) -> Result<(), CoreError> {
+        let expected = algorithm.is_data().then_some(algorithm);
+        if self.data.as_ref().map(DataObject::algorithm) != expected {
+            return Err(CoreError::InvalidValue {
+                field: "data_object",
+                reason: "a data object's kind must be its algorithm's, and a key has none",
+            });
+        }
+        if self.object_groups.len() > MAX_OBJECT_GROUPS {
+            return Err(CoreError::InvalidValue {
+                field: "object_group",
+                reason: "a key belongs to at most 16 Object Groups",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> DataObject {
+        DataObject::Secret {
+            data_type: DataType::new(1),
+            format: SecretFormat::Opaque,
+        }
+    }
+
+    #[test]
+    fn the_data_object_must_match_the_algorithm() {
+        let meta = KmipMeta {
+            data: Some(secret()),
+            object_groups: Vec::new(),
+        };
+        meta.check(Algorithm::SecretData).unwrap();
+        assert!(meta.check(Algorithm::OpaqueData).is_err());
+        assert!(meta.check(Algorithm::Aes256Gcm).is_err());
+        assert!(KmipMeta::default().check(Algorithm::OpaqueData).is_err());
+        KmipMeta::default().check(Algorithm::Aes256Gcm).unwrap();
+    }
+
+    #[test]
+    fn object_groups_are_bounded() {
+        assert!(ObjectGroup::try_from(String::new()).is_err());
+        assert!(ObjectGroup::try_from("g".repeat(MAX_OBJECT_GROUP_BYTES + 1)).is_err());
+        let g = ObjectGroup::try_from("tapes".to_owned()).unwrap();
+        let meta = KmipMeta {
+            data: None,
+            object_groups: vec![g; MAX_OBJECT_GROUPS + 1],
+        };
+        assert!(meta.check(Algorithm::Aes256Raw).is_err());
+    }
+
+    #[test]
+    fn json_round_trips_and_keeps_extension_values() {
+        let meta = KmipMeta {
+            data: Some(DataObject::Opaque {
+                data_type: DataType::new(0x8012_3456),
+            }),
+            object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
+        };
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(
+            json,
+            r#"{"data":{"object":"opaque","data_type":2148676694},"object_groups":["g"]}"#
+        );
+        assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
+        let bad = r#"{"object_groups":[""]}"#;
+        assert!(serde_json::from_str::<KmipMeta>(bad).is_err());
+    }
+}

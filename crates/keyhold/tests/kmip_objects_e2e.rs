@@ -1,0 +1,358 @@
+//! End to end over KMIP: Secret Data (KMIP 1.4 section 2.2.7) and Opaque
+//! Objects (section 2.2.8) registered, fetched in the format they came in,
+//! described, located by type and Object Group, taken through their
+//! lifecycle; refused for cryptography over KMIP and REST, which still
+//! lists and shows them; bad input stores nothing; the bytes are sealed at
+//! rest.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::kmip::{ok, refused, rest_client, session, uid};
+use common::{contains, raw_store_bytes};
+use keyhold_api::ErrorCode;
+use keyhold_api::b64::SecretBase64;
+use keyhold_api::keys::{CreateKeyRequest, EncryptRequest, ListKeysQuery};
+use keyhold_core::{Algorithm, KeyRef};
+use keyhold_kmip::payload::ResponsePayload;
+use keyhold_kmip::{
+    AttributeRef, AttributeValue, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
+    ResultReason, State, UniqueIdentifier, tags,
+};
+
+/// A password no other test bytes contain, hex-encoded.
+const PASSWORD: &[u8] = b"pw-marker-3c9e71d0-secret-data";
+
+/// 1.4 template attributes: a Name, an Object Group, a custom attribute.
+fn template(name: &str) -> String {
+    format!(
+        r#"<TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+          <NameValue type="TextString" value="{name}"/>
+          <NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        <Attribute><AttributeName type="TextString" value="Object Group"/>
+          <AttributeValue type="TextString" value="vault-{name}"/></Attribute>
+        <Attribute><AttributeName type="TextString" value="x-owner"/>
+          <AttributeValue type="TextString" value="backup-team"/></Attribute>
+        </TemplateAttribute>"#
+    )
+}
+
+/// Register of a Secret Data Password whose Key Block is `block`.
+fn register_secret(name: &str, block: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SecretData"/>{}
+        <SecretData><SecretDataType type="Enumeration" value="Password"/>
+        <KeyBlock>{block}</KeyBlock></SecretData></RequestPayload>"#,
+        template(name)
+    )
+}
+
+/// A Key Block of `bytes` in `format`.
+fn block(format: &str, bytes: &[u8]) -> String {
+    format!(
+        r#"<KeyFormatType type="Enumeration" value="{format}"/>
+        <KeyValue><KeyMaterial type="ByteString" value="{}"/></KeyValue>"#,
+        hex::encode(bytes)
+    )
+}
+
+/// Register of an Opaque Object of an extension type.
+fn register_opaque(name: &str, bytes: &[u8]) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="OpaqueObject"/>{}
+        <OpaqueObject><OpaqueDataType type="Enumeration" value="0x80123456"/>
+        <OpaqueDataValue type="ByteString" value="{}"/></OpaqueObject></RequestPayload>"#,
+        template(name),
+        hex::encode(bytes)
+    )
+}
+
+/// An operation naming object `id`, with `extra` after the identifier.
+fn on(operation: &str, id: &str, extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>{extra}</RequestPayload>"#
+    )
+}
+
+fn locate(attributes: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Locate"/><RequestPayload>{attributes}</RequestPayload>"#
+    )
+}
+
+fn attribute(name: &str, kind: &str, value: &str) -> String {
+    format!(
+        r#"<Attribute><AttributeName type="TextString" value="{name}"/>
+        <AttributeValue type="{kind}" value="{value}"/></Attribute>"#
+    )
+}
+
+fn located(payload: &ResponsePayload) -> Vec<String> {
+    let ResponsePayload::Locate(l) = payload else {
+        panic!("{payload:?}");
+    };
+    l.unique_identifiers
+        .iter()
+        .map(|u| match u {
+            UniqueIdentifier::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The object a Get answered, with its format (Secret Data) and bytes.
+fn got(payload: &ResponsePayload) -> (ObjectType, Option<KeyFormatType>, Vec<u8>) {
+    let ResponsePayload::Get(g) = payload else {
+        panic!("{payload:?}");
+    };
+    match &g.object {
+        ManagedObject::SecretData { key_block, .. } => {
+            let Some(KeyValue::Plain {
+                material: KeyMaterial::Bytes(b),
+                ..
+            }) = &key_block.key_value
+            else {
+                panic!("plain bytes");
+            };
+            let format = Some(key_block.key_format_type);
+            (g.object_type, format, b.expose().to_vec())
+        }
+        ManagedObject::OpaqueObject { value, .. } => (g.object_type, None, value.expose().to_vec()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Secret Data registered in Opaque format comes back in it (and in Raw
+/// when asked), described as Secret Data with its Object Group and custom
+/// attribute and no algorithm, found by type and group, not as a key.
+#[tokio::test]
+async fn secret_data_round_trips_with_its_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let id = uid(&ok(
+        &mut conn,
+        &register_secret("db-pw", &block("Opaque", PASSWORD)),
+    )
+    .await);
+    let (t, format, bytes) = got(&ok(&mut conn, &on("Get", &id, "")).await);
+    assert_eq!(
+        (t, format),
+        (ObjectType::SecretData, Some(KeyFormatType::Opaque))
+    );
+    assert_eq!(bytes, PASSWORD);
+    let raw = r#"<KeyFormatType type="Enumeration" value="Raw"/>"#;
+    let (_, format, bytes) = got(&ok(&mut conn, &on("Get", &id, raw)).await);
+    assert_eq!(
+        (format, bytes.as_slice()),
+        (Some(KeyFormatType::Raw), PASSWORD)
+    );
+    let pkcs8 = r#"<KeyFormatType type="Enumeration" value="PKCS_8"/>"#;
+    let reason = refused(&mut conn, &on("Get", &id, pkcs8)).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+
+    let ResponsePayload::GetAttributes(a) = ok(&mut conn, &on("GetAttributes", &id, "")).await
+    else {
+        panic!();
+    };
+    let a = a.attributes.unwrap();
+    assert_eq!(a.object_type(), Some(ObjectType::SecretData));
+    assert_eq!(a.state(), Some(State::PreActive));
+    assert_eq!(a.object_groups(), vec!["vault-db-pw"]);
+    assert_eq!(a.cryptographic_algorithm(), None);
+    assert_eq!(a.cryptographic_usage_mask(), None, "registered without one");
+    assert!(a.get(&AttributeRef::Standard(tags::DIGEST)).is_some());
+    assert!(a.items.iter().any(|i| matches!(&i.value,
+        AttributeValue::Vendor { name, .. } if name == "owner")));
+
+    let by_type = attribute("Object Type", "Enumeration", "SecretData");
+    let group = attribute("Object Group", "TextString", "vault-db-pw");
+    let found = located(&ok(&mut conn, &locate(&format!("{by_type}{group}"))).await);
+    assert_eq!(found, vec![id.clone()]);
+    let other = attribute("Object Group", "TextString", "elsewhere");
+    let found = located(&ok(&mut conn, &locate(&format!("{by_type}{other}"))).await);
+    assert!(found.is_empty());
+    let keys = attribute("Object Type", "Enumeration", "SymmetricKey");
+    let found = located(&ok(&mut conn, &locate(&format!("{keys}{group}"))).await);
+    assert!(found.is_empty(), "Secret Data is no Symmetric Key");
+}
+
+/// An Opaque Object keeps its extension type and bytes and takes the
+/// lifecycle of any object: Activate, Revoke, Destroy; a Get once its
+/// destruction is scheduled is refused.
+#[tokio::test]
+async fn opaque_objects_keep_their_type_and_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let value = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
+    let id = uid(&ok(&mut conn, &register_opaque("blob", &value)).await);
+    let payload = ok(&mut conn, &on("Get", &id, "")).await;
+    let (t, format, bytes) = got(&payload);
+    assert_eq!(
+        (t, format, bytes.as_slice()),
+        (ObjectType::OpaqueObject, None, &value[..])
+    );
+    let ResponsePayload::Get(g) = &payload else {
+        panic!();
+    };
+    let ManagedObject::OpaqueObject {
+        opaque_data_type, ..
+    } = &g.object
+    else {
+        panic!();
+    };
+    assert_eq!(u32::from(*opaque_data_type), 0x8012_3456);
+    let raw = r#"<KeyFormatType type="Enumeration" value="Raw"/>"#;
+    let reason = refused(&mut conn, &on("Get", &id, raw)).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+
+    ok(&mut conn, &on("Activate", &id, "")).await;
+    let state = |p: &ResponsePayload| match p {
+        ResponsePayload::GetAttributes(a) => a.attributes.as_ref().unwrap().state(),
+        other => panic!("{other:?}"),
+    };
+    let get_state = on(
+        "GetAttributes",
+        &id,
+        r#"<AttributeName type="TextString" value="State"/>"#,
+    );
+    assert_eq!(state(&ok(&mut conn, &get_state).await), Some(State::Active));
+    let reason = r#"<RevocationReason>
+        <RevocationReasonCode type="Enumeration" value="CessationOfOperation"/>
+        </RevocationReason>"#;
+    ok(&mut conn, &on("Revoke", &id, reason)).await;
+    assert_eq!(
+        state(&ok(&mut conn, &get_state).await),
+        Some(State::Deactivated)
+    );
+    ok(&mut conn, &on("Destroy", &id, "")).await;
+    let reason = refused(&mut conn, &on("Get", &id, "")).await;
+    assert_eq!(reason, Some(ResultReason::PermissionDenied));
+}
+
+/// A data object performs no cryptography: KMIP Encrypt and Re-key are
+/// refused, so are REST encrypt, rotate, and a REST create of the
+/// algorithm; REST still lists and shows it.
+#[tokio::test]
+async fn data_objects_do_no_cryptography_and_rest_still_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let id = uid(&ok(
+        &mut conn,
+        &register_secret("api-pw", &block("Raw", b"hunter2")),
+    )
+    .await);
+    ok(&mut conn, &on("Activate", &id, "")).await;
+    let data = r#"<Data type="ByteString" value="00112233"/>"#;
+    let reason = refused(&mut conn, &on("Encrypt", &id, data)).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    let reason = refused(&mut conn, &on("ReKey", &id, "")).await;
+    assert_eq!(reason, Some(ResultReason::IllegalOperation));
+
+    let rest = rest_client(&server, &pki, Some(&token));
+    let key = KeyRef::Name("api-pw".parse().unwrap());
+    let info = rest.key(&key).await.unwrap();
+    assert_eq!(info.algorithm, Algorithm::SecretData);
+    let list = rest.list_keys(&ListKeysQuery::default()).await.unwrap();
+    assert!(
+        list.keys
+            .iter()
+            .any(|k| k.algorithm == Algorithm::SecretData)
+    );
+    let req = EncryptRequest {
+        plaintext: SecretBase64(b"x".to_vec()),
+        context: Default::default(),
+    };
+    let e = rest.encrypt(&key, &req).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+    let e = rest.rotate_key(&key).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+    let create = CreateKeyRequest::new("made".parse().unwrap(), Algorithm::OpaqueData);
+    let e = rest.create_key(&create).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+}
+
+/// Bad Secret Data is refused with its reason, and nothing is stored: no
+/// Key Value or a Key Material that is no Byte String (Invalid Field), a
+/// Key Value of the wrong TTLV type (a payload that does not parse:
+/// Invalid Message, KMIP 1.4 section 11.1), a format for keys, an Object
+/// Type that is not the object's.
+#[tokio::test]
+async fn bad_secret_data_is_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let no_value = r#"<KeyFormatType type="Enumeration" value="Raw"/>"#;
+    let structure = r#"<KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue><KeyMaterial><Key type="ByteString" value="00"/></KeyMaterial></KeyValue>"#;
+    let integer = r#"<KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue type="Integer" value="7"/>"#;
+    let cases = [
+        (
+            "bad-1",
+            register_secret("bad-1", no_value),
+            ResultReason::InvalidField,
+        ),
+        (
+            "bad-2",
+            register_secret("bad-2", structure),
+            ResultReason::InvalidField,
+        ),
+        (
+            "bad-3",
+            register_secret("bad-3", integer),
+            ResultReason::InvalidMessage,
+        ),
+        (
+            "bad-4",
+            register_secret("bad-4", &block("PKCS_8", b"x")),
+            ResultReason::KeyFormatTypeNotSupported,
+        ),
+        (
+            "bad-5",
+            register_secret("bad-5", &block("Raw", b"x"))
+                .replace(r#"value="SecretData"/>"#, r#"value="SymmetricKey"/>"#),
+            ResultReason::InvalidField,
+        ),
+    ];
+    for (_, request, reason) in &cases {
+        assert_eq!(
+            refused(&mut conn, request).await,
+            Some(*reason),
+            "{request}"
+        );
+    }
+    let rest = rest_client(&server, &pki, Some(&token));
+    for (name, ..) in &cases {
+        let key = KeyRef::Name(name.parse().unwrap());
+        let e = rest.key(&key).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::KeyNotFound), "{name} was stored");
+    }
+}
+
+/// The bytes of a data object are sealed like a key's: the raw store holds
+/// no copy of them.
+#[tokio::test]
+async fn data_objects_are_sealed_at_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _pki, _token, mut conn) = session(dir.path()).await;
+    ok(
+        &mut conn,
+        &register_secret("sealed-pw", &block("Raw", PASSWORD)),
+    )
+    .await;
+    ok(&mut conn, &register_opaque("sealed-blob", PASSWORD)).await;
+    drop(conn);
+    let data_dir = server.data_dir.clone();
+    server.kill();
+    let raw = raw_store_bytes(&data_dir);
+    assert!(!raw.is_empty());
+    assert!(!contains(&raw, PASSWORD), "data object bytes found at rest");
+}
