@@ -26,8 +26,17 @@ pub enum CipherMode {
         /// The tag length in bytes: 12 to 16 (SP 800-38D section 5.2.1.2).
         tag_len: usize,
     },
-    /// ChaCha20-Poly1305 (RFC 8439 section 2.8): a 96-bit nonce, a 16-byte tag.
-    ChaCha20Poly1305,
+    /// ChaCha20-Poly1305 (RFC 8439 section 2.8): a 96-bit nonce and a tag of
+    /// `tag_len` bytes (16, or cut to 12 to 15 as a KMIP Tag Length asks).
+    ChaCha20Poly1305 {
+        /// The tag length in bytes: 12 to 16.
+        tag_len: usize,
+    },
+    /// The ChaCha20 stream cipher alone, in its original form (D. J.
+    /// Bernstein, "ChaCha, a variant of Salsa20", 2008): a 64-bit nonce, a
+    /// 64-bit block counter from 0, no authentication. The KMIP profiles'
+    /// ChaCha20 test cases use it.
+    ChaCha20,
 }
 
 /// The shortest GCM tag accepted, in bytes (96 bits, SP 800-38D section
@@ -39,6 +48,8 @@ pub const FULL_TAG_LEN: usize = 16;
 pub const AES_BLOCK_LEN: usize = 16;
 /// The IV length of GCM and ChaCha20-Poly1305 as keyhold supports them.
 pub const AEAD_IV_LEN: usize = 12;
+/// The nonce length of the original ChaCha20 ([`CipherMode::ChaCha20`]).
+pub const CHACHA20_NONCE_LEN: usize = 8;
 
 impl CipherMode {
     /// The IV length the mode takes, in bytes (0 for ECB).
@@ -46,21 +57,21 @@ impl CipherMode {
         match self {
             Self::Ecb => 0,
             Self::Cbc | Self::Ctr => AES_BLOCK_LEN,
-            Self::Gcm { .. } | Self::ChaCha20Poly1305 => AEAD_IV_LEN,
+            Self::Gcm { .. } | Self::ChaCha20Poly1305 { .. } => AEAD_IV_LEN,
+            Self::ChaCha20 => CHACHA20_NONCE_LEN,
         }
     }
 
     /// Whether the mode authenticates (and so has a tag and takes AAD).
     pub const fn is_aead(self) -> bool {
-        matches!(self, Self::Gcm { .. } | Self::ChaCha20Poly1305)
+        matches!(self, Self::Gcm { .. } | Self::ChaCha20Poly1305 { .. })
     }
 
     /// The tag length of an authenticating mode, 0 for the others.
     pub const fn tag_len(self) -> usize {
         match self {
-            Self::Gcm { tag_len } => tag_len,
-            Self::ChaCha20Poly1305 => FULL_TAG_LEN,
-            Self::Ecb | Self::Cbc | Self::Ctr => 0,
+            Self::Gcm { tag_len } | Self::ChaCha20Poly1305 { tag_len } => tag_len,
+            Self::Ecb | Self::Cbc | Self::Ctr | Self::ChaCha20 => 0,
         }
     }
 }

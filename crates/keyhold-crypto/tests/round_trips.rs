@@ -116,7 +116,7 @@ fn kem(p: &CryptoProvider, key: &KeyMaterial) {
 fn raw_cipher(p: &CryptoProvider, key: &KeyMaterial) {
     use keyhold_crypto::cipher::{CipherMode, CipherSpec, Padding};
     let mode = if key.algorithm() == Algorithm::ChaCha20Raw {
-        CipherMode::ChaCha20Poly1305
+        CipherMode::ChaCha20Poly1305 { tag_len: 16 }
     } else {
         CipherMode::Gcm { tag_len: 16 }
     };

@@ -6,6 +6,7 @@
 mod aead;
 mod asymmetric;
 mod block_modes;
+mod chacha20_stream;
 mod kdf;
 mod kem;
 mod key_wrap;

@@ -1,13 +1,17 @@
 //! AES-GCM (NIST SP 800-38D) and ChaCha20-Poly1305 (RFC 8439 section 2.8)
-//! with a caller-given 96-bit IV, the tag apart from the ciphertext. A GCM
-//! tag may be truncated to 12–16 bytes (SP 800-38D section 5.2.1.2).
+//! with a caller-given 96-bit IV, the tag apart from the ciphertext. A tag
+//! may be truncated to 12–16 bytes (GCM: SP 800-38D section 5.2.1.2;
+//! ChaCha20-Poly1305: as a KMIP Tag Length asks, the profiles'
+//! CS-BC-M-CHACHA20POLY1305-1 decrypting with a 12-byte tag).
 //!
-//! aws-lc-rs verifies full tags only. A truncated GCM tag is checked by
-//! recomputing the full one: the ciphertext is decrypted with AES-CTR from
-//! the counter block `inc32(J0) = IV ‖ 0x00000002` (SP 800-38D section
-//! 7.2, steps 2 and 3, for a 96-bit IV), the result sealed again with the
-//! same IV and AAD, and the tag's prefix compared in constant time. The
-//! plaintext never leaves before the tag verifies.
+//! aws-lc-rs verifies full tags only. A truncated tag is checked by
+//! recomputing the full one: the ciphertext is decrypted with the mode's
+//! keystream (GCM: AES-CTR from the counter block `inc32(J0) = IV ‖
+//! 0x00000002`, SP 800-38D section 7.2, steps 2 and 3, for a 96-bit IV;
+//! ChaCha20-Poly1305: the ciphertext of zeros sealed under the same key and
+//! nonce, which is the keystream, RFC 8439 section 2.8), the result sealed
+//! again with the same IV and AAD, and the tag's prefix compared in
+//! constant time. The plaintext never leaves before the tag verifies.
 
 use aws_lc_rs::aead::{
     AES_128_GCM, AES_192_GCM, AES_256_GCM, Aad, Algorithm as AeadAlgorithm, CHACHA20_POLY1305,
@@ -28,7 +32,7 @@ pub(super) fn aead_of(algorithm: Algorithm, mode: CipherMode) -> Option<&'static
         (Algorithm::Aes128Raw, CipherMode::Gcm { .. }) => Some(&AES_128_GCM),
         (Algorithm::Aes192Raw, CipherMode::Gcm { .. }) => Some(&AES_192_GCM),
         (Algorithm::Aes256Raw, CipherMode::Gcm { .. }) => Some(&AES_256_GCM),
-        (Algorithm::ChaCha20Raw, CipherMode::ChaCha20Poly1305) => Some(&CHACHA20_POLY1305),
+        (Algorithm::ChaCha20Raw, CipherMode::ChaCha20Poly1305 { .. }) => Some(&CHACHA20_POLY1305),
         _ => None,
     }
 }
@@ -36,14 +40,10 @@ pub(super) fn aead_of(algorithm: Algorithm, mode: CipherMode) -> Option<&'static
 /// Checks the IV and tag lengths of `mode`.
 fn check(mode: CipherMode, iv: &[u8]) -> Result<[u8; AEAD_IV_LEN], CryptoError> {
     let tag_len = mode.tag_len();
-    let tag_ok = match mode {
-        CipherMode::Gcm { .. } => (GCM_MIN_TAG_LEN..=FULL_TAG_LEN).contains(&tag_len),
-        _ => tag_len == FULL_TAG_LEN,
-    };
-    if !tag_ok {
+    if !(GCM_MIN_TAG_LEN..=FULL_TAG_LEN).contains(&tag_len) {
         return Err(CryptoError::InvalidInput {
             what: "tag length",
-            reason: "must be 12 to 16 bytes for GCM, 16 for ChaCha20-Poly1305",
+            reason: "must be 12 to 16 bytes",
         });
     }
     iv.try_into().map_err(|_| CryptoError::InvalidInput {
@@ -112,7 +112,7 @@ pub(super) fn decrypt(
         });
     }
     if tag.len() < FULL_TAG_LEN {
-        return open_truncated(aead, key, iv, aad, ciphertext, tag);
+        return open_truncated(aead, key, (mode, iv), aad, ciphertext, tag);
     }
     let key = key_of(aead, key)?;
     let mut buf = Zeroizing::new(Vec::with_capacity(ciphertext.len() + tag.len()));
@@ -124,14 +124,48 @@ pub(super) fn decrypt(
     Ok(SecretBytes::copy_from(plaintext))
 }
 
-/// GCM with a truncated tag, as the module comment says.
+/// A truncated tag, as the module comment says.
 fn open_truncated(
     aead: &'static AeadAlgorithm,
     key: &[u8],
-    iv: [u8; AEAD_IV_LEN],
+    (mode, iv): (CipherMode, [u8; AEAD_IV_LEN]),
     aad: &[u8],
     ciphertext: &[u8],
     tag: &[u8],
+) -> Result<SecretBytes, CryptoError> {
+    let plaintext = match mode {
+        CipherMode::Gcm { .. } => gcm_keystream_open(key, iv, ciphertext)?,
+        _ => sealed_keystream_open(aead, key, iv, ciphertext)?,
+    };
+    let (_, full) = seal_full(aead, key, iv, aad, plaintext.expose())?;
+    let prefix = full.get(..tag.len()).ok_or(CryptoError::Decrypt)?;
+    if verify_slices_are_equal(prefix, tag).is_err() {
+        return Err(CryptoError::Decrypt);
+    }
+    Ok(plaintext)
+}
+
+/// The ciphertext XOR the AEAD's keystream, which is what sealing zeros
+/// under the same key and nonce gives (ChaCha20-Poly1305, RFC 8439 section
+/// 2.8: the ciphertext is the plaintext XOR ChaCha20 from block 1).
+fn sealed_keystream_open(
+    aead: &'static AeadAlgorithm,
+    key: &[u8],
+    iv: [u8; AEAD_IV_LEN],
+    ciphertext: &[u8],
+) -> Result<SecretBytes, CryptoError> {
+    let zeros = vec![0u8; ciphertext.len()];
+    let (keystream, _) = seal_full(aead, key, iv, &[], &zeros)?;
+    let keystream = Zeroizing::new(keystream);
+    let plain = ciphertext.iter().zip(keystream.iter()).map(|(c, k)| c ^ k);
+    Ok(SecretBytes::new(plain.collect()))
+}
+
+/// GCM's plaintext: AES-CTR from `inc32(J0)`.
+fn gcm_keystream_open(
+    key: &[u8],
+    iv: [u8; AEAD_IV_LEN],
+    ciphertext: &[u8],
 ) -> Result<SecretBytes, CryptoError> {
     let cipher = block_modes::aes_cipher_of_len(key.len()).ok_or(CryptoError::InvalidInput {
         what: "AES key",
@@ -143,13 +177,7 @@ fn open_truncated(
         *c = *b;
     }
     let ctr = (CipherMode::Ctr, Padding::None);
-    let plaintext = block_modes::decrypt(cipher, key, ctr, &counter, ciphertext)?;
-    let (_, full) = seal_full(aead, key, iv, aad, plaintext.expose())?;
-    let prefix = full.get(..tag.len()).ok_or(CryptoError::Decrypt)?;
-    if verify_slices_are_equal(prefix, tag).is_err() {
-        return Err(CryptoError::Decrypt);
-    }
-    Ok(plaintext)
+    block_modes::decrypt(cipher, key, ctr, &counter, ciphertext)
 }
 
 #[cfg(test)]

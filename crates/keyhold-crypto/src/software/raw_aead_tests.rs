@@ -106,12 +106,33 @@ fn chacha20_poly1305_rfc_8439_2_8_2() {
     let (iv, aad) = (h("070000004041424344454647"), h("50515253c0c1c2c3c4c5c6c7"));
     let pt = b"Ladies and Gentlemen of the class of '99: If I could offer you only one \
                tip for the future, sunscreen would be it.";
-    let mode = CipherMode::ChaCha20Poly1305;
+    let mode = CipherMode::ChaCha20Poly1305 { tag_len: 16 };
     let (c, t) = encrypt(&CHACHA20_POLY1305, &key, mode, &iv, &aad, pt).unwrap();
     assert_eq!(c[..20], h("d31a8d34648e60db7b86afbc53ef7ec2a4aded51")[..]);
     assert_eq!(t, h("1ae10b594f09e26a7e902ecbd0600691"));
     let back = decrypt(&CHACHA20_POLY1305, &key, (mode, &iv), &aad, &c, &t).unwrap();
     assert_eq!(back.expose(), pt);
+    // The tag cut to 12 bytes (the profiles' CS-BC-M-CHACHA20POLY1305-1)
+    // opens; a changed byte of it or of the ciphertext fails alike.
+    let short = CipherMode::ChaCha20Poly1305 { tag_len: 12 };
+    let back = decrypt(&CHACHA20_POLY1305, &key, (short, &iv), &aad, &c, &t[..12]).unwrap();
+    assert_eq!(back.expose(), pt);
+    let mut bad_tag = t[..12].to_vec();
+    bad_tag[11] ^= 1;
+    let e = decrypt(&CHACHA20_POLY1305, &key, (short, &iv), &aad, &c, &bad_tag).err();
+    assert!(matches!(e, Some(CryptoError::Decrypt)));
+    let mut bad_ct = c.clone();
+    bad_ct[0] ^= 1;
+    let e = decrypt(
+        &CHACHA20_POLY1305,
+        &key,
+        (short, &iv),
+        &aad,
+        &bad_ct,
+        &t[..12],
+    )
+    .err();
+    assert!(matches!(e, Some(CryptoError::Decrypt)));
 }
 
 #[test]

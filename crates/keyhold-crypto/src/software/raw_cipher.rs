@@ -5,8 +5,8 @@
 
 use keyhold_core::{Algorithm, KeyOperation};
 
-use super::{block_modes, raw_aead};
-use crate::cipher::{CipherSpec, Padding, RawCiphertext};
+use super::{block_modes, chacha20_stream, raw_aead};
+use crate::cipher::{CipherMode, CipherSpec, Padding, RawCiphertext};
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::provider::RawCipher;
@@ -40,6 +40,24 @@ fn check_spec(spec: CipherSpec, aad: &[u8]) -> Result<(), CryptoError> {
     Ok(())
 }
 
+/// The stream cipher is for ChaCha20 keys, without padding.
+fn check_stream(
+    algorithm: Algorithm,
+    spec: CipherSpec,
+    operation: KeyOperation,
+) -> Result<(), CryptoError> {
+    if algorithm != Algorithm::ChaCha20Raw {
+        return Err(unsupported(algorithm, operation));
+    }
+    if spec.padding != Padding::None {
+        return Err(CryptoError::InvalidInput {
+            what: "padding",
+            reason: "only ECB and CBC pad",
+        });
+    }
+    Ok(())
+}
+
 impl RawCipher for AwsLcRawCipher {
     fn encrypt(
         &self,
@@ -55,6 +73,14 @@ impl RawCipher for AwsLcRawCipher {
         if let Some(aead) = raw_aead::aead_of(algorithm, spec.mode) {
             let (ciphertext, tag) = raw_aead::encrypt(aead, secret, spec.mode, iv, aad, plaintext)?;
             return Ok(RawCiphertext { ciphertext, tag });
+        }
+        if spec.mode == CipherMode::ChaCha20 {
+            check_stream(algorithm, spec, KeyOperation::Encrypt)?;
+            let ciphertext = chacha20_stream::apply(secret, iv, plaintext)?.to_vec();
+            return Ok(RawCiphertext {
+                ciphertext,
+                tag: Vec::new(),
+            });
         }
         let cipher = block_modes::aes_cipher(algorithm)
             .filter(|_| !spec.mode.is_aead())
@@ -82,15 +108,19 @@ impl RawCipher for AwsLcRawCipher {
         if let Some(aead) = raw_aead::aead_of(algorithm, spec.mode) {
             return raw_aead::decrypt(aead, secret, (spec.mode, iv), aad, ciphertext, tag);
         }
-        let cipher = block_modes::aes_cipher(algorithm)
-            .filter(|_| !spec.mode.is_aead())
-            .ok_or_else(|| unsupported(algorithm, KeyOperation::Decrypt))?;
         if !tag.is_empty() {
             return Err(CryptoError::InvalidInput {
                 what: "tag",
                 reason: "only GCM and ChaCha20-Poly1305 have one",
             });
         }
+        if spec.mode == CipherMode::ChaCha20 {
+            check_stream(algorithm, spec, KeyOperation::Decrypt)?;
+            return chacha20_stream::open(secret, iv, ciphertext);
+        }
+        let cipher = block_modes::aes_cipher(algorithm)
+            .filter(|_| !spec.mode.is_aead())
+            .ok_or_else(|| unsupported(algorithm, KeyOperation::Decrypt))?;
         block_modes::decrypt(cipher, secret, (spec.mode, spec.padding), iv, ciphertext)
     }
 
@@ -124,7 +154,14 @@ mod tests {
             (Algorithm::Aes128Raw, &aes[..]),
             (Algorithm::Aes192Raw, &aes[..]),
             (Algorithm::Aes256Raw, &aes[..]),
-            (Algorithm::ChaCha20Raw, &[CipherMode::ChaCha20Poly1305][..]),
+            (
+                Algorithm::ChaCha20Raw,
+                &[
+                    CipherMode::ChaCha20Poly1305 { tag_len: 16 },
+                    CipherMode::ChaCha20Poly1305 { tag_len: 12 },
+                    CipherMode::ChaCha20,
+                ][..],
+            ),
         ];
         for (alg, modes) in cases {
             let key = material(alg);
@@ -163,7 +200,7 @@ mod tests {
         let aes = material(Algorithm::Aes128Raw);
         let e = AwsLcRawCipher.encrypt(
             &aes,
-            spec(CipherMode::ChaCha20Poly1305),
+            spec(CipherMode::ChaCha20Poly1305 { tag_len: 16 }),
             &[0; 12],
             b"",
             b"x",
@@ -171,5 +208,10 @@ mod tests {
         assert!(matches!(e, Err(CryptoError::UnsupportedAlgorithm { .. })));
         let e = AwsLcRawCipher.encrypt(&aes, spec(CipherMode::Ctr), &[0; 16], b"aad", b"x");
         assert!(matches!(e, Err(CryptoError::InvalidInput { .. })));
+        let e = AwsLcRawCipher.encrypt(&aes, spec(CipherMode::ChaCha20), &[0; 8], b"", b"x");
+        assert!(matches!(e, Err(CryptoError::UnsupportedAlgorithm { .. })));
+        let stream = spec(CipherMode::ChaCha20);
+        let e = AwsLcRawCipher.decrypt(&chacha, stream, &[0; 8], b"", b"x", &[1; 16]);
+        assert!(matches!(e, Err(CryptoError::InvalidInput { .. })), "a tag");
     }
 }

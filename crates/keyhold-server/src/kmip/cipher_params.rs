@@ -8,10 +8,11 @@
 //! Invocation Field Lengths (deterministic IV construction) are refused:
 //! send the whole counter block or IV as IV/Counter/Nonce.
 
-use keyhold_crypto::cipher::{AEAD_IV_LEN, AES_BLOCK_LEN, FULL_TAG_LEN, GCM_MIN_TAG_LEN, Padding};
+use keyhold_crypto::cipher::{
+    AEAD_IV_LEN, AES_BLOCK_LEN, CHACHA20_NONCE_LEN, FULL_TAG_LEN, GCM_MIN_TAG_LEN, Padding,
+};
 use keyhold_kmip::{
-    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, PaddingMethod,
-    ProtocolVersion, ResultReason,
+    BlockCipherMode, CryptographicAlgorithm, CryptographicParameters, PaddingMethod, ResultReason,
 };
 
 use super::errors::ItemFailure;
@@ -24,16 +25,12 @@ fn invalid(message: &str) -> ItemFailure {
 
 /// Refuses a Tag Length (KMIP 1.4 section 3.6, in bytes) outside the 12
 /// to 16 bytes keyhold's AEAD modes produce (NIST SP 800-38D section
-/// 5.2.1.2), before the key is read. The reason depends on the version:
-/// KMIP 2.1 section 6.1.17 (Table 216) lists the Result Reasons an Encrypt
-/// SHALL answer, Invalid Field among them and General Failure not, so 2.x
-/// answers Invalid Field; KMIP 1.4 names none for it (section 11.30, Table
-/// 353), and its mandatory test case CS-BC-M-GCM-1 expects General
-/// Failure, so 1.x answers that.
-pub(crate) fn check_tag_length(
-    p: Option<&CryptographicParameters>,
-    version: ProtocolVersion,
-) -> Result<(), ItemFailure> {
+/// 5.2.1.2), before the key is read, with General Failure: the mandatory
+/// test cases CS-BC-M-GCM-1 (1.4 and 2.1) and CS-BC-M-CHACHA20POLY1305-1
+/// (2.1) expect it for Tag Lengths 1 and 32 at both versions, although
+/// KMIP 2.1 section 6.1.17 lists Invalid Field, not General Failure,
+/// among an Encrypt's Result Reasons.
+pub(crate) fn check_tag_length(p: Option<&CryptographicParameters>) -> Result<(), ItemFailure> {
     let Some(tag) = p.and_then(|p| p.tag_length) else {
         return Ok(());
     };
@@ -41,13 +38,8 @@ pub(crate) fn check_tag_length(
     if fits {
         return Ok(());
     }
-    let reason = if version.is_v2() {
-        ResultReason::InvalidField
-    } else {
-        ResultReason::GeneralFailure
-    };
     Err(ItemFailure::new(
-        reason,
+        ResultReason::GeneralFailure,
         "Tag Length must be 12 to 16 bytes",
     ))
 }
@@ -164,12 +156,18 @@ pub(crate) fn cipher_request(
     })
 }
 
-/// Whether the request's mode has a tag, and how long.
+/// Whether the request's mode has a tag, and how long. No mode and a
+/// 64-bit nonce is ChaCha20 alone (`ops::raw_cipher`), which has none.
 pub(crate) fn tag_len(req: &CipherRequest) -> Option<usize> {
     if req.rsa.is_some() {
         return None;
     }
+    let stream_iv = req
+        .iv
+        .as_ref()
+        .is_some_and(|iv| iv.len() == CHACHA20_NONCE_LEN);
     match req.mode {
+        None if stream_iv => None,
         None => Some(FULL_TAG_LEN),
         Some(RequestedMode::Aead { tag_len }) => Some(tag_len),
         Some(_) => None,
@@ -220,17 +218,13 @@ mod tests {
             p.tag_length = Some(tag);
             p
         };
-        let v1 = ProtocolVersion::V1_4;
-        let v2 = ProtocolVersion::V2_0;
         for tag in [12, 16] {
-            assert!(check_tag_length(Some(&gcm(tag)), v1).is_ok());
+            assert!(check_tag_length(Some(&gcm(tag))).is_ok());
         }
-        assert!(check_tag_length(None, v1).is_ok());
+        assert!(check_tag_length(None).is_ok());
         for tag in [-1, 0, 1, 11, 17, 32] {
-            let e = check_tag_length(Some(&gcm(tag)), v1).unwrap_err();
+            let e = check_tag_length(Some(&gcm(tag))).unwrap_err();
             assert_eq!(e.reason, ResultReason::GeneralFailure, "{tag}");
-            let e = check_tag_length(Some(&gcm(tag)), v2).unwrap_err();
-            assert_eq!(e.reason, ResultReason::InvalidField, "{tag}");
         }
     }
 

@@ -139,7 +139,7 @@ impl Dispatcher {
             .as_ref()
             .ok_or_else(|| invalid("Data is required"))?;
         let plaintext = SecretBytes::new(data.expose().to_vec());
-        check_tag_length(req.cryptographic_parameters.as_ref(), version)?;
+        check_tag_length(req.cryptographic_parameters.as_ref())?;
         let build = encrypt_builder(req);
         let sealed = self.on_object(request_id, Action::KeyEncrypt, id, move |ops, caller| {
             ops.kmip_encrypt(caller, id, build, plaintext.expose())
@@ -178,7 +178,7 @@ impl Dispatcher {
             .data
             .clone()
             .ok_or_else(|| invalid("Data is required"))?;
-        check_tag_length(req.cryptographic_parameters.as_ref(), version)?;
+        check_tag_length(req.cryptographic_parameters.as_ref())?;
         let parts = DecryptParts {
             params: req.cryptographic_parameters.clone(),
             iv: req.iv_counter_nonce.clone(),

@@ -16,7 +16,7 @@
 //! builder that receives the key's [`CryptoParams`].
 
 use keyhold_core::{Algorithm, CryptoParams, Key, KeyOperation, VersionId};
-use keyhold_crypto::cipher::{CipherMode, CipherSpec, FULL_TAG_LEN, Padding};
+use keyhold_crypto::cipher::{CHACHA20_NONCE_LEN, CipherMode, CipherSpec, FULL_TAG_LEN, Padding};
 use keyhold_crypto::envelope::is_data_aead;
 use keyhold_crypto::rsa_padding::RsaPadding;
 use keyhold_crypto::{CryptoError, SecretBytes};
@@ -84,24 +84,33 @@ pub struct CipherOutput {
     pub tag: Vec<u8>,
 }
 
-/// The cipher spec of `req` for a raw-cipher key of `algorithm`.
+/// The cipher spec of `req` for a raw-cipher key of `algorithm`. A
+/// ChaCha20 key given no mode serves the stream cipher alone when the IV
+/// is its 64-bit nonce (the KMIP profiles' ChaCha20 test cases, whose
+/// Cryptographic Algorithm ChaCha20 names no mode), else
+/// ChaCha20-Poly1305.
 fn raw_spec(algorithm: Algorithm, req: &CipherRequest) -> Result<CipherSpec, ServerError> {
     let chacha = algorithm == Algorithm::ChaCha20Raw;
+    let stream_iv = req
+        .iv
+        .as_ref()
+        .is_some_and(|iv| iv.len() == CHACHA20_NONCE_LEN);
+    if chacha && req.mode.is_none() && stream_iv {
+        return Ok(CipherSpec {
+            mode: CipherMode::ChaCha20,
+            padding: req.padding,
+        });
+    }
     let mode = match req.mode.unwrap_or(RequestedMode::Aead {
         tag_len: FULL_TAG_LEN,
     }) {
-        RequestedMode::Aead { tag_len } if chacha && tag_len != FULL_TAG_LEN => {
-            return Err(ServerError::InvalidRequest {
-                detail: "ChaCha20-Poly1305 tags are 16 bytes".into(),
-            });
-        }
-        RequestedMode::Aead { .. } if chacha => CipherMode::ChaCha20Poly1305,
+        RequestedMode::Aead { tag_len } if chacha => CipherMode::ChaCha20Poly1305 { tag_len },
         RequestedMode::Aead { tag_len } => CipherMode::Gcm { tag_len },
         _ if chacha => {
             return Err(ServerError::InvalidRequest {
-                detail:
-                    "ChaCha20 keys serve ChaCha20-Poly1305 only (aws-lc-rs has no raw ChaCha20)"
-                        .into(),
+                detail: "ChaCha20 keys serve ChaCha20-Poly1305, or ChaCha20 alone with a \
+                         64-bit nonce and no Block Cipher Mode"
+                    .into(),
             });
         }
         RequestedMode::Ecb => CipherMode::Ecb,
@@ -275,10 +284,20 @@ mod tests {
         );
         assert_eq!(
             spec(Algorithm::ChaCha20Raw, None).unwrap(),
-            CipherMode::ChaCha20Poly1305
+            CipherMode::ChaCha20Poly1305 { tag_len: 16 }
         );
-        assert!(spec(Algorithm::ChaCha20Raw, short).is_err());
+        assert_eq!(
+            spec(Algorithm::ChaCha20Raw, short).unwrap(),
+            CipherMode::ChaCha20Poly1305 { tag_len: 12 }
+        );
         assert!(spec(Algorithm::ChaCha20Raw, Some(RequestedMode::Ctr)).is_err());
+        // No mode and a 64-bit nonce: ChaCha20 alone; an AES key ignores
+        // the rule (and fails later on the IV's length).
+        let mut stream = req(None);
+        stream.iv = Some(vec![0; 8]);
+        let of = |alg| raw_spec(alg, &stream).map(|s| s.mode).unwrap();
+        assert_eq!(of(Algorithm::ChaCha20Raw), CipherMode::ChaCha20);
+        assert_eq!(of(Algorithm::Aes128Raw), gcm);
     }
 
     #[test]
