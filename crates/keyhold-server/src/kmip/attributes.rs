@@ -11,7 +11,8 @@ use keyhold_kmip::{
 use keyhold_ttlv::{Ttlv, Value};
 
 /// The attributes keyhold keeps for `version` of `key`, in a fixed order:
-/// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length,
+/// Unique Identifier, Name (none when keyhold chose the key's name:
+/// [`keyhold_core::NameSource`]), Object Type, Cryptographic Algorithm and Length,
 /// Cryptographic Usage Mask (for a key pair, the half's share of the
 /// key's usage), Cryptographic Parameters (KMIP 1.4 section 3.6) when the
 /// key was made with them, the Link to the other half of a key pair, State
@@ -25,10 +26,12 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         objects::version_uid(version.id)
     };
     out.push(A::UniqueIdentifier(own));
-    out.push(A::Name(Name {
-        value: key.name.to_string(),
-        name_type: NameType::UninterpretedTextString,
-    }));
+    if let Some(name) = key.kmip.kmip_name(&key.name) {
+        out.push(A::Name(Name {
+            value: name.to_string(),
+            name_type: NameType::UninterpretedTextString,
+        }));
+    }
     let pair = keypairs::kmip_algorithm(key.algorithm);
     let (object_type, usage) = match (pair, public) {
         (None, _) => (

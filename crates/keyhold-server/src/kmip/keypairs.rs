@@ -7,7 +7,7 @@
 use keyhold_api::crypto::SignatureScheme as Scheme;
 use std::collections::BTreeMap;
 
-use keyhold_core::{Algorithm, KeyName, KmipMeta, UsageMask};
+use keyhold_core::{Algorithm, KmipMeta, UsageMask};
 use keyhold_kmip::payload::CreateKeyPairRequest;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm as K, CryptographicParameters,
@@ -128,10 +128,8 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         }
     }
     let named = lists.iter().flatten().find(|a| !a.names().is_empty());
-    let name: KeyName = match named {
-        Some(attrs) => objects::name_of(attrs)?,
-        None => objects::name_of(&Attributes::default())?,
-    };
+    let default = Attributes::default();
+    let (name, name_source) = objects::name_of(named.copied().unwrap_or(&default))?;
     let mut exportable = true;
     for attrs in lists.iter().take(2).flatten() {
         exportable &= objects::extractable(attrs)?;
@@ -145,7 +143,10 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
             .map(stored_params::to_core)
             .transpose()?,
         // A pair's Object Groups and custom attributes are not kept yet.
-        kmip: KmipMeta::default(),
+        kmip: KmipMeta {
+            name_source,
+            ..KmipMeta::default()
+        },
         custom: BTreeMap::new(),
     })
 }

@@ -3,7 +3,7 @@
 //! keep (Application Specific Information, ...) matches no object, as KMIP
 //! defines. Key pairs count as two objects.
 
-use keyhold_core::{Key, KeyVersion};
+use keyhold_core::{Key, KeyName, KeyVersion};
 use keyhold_kmip::payload::LocateRequest;
 use keyhold_kmip::{AttributeValue, CryptographicAlgorithm, ObjectType, State, UniqueIdentifier};
 use keyhold_ttlv::Value;
@@ -102,7 +102,8 @@ impl Filter {
         let algorithm = keypairs::kmip_algorithm(key.algorithm)
             .or_else(|| objects::kmip_algorithm(key.algorithm))
             .map(|(a, _)| a);
-        self.name.as_deref().is_none_or(|n| n == key.name.as_str())
+        let kmip_name = key.kmip.kmip_name(&key.name).map(KeyName::as_str);
+        self.name.as_deref().is_none_or(|n| Some(n) == kmip_name)
             && self.algorithm.is_none_or(|a| Some(a) == algorithm)
             && self
                 .custom

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use keyhold_api::lifecycle as api;
 use keyhold_core::kmip_meta::{MAX_OBJECT_GROUP_BYTES, MAX_OBJECT_GROUPS};
 use keyhold_core::{
-    Algorithm, KeyName, KmipMeta, ObjectGroup, RevocationReason, Timestamp, UsageMask, VersionId,
+    Algorithm, KeyName, KmipMeta, NameSource, ObjectGroup, RevocationReason, Timestamp, UsageMask, VersionId,
 };
 use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
@@ -129,18 +129,22 @@ pub(crate) fn fit_usage(
     Ok(Some(fitted))
 }
 
-/// The key name the attributes give: the first Name, or `kmip-<uuid>`.
-pub(crate) fn name_of(attrs: &Attributes) -> Result<KeyName, ItemFailure> {
-    let text = match attrs.names().first() {
-        Some(name) => name.value.clone(),
-        None => format!("kmip-{}", uuid::Uuid::new_v4()),
+/// The key name the attributes give (KMIP 1.4 section 3.2, KMIP 2.1
+/// section 4.32), and who chose it: the first Name, or, since Name is
+/// optional in KMIP and a keyhold key needs one, `kmip-<uuid>` chosen by
+/// the server (such an object reports no Name).
+pub(crate) fn name_of(attrs: &Attributes) -> Result<(KeyName, NameSource), ItemFailure> {
+    let (text, source) = match attrs.names().first() {
+        Some(name) => (name.value.clone(), NameSource::Client),
+        None => (format!("kmip-{}", uuid::Uuid::new_v4()), NameSource::Server),
     };
-    text.parse().map_err(|_| {
+    let name = text.parse().map_err(|_| {
         ItemFailure::new(
             ResultReason::InvalidField,
             "Name is not a valid keyhold key name",
         )
-    })
+    })?;
+    Ok((name, source))
 }
 
 /// The Object Groups the attributes name (KMIP 1.4 section 3.33, KMIP
@@ -215,8 +219,9 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         attrs.cryptographic_length(),
         usage,
     )?;
+    let (name, name_source) = name_of(attrs)?;
     Ok(KmipKeySpec {
-        name: name_of(attrs)?,
+        name,
         algorithm,
         usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,
@@ -224,6 +229,7 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         kmip: KmipMeta {
             data: None,
             object_groups: object_groups(attrs)?,
+            name_source,
         },
         custom: custom_attributes(attrs),
     })

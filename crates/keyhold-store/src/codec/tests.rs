@@ -96,6 +96,7 @@ fn rows_round_trip() {
                 format: SecretFormat::Opaque,
             }),
             object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
+            name_source: keyhold_core::NameSource::Server,
         },
         ..with_params
     };
