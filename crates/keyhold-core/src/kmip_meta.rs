@@ -255,6 +255,9 @@ mod tests {
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(json, r#"{"name_source":"server"}"#);
         assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
-        assert_eq!(serde_json::from_str::<KmipMeta>("{}").unwrap(), KmipMeta::default());
+        assert_eq!(
+            serde_json::from_str::<KmipMeta>("{}").unwrap(),
+            KmipMeta::default()
+        );
     }
 }

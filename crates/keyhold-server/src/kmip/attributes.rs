@@ -68,6 +68,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     }
     out.push(A::State(state(version.state)));
     push_dates(&mut out, key, version);
+    if !key.description.is_empty() {
+        out.push(A::Description(key.description.clone()));
+    }
     for group in &key.kmip.object_groups {
         out.push(A::ObjectGroup(group.as_str().to_owned()));
     }

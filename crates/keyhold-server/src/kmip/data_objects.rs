@@ -93,6 +93,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
     let (name, name_source) = objects::name_of(attrs)?;
     Ok(KmipKeySpec {
         name,
+        description: objects::description_of(attrs)?,
         algorithm: data.algorithm(),
         usage: objects::usage_of(attrs)?,
         exportable: objects::extractable(attrs)?,

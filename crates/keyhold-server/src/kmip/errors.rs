@@ -62,7 +62,12 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
             | CoreError::CryptoperiodEnded { .. },
         ) => ResultReason::IllegalOperation,
         ServerError::Core(CoreError::Archived { .. }) => ResultReason::ObjectArchived,
-        ServerError::InvalidRequest { .. } | ServerError::Core(_) => ResultReason::InvalidField,
+        // Single-valued and missing attributes have reasons of their own
+        // in KMIP 2.x only (attribute_ops gives them there).
+        ServerError::InvalidRequest { .. }
+        | ServerError::AttributeSingleValued { .. }
+        | ServerError::AttributeNotFound { .. }
+        | ServerError::Core(_) => ResultReason::InvalidField,
         ServerError::IncompleteRequest { .. } => ResultReason::InvalidMessage,
         ServerError::DecryptionFailed | ServerError::Crypto(_) => {
             ResultReason::CryptographicFailure

@@ -134,8 +134,10 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
     for attrs in lists.iter().take(2).flatten() {
         exportable &= objects::extractable(attrs)?;
     }
+    let described = lists.iter().flatten().find(|a| a.description().is_some());
     Ok(KmipKeySpec {
         name,
+        description: described.map_or(Ok(String::new()), |a| objects::description_of(a))?,
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable,

@@ -169,6 +169,7 @@ fn register_spec(
     let (name, name_source) = objects::name_of(attrs)?;
     Ok(KmipKeySpec {
         name,
+        description: objects::description_of(attrs)?,
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,

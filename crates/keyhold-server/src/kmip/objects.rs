@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use keyhold_api::keys::MAX_DESCRIPTION_BYTES;
 use keyhold_api::lifecycle as api;
 use keyhold_core::kmip_meta::{MAX_OBJECT_GROUP_BYTES, MAX_OBJECT_GROUPS};
 use keyhold_core::{
-    Algorithm, KeyName, KmipMeta, NameSource, ObjectGroup, RevocationReason, Timestamp, UsageMask, VersionId,
+    Algorithm, KeyName, KmipMeta, NameSource, ObjectGroup, RevocationReason, Timestamp, UsageMask,
+    VersionId,
 };
 use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
@@ -147,6 +149,19 @@ pub(crate) fn name_of(attrs: &Attributes) -> Result<(KeyName, NameSource), ItemF
     Ok((name, source))
 }
 
+/// The Description the attributes give (KMIP 1.4 section 3.46), empty
+/// when none: 1 to 4096 bytes (the bound of a key's description).
+pub(crate) fn description_of(attrs: &Attributes) -> Result<String, ItemFailure> {
+    match attrs.description() {
+        None => Ok(String::new()),
+        Some(d) if !d.is_empty() && d.len() <= MAX_DESCRIPTION_BYTES => Ok(d.to_owned()),
+        Some(_) => Err(ItemFailure::new(
+            ResultReason::InvalidField,
+            format!("a Description is 1 to {MAX_DESCRIPTION_BYTES} bytes"),
+        )),
+    }
+}
+
 /// The Object Groups the attributes name (KMIP 1.4 section 3.33, KMIP
 /// 2.1 section 4.35), kept with the key for Locate and Get Attributes.
 pub(crate) fn object_groups(attrs: &Attributes) -> Result<Vec<ObjectGroup>, ItemFailure> {
@@ -222,6 +237,7 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
     let (name, name_source) = name_of(attrs)?;
     Ok(KmipKeySpec {
         name,
+        description: description_of(attrs)?,
         algorithm,
         usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,

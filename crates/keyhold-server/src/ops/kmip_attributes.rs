@@ -1,20 +1,21 @@
 //! The KMIP attribute changes keyhold can hold (KMIP 1.4 sections
 //! 4.13–4.16, KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom
 //! (`x-…`/`y-…`) text attributes, kept as the key's tags under the same
-//! name, one instance each; and the Activation Date of a Pre-Active key,
-//! which can be brought to now (activating it). Every other attribute is
-//! set by keyhold itself.
+//! name, one instance each; the Description, kept as the key's
+//! description; and the Activation Date of a Pre-Active key, which can be
+//! brought to now (activating it). Every other attribute is set by
+//! keyhold itself.
 
 use keyhold_core::{KeyRef, KeyState, Timestamp, VersionId};
 
 use super::lifecycle::KeyAction;
-use super::lifecycle::validate::check_tags;
+use super::lifecycle::validate::{check_description, check_tags};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
-/// How a custom attribute changes.
+/// How an attribute changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomChange {
+pub enum AttributeChange {
     /// Add Attribute: a new attribute (there must be none of that name).
     Add(String),
     /// Modify Attribute: a new value for one that exists.
@@ -38,7 +39,7 @@ impl Operations {
         caller: &Caller,
         id: VersionId,
         name: String,
-        change: CustomChange,
+        change: AttributeChange,
     ) -> Result<(), ServerError> {
         if !is_custom_name(&name) {
             return Err(ServerError::InvalidRequest {
@@ -53,20 +54,68 @@ impl Operations {
                 detail: format!("the object has no attribute {name}"),
             };
             match change {
-                CustomChange::Add(_) if exists => {
+                AttributeChange::Add(_) if exists => {
                     return Err(ServerError::InvalidRequest {
                         detail: format!("{name} is set already: keyhold keeps one instance"),
                     });
                 }
-                CustomChange::Modify(_) | CustomChange::Delete if !exists => return Err(missing()),
-                CustomChange::Add(v) | CustomChange::Modify(v) | CustomChange::Set(v) => {
+                AttributeChange::Modify(_) | AttributeChange::Delete if !exists => {
+                    return Err(missing());
+                }
+                AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) => {
                     tags.insert(name, v);
                 }
-                CustomChange::Delete => {
+                AttributeChange::Delete => {
                     tags.remove(&name);
                 }
             }
             check_tags(tags).map_err(ServerError::Core)
+        })?;
+        Ok(())
+    }
+
+    /// Changes the Description of version `id`'s key (KMIP 1.4 section
+    /// 3.46, KMIP 2.1 section 4), kept as the key's description (REST's
+    /// `description`; empty is none). It is single-valued: an Add when it
+    /// has one is [`ServerError::AttributeSingleValued`], a Modify or
+    /// Delete when it has none [`ServerError::AttributeNotFound`]. A new
+    /// value is 1 to 4096 bytes.
+    pub fn change_description(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        change: AttributeChange,
+    ) -> Result<(), ServerError> {
+        if let AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) =
+            &change
+        {
+            if v.is_empty() {
+                return Err(ServerError::InvalidRequest {
+                    detail: "a Description is 1 to 4096 bytes".into(),
+                });
+            }
+            check_description(v)?;
+        }
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        self.change_key(caller, &KeyRef::Id(key.id), move |rows, _| {
+            let description = &mut rows.key.description;
+            let attribute = "Description";
+            match change {
+                AttributeChange::Add(_) if !description.is_empty() => {
+                    Err(ServerError::AttributeSingleValued { attribute })
+                }
+                AttributeChange::Modify(_) | AttributeChange::Delete if description.is_empty() => {
+                    Err(ServerError::AttributeNotFound { attribute })
+                }
+                AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) => {
+                    *description = v;
+                    Ok(())
+                }
+                AttributeChange::Delete => {
+                    description.clear();
+                    Ok(())
+                }
+            }
         })?;
         Ok(())
     }

@@ -23,6 +23,8 @@ use crate::vault::tx_error;
 pub struct KmipKeySpec {
     /// The key's name.
     pub name: KeyName,
+    /// Its Description (KMIP 1.4 section 3.46); empty when it has none.
+    pub description: String,
     /// Its algorithm.
     pub algorithm: Algorithm,
     /// Its usage; the algorithm's default when `None`.
@@ -48,6 +50,7 @@ impl KmipKeySpec {
         req.usage = self.usage;
         req.exportable = self.exportable;
         req.tags = self.custom.clone();
+        req.description = self.description.clone();
         req
     }
 
