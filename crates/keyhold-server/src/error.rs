@@ -127,6 +127,15 @@ pub enum ServerError {
         /// The attribute, by its KMIP name.
         attribute: &'static str,
     },
+    /// A KMIP attribute change the client may not make (now): KMIP 1.4
+    /// section 3 says, per attribute, when a client may modify it.
+    #[error("the {attribute} cannot change: {why}")]
+    AttributeReadOnly {
+        /// The attribute, by its KMIP name.
+        attribute: &'static str,
+        /// Why not.
+        why: &'static str,
+    },
     /// A KMIP Modify or Delete Attribute of an attribute the object does
     /// not have (KMIP 2.1 sections 6.1.34 and 6.1.13: Attribute Not Found).
     #[error("the object has no {attribute}")]
@@ -549,6 +558,7 @@ impl ServerError {
             Self::InvalidRequest { .. }
             | Self::IncompleteRequest { .. }
             | Self::AttributeSingleValued { .. }
+            | Self::AttributeReadOnly { .. }
             | Self::AttributeNotFound { .. } => own(C::InvalidRequest),
             Self::PublicKeyOnly | Self::NotAKey { .. } => own(C::UnsupportedOperation),
             Self::Core(e) => core_public(e),
@@ -651,6 +661,7 @@ fn core_public(e: &CoreError) -> (ErrorCode, Cow<'static, str>) {
         | CoreError::NotPrimary { .. }
         | CoreError::Archived { .. } => C::KeyNotActive,
         CoreError::CryptoperiodEnded { .. } => C::CryptoperiodEnded,
+        CoreError::ProcessNotStarted { .. } => C::ProcessNotStarted,
         // CoreError is non_exhaustive: a variant added later fails closed as
         // an internal error until it is mapped here.
         _ => C::InternalError,

@@ -1,8 +1,9 @@
 //! End to end over KMIP: attributes with their KMIP meaning. An object
 //! made without a Name has none (KMIP 1.4 section 3.2), even though
 //! keyhold names its key; the Description (section 3.46) is single-valued
-//! and shared with REST's description; bad input gets its KMIP error and
-//! changes nothing.
+//! and shared with REST's description; the Process Start Date and Protect
+//! Stop Date (sections 3.25, 3.26) are kept, reported and enforced; bad
+//! input gets its KMIP error and changes nothing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +15,7 @@ mod common;
 
 use common::kmip::{call_in, ok, refused, rest_client, session, uid};
 use keyhold_api::keys::ListKeysQuery;
+use keyhold_core::{KeyRef, Timestamp};
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{
     AttributeRef, Attributes, ResponseMessage, ResultReason, ResultStatus, UniqueIdentifier, tags,
@@ -214,4 +216,161 @@ async fn the_description_is_single_valued() {
     assert_eq!(description(&a).as_deref(), Some("again"));
     let found = locate(&mut conn, &attribute("Description", "TextString", "again")).await;
     assert_eq!(found, vec![id]);
+}
+
+/// An RFC 3339 time `secs` seconds from now, whole seconds.
+fn from_now(secs: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Timestamp::from_unix_seconds(i64::try_from(now).unwrap() + secs).to_string()
+}
+
+/// A 1.4 Register of an AES-128 key, Active from an hour ago, with
+/// `extra` template attributes.
+fn register(extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        {}{}{extra}</TemplateAttribute>
+        <SymmetricKey><KeyBlock><KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue><KeyMaterial type="ByteString" value="0123456789abcdef0123456789abcdef"/></KeyValue>
+        <CryptographicAlgorithm type="Enumeration" value="AES"/>
+        <CryptographicLength type="Integer" value="128"/></KeyBlock></SymmetricKey>
+        </RequestPayload>"#,
+        attribute("Cryptographic Usage Mask", "Integer", "Encrypt Decrypt"),
+        attribute("Activation Date", "DateTime", &from_now(-3600)),
+    )
+}
+
+/// One block under AES-ECB: Encrypt, or Decrypt.
+fn ecb(operation: &str, id: &str) -> String {
+    on(
+        operation,
+        id,
+        r#"<CryptographicParameters><BlockCipherMode type="Enumeration" value="ECB"/>
+        </CryptographicParameters>
+        <Data type="ByteString" value="01020304050607080910111213141516"/>"#,
+    )
+}
+
+/// A 1.4 attribute change (`operation`) of the date `name`.
+fn change_date(operation: &str, id: &str, name: &str, secs: i64) -> String {
+    on(operation, id, &attribute(name, "DateTime", &from_now(secs)))
+}
+
+/// The date attribute `tag` of object `id`, in seconds.
+async fn date(conn: &mut Conn, id: &str, tag: keyhold_ttlv::Tag) -> Option<i64> {
+    let a = attributes(conn, id).await;
+    a.items.iter().find_map(|i| match &i.value {
+        keyhold_kmip::AttributeValue::Date(d, secs) if d.tag() == tag => Some(*secs),
+        _ => None,
+    })
+}
+
+/// A key registered with a Protect Stop Date past and a Process Start
+/// Date to come protects and processes nothing (Permission Denied in 1.x,
+/// Wrong Key Lifecycle State in 2.x) and reports both dates; a date that
+/// has come cannot change.
+#[tokio::test]
+async fn usage_dates_given_at_register_are_reported_and_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let dates = format!(
+        "{}{}",
+        attribute("Process Start Date", "DateTime", &from_now(3600)),
+        attribute("Protect Stop Date", "DateTime", &from_now(-3600)),
+    );
+    let id = uid(&ok(&mut conn, &register(&dates)).await);
+    let denied = Some(ResultReason::PermissionDenied);
+    assert_eq!(refused(&mut conn, &ecb("Encrypt", &id)).await, denied);
+    assert_eq!(refused(&mut conn, &ecb("Decrypt", &id)).await, denied);
+    let lifecycle = Some(ResultReason::WrongKeyLifecycleState);
+    assert_eq!(refused_v2(&mut conn, &ecb("Encrypt", &id)).await, lifecycle);
+    assert_eq!(refused_v2(&mut conn, &ecb("Decrypt", &id)).await, lifecycle);
+
+    let start = date(&mut conn, &id, tags::PROCESS_START_DATE)
+        .await
+        .unwrap();
+    let stop = date(&mut conn, &id, tags::PROTECT_STOP_DATE).await.unwrap();
+    assert!(stop < start, "{stop} {start}");
+    let later = change_date("ModifyAttribute", &id, "Protect Stop Date", 7200);
+    assert_eq!(
+        refused(&mut conn, &later).await,
+        denied,
+        "its date has come"
+    );
+    assert_eq!(
+        date(&mut conn, &id, tags::PROTECT_STOP_DATE).await,
+        Some(stop)
+    );
+}
+
+/// Dates added later: a Process Start Date to come holds Decrypt back
+/// until it is modified to the past; a second one is refused, as are one
+/// of the wrong type and its deletion, and none changes it. A Protect
+/// Stop Date reached stops Encrypt. REST shows both.
+#[tokio::test]
+async fn usage_dates_added_later_are_single_valued_and_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let id = uid(&ok(&mut conn, &register("")).await);
+    ok(&mut conn, &ecb("Encrypt", &id)).await;
+    ok(&mut conn, &ecb("Decrypt", &id)).await;
+    assert_eq!(date(&mut conn, &id, tags::PROCESS_START_DATE).await, None);
+
+    let start = "Process Start Date";
+    ok(&mut conn, &change_date("AddAttribute", &id, start, 3600)).await;
+    let denied = Some(ResultReason::PermissionDenied);
+    assert_eq!(refused(&mut conn, &ecb("Decrypt", &id)).await, denied);
+    let second = change_date("AddAttribute", &id, start, 60);
+    let reason = refused(&mut conn, &second).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    let reason = refused_v2(
+        &mut conn,
+        &on(
+            "AddAttribute",
+            &id,
+            &format!(
+                r#"<NewAttribute><ProcessStartDate type="DateTime" value="{}"/></NewAttribute>"#,
+                from_now(60)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(reason, Some(ResultReason::AttributeSingleValued));
+    let wrong_type = on(
+        "ModifyAttribute",
+        &id,
+        &attribute(start, "TextString", "soon"),
+    );
+    let reason = refused(&mut conn, &wrong_type).await;
+    assert_eq!(reason, Some(ResultReason::InvalidMessage));
+    let delete = on(
+        "DeleteAttribute",
+        &id,
+        &format!(r#"<AttributeName type="TextString" value="{start}"/>"#),
+    );
+    assert_eq!(refused(&mut conn, &delete).await, denied);
+    assert_eq!(refused(&mut conn, &ecb("Decrypt", &id)).await, denied);
+
+    let rest = rest_client(&server, &pki, Some(&token));
+    let keys = rest.list_keys(&ListKeysQuery::default()).await.unwrap();
+    let key = keys.keys.first().unwrap().id;
+    let info = rest.key(&KeyRef::Id(key)).await.unwrap();
+    let shown = info.process_start_date.unwrap().unix_seconds();
+    assert_eq!(
+        date(&mut conn, &id, tags::PROCESS_START_DATE).await,
+        Some(shown)
+    );
+
+    ok(&mut conn, &change_date("ModifyAttribute", &id, start, -60)).await;
+    ok(&mut conn, &ecb("Decrypt", &id)).await;
+    let stop = "Protect Stop Date";
+    ok(&mut conn, &change_date("AddAttribute", &id, stop, -1)).await;
+    assert_eq!(refused(&mut conn, &ecb("Encrypt", &id)).await, denied);
+    ok(&mut conn, &ecb("Decrypt", &id)).await;
+    let info = rest.key(&KeyRef::Id(key)).await.unwrap();
+    assert!(info.protect_stop_date.is_some());
 }

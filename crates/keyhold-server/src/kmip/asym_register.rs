@@ -176,5 +176,6 @@ pub(super) fn spec(
             name_source,
         },
         custom: objects::custom_attributes(attrs),
+        dates: objects::usage_dates(attrs),
     })
 }

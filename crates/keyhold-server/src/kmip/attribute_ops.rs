@@ -17,7 +17,7 @@ use super::errors::ItemFailure;
 use super::state_ops::lifecycle_failure;
 use super::{Dispatcher, objects};
 use crate::error::ServerError;
-use crate::ops::AttributeChange;
+use crate::ops::{AttributeChange, UsageDate};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
@@ -25,11 +25,12 @@ type Answer = Result<ResponsePayload, ItemFailure>;
 enum Wanted {
     Custom(String, AttributeChange),
     Description(AttributeChange),
+    Usage(UsageDate, AttributeChange<Timestamp>),
     Activation(Timestamp),
 }
 
 /// The change an Add, Modify or Set (`operation`) of `value` makes.
-fn change_of(operation: Operation, value: String) -> AttributeChange {
+fn change_of<T>(operation: Operation, value: T) -> AttributeChange<T> {
     match operation {
         Operation::AddAttribute => AttributeChange::Add(value),
         Operation::ModifyAttribute => AttributeChange::Modify(value),
@@ -48,6 +49,9 @@ fn attribute_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
         }
         ServerError::AttributeNotFound { .. } if version.is_v2() => {
             ItemFailure::new(ResultReason::AttributeNotFound, e.to_string())
+        }
+        ServerError::AttributeReadOnly { .. } if version.is_v2() => {
+            ItemFailure::new(ResultReason::AttributeReadOnly, e.to_string())
         }
         other => lifecycle_failure(other, version),
     }
@@ -96,6 +100,17 @@ fn wanted(
         {
             Ok(Wanted::Activation(Timestamp::from_unix_seconds(*secs)))
         }
+        AttributeValue::Date(
+            which @ (DateAttribute::ProcessStart | DateAttribute::ProtectStop),
+            secs,
+        ) => {
+            let which = match which {
+                DateAttribute::ProcessStart => UsageDate::ProcessStart,
+                _ => UsageDate::ProtectStop,
+            };
+            let at = Timestamp::from_unix_seconds(*secs);
+            Ok(Wanted::Usage(which, change_of(operation, at)))
+        }
         _ => Err(read_only(version)),
     }
 }
@@ -118,6 +133,7 @@ impl Dispatcher {
             move |ops, caller| match change {
                 Wanted::Custom(name, c) => ops.change_custom_attribute(caller, id, name, c),
                 Wanted::Description(c) => ops.change_description(caller, id, c),
+                Wanted::Usage(which, c) => ops.change_usage_date(caller, id, which, c),
                 Wanted::Activation(at) => ops.set_activation_date(caller, id, at),
             },
         );

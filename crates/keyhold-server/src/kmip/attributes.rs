@@ -86,7 +86,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     out
 }
 
-/// The dates the version has (the date attributes of KMIP 1.4 section 3).
+/// The dates the version has (the date attributes of KMIP 1.4 section 3);
+/// its Protect Stop Date is the one the use checks enforce: its own, or
+/// the end of the key's originator-usage period if that comes first.
 fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
     let generated = key.origin == Origin::Generated;
     let dates = [
@@ -97,6 +99,11 @@ fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
         ),
         (DateAttribute::LastChange, Some(key.updated_at)),
         (DateAttribute::Activation, version.activation_date),
+        (DateAttribute::ProcessStart, version.process_start_date),
+        (
+            DateAttribute::ProtectStop,
+            version.protect_stop(&key.cryptoperiod),
+        ),
         (DateAttribute::Deactivation, version.deactivation_date),
         (DateAttribute::Compromise, version.compromise_date),
         (DateAttribute::Destroy, version.destroy_date),

@@ -7,18 +7,18 @@
 use keyhold_api::crypto::SignatureScheme as Scheme;
 use std::collections::BTreeMap;
 
-use keyhold_core::{Algorithm, KmipMeta, UsageMask};
+use keyhold_core::{Algorithm, KmipMeta, Timestamp, UsageMask};
 use keyhold_kmip::payload::CreateKeyPairRequest;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm as K, CryptographicParameters,
-    DigitalSignatureAlgorithm as D, HashingAlgorithm, KeyBlock, KeyFormatType, KeyMaterial,
-    KeyValue, PaddingMethod, RecommendedCurve, ResultReason, SecretBytes, tags,
+    DateAttribute, DigitalSignatureAlgorithm as D, HashingAlgorithm, KeyBlock, KeyFormatType,
+    KeyMaterial, KeyValue, PaddingMethod, RecommendedCurve, ResultReason, SecretBytes, tags,
 };
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
 use super::{objects, stored_params};
-use crate::ops::KmipKeySpec;
+use crate::ops::{KmipKeySpec, UsageDates};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
@@ -150,6 +150,12 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
             ..KmipMeta::default()
         },
         custom: BTreeMap::new(),
+        dates: UsageDates {
+            process_start: first(&lists, |a| a.date(DateAttribute::ProcessStart))
+                .map(Timestamp::from_unix_seconds),
+            protect_stop: first(&lists, |a| a.date(DateAttribute::ProtectStop))
+                .map(Timestamp::from_unix_seconds),
+        },
     })
 }
 

@@ -180,6 +180,7 @@ fn register_spec(
             name_source,
         },
         custom: objects::custom_attributes(attrs),
+        dates: objects::usage_dates(attrs),
     })
 }
 

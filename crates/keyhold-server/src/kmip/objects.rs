@@ -15,14 +15,14 @@ use keyhold_core::{
 };
 use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
-    AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, ObjectType, ResultReason,
-    RevocationReasonCode, UniqueIdentifier, UniqueIdentifierEnum, tags,
+    AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute, ObjectType,
+    ResultReason, RevocationReasonCode, UniqueIdentifier, UniqueIdentifierEnum, tags,
 };
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
 use super::stored_params;
-use crate::ops::{KmipKeySpec, is_custom_name};
+use crate::ops::{KmipKeySpec, UsageDates, is_custom_name};
 
 /// The key length of AES-256 and ChaCha20 keys, in bits.
 pub(crate) const AES_BITS: i32 = 256;
@@ -162,6 +162,17 @@ pub(crate) fn description_of(attrs: &Attributes) -> Result<String, ItemFailure> 
     }
 }
 
+/// The usage dates the attributes give: Process Start Date and Protect
+/// Stop Date (KMIP 1.4 sections 3.25 and 3.26), kept with the object's
+/// version and enforced at each use.
+pub(crate) fn usage_dates(attrs: &Attributes) -> UsageDates {
+    let at = |which| attrs.date(which).map(Timestamp::from_unix_seconds);
+    UsageDates {
+        process_start: at(DateAttribute::ProcessStart),
+        protect_stop: at(DateAttribute::ProtectStop),
+    }
+}
+
 /// The Object Groups the attributes name (KMIP 1.4 section 3.33, KMIP
 /// 2.1 section 4.35), kept with the key for Locate and Get Attributes.
 pub(crate) fn object_groups(attrs: &Attributes) -> Result<Vec<ObjectGroup>, ItemFailure> {
@@ -248,6 +259,7 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
             name_source,
         },
         custom: custom_attributes(attrs),
+        dates: usage_dates(attrs),
     })
 }
 

@@ -6,24 +6,51 @@
 //! brought to now (activating it). Every other attribute is set by
 //! keyhold itself.
 
-use keyhold_core::{KeyRef, KeyState, Timestamp, VersionId};
+use keyhold_core::{KeyRef, KeyState, KeyVersion, Timestamp, VersionId};
 
 use super::lifecycle::KeyAction;
 use super::lifecycle::validate::{check_description, check_tags};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
-/// How an attribute changes.
+/// How an attribute of values `T` changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AttributeChange {
+pub enum AttributeChange<T = String> {
     /// Add Attribute: a new attribute (there must be none of that name).
-    Add(String),
+    Add(T),
     /// Modify Attribute: a new value for one that exists.
-    Modify(String),
+    Modify(T),
     /// Set Attribute (2.x): the value, whether or not one exists.
-    Set(String),
+    Set(T),
     /// Delete Attribute: it must exist.
     Delete,
+}
+
+/// A usage date a KMIP client sets on an object (a key version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageDate {
+    /// Process Start Date (KMIP 1.4 section 3.25).
+    ProcessStart,
+    /// Protect Stop Date (KMIP 1.4 section 3.26).
+    ProtectStop,
+}
+
+impl UsageDate {
+    /// The attribute's KMIP name.
+    pub const fn kmip_name(self) -> &'static str {
+        match self {
+            Self::ProcessStart => "Process Start Date",
+            Self::ProtectStop => "Protect Stop Date",
+        }
+    }
+
+    /// Where `version` keeps it.
+    fn slot(self, version: &mut KeyVersion) -> &mut Option<Timestamp> {
+        match self {
+            Self::ProcessStart => &mut version.process_start_date,
+            Self::ProtectStop => &mut version.protect_stop_date,
+        }
+    }
 }
 
 /// Whether `name` is a custom attribute's (KMIP 1.4 section 3.1: `x-` for
@@ -120,6 +147,30 @@ impl Operations {
         Ok(())
     }
 
+    /// Changes the usage date `which` of version `id` (KMIP 1.4 sections
+    /// 3.25 and 3.26): single-valued like the Description; a client may
+    /// change it only while the object is Pre-Active or Active and the
+    /// date it holds has not come, and never delete it (otherwise
+    /// [`ServerError::AttributeReadOnly`]). The use checks read it.
+    pub fn change_usage_date(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        which: UsageDate,
+        change: AttributeChange<Timestamp>,
+    ) -> Result<(), ServerError> {
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        self.change_key(caller, &KeyRef::Id(key.id), move |rows, now| {
+            let version = rows
+                .versions
+                .iter_mut()
+                .find(|v| v.meta.id == id)
+                .ok_or(ServerError::KeyNotFound)?;
+            set_usage_date(&mut version.meta, which, change, now)
+        })?;
+        Ok(())
+    }
+
     /// Sets the Activation Date of version `id`'s key, which must be
     /// Pre-Active: a date now or past activates it; a future one is
     /// refused (give it at Create). Another state is a lifecycle refusal.
@@ -161,6 +212,39 @@ impl Operations {
     }
 }
 
+/// Applies `change` to `version`'s usage date `which` at `now`, as
+/// [`Operations::change_usage_date`] describes.
+fn set_usage_date(
+    version: &mut KeyVersion,
+    which: UsageDate,
+    change: AttributeChange<Timestamp>,
+    now: Timestamp,
+) -> Result<(), ServerError> {
+    let attribute = which.kmip_name();
+    let read_only = |why| ServerError::AttributeReadOnly { attribute, why };
+    if !matches!(version.state, KeyState::PreActive | KeyState::Active) {
+        return Err(read_only("only a Pre-Active or Active object's changes"));
+    }
+    let slot = which.slot(version);
+    let at = match (change, *slot) {
+        (AttributeChange::Delete, _) => return Err(read_only("a client cannot delete it")),
+        (AttributeChange::Add(_), Some(_)) => {
+            return Err(ServerError::AttributeSingleValued { attribute });
+        }
+        (AttributeChange::Modify(_), None) => {
+            return Err(ServerError::AttributeNotFound { attribute });
+        }
+        (AttributeChange::Modify(_) | AttributeChange::Set(_), Some(old)) if old <= now => {
+            return Err(read_only("its date has come"));
+        }
+        (AttributeChange::Add(at) | AttributeChange::Modify(at) | AttributeChange::Set(at), _) => {
+            at
+        }
+    };
+    *slot = Some(at);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +255,53 @@ mod tests {
         assert!(is_custom_name("y-server"));
         assert!(!is_custom_name("Name"));
         assert!(!is_custom_name("xattribute"));
+    }
+
+    fn version(state: KeyState) -> KeyVersion {
+        KeyVersion {
+            id: VersionId::from_uuid(uuid::Uuid::nil()),
+            key: keyhold_core::KeyId::from_uuid(uuid::Uuid::nil()),
+            version: keyhold_core::VersionNumber::FIRST,
+            state,
+            archived: false,
+            created_at: NOW,
+            activation_date: None,
+            deactivation_date: None,
+            compromise_date: None,
+            destroy_date: None,
+            revocation_reason: None,
+            public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
+        }
+    }
+
+    const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
+
+    #[test]
+    fn usage_dates_are_single_valued_and_fixed_once_come() {
+        use AttributeChange as C;
+        let stop = UsageDate::ProtectStop;
+        let (past, later) = (NOW.plus_seconds(-1), NOW.plus_seconds(60));
+        let mut v = version(KeyState::Active);
+        let r = set_usage_date(&mut v, stop, C::Modify(later), NOW);
+        assert!(matches!(r, Err(ServerError::AttributeNotFound { .. })));
+        set_usage_date(&mut v, stop, C::Add(later), NOW).unwrap();
+        assert_eq!(v.protect_stop_date, Some(later));
+        let r = set_usage_date(&mut v, stop, C::Add(past), NOW);
+        assert!(matches!(r, Err(ServerError::AttributeSingleValued { .. })));
+        set_usage_date(&mut v, stop, C::Modify(past), NOW).unwrap();
+        let r = set_usage_date(&mut v, stop, C::Set(later), NOW);
+        assert!(
+            matches!(r, Err(ServerError::AttributeReadOnly { .. })),
+            "come"
+        );
+        let r = set_usage_date(&mut v, stop, C::Delete, NOW);
+        assert!(matches!(r, Err(ServerError::AttributeReadOnly { .. })));
+        assert_eq!(v.protect_stop_date, Some(past), "refusals change nothing");
+        let mut done = version(KeyState::Deactivated);
+        let r = set_usage_date(&mut done, UsageDate::ProcessStart, C::Set(later), NOW);
+        assert!(matches!(r, Err(ServerError::AttributeReadOnly { .. })));
+        assert_eq!(done.process_start_date, None);
     }
 }

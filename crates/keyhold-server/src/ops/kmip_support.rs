@@ -37,6 +37,19 @@ pub struct KmipKeySpec {
     pub kmip: KmipMeta,
     /// Its custom attributes (`x-…`, `y-…`), kept as tags of the same name.
     pub custom: BTreeMap<String, String>,
+    /// Its first version's own usage dates.
+    pub dates: UsageDates,
+}
+
+/// A KMIP object's own usage dates: its Process Start Date and Protect
+/// Stop Date (KMIP 1.4 sections 3.25 and 3.26), kept with its version
+/// ([`keyhold_core::KeyVersion`]) and enforced at each use.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UsageDates {
+    /// Before this, the object processes nothing.
+    pub process_start: Option<Timestamp>,
+    /// From this on, the object protects nothing.
+    pub protect_stop: Option<Timestamp>,
 }
 
 impl KmipKeySpec {
@@ -59,6 +72,7 @@ impl KmipKeySpec {
         KmipAttrs {
             crypto_params: self.crypto_params,
             meta: self.kmip,
+            dates: self.dates,
         }
     }
 }
@@ -71,6 +85,8 @@ pub(super) struct KmipAttrs {
     pub(super) crypto_params: Option<CryptoParams>,
     /// KMIP-only attributes.
     pub(super) meta: KmipMeta,
+    /// The first version's usage dates.
+    pub(super) dates: UsageDates,
 }
 
 impl Operations {

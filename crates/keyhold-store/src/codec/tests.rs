@@ -49,6 +49,8 @@ fn sample_version() -> StoredVersion {
             destroy_date: None,
             revocation_reason: Some(RevocationReason::KeyCompromise),
             public_key: Some(vec![1, 2, 3]),
+            process_start_date: Some(Timestamp::from_unix_seconds(6)),
+            protect_stop_date: Some(Timestamp::from_unix_seconds(7)),
         },
         sealed_material: Some(SealedBlob::new(vec![9; 40])),
         kek_generation: 7,

@@ -173,6 +173,8 @@ pub(crate) fn version(key: &Key, n: u32, state: KeyState) -> StoredVersion {
             destroy_date: None,
             revocation_reason: None,
             public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
         },
         sealed_material: Some(SealedBlob::new(vec![n as u8; 44])),
         kek_generation: 1,
