@@ -153,6 +153,9 @@ error_codes! {
     /// cryptoperiod) has ended: it processes (decrypt, verify) but protects
     /// nothing; rotate the key for a new version.
     CryptoperiodEnded = ("cryptoperiod_ended", 409),
+    /// The key version's process start date (KMIP Process Start Date) is
+    /// still to come: it processes nothing (decrypt, verify) before it.
+    ProcessNotStarted = ("process_not_started", 409),
     /// The key is archived: recover it first (or it is archived already).
     KeyArchived = ("key_archived", 409),
     /// Recover was asked of a key that is not archived.

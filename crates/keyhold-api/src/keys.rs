@@ -180,11 +180,17 @@ pub struct KeyInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 3600, maximum = 946080000)]
     pub recipient_usage_period_secs: Option<u64>,
-    /// When the primary version stops, or stopped, protecting: the end of
-    /// its originator-usage period (KMIP Protect Stop Date).
+    /// When the primary version stops, or stopped, protecting (KMIP
+    /// Protect Stop Date): the end of its originator-usage period, or the
+    /// Protect Stop Date a KMIP client gave it, whichever comes first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub protect_stop_date: Option<Timestamp>,
+    /// When the primary version may start processing (decrypt, verify),
+    /// if a KMIP client gave it a Process Start Date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub process_start_date: Option<Timestamp>,
     /// When the scheduler deactivates the primary version: the end of its
     /// recipient-usage period (set while it is Active or Suspended).
     #[serde(default, skip_serializing_if = "Option::is_none")]

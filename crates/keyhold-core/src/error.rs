@@ -94,6 +94,15 @@ pub enum CoreError {
         /// When the period ended (the version's protect stop date).
         at: Timestamp,
     },
+    /// The version's Process Start Date (KMIP 1.4 section 3.25) is still
+    /// to come: it may not process protected data yet.
+    #[error("the key version may process data from {at}; {operation} is not allowed before")]
+    ProcessNotStarted {
+        /// The operation asked for.
+        operation: KeyOperation,
+        /// When processing may start.
+        at: Timestamp,
+    },
     /// A field's value is out of its allowed range.
     #[error("invalid {field}: {reason}")]
     InvalidValue {

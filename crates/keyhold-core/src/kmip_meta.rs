@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::algorithm::Algorithm;
 use crate::error::CoreError;
+use crate::name::KeyName;
 
 /// The Secret Data Type or Opaque Data Type of a data object: a KMIP
 /// enumeration value (KMIP 1.4 sections 9.1.3.2.9 and 9.1.3.2.10, KMIP 2.1
@@ -126,12 +127,42 @@ pub struct KmipMeta {
     /// The Object Groups it belongs to, in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub object_groups: Vec<ObjectGroup>,
+    /// Who chose the key's name: a KMIP client may make an object without
+    /// a Name (KMIP 1.4 section 3.2, KMIP 2.1 section 4.32: Name is
+    /// optional), but a keyhold key needs one, so the server chose it.
+    /// Such an object reports no Name over KMIP.
+    #[serde(default, skip_serializing_if = "NameSource::is_client")]
+    pub name_source: NameSource,
+}
+
+/// Who chose a key's name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameSource {
+    /// The client named it (every REST key; a KMIP object with a Name).
+    #[default]
+    Client,
+    /// keyhold named it (`kmip-<uuid>`) because the KMIP client gave no
+    /// Name: it has no KMIP Name.
+    Server,
+}
+
+impl NameSource {
+    /// Whether the client chose the name.
+    pub fn is_client(&self) -> bool {
+        *self == Self::Client
+    }
 }
 
 impl KmipMeta {
     /// Whether nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.data.is_none() && self.object_groups.is_empty()
+        self.data.is_none() && self.object_groups.is_empty() && self.name_source.is_client()
+    }
+
+    /// The KMIP Name of a key named `name`: none when keyhold chose it.
+    pub fn kmip_name<'a>(&self, name: &'a KeyName) -> Option<&'a KeyName> {
+        self.name_source.is_client().then_some(name)
     }
 
     /// Checks that it fits a key of `algorithm`: a data algorithm has its
@@ -171,6 +202,7 @@ mod tests {
         let meta = KmipMeta {
             data: Some(secret()),
             object_groups: Vec::new(),
+            name_source: NameSource::Client,
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
@@ -187,6 +219,7 @@ mod tests {
         let meta = KmipMeta {
             data: None,
             object_groups: vec![g; MAX_OBJECT_GROUPS + 1],
+            name_source: NameSource::Client,
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
     }
@@ -198,6 +231,7 @@ mod tests {
                 data_type: DataType::new(0x8012_3456),
             }),
             object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
+            name_source: NameSource::Client,
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(
@@ -207,5 +241,23 @@ mod tests {
         assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
         let bad = r#"{"object_groups":[""]}"#;
         assert!(serde_json::from_str::<KmipMeta>(bad).is_err());
+    }
+
+    #[test]
+    fn a_server_chosen_name_is_no_kmip_name() {
+        let name: KeyName = "kmip-1".parse().unwrap();
+        let mut meta = KmipMeta::default();
+        assert_eq!(meta.kmip_name(&name), Some(&name));
+        assert!(meta.is_empty());
+        meta.name_source = NameSource::Server;
+        assert_eq!(meta.kmip_name(&name), None);
+        assert!(!meta.is_empty(), "the name's source is kept");
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(json, r#"{"name_source":"server"}"#);
+        assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
+        assert_eq!(
+            serde_json::from_str::<KmipMeta>("{}").unwrap(),
+            KmipMeta::default()
+        );
     }
 }

@@ -169,4 +169,83 @@ pub struct KeyVersion {
     pub revocation_reason: Option<RevocationReason>,
     /// Its public key (SubjectPublicKeyInfo DER), for asymmetric keys.
     pub public_key: Option<Vec<u8>>,
+    /// When it may begin to process protected data (decrypt, verify,
+    /// unwrap, MAC verify), if a KMIP client set it: its Process Start
+    /// Date (KMIP 1.4 section 3.25, KMIP 2.1 section 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_start_date: Option<Timestamp>,
+    /// When it stops protecting (encrypt, sign, wrap, MAC), if a KMIP
+    /// client set it: its own Protect Stop Date (KMIP 1.4 section 3.26,
+    /// KMIP 2.1 section 4). The key's originator-usage period may end
+    /// protection sooner: [`KeyVersion::protect_stop`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protect_stop_date: Option<Timestamp>,
+}
+
+impl KeyVersion {
+    /// When this version stops protecting: the earlier of its own Protect
+    /// Stop Date and the end of its originator-usage period under `period`
+    /// (counted from its activation), or `None` when neither is set. This
+    /// is the KMIP Protect Stop Date keyhold reports and enforces.
+    pub fn protect_stop(&self, period: &Cryptoperiod) -> Option<Timestamp> {
+        let from_period = period.protect_stop(self.activation_date);
+        match (self.protect_stop_date, from_period) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
+
+    fn version(activation: Option<Timestamp>, own: Option<Timestamp>) -> KeyVersion {
+        KeyVersion {
+            id: VersionId::from_uuid(uuid::Uuid::nil()),
+            key: KeyId::from_uuid(uuid::Uuid::nil()),
+            version: VersionNumber::FIRST,
+            state: KeyState::Active,
+            archived: false,
+            created_at: T0,
+            activation_date: activation,
+            deactivation_date: None,
+            compromise_date: None,
+            destroy_date: None,
+            revocation_reason: None,
+            public_key: None,
+            process_start_date: None,
+            protect_stop_date: own,
+        }
+    }
+
+    #[test]
+    fn protection_stops_at_the_earlier_of_the_date_and_the_period() {
+        let hour = Cryptoperiod {
+            originator_usage_secs: Some(3_600),
+            recipient_usage_secs: None,
+        };
+        let period_end = T0.plus_seconds(3_600);
+        let soon = T0.plus_seconds(60);
+        let late = T0.plus_seconds(7_200);
+        assert_eq!(
+            version(Some(T0), None).protect_stop(&hour),
+            Some(period_end)
+        );
+        assert_eq!(
+            version(Some(T0), Some(soon)).protect_stop(&hour),
+            Some(soon)
+        );
+        assert_eq!(
+            version(Some(T0), Some(late)).protect_stop(&hour),
+            Some(period_end)
+        );
+        assert_eq!(version(None, Some(late)).protect_stop(&hour), Some(late));
+        assert_eq!(
+            version(Some(T0), None).protect_stop(&Cryptoperiod::NONE),
+            None
+        );
+    }
 }

@@ -15,9 +15,12 @@
 //! | Compromised | no | with `use-compromised` only, and raise an alert |
 //! | Destroyed, DestroyedCompromised | no | no |
 //!
-//! A version past its originator-usage period (its protect stop date, see
-//! [`crate::cryptoperiod`]) protects nothing whatever its state:
-//! [`CoreError::CryptoperiodEnded`].
+//! A version past its protect stop date (the end of its originator-usage
+//! period, see [`crate::cryptoperiod`], or the KMIP Protect Stop Date a
+//! client set, KMIP 1.4 section 3.26) protects nothing whatever its state:
+//! [`CoreError::CryptoperiodEnded`]. A version before its process start
+//! date (KMIP 1.4 section 3.25) processes nothing:
+//! [`CoreError::ProcessNotStarted`].
 //!
 //! An archived version performs nothing (KMIP 2.1 section 6.1.42: it is
 //! recovered before it is used). The algorithm and usage-mask check is
@@ -39,8 +42,11 @@ pub struct UseContext {
     pub archived: bool,
     /// Whether the caller holds the `use-compromised` permission.
     pub may_use_compromised: bool,
-    /// When the version's originator-usage period ends, if it has one.
+    /// When the version stops protecting, if it does:
+    /// [`KeyVersion::protect_stop`](crate::KeyVersion::protect_stop).
     pub protect_stop: Option<Timestamp>,
+    /// When the version may start processing, if it was given a date.
+    pub process_start: Option<Timestamp>,
     /// The time of the use.
     pub now: Timestamp,
 }
@@ -64,12 +70,18 @@ pub enum Permit {
 /// other refusal (including a Compromised version processing without
 /// `use-compromised`); and, for a protect operation the state allows,
 /// [`CoreError::CryptoperiodEnded`] once `now` has reached the protect stop
+/// date; for a process operation the state allows,
+/// [`CoreError::ProcessNotStarted`] while `now` is before the process start
 /// date.
 pub fn check_use(version: &UseContext, op: KeyOperation) -> Result<Permit, CoreError> {
     let permit = check_state(version, op)?;
-    match version.protect_stop {
-        Some(at) if op.direction() == Direction::Protect && at <= version.now => {
+    let now = version.now;
+    match (op.direction(), version.protect_stop, version.process_start) {
+        (Direction::Protect, Some(at), _) if at <= now => {
             Err(CoreError::CryptoperiodEnded { operation: op, at })
+        }
+        (Direction::Process, _, Some(at)) if now < at => {
+            Err(CoreError::ProcessNotStarted { operation: op, at })
         }
         _ => Ok(permit),
     }
@@ -197,6 +209,7 @@ mod tests {
                         archived,
                         may_use_compromised,
                         protect_stop: None,
+                        process_start: None,
                         now: NOW,
                     };
                     assert_eq!(
@@ -268,6 +281,7 @@ mod tests {
             archived: false,
             may_use_compromised: false,
             protect_stop: None,
+            process_start: None,
             now: NOW,
         };
         let err = check_use(&ctx, KeyOperation::Encrypt).unwrap_err();
@@ -305,6 +319,7 @@ mod tests {
                     archived,
                     may_use_compromised,
                     protect_stop: None,
+                    process_start: None,
                     now: NOW,
                 };
                 for (op, direction) in OPERATIONS {
@@ -332,6 +347,49 @@ mod tests {
         }
     }
 
+    /// Every state and flag combination again, with the process start
+    /// date after, at and before `now`: a process operation the state
+    /// allows is refused until the start date, and nothing else changes.
+    #[test]
+    fn the_process_start_date_holds_back_process_only() {
+        let starts = [
+            (NOW.plus_seconds(1), true),
+            (NOW, false),
+            (NOW.plus_seconds(-1), false),
+        ];
+        for state in KeyState::ALL {
+            for index in 0..8 {
+                let (archived, is_primary, may_use_compromised) = column(index);
+                let base = UseContext {
+                    state,
+                    is_primary,
+                    archived,
+                    may_use_compromised,
+                    protect_stop: None,
+                    process_start: None,
+                    now: NOW,
+                };
+                for (op, direction) in OPERATIONS {
+                    let unlimited = check_use(&base, op);
+                    for (start, early) in starts {
+                        let ctx = UseContext {
+                            process_start: Some(start),
+                            ..base
+                        };
+                        let want = match (direction, &unlimited, early) {
+                            (Process, Ok(_), true) => Err(CoreError::ProcessNotStarted {
+                                operation: op,
+                                at: start,
+                            }),
+                            _ => unlimited.clone(),
+                        };
+                        assert_eq!(check_use(&ctx, op), want, "{state} {op} col {index}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_cryptoperiod_refusal_names_the_operation_and_the_date() {
         let ctx = UseContext {
@@ -340,6 +398,7 @@ mod tests {
             archived: false,
             may_use_compromised: false,
             protect_stop: Some(NOW),
+            process_start: None,
             now: NOW,
         };
         let err = check_use(&ctx, KeyOperation::Sign).unwrap_err();

@@ -204,6 +204,9 @@ pub enum AttributeValue {
     ObjectGroup(String),
     /// Contact Information.
     ContactInformation(String),
+    /// Description (KMIP 1.4 section 3.46, KMIP 2.1 section 4): text
+    /// about the object, for people.
+    Description(String),
     /// Link.
     Link(Link),
     /// A 1.x Custom Attribute (`x-…`, `y-…`) or 2.x Vendor Attribute.
@@ -246,6 +249,7 @@ impl AttributeValue {
             t if t == tags::STATE => A::State(f::enum_of(item)?),
             t if t == tags::OBJECT_GROUP => A::ObjectGroup(f::text(item)?),
             t if t == tags::CONTACT_INFORMATION => A::ContactInformation(f::text(item)?),
+            t if t == tags::DESCRIPTION => A::Description(f::text(item)?),
             t if t == tags::LINK => A::Link(parse_link(item)?),
             _ => A::Other {
                 tag,
@@ -269,6 +273,7 @@ impl AttributeValue {
             A::Date(d, _) => d.tag(),
             A::ObjectGroup(_) => tags::OBJECT_GROUP,
             A::ContactInformation(_) => tags::CONTACT_INFORMATION,
+            A::Description(_) => tags::DESCRIPTION,
             A::Link(_) => tags::LINK,
             A::Vendor { .. } => tags::ATTRIBUTE,
             A::Other { tag, .. } => *tag,
@@ -293,7 +298,9 @@ impl AttributeValue {
             A::CryptographicParameters(p) => p.to_ttlv(tag),
             A::State(v) => f::enum_item(tag, *v),
             A::Date(_, v) => f::date_time_item(tag, *v),
-            A::ObjectGroup(s) | A::ContactInformation(s) => f::text_item(tag, s),
+            A::ObjectGroup(s) | A::ContactInformation(s) | A::Description(s) => {
+                f::text_item(tag, s)
+            }
             A::Link(l) => Ttlv::structure(
                 tag,
                 vec![

@@ -313,6 +313,14 @@ impl Attributes {
         })
     }
 
+    /// Description.
+    pub fn description(&self) -> Option<&str> {
+        self.items.iter().find_map(|a| match &a.value {
+            AttributeValue::Description(d) => Some(d.as_str()),
+            _ => None,
+        })
+    }
+
     /// Every Object Group.
     pub fn object_groups(&self) -> Vec<&str> {
         self.items
@@ -443,6 +451,16 @@ mod tests {
     }
 
     #[test]
+    fn description_is_text_in_both_forms() {
+        let v2 = r#"<Attributes><Description type="TextString" value="d"/></Attributes>"#;
+        let attrs = Attributes::parse_v2(&xml::to_ttlv(v2).unwrap()).unwrap();
+        assert_eq!(attrs.description(), Some("d"));
+        let one = &attrs.items[0];
+        assert_eq!(Attribute::parse_v1(&one.to_v1().unwrap()).unwrap(), *one);
+        assert_eq!(Attribute::parse_v2(&one.to_v2()).unwrap(), *one);
+    }
+
+    #[test]
     fn the_model_writes_each_form() {
         let model = Attributes::parse_template(&xml::to_ttlv(V1).unwrap()).unwrap();
         let v2 = model
@@ -507,6 +525,16 @@ mod tests {
             Attributes::parse_v2(&wrong.unwrap()),
             Err(KmipError::WrongType { field, .. }) if field == tags::STATE
         ));
+        for wrong in [
+            r#"<Attributes><Description type="Integer" value="1"/></Attributes>"#,
+            r#"<Attributes><ProtectStopDate type="TextString" value="soon"/></Attributes>"#,
+        ] {
+            let err = Attributes::parse_v2(&xml::to_ttlv(wrong).unwrap()).unwrap_err();
+            assert!(
+                matches!(err, KmipError::WrongType { .. }),
+                "{wrong}: {err:?}"
+            );
+        }
 
         let template = xml::to_ttlv(
             r#"<TemplateAttribute><Name>

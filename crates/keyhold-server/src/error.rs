@@ -120,6 +120,29 @@ pub enum ServerError {
     /// The domain refused the request.
     #[error(transparent)]
     Core(#[from] CoreError),
+    /// A KMIP Add Attribute of a single-valued attribute the object has
+    /// already (KMIP 2.1 section 6.1.2: Attribute Single Valued).
+    #[error("the object has a {attribute} already, and it holds only one")]
+    AttributeSingleValued {
+        /// The attribute, by its KMIP name.
+        attribute: &'static str,
+    },
+    /// A KMIP attribute change the client may not make (now): KMIP 1.4
+    /// section 3 says, per attribute, when a client may modify it.
+    #[error("the {attribute} cannot change: {why}")]
+    AttributeReadOnly {
+        /// The attribute, by its KMIP name.
+        attribute: &'static str,
+        /// Why not.
+        why: &'static str,
+    },
+    /// A KMIP Modify or Delete Attribute of an attribute the object does
+    /// not have (KMIP 2.1 sections 6.1.34 and 6.1.13: Attribute Not Found).
+    #[error("the object has no {attribute}")]
+    AttributeNotFound {
+        /// The attribute, by its KMIP name.
+        attribute: &'static str,
+    },
     /// No key with that id or name in the caller's tenant.
     #[error("key not found")]
     KeyNotFound,
@@ -532,7 +555,11 @@ impl ServerError {
         use ErrorCode as C;
         let own = |code| (code, Cow::Owned(self.to_string()));
         match self {
-            Self::InvalidRequest { .. } | Self::IncompleteRequest { .. } => own(C::InvalidRequest),
+            Self::InvalidRequest { .. }
+            | Self::IncompleteRequest { .. }
+            | Self::AttributeSingleValued { .. }
+            | Self::AttributeReadOnly { .. }
+            | Self::AttributeNotFound { .. } => own(C::InvalidRequest),
             Self::PublicKeyOnly | Self::NotAKey { .. } => own(C::UnsupportedOperation),
             Self::Core(e) => core_public(e),
             Self::KeyNotFound => own(C::KeyNotFound),
@@ -634,6 +661,7 @@ fn core_public(e: &CoreError) -> (ErrorCode, Cow<'static, str>) {
         | CoreError::NotPrimary { .. }
         | CoreError::Archived { .. } => C::KeyNotActive,
         CoreError::CryptoperiodEnded { .. } => C::CryptoperiodEnded,
+        CoreError::ProcessNotStarted { .. } => C::ProcessNotStarted,
         // CoreError is non_exhaustive: a variant added later fails closed as
         // an internal error until it is mapped here.
         _ => C::InternalError,

@@ -229,6 +229,8 @@ pub(crate) fn version_values(v: &StoredVersion) -> Vec<Value> {
             Value::Blob(s.as_bytes().to_vec())
         }),
         Value::Int(i64::from(v.kek_generation)),
+        Value::opt(m.process_start_date, Value::time),
+        Value::opt(m.protect_stop_date, Value::time),
     ]
 }
 
@@ -258,6 +260,8 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
             })
             .transpose()?,
         public_key: c.opt_blob("key_version.public_key")?,
+        process_start_date: None,
+        protect_stop_date: None,
     };
     let sealed_material = c
         .opt_blob("key_version.sealed_material")?
@@ -266,6 +270,9 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
         "key_version.kek_generation",
         c.int("key_version.kek_generation")?,
     )?;
+    let mut meta = meta;
+    meta.process_start_date = c.opt_time("key_version.process_start_date")?;
+    meta.protect_stop_date = c.opt_time("key_version.protect_stop_date")?;
     Ok(StoredVersion {
         meta,
         sealed_material,

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
@@ -450,6 +451,40 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 10.
+const UNDO_MIGRATION_11: &str = "ALTER TABLE key_versions DROP COLUMN process_start_date; \
+     ALTER TABLE key_versions DROP COLUMN protect_stop_date; \
+     DELETE FROM schema_migrations WHERE version = 11;";
+
+/// Migration 11 on a database written under version 10 keeps its
+/// versions, with no usage dates; a version written again keeps its own.
+#[test]
+fn usage_dates_arrive_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (_, k, mut v) = seed(&store, &[4; 32]);
+    v.meta.process_start_date = Some(keyhold_core::Timestamp::from_unix_seconds(10));
+    v.meta.protect_stop_date = Some(keyhold_core::Timestamp::from_unix_seconds(20));
+    write(&store, |tx| tx.version_update(&v)).unwrap();
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (back.meta.process_start_date, back.meta.protect_stop_date),
+        (None, None)
+    );
+    write(&store, |tx| tx.version_update(&v)).unwrap();
+    let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, v);
+}
+
 /// Takes a database back to schema version 9.
 const UNDO_MIGRATION_10: &str = "ALTER TABLE keys DROP COLUMN kmip_meta; \
      DELETE FROM schema_migrations WHERE version = 10;";
@@ -463,6 +498,7 @@ fn kmip_meta_arrives_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();
@@ -492,6 +528,7 @@ fn crypto_params_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     drop(raw);
@@ -531,6 +568,7 @@ fn kek_generations_arrive_as_one_on_an_existing_database() {
     let (t, k, v) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
@@ -566,6 +604,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();
@@ -606,6 +645,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
     raw.execute_batch(UNDO_MIGRATION_8).unwrap();

@@ -162,8 +162,10 @@ pub(super) fn spec(
     algorithm: keyhold_core::Algorithm,
 ) -> Result<KmipKeySpec, ItemFailure> {
     let usage = objects::usage_of(attrs)?;
+    let (name, name_source) = objects::name_of(attrs)?;
     Ok(KmipKeySpec {
-        name: objects::name_of(attrs)?,
+        name,
+        description: objects::description_of(attrs)?,
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
@@ -171,7 +173,9 @@ pub(super) fn spec(
         kmip: KmipMeta {
             data: None,
             object_groups: objects::object_groups(attrs)?,
+            name_source,
         },
         custom: objects::custom_attributes(attrs),
+        dates: objects::usage_dates(attrs),
     })
 }

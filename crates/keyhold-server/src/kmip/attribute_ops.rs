@@ -1,7 +1,7 @@
 //! Add, Modify, Set and Delete Attribute (KMIP 1.4 sections 4.13–4.16,
 //! KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom text
-//! attributes and the Activation Date of a Pre-Active key; every other
-//! attribute is keyhold's own and read-only.
+//! attributes, the Description and the Activation Date of a Pre-Active
+//! key; every other attribute is keyhold's own and read-only.
 
 use keyhold_core::{Action, RequestId, Timestamp, VersionId};
 use keyhold_kmip::payload::{
@@ -9,21 +9,52 @@ use keyhold_kmip::payload::{
 };
 use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, DateAttribute, Operation, ProtocolVersion,
-    ResponsePayload, ResultReason,
+    ResponsePayload, ResultReason, tags,
 };
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
 use super::state_ops::lifecycle_failure;
 use super::{Dispatcher, objects};
-use crate::ops::CustomChange;
+use crate::error::ServerError;
+use crate::ops::{AttributeChange, UsageDate};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
 /// What a change asks of keyhold.
 enum Wanted {
-    Custom(String, CustomChange),
+    Custom(String, AttributeChange),
+    Description(AttributeChange),
+    Usage(UsageDate, AttributeChange<Timestamp>),
     Activation(Timestamp),
+}
+
+/// The change an Add, Modify or Set (`operation`) of `value` makes.
+fn change_of<T>(operation: Operation, value: T) -> AttributeChange<T> {
+    match operation {
+        Operation::AddAttribute => AttributeChange::Add(value),
+        Operation::ModifyAttribute => AttributeChange::Modify(value),
+        _ => AttributeChange::Set(value),
+    }
+}
+
+/// A refused attribute change: KMIP 2.x has reasons of its own for a
+/// second value of a single-valued attribute and for a missing one (KMIP
+/// 2.1 section 11.46); 1.x answers Invalid Field. Lifecycle refusals as
+/// [`lifecycle_failure`].
+fn attribute_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
+    match e {
+        ServerError::AttributeSingleValued { .. } if version.is_v2() => {
+            ItemFailure::new(ResultReason::AttributeSingleValued, e.to_string())
+        }
+        ServerError::AttributeNotFound { .. } if version.is_v2() => {
+            ItemFailure::new(ResultReason::AttributeNotFound, e.to_string())
+        }
+        ServerError::AttributeReadOnly { .. } if version.is_v2() => {
+            ItemFailure::new(ResultReason::AttributeReadOnly, e.to_string())
+        }
+        other => lifecycle_failure(other, version),
+    }
 }
 
 /// A read-only attribute: Permission Denied in 1.x, Attribute Read Only
@@ -53,14 +84,12 @@ fn wanted(
             vendor,
             name,
             value: Value::TextString(text),
-        } => {
-            let text = text.clone();
-            let change = match operation {
-                Operation::AddAttribute => CustomChange::Add(text),
-                Operation::ModifyAttribute => CustomChange::Modify(text),
-                _ => CustomChange::Set(text),
-            };
-            Ok(Wanted::Custom(custom_name(vendor, name), change))
+        } => Ok(Wanted::Custom(
+            custom_name(vendor, name),
+            change_of(operation, text.clone()),
+        )),
+        AttributeValue::Description(text) => {
+            Ok(Wanted::Description(change_of(operation, text.clone())))
         }
         AttributeValue::Vendor { .. } => Err(ItemFailure::new(
             ResultReason::InvalidField,
@@ -70,6 +99,17 @@ fn wanted(
             if operation != Operation::AddAttribute =>
         {
             Ok(Wanted::Activation(Timestamp::from_unix_seconds(*secs)))
+        }
+        AttributeValue::Date(
+            which @ (DateAttribute::ProcessStart | DateAttribute::ProtectStop),
+            secs,
+        ) => {
+            let which = match which {
+                DateAttribute::ProcessStart => UsageDate::ProcessStart,
+                _ => UsageDate::ProtectStop,
+            };
+            let at = Timestamp::from_unix_seconds(*secs);
+            Ok(Wanted::Usage(which, change_of(operation, at)))
         }
         _ => Err(read_only(version)),
     }
@@ -92,10 +132,12 @@ impl Dispatcher {
             Action::KeyUpdate,
             move |ops, caller| match change {
                 Wanted::Custom(name, c) => ops.change_custom_attribute(caller, id, name, c),
+                Wanted::Description(c) => ops.change_description(caller, id, c),
+                Wanted::Usage(which, c) => ops.change_usage_date(caller, id, which, c),
                 Wanted::Activation(at) => ops.set_activation_date(caller, id, at),
             },
         );
-        done.await.map_err(|e| lifecycle_failure(e, version))?;
+        done.await.map_err(|e| attribute_failure(e, version))?;
         let answer = AttributeChangeResponse {
             unique_identifier: req
                 .unique_identifier
@@ -110,7 +152,7 @@ impl Dispatcher {
         })
     }
 
-    /// Delete Attribute: a custom attribute only.
+    /// Delete Attribute: a custom attribute or the Description.
     pub(super) async fn delete_attribute(
         &self,
         req: &DeleteAttributeRequest,
@@ -123,14 +165,22 @@ impl Dispatcher {
             .reference
             .clone()
             .or_else(|| req.current.as_ref().map(Attribute::reference));
-        let Some(AttributeRef::Vendor { vendor, name }) = reference else {
-            return Err(read_only(version));
+        let custom = match reference {
+            Some(AttributeRef::Vendor { vendor, name }) => Some(custom_name(&vendor, &name)),
+            Some(AttributeRef::Standard(tags::DESCRIPTION)) => None,
+            _ => return Err(read_only(version)),
         };
-        let name = custom_name(&vendor, &name);
-        let done = self.blocking(request_id, Action::KeyUpdate, move |ops, caller| {
-            ops.change_custom_attribute(caller, id, name, CustomChange::Delete)
-        });
-        done.await?;
+        let done = self.ops.perform(
+            self.credentials(request_id),
+            Action::KeyUpdate,
+            move |ops, caller| match custom {
+                Some(name) => {
+                    ops.change_custom_attribute(caller, id, name, AttributeChange::Delete)
+                }
+                None => ops.change_description(caller, id, AttributeChange::Delete),
+            },
+        );
+        done.await.map_err(|e| attribute_failure(e, version))?;
         Ok(ResponsePayload::DeleteAttribute(AttributeChangeResponse {
             unique_identifier: req
                 .unique_identifier
@@ -153,7 +203,7 @@ mod tests {
             name: "attribute1".into(),
             value: Value::TextString("v".into()),
         });
-        let Ok(Wanted::Custom(name, CustomChange::Modify(v))) =
+        let Ok(Wanted::Custom(name, AttributeChange::Modify(v))) =
             wanted(Operation::ModifyAttribute, &custom, v1)
         else {
             panic!("a custom text attribute");
@@ -175,5 +225,27 @@ mod tests {
             wanted(Operation::ModifyAttribute, &date, v1),
             Ok(Wanted::Activation(_))
         ));
+    }
+
+    #[test]
+    fn the_description_changes_and_its_refusals_follow_the_version() {
+        let v1 = ProtocolVersion::V1_4;
+        let description = Attribute::new(AttributeValue::Description("d".into()));
+        assert!(matches!(
+            wanted(Operation::AddAttribute, &description, v1),
+            Ok(Wanted::Description(AttributeChange::Add(d))) if d == "d"
+        ));
+        let second = || ServerError::AttributeSingleValued {
+            attribute: "Description",
+        };
+        let missing = || ServerError::AttributeNotFound {
+            attribute: "Description",
+        };
+        let v2 = ProtocolVersion::V2_0;
+        let reason = |e, v| attribute_failure(e, v).reason;
+        assert_eq!(reason(second(), v2), ResultReason::AttributeSingleValued);
+        assert_eq!(reason(missing(), v2), ResultReason::AttributeNotFound);
+        assert_eq!(reason(second(), v1), ResultReason::InvalidField);
+        assert_eq!(reason(missing(), v1), ResultReason::InvalidField);
     }
 }

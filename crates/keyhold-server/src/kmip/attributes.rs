@@ -11,7 +11,8 @@ use keyhold_kmip::{
 use keyhold_ttlv::{Ttlv, Value};
 
 /// The attributes keyhold keeps for `version` of `key`, in a fixed order:
-/// Unique Identifier, Name, Object Type, Cryptographic Algorithm and Length,
+/// Unique Identifier, Name (none when keyhold chose the key's name:
+/// [`keyhold_core::NameSource`]), Object Type, Cryptographic Algorithm and Length,
 /// Cryptographic Usage Mask (for a key pair, the half's share of the
 /// key's usage), Cryptographic Parameters (KMIP 1.4 section 3.6) when the
 /// key was made with them, the Link to the other half of a key pair, State
@@ -25,10 +26,12 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         objects::version_uid(version.id)
     };
     out.push(A::UniqueIdentifier(own));
-    out.push(A::Name(Name {
-        value: key.name.to_string(),
-        name_type: NameType::UninterpretedTextString,
-    }));
+    if let Some(name) = key.kmip.kmip_name(&key.name) {
+        out.push(A::Name(Name {
+            value: name.to_string(),
+            name_type: NameType::UninterpretedTextString,
+        }));
+    }
     let pair = keypairs::kmip_algorithm(key.algorithm);
     let (object_type, usage) = match (pair, public) {
         (None, _) => (
@@ -65,6 +68,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     }
     out.push(A::State(state(version.state)));
     push_dates(&mut out, key, version);
+    if !key.description.is_empty() {
+        out.push(A::Description(key.description.clone()));
+    }
     for group in &key.kmip.object_groups {
         out.push(A::ObjectGroup(group.as_str().to_owned()));
     }
@@ -80,7 +86,9 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     out
 }
 
-/// The dates the version has (the date attributes of KMIP 1.4 section 3).
+/// The dates the version has (the date attributes of KMIP 1.4 section 3);
+/// its Protect Stop Date is the one the use checks enforce: its own, or
+/// the end of the key's originator-usage period if that comes first.
 fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
     let generated = key.origin == Origin::Generated;
     let dates = [
@@ -91,6 +99,11 @@ fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
         ),
         (DateAttribute::LastChange, Some(key.updated_at)),
         (DateAttribute::Activation, version.activation_date),
+        (DateAttribute::ProcessStart, version.process_start_date),
+        (
+            DateAttribute::ProtectStop,
+            version.protect_stop(&key.cryptoperiod),
+        ),
         (DateAttribute::Deactivation, version.deactivation_date),
         (DateAttribute::Compromise, version.compromise_date),
         (DateAttribute::Destroy, version.destroy_date),

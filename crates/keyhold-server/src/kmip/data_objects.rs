@@ -90,8 +90,10 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
         return Err(failure(ResultReason::InvalidField, m));
     }
     let attrs = &req.attributes;
+    let (name, name_source) = objects::name_of(attrs)?;
     Ok(KmipKeySpec {
-        name: objects::name_of(attrs)?,
+        name,
+        description: objects::description_of(attrs)?,
         algorithm: data.algorithm(),
         usage: objects::usage_of(attrs)?,
         exportable: objects::extractable(attrs)?,
@@ -99,8 +101,10 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
         kmip: KmipMeta {
             data: Some(data),
             object_groups: objects::object_groups(attrs)?,
+            name_source,
         },
         custom: objects::custom_attributes(attrs),
+        dates: objects::usage_dates(attrs),
     })
 }
 

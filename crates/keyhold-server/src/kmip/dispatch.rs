@@ -136,7 +136,7 @@ impl Dispatcher {
                 payload: Some(payload),
                 message_extension: None,
             },
-            Err(f) => failed_item(Some(item), f.reason, &f.message),
+            Err(f) => failed_item(Some(item), f.reason_in(version), &f.message),
         }
     }
 

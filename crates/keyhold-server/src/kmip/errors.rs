@@ -2,17 +2,20 @@
 //! 9.1.3.2.29, KMIP 2.1 section 11.46).
 
 use keyhold_core::CoreError;
-use keyhold_kmip::ResultReason;
+use keyhold_kmip::{ProtocolVersion, ResultReason};
 
 use crate::error::ServerError;
 
 /// Why a batch item failed: the Result Reason and a Result Message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ItemFailure {
-    /// The Result Reason.
+    /// The Result Reason (in KMIP 2.x too, unless `v2_reason` says
+    /// otherwise).
     pub reason: ResultReason,
     /// The Result Message (never secret data).
     pub message: String,
+    /// The Result Reason in KMIP 2.x, where it differs.
+    v2_reason: Option<ResultReason>,
 }
 
 impl ItemFailure {
@@ -21,13 +24,39 @@ impl ItemFailure {
         Self {
             reason,
             message: message.into(),
+            v2_reason: None,
+        }
+    }
+
+    /// The Result Reason in a message of `version`.
+    pub(crate) fn reason_in(&self, version: ProtocolVersion) -> ResultReason {
+        match self.v2_reason {
+            Some(reason) if version.is_v2() => reason,
+            _ => self.reason,
         }
     }
 }
 
 impl From<ServerError> for ItemFailure {
     fn from(e: ServerError) -> Self {
-        Self::new(reason_for(&e), e.to_string())
+        Self {
+            v2_reason: v2_reason_for(&e),
+            ..Self::new(reason_for(&e), e.to_string())
+        }
+    }
+}
+
+/// The Result Reason of an error in KMIP 2.x, where it is not
+/// [`reason_for`]'s: a use outside the object's usage dates (Protect Stop
+/// Date, Process Start Date) is Wrong Key Lifecycle State, a reason 2.x
+/// added (the 2.1 profiles' CS-AC-M-8-21 and CS-BC-M-14-21), and
+/// Permission Denied in 1.x (their 1.4 forms).
+fn v2_reason_for(e: &ServerError) -> Option<ResultReason> {
+    match e {
+        ServerError::Core(
+            CoreError::CryptoperiodEnded { .. } | CoreError::ProcessNotStarted { .. },
+        ) => Some(ResultReason::WrongKeyLifecycleState),
+        _ => None,
     }
 }
 
@@ -58,11 +87,24 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::Core(
             CoreError::IllegalTransition { .. }
             | CoreError::StateForbids { .. }
-            | CoreError::NotPrimary { .. }
-            | CoreError::CryptoperiodEnded { .. },
+            | CoreError::NotPrimary { .. },
         ) => ResultReason::IllegalOperation,
+        // Outside the object's usage dates (Protect Stop Date, Process
+        // Start Date, KMIP 1.4 sections 3.25 and 3.26): the 1.4 profiles'
+        // test cases CS-AC-M-8 and CS-BC-M-14 answer Permission Denied
+        // (2.x: `v2_reason_for`).
+        ServerError::Core(
+            CoreError::CryptoperiodEnded { .. } | CoreError::ProcessNotStarted { .. },
+        ) => ResultReason::PermissionDenied,
+        // Read-only in 2.x; 1.x has no reason of its own for it.
+        ServerError::AttributeReadOnly { .. } => ResultReason::PermissionDenied,
         ServerError::Core(CoreError::Archived { .. }) => ResultReason::ObjectArchived,
-        ServerError::InvalidRequest { .. } | ServerError::Core(_) => ResultReason::InvalidField,
+        // Single-valued and missing attributes have reasons of their own
+        // in KMIP 2.x only (attribute_ops gives them there).
+        ServerError::InvalidRequest { .. }
+        | ServerError::AttributeSingleValued { .. }
+        | ServerError::AttributeNotFound { .. }
+        | ServerError::Core(_) => ResultReason::InvalidField,
         ServerError::IncompleteRequest { .. } => ResultReason::InvalidMessage,
         ServerError::DecryptionFailed | ServerError::Crypto(_) => {
             ResultReason::CryptographicFailure
@@ -111,6 +153,22 @@ mod tests {
         });
         assert_eq!(bad.reason, ResultReason::InvalidField);
         assert!(bad.message.contains("1024"));
+        let ended = ItemFailure::from(ServerError::Core(CoreError::ProcessNotStarted {
+            operation: keyhold_core::KeyOperation::Decrypt,
+            at: keyhold_core::Timestamp::from_unix_seconds(0),
+        }));
+        assert_eq!(
+            ended.reason_in(ProtocolVersion::V1_4),
+            ResultReason::PermissionDenied
+        );
+        assert_eq!(
+            ended.reason_in(ProtocolVersion::V2_0),
+            ResultReason::WrongKeyLifecycleState
+        );
+        assert_eq!(
+            bad.reason_in(ProtocolVersion::V2_0),
+            ResultReason::InvalidField
+        );
         for reason in [ResultReason::InvalidMessage, ResultReason::InvalidField] {
             let e = ItemFailure::new(reason, "IV/Counter/Nonce is required").into_server_error();
             assert_eq!(reason_for(&e), reason);

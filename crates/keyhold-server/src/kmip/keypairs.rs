@@ -7,18 +7,18 @@
 use keyhold_api::crypto::SignatureScheme as Scheme;
 use std::collections::BTreeMap;
 
-use keyhold_core::{Algorithm, KeyName, KmipMeta, UsageMask};
+use keyhold_core::{Algorithm, KmipMeta, Timestamp, UsageMask};
 use keyhold_kmip::payload::CreateKeyPairRequest;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm as K, CryptographicParameters,
-    DigitalSignatureAlgorithm as D, HashingAlgorithm, KeyBlock, KeyFormatType, KeyMaterial,
-    KeyValue, PaddingMethod, RecommendedCurve, ResultReason, SecretBytes, tags,
+    DateAttribute, DigitalSignatureAlgorithm as D, HashingAlgorithm, KeyBlock, KeyFormatType,
+    KeyMaterial, KeyValue, PaddingMethod, RecommendedCurve, ResultReason, SecretBytes, tags,
 };
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
 use super::{objects, stored_params};
-use crate::ops::KmipKeySpec;
+use crate::ops::{KmipKeySpec, UsageDates};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
@@ -128,16 +128,16 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         }
     }
     let named = lists.iter().flatten().find(|a| !a.names().is_empty());
-    let name: KeyName = match named {
-        Some(attrs) => objects::name_of(attrs)?,
-        None => objects::name_of(&Attributes::default())?,
-    };
+    let default = Attributes::default();
+    let (name, name_source) = objects::name_of(named.copied().unwrap_or(&default))?;
     let mut exportable = true;
     for attrs in lists.iter().take(2).flatten() {
         exportable &= objects::extractable(attrs)?;
     }
+    let described = lists.iter().flatten().find(|a| a.description().is_some());
     Ok(KmipKeySpec {
         name,
+        description: described.map_or(Ok(String::new()), |a| objects::description_of(a))?,
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable,
@@ -145,8 +145,17 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
             .map(stored_params::to_core)
             .transpose()?,
         // A pair's Object Groups and custom attributes are not kept yet.
-        kmip: KmipMeta::default(),
+        kmip: KmipMeta {
+            name_source,
+            ..KmipMeta::default()
+        },
         custom: BTreeMap::new(),
+        dates: UsageDates {
+            process_start: first(&lists, |a| a.date(DateAttribute::ProcessStart))
+                .map(Timestamp::from_unix_seconds),
+            protect_stop: first(&lists, |a| a.date(DateAttribute::ProtectStop))
+                .map(Timestamp::from_unix_seconds),
+        },
     })
 }
 

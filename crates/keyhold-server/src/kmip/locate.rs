@@ -3,7 +3,7 @@
 //! keep (Application Specific Information, ...) matches no object, as KMIP
 //! defines. Key pairs count as two objects.
 
-use keyhold_core::{Key, KeyVersion};
+use keyhold_core::{Key, KeyName, KeyVersion};
 use keyhold_kmip::payload::LocateRequest;
 use keyhold_kmip::{AttributeValue, CryptographicAlgorithm, ObjectType, State, UniqueIdentifier};
 use keyhold_ttlv::Value;
@@ -18,6 +18,7 @@ const ARCHIVED: i32 = 0x2;
 #[derive(Debug, Default)]
 pub(crate) struct Filter {
     name: Option<String>,
+    description: Option<String>,
     object_type: Option<ObjectType>,
     algorithm: Option<CryptographicAlgorithm>,
     state: Option<State>,
@@ -46,6 +47,7 @@ impl Filter {
     fn add(&mut self, value: &AttributeValue) {
         match value {
             AttributeValue::Name(n) => self.name = Some(n.value.clone()),
+            AttributeValue::Description(d) => self.description = Some(d.clone()),
             AttributeValue::ObjectType(t) => self.object_type = Some(*t),
             AttributeValue::CryptographicAlgorithm(a) => self.algorithm = Some(*a),
             AttributeValue::State(s) => self.state = Some(*s),
@@ -102,7 +104,12 @@ impl Filter {
         let algorithm = keypairs::kmip_algorithm(key.algorithm)
             .or_else(|| objects::kmip_algorithm(key.algorithm))
             .map(|(a, _)| a);
-        self.name.as_deref().is_none_or(|n| n == key.name.as_str())
+        let kmip_name = key.kmip.kmip_name(&key.name).map(KeyName::as_str);
+        self.name.as_deref().is_none_or(|n| Some(n) == kmip_name)
+            && self
+                .description
+                .as_deref()
+                .is_none_or(|d| !d.is_empty() && d == key.description)
             && self.algorithm.is_none_or(|a| Some(a) == algorithm)
             && self
                 .custom

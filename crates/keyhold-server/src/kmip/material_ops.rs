@@ -166,8 +166,10 @@ fn register_spec(
         .cryptographic_length
         .or_else(|| i32::try_from(secret_len.saturating_mul(8)).ok());
     let algorithm = objects::symmetric_algorithm(named, bits, usage)?;
+    let (name, name_source) = objects::name_of(attrs)?;
     Ok(KmipKeySpec {
-        name: objects::name_of(attrs)?,
+        name,
+        description: objects::description_of(attrs)?,
         algorithm,
         usage: objects::fit_usage(algorithm, usage)?,
         exportable: objects::extractable(attrs)?,
@@ -175,8 +177,10 @@ fn register_spec(
         kmip: KmipMeta {
             data: None,
             object_groups: objects::object_groups(attrs)?,
+            name_source,
         },
         custom: objects::custom_attributes(attrs),
+        dates: objects::usage_dates(attrs),
     })
 }
 

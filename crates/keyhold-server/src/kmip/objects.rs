@@ -6,21 +6,23 @@
 
 use std::collections::BTreeMap;
 
+use keyhold_api::keys::MAX_DESCRIPTION_BYTES;
 use keyhold_api::lifecycle as api;
 use keyhold_core::kmip_meta::{MAX_OBJECT_GROUP_BYTES, MAX_OBJECT_GROUPS};
 use keyhold_core::{
-    Algorithm, KeyName, KmipMeta, ObjectGroup, RevocationReason, Timestamp, UsageMask, VersionId,
+    Algorithm, KeyName, KmipMeta, NameSource, ObjectGroup, RevocationReason, Timestamp, UsageMask,
+    VersionId,
 };
 use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
-    AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, ObjectType, ResultReason,
-    RevocationReasonCode, UniqueIdentifier, UniqueIdentifierEnum, tags,
+    AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute, ObjectType,
+    ResultReason, RevocationReasonCode, UniqueIdentifier, UniqueIdentifierEnum, tags,
 };
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
 use super::stored_params;
-use crate::ops::{KmipKeySpec, is_custom_name};
+use crate::ops::{KmipKeySpec, UsageDates, is_custom_name};
 
 /// The key length of AES-256 and ChaCha20 keys, in bits.
 pub(crate) const AES_BITS: i32 = 256;
@@ -129,18 +131,46 @@ pub(crate) fn fit_usage(
     Ok(Some(fitted))
 }
 
-/// The key name the attributes give: the first Name, or `kmip-<uuid>`.
-pub(crate) fn name_of(attrs: &Attributes) -> Result<KeyName, ItemFailure> {
-    let text = match attrs.names().first() {
-        Some(name) => name.value.clone(),
-        None => format!("kmip-{}", uuid::Uuid::new_v4()),
+/// The key name the attributes give (KMIP 1.4 section 3.2, KMIP 2.1
+/// section 4.32), and who chose it: the first Name, or, since Name is
+/// optional in KMIP and a keyhold key needs one, `kmip-<uuid>` chosen by
+/// the server (such an object reports no Name).
+pub(crate) fn name_of(attrs: &Attributes) -> Result<(KeyName, NameSource), ItemFailure> {
+    let (text, source) = match attrs.names().first() {
+        Some(name) => (name.value.clone(), NameSource::Client),
+        None => (format!("kmip-{}", uuid::Uuid::new_v4()), NameSource::Server),
     };
-    text.parse().map_err(|_| {
+    let name = text.parse().map_err(|_| {
         ItemFailure::new(
             ResultReason::InvalidField,
             "Name is not a valid keyhold key name",
         )
-    })
+    })?;
+    Ok((name, source))
+}
+
+/// The Description the attributes give (KMIP 1.4 section 3.46), empty
+/// when none: 1 to 4096 bytes (the bound of a key's description).
+pub(crate) fn description_of(attrs: &Attributes) -> Result<String, ItemFailure> {
+    match attrs.description() {
+        None => Ok(String::new()),
+        Some(d) if !d.is_empty() && d.len() <= MAX_DESCRIPTION_BYTES => Ok(d.to_owned()),
+        Some(_) => Err(ItemFailure::new(
+            ResultReason::InvalidField,
+            format!("a Description is 1 to {MAX_DESCRIPTION_BYTES} bytes"),
+        )),
+    }
+}
+
+/// The usage dates the attributes give: Process Start Date and Protect
+/// Stop Date (KMIP 1.4 sections 3.25 and 3.26), kept with the object's
+/// version and enforced at each use.
+pub(crate) fn usage_dates(attrs: &Attributes) -> UsageDates {
+    let at = |which| attrs.date(which).map(Timestamp::from_unix_seconds);
+    UsageDates {
+        process_start: at(DateAttribute::ProcessStart),
+        protect_stop: at(DateAttribute::ProtectStop),
+    }
 }
 
 /// The Object Groups the attributes name (KMIP 1.4 section 3.33, KMIP
@@ -215,8 +245,10 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         attrs.cryptographic_length(),
         usage,
     )?;
+    let (name, name_source) = name_of(attrs)?;
     Ok(KmipKeySpec {
-        name: name_of(attrs)?,
+        name,
+        description: description_of(attrs)?,
         algorithm,
         usage: fit_usage(algorithm, usage)?,
         exportable: extractable(attrs)?,
@@ -224,8 +256,10 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
         kmip: KmipMeta {
             data: None,
             object_groups: object_groups(attrs)?,
+            name_source,
         },
         custom: custom_attributes(attrs),
+        dates: usage_dates(attrs),
     })
 }
 

@@ -81,8 +81,9 @@ impl Operations {
 
     /// Checks the operation against the version's material (a destroyed
     /// version answers `key_destroyed` whatever was asked), the key's
-    /// algorithm and usage, the version's state and the end of its
-    /// originator-usage period; records the use for the unused-key rule
+    /// algorithm and usage, the version's state and its usage dates (the
+    /// end of its originator-usage period or its Protect Stop Date, its
+    /// Process Start Date); records the use for the unused-key rule
     /// (in memory, see `key_use`). Every use of a key goes through here.
     pub(super) fn check_usable(
         &self,
@@ -102,7 +103,8 @@ impl Operations {
             is_primary: version.meta.version == key.primary_version,
             archived: version.meta.archived,
             may_use_compromised: caller.may_use_compromised(key),
-            protect_stop: key.cryptoperiod.protect_stop(version.meta.activation_date),
+            protect_stop: version.meta.protect_stop(&key.cryptoperiod),
+            process_start: version.meta.process_start_date,
             now,
         };
         if matches!(check_use(&ctx, op)?, Permit::CompromisedUse) {

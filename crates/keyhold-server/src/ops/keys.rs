@@ -111,8 +111,11 @@ impl Operations {
         key.crypto_params = kmip.crypto_params;
         key.kmip = kmip.meta;
         let (public_key, sealed) = self.first_content(&kek, &mut key, content)?;
+        let mut meta = first_version(&key, &first, public_key);
+        meta.process_start_date = kmip.dates.process_start;
+        meta.protect_stop_date = kmip.dates.protect_stop;
         let version = StoredVersion {
-            meta: first_version(&key, &first, public_key),
+            meta,
             sealed_material: sealed,
             kek_generation: caller.tenant.kek_generation,
         };
@@ -362,6 +365,8 @@ fn first_version(key: &Key, first: &FirstVersion, public_key: Option<Vec<u8>>) -
         destroy_date: None,
         revocation_reason: None,
         public_key,
+        process_start_date: None,
+        protect_stop_date: None,
     }
 }
 
@@ -394,7 +399,8 @@ pub(crate) fn key_info(key: Key, primary: &KeyVersion) -> KeyInfo {
         rotation_period_secs: key.rotation_period_secs,
         originator_usage_period_secs: key.cryptoperiod.originator_usage_secs,
         recipient_usage_period_secs: key.cryptoperiod.recipient_usage_secs,
-        protect_stop_date: key.cryptoperiod.protect_stop(primary.activation_date),
+        protect_stop_date: primary.protect_stop(&key.cryptoperiod),
+        process_start_date: primary.process_start_date,
         recipient_usage_end: key.recipient_usage_end,
         last_used_at: key.last_used_at,
         next_rotation_at: key.next_rotation_at,

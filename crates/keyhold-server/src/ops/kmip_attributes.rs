@@ -1,28 +1,56 @@
 //! The KMIP attribute changes keyhold can hold (KMIP 1.4 sections
 //! 4.13–4.16, KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom
 //! (`x-…`/`y-…`) text attributes, kept as the key's tags under the same
-//! name, one instance each; and the Activation Date of a Pre-Active key,
-//! which can be brought to now (activating it). Every other attribute is
-//! set by keyhold itself.
+//! name, one instance each; the Description, kept as the key's
+//! description; and the Activation Date of a Pre-Active key, which can be
+//! brought to now (activating it). Every other attribute is set by
+//! keyhold itself.
 
-use keyhold_core::{KeyRef, KeyState, Timestamp, VersionId};
+use keyhold_core::{KeyRef, KeyState, KeyVersion, Timestamp, VersionId};
 
 use super::lifecycle::KeyAction;
-use super::lifecycle::validate::check_tags;
+use super::lifecycle::validate::{check_description, check_tags};
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
-/// How a custom attribute changes.
+/// How an attribute of values `T` changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomChange {
+pub enum AttributeChange<T = String> {
     /// Add Attribute: a new attribute (there must be none of that name).
-    Add(String),
+    Add(T),
     /// Modify Attribute: a new value for one that exists.
-    Modify(String),
+    Modify(T),
     /// Set Attribute (2.x): the value, whether or not one exists.
-    Set(String),
+    Set(T),
     /// Delete Attribute: it must exist.
     Delete,
+}
+
+/// A usage date a KMIP client sets on an object (a key version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageDate {
+    /// Process Start Date (KMIP 1.4 section 3.25).
+    ProcessStart,
+    /// Protect Stop Date (KMIP 1.4 section 3.26).
+    ProtectStop,
+}
+
+impl UsageDate {
+    /// The attribute's KMIP name.
+    pub const fn kmip_name(self) -> &'static str {
+        match self {
+            Self::ProcessStart => "Process Start Date",
+            Self::ProtectStop => "Protect Stop Date",
+        }
+    }
+
+    /// Where `version` keeps it.
+    fn slot(self, version: &mut KeyVersion) -> &mut Option<Timestamp> {
+        match self {
+            Self::ProcessStart => &mut version.process_start_date,
+            Self::ProtectStop => &mut version.protect_stop_date,
+        }
+    }
 }
 
 /// Whether `name` is a custom attribute's (KMIP 1.4 section 3.1: `x-` for
@@ -38,7 +66,7 @@ impl Operations {
         caller: &Caller,
         id: VersionId,
         name: String,
-        change: CustomChange,
+        change: AttributeChange,
     ) -> Result<(), ServerError> {
         if !is_custom_name(&name) {
             return Err(ServerError::InvalidRequest {
@@ -53,20 +81,92 @@ impl Operations {
                 detail: format!("the object has no attribute {name}"),
             };
             match change {
-                CustomChange::Add(_) if exists => {
+                AttributeChange::Add(_) if exists => {
                     return Err(ServerError::InvalidRequest {
                         detail: format!("{name} is set already: keyhold keeps one instance"),
                     });
                 }
-                CustomChange::Modify(_) | CustomChange::Delete if !exists => return Err(missing()),
-                CustomChange::Add(v) | CustomChange::Modify(v) | CustomChange::Set(v) => {
+                AttributeChange::Modify(_) | AttributeChange::Delete if !exists => {
+                    return Err(missing());
+                }
+                AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) => {
                     tags.insert(name, v);
                 }
-                CustomChange::Delete => {
+                AttributeChange::Delete => {
                     tags.remove(&name);
                 }
             }
             check_tags(tags).map_err(ServerError::Core)
+        })?;
+        Ok(())
+    }
+
+    /// Changes the Description of version `id`'s key (KMIP 1.4 section
+    /// 3.46, KMIP 2.1 section 4), kept as the key's description (REST's
+    /// `description`; empty is none). It is single-valued: an Add when it
+    /// has one is [`ServerError::AttributeSingleValued`], a Modify or
+    /// Delete when it has none [`ServerError::AttributeNotFound`]. A new
+    /// value is 1 to 4096 bytes.
+    pub fn change_description(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        change: AttributeChange,
+    ) -> Result<(), ServerError> {
+        if let AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) =
+            &change
+        {
+            if v.is_empty() {
+                return Err(ServerError::InvalidRequest {
+                    detail: "a Description is 1 to 4096 bytes".into(),
+                });
+            }
+            check_description(v)?;
+        }
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        self.change_key(caller, &KeyRef::Id(key.id), move |rows, _| {
+            let description = &mut rows.key.description;
+            let attribute = "Description";
+            match change {
+                AttributeChange::Add(_) if !description.is_empty() => {
+                    Err(ServerError::AttributeSingleValued { attribute })
+                }
+                AttributeChange::Modify(_) | AttributeChange::Delete if description.is_empty() => {
+                    Err(ServerError::AttributeNotFound { attribute })
+                }
+                AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) => {
+                    *description = v;
+                    Ok(())
+                }
+                AttributeChange::Delete => {
+                    description.clear();
+                    Ok(())
+                }
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Changes the usage date `which` of version `id` (KMIP 1.4 sections
+    /// 3.25 and 3.26): single-valued like the Description; a client may
+    /// change it only while the object is Pre-Active or Active and the
+    /// date it holds has not come, and never delete it (otherwise
+    /// [`ServerError::AttributeReadOnly`]). The use checks read it.
+    pub fn change_usage_date(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        which: UsageDate,
+        change: AttributeChange<Timestamp>,
+    ) -> Result<(), ServerError> {
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        self.change_key(caller, &KeyRef::Id(key.id), move |rows, now| {
+            let version = rows
+                .versions
+                .iter_mut()
+                .find(|v| v.meta.id == id)
+                .ok_or(ServerError::KeyNotFound)?;
+            set_usage_date(&mut version.meta, which, change, now)
         })?;
         Ok(())
     }
@@ -112,6 +212,39 @@ impl Operations {
     }
 }
 
+/// Applies `change` to `version`'s usage date `which` at `now`, as
+/// [`Operations::change_usage_date`] describes.
+fn set_usage_date(
+    version: &mut KeyVersion,
+    which: UsageDate,
+    change: AttributeChange<Timestamp>,
+    now: Timestamp,
+) -> Result<(), ServerError> {
+    let attribute = which.kmip_name();
+    let read_only = |why| ServerError::AttributeReadOnly { attribute, why };
+    if !matches!(version.state, KeyState::PreActive | KeyState::Active) {
+        return Err(read_only("only a Pre-Active or Active object's changes"));
+    }
+    let slot = which.slot(version);
+    let at = match (change, *slot) {
+        (AttributeChange::Delete, _) => return Err(read_only("a client cannot delete it")),
+        (AttributeChange::Add(_), Some(_)) => {
+            return Err(ServerError::AttributeSingleValued { attribute });
+        }
+        (AttributeChange::Modify(_), None) => {
+            return Err(ServerError::AttributeNotFound { attribute });
+        }
+        (AttributeChange::Modify(_) | AttributeChange::Set(_), Some(old)) if old <= now => {
+            return Err(read_only("its date has come"));
+        }
+        (AttributeChange::Add(at) | AttributeChange::Modify(at) | AttributeChange::Set(at), _) => {
+            at
+        }
+    };
+    *slot = Some(at);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +255,53 @@ mod tests {
         assert!(is_custom_name("y-server"));
         assert!(!is_custom_name("Name"));
         assert!(!is_custom_name("xattribute"));
+    }
+
+    fn version(state: KeyState) -> KeyVersion {
+        KeyVersion {
+            id: VersionId::from_uuid(uuid::Uuid::nil()),
+            key: keyhold_core::KeyId::from_uuid(uuid::Uuid::nil()),
+            version: keyhold_core::VersionNumber::FIRST,
+            state,
+            archived: false,
+            created_at: NOW,
+            activation_date: None,
+            deactivation_date: None,
+            compromise_date: None,
+            destroy_date: None,
+            revocation_reason: None,
+            public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
+        }
+    }
+
+    const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
+
+    #[test]
+    fn usage_dates_are_single_valued_and_fixed_once_come() {
+        use AttributeChange as C;
+        let stop = UsageDate::ProtectStop;
+        let (past, later) = (NOW.plus_seconds(-1), NOW.plus_seconds(60));
+        let mut v = version(KeyState::Active);
+        let r = set_usage_date(&mut v, stop, C::Modify(later), NOW);
+        assert!(matches!(r, Err(ServerError::AttributeNotFound { .. })));
+        set_usage_date(&mut v, stop, C::Add(later), NOW).unwrap();
+        assert_eq!(v.protect_stop_date, Some(later));
+        let r = set_usage_date(&mut v, stop, C::Add(past), NOW);
+        assert!(matches!(r, Err(ServerError::AttributeSingleValued { .. })));
+        set_usage_date(&mut v, stop, C::Modify(past), NOW).unwrap();
+        let r = set_usage_date(&mut v, stop, C::Set(later), NOW);
+        assert!(
+            matches!(r, Err(ServerError::AttributeReadOnly { .. })),
+            "come"
+        );
+        let r = set_usage_date(&mut v, stop, C::Delete, NOW);
+        assert!(matches!(r, Err(ServerError::AttributeReadOnly { .. })));
+        assert_eq!(v.protect_stop_date, Some(past), "refusals change nothing");
+        let mut done = version(KeyState::Deactivated);
+        let r = set_usage_date(&mut done, UsageDate::ProcessStart, C::Set(later), NOW);
+        assert!(matches!(r, Err(ServerError::AttributeReadOnly { .. })));
+        assert_eq!(done.process_start_date, None);
     }
 }

@@ -23,6 +23,8 @@ use crate::vault::tx_error;
 pub struct KmipKeySpec {
     /// The key's name.
     pub name: KeyName,
+    /// Its Description (KMIP 1.4 section 3.46); empty when it has none.
+    pub description: String,
     /// Its algorithm.
     pub algorithm: Algorithm,
     /// Its usage; the algorithm's default when `None`.
@@ -35,6 +37,19 @@ pub struct KmipKeySpec {
     pub kmip: KmipMeta,
     /// Its custom attributes (`x-…`, `y-…`), kept as tags of the same name.
     pub custom: BTreeMap<String, String>,
+    /// Its first version's own usage dates.
+    pub dates: UsageDates,
+}
+
+/// A KMIP object's own usage dates: its Process Start Date and Protect
+/// Stop Date (KMIP 1.4 sections 3.25 and 3.26), kept with its version
+/// ([`keyhold_core::KeyVersion`]) and enforced at each use.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UsageDates {
+    /// Before this, the object processes nothing.
+    pub process_start: Option<Timestamp>,
+    /// From this on, the object protects nothing.
+    pub protect_stop: Option<Timestamp>,
 }
 
 impl KmipKeySpec {
@@ -48,6 +63,7 @@ impl KmipKeySpec {
         req.usage = self.usage;
         req.exportable = self.exportable;
         req.tags = self.custom.clone();
+        req.description = self.description.clone();
         req
     }
 
@@ -56,6 +72,7 @@ impl KmipKeySpec {
         KmipAttrs {
             crypto_params: self.crypto_params,
             meta: self.kmip,
+            dates: self.dates,
         }
     }
 }
@@ -68,6 +85,8 @@ pub(super) struct KmipAttrs {
     pub(super) crypto_params: Option<CryptoParams>,
     /// KMIP-only attributes.
     pub(super) meta: KmipMeta,
+    /// The first version's usage dates.
+    pub(super) dates: UsageDates,
 }
 
 impl Operations {

@@ -265,6 +265,8 @@ mod tests {
             destroy_date: None,
             revocation_reason: None,
             public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
         }
     }
 

@@ -49,6 +49,8 @@ fn sample_version() -> StoredVersion {
             destroy_date: None,
             revocation_reason: Some(RevocationReason::KeyCompromise),
             public_key: Some(vec![1, 2, 3]),
+            process_start_date: Some(Timestamp::from_unix_seconds(6)),
+            protect_stop_date: Some(Timestamp::from_unix_seconds(7)),
         },
         sealed_material: Some(SealedBlob::new(vec![9; 40])),
         kek_generation: 7,
@@ -96,6 +98,7 @@ fn rows_round_trip() {
                 format: SecretFormat::Opaque,
             }),
             object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
+            name_source: keyhold_core::NameSource::Server,
         },
         ..with_params
     };

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 10] = [
+const MIGRATIONS: [Migration; 11] = [
     Migration {
         version: 1,
         name: "initial",
@@ -68,10 +68,15 @@ const MIGRATIONS: [Migration; 10] = [
         name: "key kmip meta",
         sql: include_str!("migrations/0010_key_kmip_meta.sql"),
     },
+    Migration {
+        version: 11,
+        name: "version usage dates",
+        sql: include_str!("migrations/0011_version_usage_dates.sql"),
+    },
 ];
 
 /// The schema version this binary creates.
-pub(super) const LATEST: u32 = 10;
+pub(super) const LATEST: u32 = 11;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

@@ -88,6 +88,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
         kmip: keyhold_core::KmipMeta {
             data: data_object(algorithm),
             object_groups: Vec::new(),
+            name_source: keyhold_core::NameSource::Client,
         },
     }
 }
@@ -150,6 +151,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
         kmip: keyhold_core::KmipMeta {
             data: data_object(algorithm),
             object_groups: vec![keyhold_core::ObjectGroup::try_from("tapes".to_owned()).unwrap()],
+            name_source: keyhold_core::NameSource::Client,
         },
         ..key(tenant, name, algorithm)
     }
@@ -171,6 +173,8 @@ pub(crate) fn version(key: &Key, n: u32, state: KeyState) -> StoredVersion {
             destroy_date: None,
             revocation_reason: None,
             public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
         },
         sealed_material: Some(SealedBlob::new(vec![n as u8; 44])),
         kek_generation: 1,

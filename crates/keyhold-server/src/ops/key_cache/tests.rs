@@ -66,6 +66,8 @@ fn version(key: &Key, n: u32, sealed: u8) -> StoredVersion {
             destroy_date: None,
             revocation_reason: None,
             public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
         },
         sealed_material: Some(SealedBlob::new(vec![sealed; 60])),
         kek_generation: 1,

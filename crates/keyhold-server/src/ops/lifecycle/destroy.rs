@@ -87,6 +87,8 @@ mod tests {
                     destroy_date: None,
                     revocation_reason: None,
                     public_key: None,
+                    process_start_date: None,
+                    protect_stop_date: None,
                 },
                 sealed_material: Some(SealedBlob::new(vec![n as u8; 40])),
                 kek_generation: 1,

@@ -114,6 +114,8 @@ impl Operations {
                 destroy_date: None,
                 revocation_reason: None,
                 public_key: fresh.public_key,
+                process_start_date: None,
+                protect_stop_date: None,
             },
             sealed_material: Some(sealed),
             kek_generation,

@@ -29,6 +29,8 @@ fn version(n: u32, state: KeyState) -> KeyVersion {
         destroy_date: None,
         revocation_reason: None,
         public_key: None,
+        process_start_date: None,
+        protect_stop_date: None,
     }
 }
 

@@ -1,0 +1,376 @@
+//! End to end over KMIP: attributes with their KMIP meaning. An object
+//! made without a Name has none (KMIP 1.4 section 3.2), even though
+//! keyhold names its key; the Description (section 3.46) is single-valued
+//! and shared with REST's description; the Process Start Date and Protect
+//! Stop Date (sections 3.25, 3.26) are kept, reported and enforced; bad
+//! input gets its KMIP error and changes nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::kmip::{call_in, ok, refused, rest_client, session, uid};
+use keyhold_api::keys::ListKeysQuery;
+use keyhold_core::{KeyRef, Timestamp};
+use keyhold_kmip::payload::ResponsePayload;
+use keyhold_kmip::{
+    AttributeRef, Attributes, ResponseMessage, ResultReason, ResultStatus, UniqueIdentifier, tags,
+};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+type Conn = TlsStream<TcpStream>;
+
+/// A 1.4 Create of an AES-256 key with `extra` template attributes.
+fn create(extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        {}{}{extra}</TemplateAttribute></RequestPayload>"#,
+        attribute("Cryptographic Algorithm", "Enumeration", "AES"),
+        attribute("Cryptographic Usage Mask", "Integer", "Encrypt Decrypt"),
+    )
+}
+
+/// A 1.x attribute of a simple type.
+fn attribute(name: &str, kind: &str, value: &str) -> String {
+    format!(
+        r#"<Attribute><AttributeName type="TextString" value="{name}"/>
+        <AttributeValue type="{kind}" value="{value}"/></Attribute>"#
+    )
+}
+
+/// A 1.x Name attribute.
+fn name(value: &str) -> String {
+    format!(
+        r#"<Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+        <NameValue type="TextString" value="{value}"/>
+        <NameType type="Enumeration" value="UninterpretedTextString"/>
+        </AttributeValue></Attribute>"#
+    )
+}
+
+/// An operation naming object `id`, with `extra` after the identifier.
+fn on(operation: &str, id: &str, extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>{extra}</RequestPayload>"#
+    )
+}
+
+/// A 2.x Add, Modify or Set Attribute (`operation`) of a Description.
+fn description_v2(operation: &str, id: &str, text: &str) -> String {
+    on(
+        operation,
+        id,
+        &format!(r#"<NewAttribute><Description type="TextString" value="{text}"/></NewAttribute>"#),
+    )
+}
+
+/// A 2.x Delete Attribute of the Description.
+fn delete_description_v2(id: &str) -> String {
+    on(
+        "DeleteAttribute",
+        id,
+        r#"<AttributeReference type="Enumeration" value="Description"/>"#,
+    )
+}
+
+/// Every attribute of object `id` (1.4 Get Attributes).
+async fn attributes(conn: &mut Conn, id: &str) -> Attributes {
+    match ok(conn, &on("GetAttributes", id, "")).await {
+        ResponsePayload::GetAttributes(a) => a.attributes.unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The attribute names Get Attribute List gives for object `id`.
+async fn attribute_list(conn: &mut Conn, id: &str) -> Vec<AttributeRef> {
+    match ok(conn, &on("GetAttributeList", id, "")).await {
+        ResponsePayload::GetAttributeList(l) => l.references,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The identifiers a 1.4 Locate of `attributes` finds.
+async fn locate(conn: &mut Conn, attributes: &str) -> Vec<String> {
+    let item = format!(
+        r#"<Operation type="Enumeration" value="Locate"/><RequestPayload>{attributes}</RequestPayload>"#
+    );
+    let ResponsePayload::Locate(l) = ok(conn, &item).await else {
+        panic!();
+    };
+    l.unique_identifiers
+        .iter()
+        .map(|u| match u {
+            UniqueIdentifier::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// A 2.1 request, which must fail: its reason.
+async fn refused_v2(conn: &mut Conn, item: &str) -> Option<ResultReason> {
+    let r: ResponseMessage = call_in(conn, "2", "1", item).await;
+    let item = r.items.first().unwrap();
+    assert_eq!(item.result_status, ResultStatus::OperationFailed, "{r:?}");
+    item.result_reason
+}
+
+/// A 2.1 request, which must succeed.
+async fn ok_v2(conn: &mut Conn, item: &str) {
+    let r = call_in(conn, "2", "1", item).await;
+    let status = r.items.first().unwrap().result_status;
+    assert_eq!(status, ResultStatus::Success, "{r:?}");
+}
+
+/// A key created without a Name has no KMIP Name (Get Attributes, Get
+/// Attribute List, Locate), while REST shows it under the name keyhold
+/// chose; a key created with a Name has it everywhere.
+#[tokio::test]
+async fn an_object_made_without_a_name_reports_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let unnamed = uid(&ok(&mut conn, &create("")).await);
+    let a = attributes(&mut conn, &unnamed).await;
+    assert!(a.names().is_empty(), "{a:?}");
+    let names = AttributeRef::Standard(tags::NAME);
+    assert!(!attribute_list(&mut conn, &unnamed).await.contains(&names));
+
+    let rest = rest_client(&server, &pki, Some(&token));
+    let keys = rest.list_keys(&ListKeysQuery::default()).await.unwrap();
+    let chosen = keys.keys.first().unwrap().name.to_string();
+    assert!(chosen.starts_with("kmip-"), "{chosen}");
+    let by_chosen = locate(&mut conn, &name(&chosen)).await;
+    assert!(by_chosen.is_empty(), "a server-chosen name is no KMIP Name");
+
+    let named = uid(&ok(&mut conn, &create(&name("orders"))).await);
+    let a = attributes(&mut conn, &named).await;
+    assert_eq!(a.names().first().map(|n| n.value.as_str()), Some("orders"));
+    assert!(attribute_list(&mut conn, &named).await.contains(&names));
+    assert_eq!(locate(&mut conn, &name("orders")).await, vec![named]);
+}
+
+/// The Description is set at Create, added, modified and deleted; a
+/// second Add is refused (Attribute Single Valued in 2.x, Invalid Field
+/// in 1.x), as are a Modify or Delete of none, an empty one and one of
+/// the wrong type, and none of those changes it. REST shows the same
+/// text as the key's description.
+#[tokio::test]
+async fn the_description_is_single_valued() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let described = attribute("Description", "TextString", "payroll key");
+    let id = uid(&ok(&mut conn, &create(&described)).await);
+    let description = |a: &Attributes| a.description().map(str::to_owned);
+    let a = attributes(&mut conn, &id).await;
+    assert_eq!(description(&a).as_deref(), Some("payroll key"));
+
+    let second = description_v2("AddAttribute", &id, "another");
+    let reason = refused_v2(&mut conn, &second).await;
+    assert_eq!(reason, Some(ResultReason::AttributeSingleValued));
+    let second_v1 = on(
+        "AddAttribute",
+        &id,
+        &attribute("Description", "TextString", "another"),
+    );
+    let reason = refused(&mut conn, &second_v1).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    let wrong_type = on(
+        "ModifyAttribute",
+        &id,
+        &attribute("Description", "Integer", "7"),
+    );
+    // A payload that does not parse (KMIP 1.4 section 11.1).
+    let reason = refused(&mut conn, &wrong_type).await;
+    assert_eq!(reason, Some(ResultReason::InvalidMessage));
+    let empty = description_v2("ModifyAttribute", &id, "");
+    let reason = refused_v2(&mut conn, &empty).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    let a = attributes(&mut conn, &id).await;
+    assert_eq!(description(&a).as_deref(), Some("payroll key"));
+
+    ok_v2(
+        &mut conn,
+        &description_v2("ModifyAttribute", &id, "payroll v2"),
+    )
+    .await;
+    let rest = rest_client(&server, &pki, Some(&token));
+    let keys = rest.list_keys(&ListKeysQuery::default()).await.unwrap();
+    assert_eq!(keys.keys.first().unwrap().description, "payroll v2");
+
+    ok_v2(&mut conn, &delete_description_v2(&id)).await;
+    let a = attributes(&mut conn, &id).await;
+    assert_eq!(description(&a), None);
+    let reason = refused_v2(&mut conn, &delete_description_v2(&id)).await;
+    assert_eq!(reason, Some(ResultReason::AttributeNotFound));
+    let modify = description_v2("ModifyAttribute", &id, "x");
+    let reason = refused_v2(&mut conn, &modify).await;
+    assert_eq!(reason, Some(ResultReason::AttributeNotFound));
+    ok_v2(&mut conn, &description_v2("AddAttribute", &id, "again")).await;
+    let a = attributes(&mut conn, &id).await;
+    assert_eq!(description(&a).as_deref(), Some("again"));
+    let found = locate(&mut conn, &attribute("Description", "TextString", "again")).await;
+    assert_eq!(found, vec![id]);
+}
+
+/// An RFC 3339 time `secs` seconds from now, whole seconds.
+fn from_now(secs: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Timestamp::from_unix_seconds(i64::try_from(now).unwrap() + secs).to_string()
+}
+
+/// A 1.4 Register of an AES-128 key, Active from an hour ago, with
+/// `extra` template attributes.
+fn register(extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        {}{}{extra}</TemplateAttribute>
+        <SymmetricKey><KeyBlock><KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue><KeyMaterial type="ByteString" value="0123456789abcdef0123456789abcdef"/></KeyValue>
+        <CryptographicAlgorithm type="Enumeration" value="AES"/>
+        <CryptographicLength type="Integer" value="128"/></KeyBlock></SymmetricKey>
+        </RequestPayload>"#,
+        attribute("Cryptographic Usage Mask", "Integer", "Encrypt Decrypt"),
+        attribute("Activation Date", "DateTime", &from_now(-3600)),
+    )
+}
+
+/// One block under AES-ECB: Encrypt, or Decrypt.
+fn ecb(operation: &str, id: &str) -> String {
+    on(
+        operation,
+        id,
+        r#"<CryptographicParameters><BlockCipherMode type="Enumeration" value="ECB"/>
+        </CryptographicParameters>
+        <Data type="ByteString" value="01020304050607080910111213141516"/>"#,
+    )
+}
+
+/// A 1.4 attribute change (`operation`) of the date `name`.
+fn change_date(operation: &str, id: &str, name: &str, secs: i64) -> String {
+    on(operation, id, &attribute(name, "DateTime", &from_now(secs)))
+}
+
+/// The date attribute `tag` of object `id`, in seconds.
+async fn date(conn: &mut Conn, id: &str, tag: keyhold_ttlv::Tag) -> Option<i64> {
+    let a = attributes(conn, id).await;
+    a.items.iter().find_map(|i| match &i.value {
+        keyhold_kmip::AttributeValue::Date(d, secs) if d.tag() == tag => Some(*secs),
+        _ => None,
+    })
+}
+
+/// A key registered with a Protect Stop Date past and a Process Start
+/// Date to come protects and processes nothing (Permission Denied in 1.x,
+/// Wrong Key Lifecycle State in 2.x) and reports both dates; a date that
+/// has come cannot change.
+#[tokio::test]
+async fn usage_dates_given_at_register_are_reported_and_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let dates = format!(
+        "{}{}",
+        attribute("Process Start Date", "DateTime", &from_now(3600)),
+        attribute("Protect Stop Date", "DateTime", &from_now(-3600)),
+    );
+    let id = uid(&ok(&mut conn, &register(&dates)).await);
+    let denied = Some(ResultReason::PermissionDenied);
+    assert_eq!(refused(&mut conn, &ecb("Encrypt", &id)).await, denied);
+    assert_eq!(refused(&mut conn, &ecb("Decrypt", &id)).await, denied);
+    let lifecycle = Some(ResultReason::WrongKeyLifecycleState);
+    assert_eq!(refused_v2(&mut conn, &ecb("Encrypt", &id)).await, lifecycle);
+    assert_eq!(refused_v2(&mut conn, &ecb("Decrypt", &id)).await, lifecycle);
+
+    let start = date(&mut conn, &id, tags::PROCESS_START_DATE)
+        .await
+        .unwrap();
+    let stop = date(&mut conn, &id, tags::PROTECT_STOP_DATE).await.unwrap();
+    assert!(stop < start, "{stop} {start}");
+    let later = change_date("ModifyAttribute", &id, "Protect Stop Date", 7200);
+    assert_eq!(
+        refused(&mut conn, &later).await,
+        denied,
+        "its date has come"
+    );
+    assert_eq!(
+        date(&mut conn, &id, tags::PROTECT_STOP_DATE).await,
+        Some(stop)
+    );
+}
+
+/// Dates added later: a Process Start Date to come holds Decrypt back
+/// until it is modified to the past; a second one is refused, as are one
+/// of the wrong type and its deletion, and none changes it. A Protect
+/// Stop Date reached stops Encrypt. REST shows both.
+#[tokio::test]
+async fn usage_dates_added_later_are_single_valued_and_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let id = uid(&ok(&mut conn, &register("")).await);
+    ok(&mut conn, &ecb("Encrypt", &id)).await;
+    ok(&mut conn, &ecb("Decrypt", &id)).await;
+    assert_eq!(date(&mut conn, &id, tags::PROCESS_START_DATE).await, None);
+
+    let start = "Process Start Date";
+    ok(&mut conn, &change_date("AddAttribute", &id, start, 3600)).await;
+    let denied = Some(ResultReason::PermissionDenied);
+    assert_eq!(refused(&mut conn, &ecb("Decrypt", &id)).await, denied);
+    let second = change_date("AddAttribute", &id, start, 60);
+    let reason = refused(&mut conn, &second).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    let reason = refused_v2(
+        &mut conn,
+        &on(
+            "AddAttribute",
+            &id,
+            &format!(
+                r#"<NewAttribute><ProcessStartDate type="DateTime" value="{}"/></NewAttribute>"#,
+                from_now(60)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(reason, Some(ResultReason::AttributeSingleValued));
+    let wrong_type = on(
+        "ModifyAttribute",
+        &id,
+        &attribute(start, "TextString", "soon"),
+    );
+    let reason = refused(&mut conn, &wrong_type).await;
+    assert_eq!(reason, Some(ResultReason::InvalidMessage));
+    let delete = on(
+        "DeleteAttribute",
+        &id,
+        &format!(r#"<AttributeName type="TextString" value="{start}"/>"#),
+    );
+    assert_eq!(refused(&mut conn, &delete).await, denied);
+    assert_eq!(refused(&mut conn, &ecb("Decrypt", &id)).await, denied);
+
+    let rest = rest_client(&server, &pki, Some(&token));
+    let keys = rest.list_keys(&ListKeysQuery::default()).await.unwrap();
+    let key = keys.keys.first().unwrap().id;
+    let info = rest.key(&KeyRef::Id(key)).await.unwrap();
+    let shown = info.process_start_date.unwrap().unix_seconds();
+    assert_eq!(
+        date(&mut conn, &id, tags::PROCESS_START_DATE).await,
+        Some(shown)
+    );
+
+    ok(&mut conn, &change_date("ModifyAttribute", &id, start, -60)).await;
+    ok(&mut conn, &ecb("Decrypt", &id)).await;
+    let stop = "Protect Stop Date";
+    ok(&mut conn, &change_date("AddAttribute", &id, stop, -1)).await;
+    assert_eq!(refused(&mut conn, &ecb("Encrypt", &id)).await, denied);
+    ok(&mut conn, &ecb("Decrypt", &id)).await;
+    let info = rest.key(&KeyRef::Id(key)).await.unwrap();
+    assert!(info.protect_stop_date.is_some());
+}
