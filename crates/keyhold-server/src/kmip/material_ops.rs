@@ -300,7 +300,7 @@ impl Dispatcher {
         let spki = meta
             .public_key
             .filter(|_| keypairs::kmip_algorithm(key.algorithm).is_some())
-            .ok_or_else(|| failure(ResultReason::ItemNotFound, "no such object"))?;
+            .ok_or_else(ItemFailure::not_found)?;
         let (format, der) = public_material(key.algorithm, spki, format, version)?;
         let block = keypairs::key_block(key.algorithm, format, &der);
         Ok(ResponsePayload::Get(GetResponse {

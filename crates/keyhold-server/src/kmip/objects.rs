@@ -310,7 +310,7 @@ pub(crate) fn version_id(
     let version = text.strip_suffix(PUBLIC_SUFFIX).unwrap_or(text);
     version
         .parse()
-        .map_err(|_| ItemFailure::new(ResultReason::ItemNotFound, "no such object"))
+        .map_err(|_| ItemFailure::not_found())
 }
 
 /// What ends the Unique Identifier of a key pair's Public Key object: the
