@@ -38,6 +38,16 @@ impl ItemFailure {
         }
     }
 
+    /// A Check the object's usage does not pass (KMIP 1.4 section 11.11:
+    /// Permission Denied; KMIP 2.1 section 6.1.7.1: Incompatible
+    /// Cryptographic Usage Mask).
+    pub(crate) fn usage_refused(message: &str) -> Self {
+        Self {
+            v2_reason: Some(ResultReason::IncompatibleCryptographicUsageMask),
+            ..Self::new(ResultReason::PermissionDenied, message)
+        }
+    }
+
     /// The Result Reason in a message of `version`.
     pub(crate) fn reason_in(&self, version: ProtocolVersion) -> ResultReason {
         match self.v2_reason {
