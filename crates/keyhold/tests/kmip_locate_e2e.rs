@@ -284,6 +284,22 @@ async fn get_answers_in_the_registered_format() {
     assert_eq!(reason, Some(ResultReason::InvalidField));
 }
 
+/// A 1.4 Create Key Pair of an ECDSA P-256 key: Sign for the private
+/// half, Verify for the public one.
+fn create_key_pair() -> String {
+    let mask = |m: &str| attribute("Cryptographic Usage Mask", "Integer", m);
+    format!(
+        r#"<Operation type="Enumeration" value="CreateKeyPair"/><RequestPayload>
+        <CommonTemplateAttribute>{}{}</CommonTemplateAttribute>
+        <PrivateKeyTemplateAttribute>{}</PrivateKeyTemplateAttribute>
+        <PublicKeyTemplateAttribute>{}</PublicKeyTemplateAttribute></RequestPayload>"#,
+        attribute("Cryptographic Algorithm", "Enumeration", "ECDSA"),
+        attribute("Cryptographic Length", "Integer", "256"),
+        mask("Sign"),
+        mask("Verify"),
+    )
+}
+
 /// Check passes the uses the object's mask has and refuses the others:
 /// Permission Denied in 1.4, Incompatible Cryptographic Usage Mask in 2.1;
 /// an unknown object is Item Not Found in 1.4, Object Not Found in 2.1.
@@ -318,7 +334,23 @@ async fn check_compares_the_usage_mask() {
     assert_eq!(reason, Some(ResultReason::ObjectNotFound));
     let (_, reason, _) = call_v2(&mut conn, &on("Get", "AAABBBCCC", "")).await;
     assert_eq!(reason, Some(ResultReason::ObjectNotFound));
-    // The refused checks changed nothing: the key is still Pre-Active
-    // and still passes its own use.
+    // The refused checks changed nothing: the key still passes its use.
     ok(&mut conn, &on("Check", &id, &mask("Encrypt"))).await;
+
+    // Each half of a key pair has its own share of the key's uses.
+    let ResponsePayload::CreateKeyPair(pair) = ok(&mut conn, &create_key_pair()).await else {
+        panic!();
+    };
+    let text = |u: &UniqueIdentifier| match u {
+        UniqueIdentifier::Text(t) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    let private = text(&pair.private_key_unique_identifier);
+    let public = text(&pair.public_key_unique_identifier);
+    ok(&mut conn, &on("Check", &private, &mask("Sign"))).await;
+    ok(&mut conn, &on("Check", &public, &mask("Verify"))).await;
+    let reason = refused(&mut conn, &on("Check", &public, &mask("Sign"))).await;
+    assert_eq!(reason, Some(ResultReason::PermissionDenied));
+    let reason = refused(&mut conn, &on("Check", &private, &mask("Verify"))).await;
+    assert_eq!(reason, Some(ResultReason::PermissionDenied));
 }

@@ -23,9 +23,16 @@ impl Dispatcher {
         let uid = req.unique_identifier.as_ref();
         let id = objects::version_id(uid, *placeholder)?;
         let public = objects::is_public(uid);
-        let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
-            ops.key_by_version_id(caller, id)
-        });
+        // A public key registered alone has no object under its bare
+        // version id, as for Get Attributes.
+        let found = self.blocking(
+            request_id,
+            Action::KeyRead,
+            move |ops, caller| match public {
+                true => ops.key_by_version_id(caller, id),
+                false => ops.secret_by_version_id(caller, id),
+            },
+        );
         let (key, version) = found.await?;
         if version.archived {
             return Err(ItemFailure::new(
