@@ -44,6 +44,28 @@ pub enum SecretFormat {
     Opaque,
 }
 
+/// The Key Format Type a symmetric key was registered in: Get without a
+/// Key Format Type returns a registered key in that format (KMIP 1.4
+/// section 4.11, KMIP 2.1 section 6.1.19). Both hold the same bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SymmetricFormat {
+    /// Raw (KMIP 1.4 section 9.1.3.2.3): the bytes alone. Keys keyhold
+    /// generates, and keys registered Raw.
+    #[default]
+    Raw,
+    /// Transparent Symmetric Key (KMIP 1.4 section 2.1.7.1): the bytes in
+    /// a Key structure.
+    TransparentSymmetricKey,
+}
+
+impl SymmetricFormat {
+    /// Whether it is Raw, the format of every key that does not say.
+    pub fn is_raw(&self) -> bool {
+        *self == Self::Raw
+    }
+}
+
 /// What a data object is, beside its bytes (sealed as a version's
 /// material, like a key's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -133,6 +155,10 @@ pub struct KmipMeta {
     /// Such an object reports no Name over KMIP.
     #[serde(default, skip_serializing_if = "NameSource::is_client")]
     pub name_source: NameSource,
+    /// The format a symmetric key was registered in; Raw for every other
+    /// key and for data objects (whose format is their [`DataObject`]'s).
+    #[serde(default, skip_serializing_if = "SymmetricFormat::is_raw")]
+    pub symmetric_format: SymmetricFormat,
 }
 
 /// Who chose a key's name.
@@ -157,7 +183,10 @@ impl NameSource {
 impl KmipMeta {
     /// Whether nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.data.is_none() && self.object_groups.is_empty() && self.name_source.is_client()
+        self.data.is_none()
+            && self.object_groups.is_empty()
+            && self.name_source.is_client()
+            && self.symmetric_format.is_raw()
     }
 
     /// The KMIP Name of a key named `name`: none when keyhold chose it.
@@ -166,14 +195,20 @@ impl KmipMeta {
     }
 
     /// Checks that it fits a key of `algorithm`: a data algorithm has its
-    /// [`DataObject`] of the same kind, a key none; at most
-    /// [`MAX_OBJECT_GROUPS`] groups.
+    /// [`DataObject`] of the same kind, a key none; a data object has no
+    /// symmetric format but Raw; at most [`MAX_OBJECT_GROUPS`] groups.
     pub fn check(&self, algorithm: Algorithm) -> Result<(), CoreError> {
         let expected = algorithm.is_data().then_some(algorithm);
         if self.data.as_ref().map(DataObject::algorithm) != expected {
             return Err(CoreError::InvalidValue {
                 field: "data_object",
                 reason: "a data object's kind must be its algorithm's, and a key has none",
+            });
+        }
+        if algorithm.is_data() && !self.symmetric_format.is_raw() {
+            return Err(CoreError::InvalidValue {
+                field: "symmetric_format",
+                reason: "a data object is kept in its own format, not a symmetric key's",
             });
         }
         if self.object_groups.len() > MAX_OBJECT_GROUPS {
@@ -203,12 +238,34 @@ mod tests {
             data: Some(secret()),
             object_groups: Vec::new(),
             name_source: NameSource::Client,
+            symmetric_format: SymmetricFormat::Raw,
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
         assert!(meta.check(Algorithm::Aes256Gcm).is_err());
         assert!(KmipMeta::default().check(Algorithm::OpaqueData).is_err());
         KmipMeta::default().check(Algorithm::Aes256Gcm).unwrap();
+    }
+
+    #[test]
+    fn a_registered_format_is_kept_for_keys_only() {
+        let meta = KmipMeta {
+            symmetric_format: SymmetricFormat::TransparentSymmetricKey,
+            ..KmipMeta::default()
+        };
+        meta.check(Algorithm::Aes128Raw).unwrap();
+        assert!(!meta.is_empty());
+        let data = KmipMeta {
+            data: Some(secret()),
+            ..meta.clone()
+        };
+        assert!(data.check(Algorithm::SecretData).is_err());
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(json, r#"{"symmetric_format":"transparent-symmetric-key"}"#);
+        assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
+        // Stored before the field existed: Raw.
+        let old: KmipMeta = serde_json::from_str("{}").unwrap();
+        assert!(old.symmetric_format.is_raw());
     }
 
     #[test]
@@ -220,6 +277,7 @@ mod tests {
             data: None,
             object_groups: vec![g; MAX_OBJECT_GROUPS + 1],
             name_source: NameSource::Client,
+            symmetric_format: SymmetricFormat::Raw,
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
     }
@@ -232,6 +290,7 @@ mod tests {
             }),
             object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
             name_source: NameSource::Client,
+            symmetric_format: SymmetricFormat::Raw,
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(

@@ -44,7 +44,9 @@ pub use ids::{
     ApprovalId, KeyId, PolicyId, PrincipalId, RequestId, TenantId, TokenId, VersionId,
     VersionNumber,
 };
-pub use kmip_meta::{DataObject, DataType, KmipMeta, NameSource, ObjectGroup, SecretFormat};
+pub use kmip_meta::{
+    DataObject, DataType, KmipMeta, NameSource, ObjectGroup, SecretFormat, SymmetricFormat,
+};
 pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
 };

@@ -10,7 +10,7 @@
 //! algorithm comes from the key itself; the Key Block's Cryptographic
 //! Algorithm and Length, if sent, must agree.
 
-use keyhold_core::KmipMeta;
+use keyhold_core::{KmipMeta, SymmetricFormat};
 use keyhold_crypto::KeyMaterial as Material;
 use keyhold_crypto::key_import::{
     self, PrivateKeyInput, PublicKeyInfo, PublicKeyInput, RsaPrivateComponents,
@@ -174,6 +174,7 @@ pub(super) fn spec(
             data: None,
             object_groups: objects::object_groups(attrs)?,
             name_source,
+            symmetric_format: SymmetricFormat::Raw,
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

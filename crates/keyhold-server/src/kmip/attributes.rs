@@ -90,8 +90,20 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
 /// its Protect Stop Date is the one the use checks enforce: its own, or
 /// the end of the key's originator-usage period if that comes first.
 fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
+    for (which, at) in dates(key, version) {
+        if let Some(at) = at {
+            out.push(AttributeValue::Date(which, Timestamp::unix_seconds(at)));
+        }
+    }
+}
+
+/// Each date attribute keyhold keeps for `version` of `key`, with its
+/// value if the version has one: what Get Attributes reports and Locate
+/// (KMIP 1.4 section 4.9) matches. Compromise Occurrence and Archive Date
+/// are not kept.
+pub(crate) fn dates(key: &Key, version: &KeyVersion) -> [(DateAttribute, Option<Timestamp>); 9] {
     let generated = key.origin == Origin::Generated;
-    let dates = [
+    [
         (DateAttribute::Initial, Some(version.created_at)),
         (
             DateAttribute::OriginalCreation,
@@ -107,12 +119,7 @@ fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
         (DateAttribute::Deactivation, version.deactivation_date),
         (DateAttribute::Compromise, version.compromise_date),
         (DateAttribute::Destroy, version.destroy_date),
-    ];
-    for (which, at) in dates {
-        if let Some(at) = at {
-            out.push(AttributeValue::Date(which, Timestamp::unix_seconds(at)));
-        }
-    }
+    ]
 }
 
 /// The uses of a private key: those of the key that need the secret.

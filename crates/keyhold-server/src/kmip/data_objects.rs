@@ -5,7 +5,7 @@
 //! [`DataObject`] says what they are. They are registered and fetched,
 //! never generated, and serve no cryptographic operation.
 
-use keyhold_core::{Algorithm, DataObject, DataType, KmipMeta, SecretFormat};
+use keyhold_core::{Algorithm, DataObject, DataType, KmipMeta, SecretFormat, SymmetricFormat};
 use keyhold_crypto::SecretBytes as CryptoSecret;
 use keyhold_kmip::payload::RegisterRequest;
 use keyhold_kmip::{
@@ -102,6 +102,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
             data: Some(data),
             object_groups: objects::object_groups(attrs)?,
             name_source,
+            symmetric_format: SymmetricFormat::Raw,
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

@@ -231,6 +231,7 @@ impl Dispatcher {
             RequestPayload::MAC(m) => self.mac(m, *placeholder, request_id).await,
             RequestPayload::MACVerify(v) => self.mac_verify(v, *placeholder, request_id).await,
             RequestPayload::Hash(h) => self.hash(h, request_id).await,
+            RequestPayload::Check(c) => self.check(c, placeholder, request_id).await,
             _ => Err(ItemFailure::new(
                 ResultReason::OperationNotSupported,
                 "operation not supported by keyhold",

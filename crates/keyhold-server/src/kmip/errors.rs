@@ -28,6 +28,26 @@ impl ItemFailure {
         }
     }
 
+    /// No such object: Item Not Found in KMIP 1.x (1.4 section 9.1.3.2.29),
+    /// Object Not Found in 2.x, the reason every 2.1 operation lists for it
+    /// (2.1 section 6.1, Table 222 for Get; section 11.46).
+    pub(crate) fn not_found() -> Self {
+        Self {
+            v2_reason: Some(ResultReason::ObjectNotFound),
+            ..Self::new(ResultReason::ItemNotFound, "no such object")
+        }
+    }
+
+    /// A Check the object's usage does not pass (KMIP 1.4 section 11.11:
+    /// Permission Denied; KMIP 2.1 section 6.1.7.1: Incompatible
+    /// Cryptographic Usage Mask).
+    pub(crate) fn usage_refused(message: &str) -> Self {
+        Self {
+            v2_reason: Some(ResultReason::IncompatibleCryptographicUsageMask),
+            ..Self::new(ResultReason::PermissionDenied, message)
+        }
+    }
+
     /// The Result Reason in a message of `version`.
     pub(crate) fn reason_in(&self, version: ProtocolVersion) -> ResultReason {
         match self.v2_reason {
@@ -50,9 +70,13 @@ impl From<ServerError> for ItemFailure {
 /// [`reason_for`]'s: a use outside the object's usage dates (Protect Stop
 /// Date, Process Start Date) is Wrong Key Lifecycle State, a reason 2.x
 /// added (the 2.1 profiles' CS-AC-M-8-21 and CS-BC-M-14-21), and
-/// Permission Denied in 1.x (their 1.4 forms).
+/// Permission Denied in 1.x (their 1.4 forms); an object that does not
+/// exist is Object Not Found ([`ItemFailure::not_found`]).
 fn v2_reason_for(e: &ServerError) -> Option<ResultReason> {
     match e {
+        ServerError::KeyNotFound | ServerError::VersionNotFound { .. } => {
+            Some(ResultReason::ObjectNotFound)
+        }
         ServerError::Core(
             CoreError::CryptoperiodEnded { .. } | CoreError::ProcessNotStarted { .. },
         ) => Some(ResultReason::WrongKeyLifecycleState),
@@ -169,6 +193,21 @@ mod tests {
             bad.reason_in(ProtocolVersion::V2_0),
             ResultReason::InvalidField
         );
+        let missing = ItemFailure::from(ServerError::KeyNotFound);
+        assert_eq!(
+            missing.reason_in(ProtocolVersion::V1_4),
+            ResultReason::ItemNotFound
+        );
+        assert_eq!(
+            missing.reason_in(ProtocolVersion::V2_0),
+            ResultReason::ObjectNotFound
+        );
+        let unknown = ItemFailure::not_found();
+        assert_eq!(
+            unknown.reason_in(ProtocolVersion::V2_0),
+            ResultReason::ObjectNotFound
+        );
+        assert_eq!(unknown.reason, ResultReason::ItemNotFound);
         for reason in [ResultReason::InvalidMessage, ResultReason::InvalidField] {
             let e = ItemFailure::new(reason, "IV/Counter/Nonce is required").into_server_error();
             assert_eq!(reason_for(&e), reason);

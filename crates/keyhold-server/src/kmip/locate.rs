@@ -3,16 +3,116 @@
 //! keep (Application Specific Information, ...) matches no object, as KMIP
 //! defines. Key pairs count as two objects.
 
-use keyhold_core::{Key, KeyName, KeyVersion};
+use keyhold_core::{Key, KeyName, KeyState, KeyVersion, Timestamp};
 use keyhold_kmip::payload::LocateRequest;
-use keyhold_kmip::{AttributeValue, CryptographicAlgorithm, ObjectType, State, UniqueIdentifier};
+use keyhold_kmip::{
+    AttributeValue, CryptographicAlgorithm, DateAttribute, ObjectType, ResultReason, State,
+    UniqueIdentifier,
+};
 use keyhold_ttlv::Value;
 
+use super::errors::ItemFailure;
 use super::{attributes, data_objects, keypairs, objects};
 
-/// Storage Status Mask bits (KMIP 1.4 section 9.1.3.3.2).
-const ONLINE: i32 = 0x1;
-const ARCHIVED: i32 = 0x2;
+/// Where an object is kept, as the Storage Status Mask names it (KMIP 1.4
+/// section 9.1.3.3.2; Destroyed Storage from KMIP 2.1 section 12.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Storage {
+    /// On-line: neither archived nor destroyed.
+    Online,
+    /// Archived (KMIP Archive).
+    Archived,
+    /// Destroyed: its material erased, or its destruction scheduled by a
+    /// Destroy (keyhold waits before erasing; from KMIP's view the object
+    /// is destroyed: its material may no longer be fetched).
+    Destroyed,
+}
+
+impl Storage {
+    /// Its bit in the Storage Status Mask.
+    fn bit(self) -> i32 {
+        match self {
+            Storage::Online => 0x1,
+            Storage::Archived => 0x2,
+            Storage::Destroyed => 0x4,
+        }
+    }
+
+    /// Where `version` of `key` is kept.
+    fn of(key: &Key, version: &KeyVersion) -> Self {
+        let destroyed = key.destroy_scheduled_at.is_some()
+            || matches!(
+                version.state,
+                KeyState::Destroyed | KeyState::DestroyedCompromised
+            );
+        match (destroyed, version.archived) {
+            (true, _) => Storage::Destroyed,
+            (false, true) => Storage::Archived,
+            (false, false) => Storage::Online,
+        }
+    }
+}
+
+/// Why a Locate request cannot be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LocateError {
+    /// More than two values of one date attribute: one value is a date,
+    /// two a range, and nothing else is defined (KMIP 1.4 section 4.9,
+    /// KMIP 2.1 section 6.1.27).
+    #[error(
+        "a Locate gives one value of {attribute:?} Date (that date) or two (a range), not {count}"
+    )]
+    TooManyDates {
+        /// The date attribute.
+        attribute: DateAttribute,
+        /// How many values it was given.
+        count: usize,
+    },
+}
+
+impl From<LocateError> for ItemFailure {
+    fn from(e: LocateError) -> Self {
+        match e {
+            LocateError::TooManyDates { .. } => {
+                ItemFailure::new(ResultReason::InvalidField, e.to_string())
+            }
+        }
+    }
+}
+
+/// What a date attribute of a Locate asks (KMIP 1.4 section 4.9): one
+/// value, that date; two values, the range between them, both limits
+/// included (given in either order). Seconds since the epoch, the
+/// precision of a KMIP Date-Time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DateRange {
+    from: i64,
+    to: i64,
+}
+
+impl DateRange {
+    /// The range the `values` of one date attribute ask for.
+    fn of(attribute: DateAttribute, values: &[i64]) -> Result<Self, LocateError> {
+        match values {
+            [one] => Ok(DateRange {
+                from: *one,
+                to: *one,
+            }),
+            [a, b] => Ok(DateRange {
+                from: (*a).min(*b),
+                to: (*a).max(*b),
+            }),
+            _ => Err(LocateError::TooManyDates {
+                attribute,
+                count: values.len(),
+            }),
+        }
+    }
+
+    fn contains(self, at: Timestamp) -> bool {
+        (self.from..=self.to).contains(&at.unix_seconds())
+    }
+}
 
 /// What a Locate matches on.
 #[derive(Debug, Default)]
@@ -25,23 +125,37 @@ pub(crate) struct Filter {
     uid: Option<UniqueIdentifier>,
     custom: Vec<(String, String)>,
     groups: Vec<String>,
+    dates: Vec<(DateAttribute, DateRange)>,
     /// An attribute no keyhold object has: nothing matches.
     unmatchable: bool,
     storage: i32,
 }
 
 impl Filter {
-    /// The filter of `req`.
-    pub(crate) fn of(req: &LocateRequest) -> Self {
+    /// The filter of `req`; more than two values of one date attribute
+    /// are refused.
+    pub(crate) fn of(req: &LocateRequest) -> Result<Self, LocateError> {
         let mut f = Filter {
-            storage: req.storage_status_mask.unwrap_or(ONLINE),
+            storage: req.storage_status_mask.unwrap_or(Storage::Online.bit()),
             unmatchable: req.object_group_member.is_some(),
             ..Filter::default()
         };
+        let mut dates: Vec<(DateAttribute, Vec<i64>)> = Vec::new();
         for attr in req.attributes.iter().flat_map(|a| a.items.iter()) {
-            f.add(&attr.value);
+            match &attr.value {
+                AttributeValue::Date(which, at) => {
+                    match dates.iter_mut().find(|(d, _)| d == which) {
+                        Some((_, values)) => values.push(*at),
+                        None => dates.push((*which, vec![*at])),
+                    }
+                }
+                other => f.add(other),
+            }
         }
-        f
+        for (which, values) in dates {
+            f.dates.push((which, DateRange::of(which, &values)?));
+        }
+        Ok(f)
     }
 
     fn add(&mut self, value: &AttributeValue) {
@@ -78,7 +192,11 @@ impl Filter {
             false,
         )];
         let mut out = Vec::new();
-        for v in versions.iter().rev().filter(|v| self.version_matches(v)) {
+        for v in versions
+            .iter()
+            .rev()
+            .filter(|v| self.version_matches(key, v))
+        {
             let halves: &[(ObjectType, bool)] = match pair {
                 Some(_) => &[
                     (ObjectType::PrivateKey, false),
@@ -121,9 +239,25 @@ impl Filter {
                 .all(|g| key.kmip.object_groups.iter().any(|have| have.as_str() == g))
     }
 
-    fn version_matches(&self, v: &KeyVersion) -> bool {
-        let stored = if v.archived { ARCHIVED } else { ONLINE };
-        self.storage & stored != 0 && self.state.is_none_or(|s| s == attributes::state(v.state))
+    fn version_matches(&self, key: &Key, v: &KeyVersion) -> bool {
+        self.storage & Storage::of(key, v).bit() != 0
+            && self.state.is_none_or(|s| s == attributes::state(v.state))
+            && self.dates_match(key, v)
+    }
+
+    /// Whether `v` has every date asked, in its range; a date the version
+    /// does not have (or keyhold does not keep) matches nothing.
+    fn dates_match(&self, key: &Key, v: &KeyVersion) -> bool {
+        if self.dates.is_empty() {
+            return true;
+        }
+        let have = attributes::dates(key, v);
+        self.dates.iter().all(|(which, range)| {
+            have.iter()
+                .find(|(d, _)| d == which)
+                .and_then(|(_, at)| *at)
+                .is_some_and(|at| range.contains(at))
+        })
     }
 }
 
@@ -165,9 +299,9 @@ mod tests {
             tag: keyhold_kmip::tags::APPLICATION_SPECIFIC_INFORMATION,
             value: Value::Structure(Vec::new()),
         };
-        assert!(Filter::of(&request(vec![asi])).unmatchable);
+        assert!(Filter::of(&request(vec![asi])).unwrap().unmatchable);
         let group = AttributeValue::ObjectGroup("g".into());
-        assert!(!Filter::of(&request(vec![group])).unmatchable);
+        assert!(!Filter::of(&request(vec![group])).unwrap().unmatchable);
         let name = AttributeValue::Name(Name {
             value: "k".into(),
             name_type: NameType::UninterpretedTextString,
@@ -175,9 +309,52 @@ mod tests {
         let f = Filter::of(&request(vec![
             name,
             AttributeValue::ObjectType(ObjectType::SymmetricKey),
-        ]));
+        ]))
+        .unwrap();
         assert!(!f.unmatchable);
         assert_eq!(f.name(), Some("k"));
+    }
+
+    #[test]
+    fn one_date_is_that_date_two_are_a_range_three_are_refused() {
+        let d = |secs| AttributeValue::Date(DateAttribute::ProtectStop, secs);
+        let one = Filter::of(&request(vec![d(100)])).unwrap();
+        assert_eq!(
+            one.dates,
+            vec![(DateAttribute::ProtectStop, DateRange { from: 100, to: 100 })]
+        );
+        // Either order: the range between the two values.
+        let two = Filter::of(&request(vec![d(300), d(100)])).unwrap();
+        let (_, range) = two.dates[0];
+        assert!(range.contains(Timestamp::from_unix_seconds(100)));
+        assert!(range.contains(Timestamp::from_unix_seconds(300)));
+        assert!(!range.contains(Timestamp::from_unix_seconds(301)));
+        assert!(!range.contains(Timestamp::from_unix_seconds(99)));
+        let three = Filter::of(&request(vec![d(1), d(2), d(3)])).unwrap_err();
+        assert_eq!(
+            three,
+            LocateError::TooManyDates {
+                attribute: DateAttribute::ProtectStop,
+                count: 3
+            }
+        );
+        assert_eq!(ItemFailure::from(three).reason, ResultReason::InvalidField);
+        // Two different date attributes are two criteria, not a range.
+        let both = Filter::of(&request(vec![
+            d(1),
+            AttributeValue::Date(DateAttribute::Activation, 2),
+        ]))
+        .unwrap();
+        assert_eq!(both.dates.len(), 2);
+    }
+
+    #[test]
+    fn storage_bits_are_kmips() {
+        assert_eq!(Storage::Online.bit(), 1);
+        assert_eq!(Storage::Archived.bit(), 2);
+        assert_eq!(Storage::Destroyed.bit(), 4);
+        let f = Filter::of(&request(Vec::new())).unwrap();
+        assert_eq!(f.storage, 1, "on-line objects only by default");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! RSA, PKCS#1; Secret Data and Opaque Objects leave as they arrived
 //! ([`data_objects`]).
 
-use keyhold_core::{Action, Algorithm, DataObject, KmipMeta, RequestId, VersionId};
+use keyhold_core::{
+    Action, Algorithm, DataObject, KmipMeta, RequestId, SymmetricFormat, VersionId,
+};
 use keyhold_crypto::SecretBytes as CryptoSecret;
 use keyhold_crypto::key_import;
 use keyhold_kmip::payload::{
@@ -144,6 +146,26 @@ fn registered_secret(object: &ManagedObject) -> Result<(&KeyBlock, CryptoSecret)
     Ok((block, CryptoSecret::new(secret.to_vec())))
 }
 
+/// The format a symmetric key registered as `format` is kept in, for Get
+/// to return it so (KMIP 1.4 section 4.11); [`registered_secret`] has
+/// refused every format but these two.
+fn registered_format(format: KeyFormatType) -> SymmetricFormat {
+    match format {
+        KeyFormatType::TransparentSymmetricKey => SymmetricFormat::TransparentSymmetricKey,
+        _ => SymmetricFormat::Raw,
+    }
+}
+
+/// The Key Format Type Get returns a symmetric key in: the one asked for,
+/// else the one it was registered in (KMIP 1.4 section 4.11, KMIP 2.1
+/// section 6.1.19).
+fn symmetric_format(asked: Option<KeyFormatType>, kept: SymmetricFormat) -> KeyFormatType {
+    asked.unwrap_or(match kept {
+        SymmetricFormat::Raw => KeyFormatType::Raw,
+        SymmetricFormat::TransparentSymmetricKey => KeyFormatType::TransparentSymmetricKey,
+    })
+}
+
 /// What a Register makes: the algorithm from the Key Block (or the
 /// attributes), the name, usage and Extractable from the attributes.
 fn register_spec(
@@ -178,6 +200,7 @@ fn register_spec(
             data: None,
             object_groups: objects::object_groups(attrs)?,
             name_source,
+            symmetric_format: registered_format(block.key_format_type),
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),
@@ -269,7 +292,11 @@ impl Dispatcher {
             ),
             None => (
                 ObjectType::SymmetricKey,
-                ManagedObject::SymmetricKey(key_block(key.algorithm, secret, format)?),
+                ManagedObject::SymmetricKey(key_block(
+                    key.algorithm,
+                    secret,
+                    Some(symmetric_format(format, key.kmip.symmetric_format)),
+                )?),
             ),
         };
         Ok(ResponsePayload::Get(GetResponse {
@@ -300,7 +327,7 @@ impl Dispatcher {
         let spki = meta
             .public_key
             .filter(|_| keypairs::kmip_algorithm(key.algorithm).is_some())
-            .ok_or_else(|| failure(ResultReason::ItemNotFound, "no such object"))?;
+            .ok_or_else(ItemFailure::not_found)?;
         let (format, der) = public_material(key.algorithm, spki, format, version)?;
         let block = keypairs::key_block(key.algorithm, format, &der);
         Ok(ResponsePayload::Get(GetResponse {
@@ -414,6 +441,20 @@ mod tests {
         );
         let rsa = key_block(Algorithm::Rsa2048, &[7; 32], None);
         assert!(rsa.is_err());
+    }
+
+    #[test]
+    fn get_returns_the_registered_format_unless_asked_another() {
+        use KeyFormatType as F;
+        let transparent = SymmetricFormat::TransparentSymmetricKey;
+        assert_eq!(registered_format(F::TransparentSymmetricKey), transparent);
+        assert_eq!(registered_format(F::Raw), SymmetricFormat::Raw);
+        assert_eq!(
+            symmetric_format(None, transparent),
+            F::TransparentSymmetricKey
+        );
+        assert_eq!(symmetric_format(None, SymmetricFormat::Raw), F::Raw);
+        assert_eq!(symmetric_format(Some(F::Raw), transparent), F::Raw);
     }
 
     #[test]

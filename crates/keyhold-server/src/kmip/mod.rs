@@ -17,13 +17,14 @@
 //! Get Attribute List, Locate (by name), Encrypt and Decrypt (AES ECB, CBC,
 //! CTR, GCM; ChaCha20-Poly1305; RSA OAEP and PKCS#1 v1.5), with a key's
 //! own Cryptographic Parameters as defaults, Sign, Signature Verify, MAC,
-//! MAC Verify and Hash. Every other operation answers
+//! MAC Verify, Hash and Check. Every other operation answers
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
 mod asym_register;
 mod attribute_ops;
 mod attributes;
+mod check_ops;
 mod cipher_params;
 mod crypto_ops;
 mod data_objects;

@@ -153,7 +153,7 @@ impl Dispatcher {
         request_id: RequestId,
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
-        let filter = locate::Filter::of(req);
+        let filter = locate::Filter::of(req)?;
         // A name that is no valid key name names no key.
         let name = match filter.name().map(str::parse::<KeyName>) {
             Some(Err(_)) => return Ok(located(Vec::new())),

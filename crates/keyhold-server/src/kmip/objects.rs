@@ -10,8 +10,8 @@ use keyhold_api::keys::MAX_DESCRIPTION_BYTES;
 use keyhold_api::lifecycle as api;
 use keyhold_core::kmip_meta::{MAX_OBJECT_GROUP_BYTES, MAX_OBJECT_GROUPS};
 use keyhold_core::{
-    Algorithm, KeyName, KmipMeta, NameSource, ObjectGroup, RevocationReason, Timestamp, UsageMask,
-    VersionId,
+    Algorithm, KeyName, KmipMeta, NameSource, ObjectGroup, RevocationReason, SymmetricFormat,
+    Timestamp, UsageMask, VersionId,
 };
 use keyhold_kmip::payload::{CreateRequest, RevokeRequest};
 use keyhold_kmip::{
@@ -257,6 +257,7 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
             data: None,
             object_groups: object_groups(attrs)?,
             name_source,
+            symmetric_format: SymmetricFormat::Raw,
         },
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),
@@ -308,9 +309,7 @@ pub(crate) fn version_id(
         }
     };
     let version = text.strip_suffix(PUBLIC_SUFFIX).unwrap_or(text);
-    version
-        .parse()
-        .map_err(|_| ItemFailure::new(ResultReason::ItemNotFound, "no such object"))
+    version.parse().map_err(|_| ItemFailure::not_found())
 }
 
 /// What ends the Unique Identifier of a key pair's Public Key object: the

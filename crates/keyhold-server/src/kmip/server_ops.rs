@@ -5,7 +5,7 @@ use keyhold_kmip::payload::{DiscoverVersionsPayload, EmptyPayload, QueryRequest,
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 28] = [
+pub(crate) const SERVED: [Operation; 29] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
@@ -20,6 +20,7 @@ pub(crate) const SERVED: [Operation; 28] = [
     Operation::SetAttribute,
     Operation::DeleteAttribute,
     Operation::Locate,
+    Operation::Check,
     Operation::Activate,
     Operation::Revoke,
     Operation::Destroy,

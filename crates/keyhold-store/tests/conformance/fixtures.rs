@@ -89,6 +89,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
             data: data_object(algorithm),
             object_groups: Vec::new(),
             name_source: keyhold_core::NameSource::Client,
+            symmetric_format: keyhold_core::SymmetricFormat::Raw,
         },
     }
 }
@@ -152,6 +153,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             data: data_object(algorithm),
             object_groups: vec![keyhold_core::ObjectGroup::try_from("tapes".to_owned()).unwrap()],
             name_source: keyhold_core::NameSource::Client,
+            symmetric_format: keyhold_core::SymmetricFormat::Raw,
         },
         ..key(tenant, name, algorithm)
     }

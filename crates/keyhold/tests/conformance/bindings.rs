@@ -64,6 +64,28 @@ pub fn marked_bytes(bytes: &[u8]) -> Option<&str> {
     ok.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
+/// The placeholder named after the field `tag_name`: `MACData` is
+/// `$MAC_DATA`, `IVCounterNonce` `$IV_COUNTER_NONCE`, `Data` `$DATA`.
+fn placeholder_of(tag_name: &str) -> String {
+    let chars: Vec<char> = tag_name.chars().collect();
+    let mut out = String::from("$");
+    for (i, c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p));
+        let next = chars.get(i + 1);
+        let word_starts = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(char::is_ascii_lowercase))
+            });
+        if word_starts {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
 /// Whether a placeholder names a unique identifier.
 fn is_identifier(name: &str) -> bool {
     name.starts_with("$UNIQUE_IDENTIFIER_")
@@ -73,6 +95,9 @@ fn is_identifier(name: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct Bindings {
     values: BTreeMap<String, Value>,
+    /// The first value the server answered in each field the vector gives
+    /// literally, by the placeholder that names it ([`placeholder_of`]).
+    answers: BTreeMap<String, Value>,
     /// Identifiers of objects whose material the server generated, in this file or
     /// an earlier one (the tape library vectors use keys made by the previous file).
     generated: BTreeSet<String>,
@@ -90,6 +115,7 @@ impl Bindings {
     pub fn with_generated(started: i64, generated: BTreeSet<String>) -> Bindings {
         Bindings {
             values: BTreeMap::new(),
+            answers: BTreeMap::new(),
             generated,
             started,
         }
@@ -125,18 +151,27 @@ impl Bindings {
     }
 
     /// Notes a value the server answered in a field the vector gives
-    /// literally. A MAC Data answer binds `$MAC_DATA` the first time: the
-    /// profiles' CS-AC-M-6 answers its MAC as a literal, then verifies
-    /// `$MAC_DATA`, meaning the MAC just returned.
+    /// literally: the first answer of a field binds the placeholder named
+    /// after it (`$` and the tag's name in capitals with `_` between
+    /// words), alone or numbered `_0`, unless an expected response binds
+    /// that name itself. The profiles' CS-AC-M-6 answers its MAC as a
+    /// literal, then verifies `$MAC_DATA`, meaning the MAC just returned;
+    /// CS-BC-M-13-14 answers an Encrypt's Data and IV literally (both
+    /// random), then decrypts `$DATA_0` with `$IV_COUNTER_NONCE`.
     pub fn answered(&mut self, tag: Tag, got: &Value) {
-        if tag.name() == Some("MACData") && !self.values.contains_key("$MAC_DATA") {
-            self.values.insert("$MAC_DATA".to_owned(), got.clone());
-        }
+        let Some(name) = tag.name() else { return };
+        self.answers
+            .entry(placeholder_of(name))
+            .or_insert_with(|| got.clone());
     }
 
-    /// The value learned for `name`.
+    /// The value learned for `name`: bound by an expected response, else
+    /// the first answer of the field it names ([`Bindings::answered`]).
     pub fn value(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
+        self.values.get(name).or_else(|| {
+            let field = name.strip_suffix("_0").unwrap_or(name);
+            self.answers.get(field)
+        })
     }
 
     /// The times an expected `$NOW` with this offset accepts now.
@@ -200,5 +235,34 @@ impl Placeholders for Marks {
             ItemType::ByteString => Some(Value::ByteString(text.as_bytes().to_vec())),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_name_their_placeholders() {
+        assert_eq!(placeholder_of("MACData"), "$MAC_DATA");
+        assert_eq!(placeholder_of("IVCounterNonce"), "$IV_COUNTER_NONCE");
+        assert_eq!(placeholder_of("Data"), "$DATA");
+        assert_eq!(placeholder_of("UniqueIdentifier"), "$UNIQUE_IDENTIFIER");
+    }
+
+    #[test]
+    fn the_first_answer_of_a_field_binds_its_placeholder_unless_bound() {
+        let data = Tag::from_name("Data").unwrap();
+        let mut b = Bindings::new(0);
+        assert_eq!(b.value("$DATA_0"), None);
+        b.answered(data, &Value::ByteString(vec![1]));
+        b.answered(data, &Value::ByteString(vec![2]));
+        assert_eq!(b.value("$DATA_0"), Some(&Value::ByteString(vec![1])));
+        assert_eq!(b.value("$DATA"), Some(&Value::ByteString(vec![1])));
+        assert_eq!(b.value("$DATA_1"), None);
+        // What an expected response binds wins, and is checked as before.
+        b.learn("$DATA_0", &Value::ByteString(vec![3])).unwrap();
+        assert_eq!(b.value("$DATA_0"), Some(&Value::ByteString(vec![3])));
+        assert!(b.learn("$DATA_0", &Value::ByteString(vec![1])).is_err());
     }
 }
