@@ -93,6 +93,19 @@ fn deliver<T, E>(
     let _ = reply.send(outcome);
 }
 
+/// The driver's reasons under a store error (`disk I/O error`, `database
+/// or disk is full`, ...), for the log only: clients get the store error's
+/// own text. SQLite's messages name tables and columns, never values.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = Vec::new();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push(cause.to_string());
+        next = cause.source();
+    }
+    out.join(": ")
+}
+
 /// What an audit append builds from the chain's head: the event that
 /// follows it, and a checkpoint of that event when one is due.
 pub type AppendOf = (AuditEvent, Option<Checkpoint>);
@@ -289,7 +302,8 @@ fn run_batch(engine: &dyn Engine, mut batch: Vec<Box<dyn Job>>) {
     });
     let finish = move |outcome: Result<(), Arc<StoreError>>| {
         if let Err(e) = &outcome {
-            tracing::error!(error = %e, jobs = batch.len(), "group commit failed");
+            let cause = causes(e.as_ref());
+            tracing::error!(error = %e, %cause, jobs = batch.len(), "group commit failed");
         }
         for job in batch {
             job.finish(outcome.clone());
@@ -298,5 +312,25 @@ fn run_batch(engine: &dyn Engine, mut batch: Vec<Box<dyn Job>>) {
     match committed {
         Ok(durable) => durable.then(Box::new(finish)),
         Err(e) => finish(Err(Arc::new(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_gets_the_drivers_reason() {
+        let io = std::io::Error::other("database or disk is full");
+        let inner = StoreError::Io {
+            op: "write",
+            source: io,
+        };
+        let e = StoreError::GroupCommit(Arc::new(inner));
+        assert_eq!(
+            causes(&e),
+            "could not write the database file: database or disk is full"
+        );
+        assert_eq!(causes(&StoreError::Busy), "");
     }
 }
