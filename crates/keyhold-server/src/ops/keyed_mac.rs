@@ -6,7 +6,7 @@
 //! this (their MAC keys are HMAC keys, see `mac.rs`).
 
 use keyhold_core::crypto_params::ParamAlgorithm;
-use keyhold_core::{Algorithm, Key, KeyOperation, KeyRef, VersionId};
+use keyhold_core::{Algorithm, Key, KeyOperation, KeyRef, VersionNumber};
 use keyhold_crypto::CryptoError;
 
 use super::{Caller, Operations};
@@ -45,8 +45,8 @@ pub(super) fn keyed_hmac(
 }
 
 impl Operations {
-    /// The tag of `data` under raw-cipher version `id` (its key's primary)
-    /// with `hmac`.
+    /// The tag of `data` under raw-cipher `key`'s primary version with
+    /// `hmac`.
     pub(super) fn keyed_mac(
         &self,
         caller: &Caller,
@@ -62,18 +62,16 @@ impl Operations {
             .map_err(ServerError::Crypto)
     }
 
-    /// Whether `tag` is `data`'s tag under raw-cipher version `id` with
-    /// `hmac`.
+    /// Whether `tag` is `data`'s tag under version `number` of raw-cipher
+    /// `key` with `hmac`.
     pub(super) fn keyed_mac_verify(
         &self,
         caller: &Caller,
-        id: VersionId,
+        (key, number): (&Key, VersionNumber),
         hmac: Algorithm,
         (data, tag): (&[u8], &[u8]),
     ) -> Result<bool, ServerError> {
-        let (key, version) = self.key_by_version_id(caller, id)?;
-        let (key, version) =
-            self.key_and_version(caller, &KeyRef::Id(key.id), Some(version.version))?;
+        let (key, version) = self.key_and_version(caller, &KeyRef::Id(key.id), Some(number))?;
         let material = self.usable_material(caller, &key, &version, KeyOperation::MacVerify)?;
         match self.crypto.mac.verify_keyed(hmac, &material, data, tag) {
             Ok(()) => Ok(true),

@@ -279,43 +279,34 @@ impl Operations {
     }
 }
 
+/// Checks that `key` is of `expected`, when the request names an algorithm.
+fn check_algorithm(key: &Key, expected: Option<Algorithm>) -> Result<(), ServerError> {
+    if expected.is_some_and(|a| a != key.algorithm) {
+        return Err(ServerError::InvalidRequest {
+            detail: format!("the object is a {} key", key.algorithm),
+        });
+    }
+    Ok(())
+}
+
+/// Only the primary version protects: another one is `NotPrimary`.
+fn check_primary(
+    key: &Key,
+    version: &KeyVersion,
+    operation: KeyOperation,
+) -> Result<(), ServerError> {
+    if version.version != key.primary_version {
+        return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
+            operation,
+        }));
+    }
+    Ok(())
+}
+
 impl Operations {
-    /// The key of version `id` after checking that it is of `expected`
-    /// (when the request names an algorithm).
-    fn key_of_algorithm(
-        &self,
-        caller: &Caller,
-        id: VersionId,
-        expected: Option<Algorithm>,
-    ) -> Result<(Key, KeyVersion), ServerError> {
-        let (key, version) = self.key_by_version_id(caller, id)?;
-        if expected.is_some_and(|a| a != key.algorithm) {
-            return Err(ServerError::InvalidRequest {
-                detail: format!("the object is a {} key", key.algorithm),
-            });
-        }
-        Ok((key, version))
-    }
-
-    /// The key whose primary version is `id`, for a protecting `operation`
-    /// (only the primary protects: another version is `NotPrimary`).
-    fn protecting_key(
-        &self,
-        caller: &Caller,
-        id: VersionId,
-        expected: Option<Algorithm>,
-        operation: KeyOperation,
-    ) -> Result<Key, ServerError> {
-        let (key, version) = self.key_of_algorithm(caller, id, expected)?;
-        if version.version != key.primary_version {
-            return Err(ServerError::Core(keyhold_core::CoreError::NotPrimary {
-                operation,
-            }));
-        }
-        Ok(key)
-    }
-
-    /// KMIP MAC under version `id`, its key's primary version.
+    /// KMIP MAC under version `id`, its key's primary version: with the
+    /// key itself (an HMAC key), or with the HMAC a raw-cipher key's
+    /// parameters name (`keyed_mac.rs`). The key is read once.
     pub fn mac_version(
         &self,
         caller: &Caller,
@@ -323,12 +314,15 @@ impl Operations {
         expected: Option<Algorithm>,
         data: Vec<u8>,
     ) -> Result<Vec<u8>, ServerError> {
-        let (key, _) = self.key_by_version_id(caller, id)?;
-        if let Some(hmac) = super::keyed_mac::keyed_hmac(&key, expected)? {
-            let key = self.protecting_key(caller, id, None, KeyOperation::MacGenerate)?;
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        let keyed = super::keyed_mac::keyed_hmac(&key, expected)?;
+        if keyed.is_none() {
+            check_algorithm(&key, expected)?;
+        }
+        check_primary(&key, &version, KeyOperation::MacGenerate)?;
+        if let Some(hmac) = keyed {
             return self.keyed_mac(caller, &key, hmac, &data);
         }
-        let key = self.protecting_key(caller, id, expected, KeyOperation::MacGenerate)?;
         let req = MacRequest { data: Base64(data) };
         Ok(self.mac(caller, &KeyRef::Id(key.id), req)?.mac.0)
     }
@@ -342,11 +336,12 @@ impl Operations {
         data: Vec<u8>,
         mac: Vec<u8>,
     ) -> Result<bool, ServerError> {
-        let (key, _) = self.key_by_version_id(caller, id)?;
+        let (key, version) = self.key_by_version_id(caller, id)?;
         if let Some(hmac) = super::keyed_mac::keyed_hmac(&key, expected)? {
-            return self.keyed_mac_verify(caller, id, hmac, (&data, &mac));
+            let at = (&key, version.version);
+            return self.keyed_mac_verify(caller, at, hmac, (&data, &mac));
         }
-        let (key, version) = self.key_of_algorithm(caller, id, expected)?;
+        check_algorithm(&key, expected)?;
         let req = MacVerifyRequest {
             data: Base64(data),
             mac: Base64(mac),
@@ -364,7 +359,8 @@ impl Operations {
         id: VersionId,
         req: SignRequest,
     ) -> Result<Vec<u8>, ServerError> {
-        let key = self.protecting_key(caller, id, None, KeyOperation::Sign)?;
+        let (key, version) = self.key_by_version_id(caller, id)?;
+        check_primary(&key, &version, KeyOperation::Sign)?;
         Ok(self.sign(caller, &KeyRef::Id(key.id), req)?.signature.0)
     }
 
