@@ -84,6 +84,7 @@ fn iv_len(mode: Option<RequestedMode>) -> usize {
     match mode {
         Some(RequestedMode::Ecb) => 0,
         Some(RequestedMode::Cbc | RequestedMode::Ctr) => AES_BLOCK_LEN,
+        Some(RequestedMode::Stream) => CHACHA20_NONCE_LEN,
         None | Some(RequestedMode::Aead { .. }) => AEAD_IV_LEN,
     }
 }
@@ -145,7 +146,7 @@ pub(crate) fn cipher_request(
             rsa: Some(rsa_params::rsa_padding(p)?),
         });
     }
-    let mode = mode_of(p)?;
+    let mode = mode_of(p)?.or_else(|| stream_nonce(iv.as_deref()).then_some(RequestedMode::Stream));
     check_rest(p, mode, iv.as_deref())?;
     Ok(CipherRequest {
         mode,
@@ -156,18 +157,18 @@ pub(crate) fn cipher_request(
     })
 }
 
-/// Whether the request's mode has a tag, and how long. No mode and a
-/// 64-bit nonce is ChaCha20 alone (`ops::raw_cipher`), which has none.
+/// Whether no Block Cipher Mode with this IV asks for ChaCha20 alone: the
+/// IV is its 64-bit nonce, a length no other mode takes.
+fn stream_nonce(iv: Option<&[u8]>) -> bool {
+    iv.is_some_and(|iv| iv.len() == CHACHA20_NONCE_LEN)
+}
+
+/// Whether the request's mode has a tag, and how long.
 pub(crate) fn tag_len(req: &CipherRequest) -> Option<usize> {
     if req.rsa.is_some() {
         return None;
     }
-    let stream_iv = req
-        .iv
-        .as_ref()
-        .is_some_and(|iv| iv.len() == CHACHA20_NONCE_LEN);
     match req.mode {
-        None if stream_iv => None,
         None => Some(FULL_TAG_LEN),
         Some(RequestedMode::Aead { tag_len }) => Some(tag_len),
         Some(_) => None,
@@ -211,8 +212,24 @@ mod tests {
         assert_eq!(r.aad, b"a");
     }
 
+    /// No mode and a 64-bit nonce ask for ChaCha20 alone, which has no
+    /// tag; a 12-byte nonce without a mode stays the key's AEAD, and a
+    /// named mode with a 64-bit IV is refused on its length.
     #[test]
-    fn a_tag_length_out_of_range_fails_as_each_version_says() {
+    fn a_64_bit_nonce_without_a_mode_is_chacha20_alone() {
+        let r = cipher_request(None, Some(vec![0; 8]), None).unwrap();
+        assert_eq!(r.mode, Some(RequestedMode::Stream));
+        assert_eq!(tag_len(&r), None);
+        assert!(needs_iv(&r));
+        let r = cipher_request(None, Some(vec![0; 12]), None).unwrap();
+        assert_eq!((r.mode, tag_len(&r)), (None, Some(FULL_TAG_LEN)));
+        let mut p = params(BlockCipherMode::GCM);
+        p.iv_length = Some(96);
+        assert!(cipher_request(Some(&p), Some(vec![0; 8]), None).is_err());
+    }
+
+    #[test]
+    fn a_tag_length_out_of_range_is_general_failure() {
         let gcm = |tag: i32| {
             let mut p = params(BlockCipherMode::GCM);
             p.tag_length = Some(tag);

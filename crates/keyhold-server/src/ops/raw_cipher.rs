@@ -16,7 +16,7 @@
 //! builder that receives the key's [`CryptoParams`].
 
 use keyhold_core::{Algorithm, CryptoParams, Key, KeyOperation, VersionId};
-use keyhold_crypto::cipher::{CHACHA20_NONCE_LEN, CipherMode, CipherSpec, FULL_TAG_LEN, Padding};
+use keyhold_crypto::cipher::{CipherMode, CipherSpec, FULL_TAG_LEN, Padding};
 use keyhold_crypto::envelope::is_data_aead;
 use keyhold_crypto::rsa_padding::RsaPadding;
 use keyhold_crypto::{CryptoError, SecretBytes};
@@ -36,6 +36,10 @@ pub enum RequestedMode {
     Cbc,
     /// CTR.
     Ctr,
+    /// ChaCha20 alone: what no Block Cipher Mode and a 64-bit nonce ask for
+    /// (the KMIP profiles' ChaCha20 test cases, whose Cryptographic
+    /// Algorithm ChaCha20 names no mode).
+    Stream,
     /// The key's AEAD (KMIP's GCM or AEAD): AES-GCM for an AES key,
     /// ChaCha20-Poly1305 for a ChaCha20 key, with a tag of `tag_len` bytes.
     Aead {
@@ -84,28 +88,22 @@ pub struct CipherOutput {
     pub tag: Vec<u8>,
 }
 
-/// The cipher spec of `req` for a raw-cipher key of `algorithm`. A
-/// ChaCha20 key given no mode serves the stream cipher alone when the IV
-/// is its 64-bit nonce (the KMIP profiles' ChaCha20 test cases, whose
-/// Cryptographic Algorithm ChaCha20 names no mode), else
-/// ChaCha20-Poly1305.
+/// The cipher spec of `req` for a raw-cipher key of `algorithm`.
 fn raw_spec(algorithm: Algorithm, req: &CipherRequest) -> Result<CipherSpec, ServerError> {
     let chacha = algorithm == Algorithm::ChaCha20Raw;
-    let stream_iv = req
-        .iv
-        .as_ref()
-        .is_some_and(|iv| iv.len() == CHACHA20_NONCE_LEN);
-    if chacha && req.mode.is_none() && stream_iv {
-        return Ok(CipherSpec {
-            mode: CipherMode::ChaCha20,
-            padding: req.padding,
-        });
-    }
     let mode = match req.mode.unwrap_or(RequestedMode::Aead {
         tag_len: FULL_TAG_LEN,
     }) {
         RequestedMode::Aead { tag_len } if chacha => CipherMode::ChaCha20Poly1305 { tag_len },
         RequestedMode::Aead { tag_len } => CipherMode::Gcm { tag_len },
+        RequestedMode::Stream if chacha => CipherMode::ChaCha20,
+        RequestedMode::Stream => {
+            return Err(ServerError::InvalidRequest {
+                detail: "a 64-bit nonce without a Block Cipher Mode is ChaCha20's; \
+                         AES keys name their mode"
+                    .into(),
+            });
+        }
         _ if chacha => {
             return Err(ServerError::InvalidRequest {
                 detail: "ChaCha20 keys serve ChaCha20-Poly1305, or ChaCha20 alone with a \
@@ -291,13 +289,12 @@ mod tests {
             CipherMode::ChaCha20Poly1305 { tag_len: 12 }
         );
         assert!(spec(Algorithm::ChaCha20Raw, Some(RequestedMode::Ctr)).is_err());
-        // No mode and a 64-bit nonce: ChaCha20 alone; an AES key ignores
-        // the rule (and fails later on the IV's length).
-        let mut stream = req(None);
-        stream.iv = Some(vec![0; 8]);
-        let of = |alg| raw_spec(alg, &stream).map(|s| s.mode).unwrap();
-        assert_eq!(of(Algorithm::ChaCha20Raw), CipherMode::ChaCha20);
-        assert_eq!(of(Algorithm::Aes128Raw), gcm);
+        // ChaCha20 alone is for ChaCha20 keys.
+        assert_eq!(
+            spec(Algorithm::ChaCha20Raw, Some(RequestedMode::Stream)).unwrap(),
+            CipherMode::ChaCha20
+        );
+        assert!(spec(Algorithm::Aes128Raw, Some(RequestedMode::Stream)).is_err());
     }
 
     #[test]
