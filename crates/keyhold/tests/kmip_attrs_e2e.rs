@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::kmip::{call_in, ok, refused, rest_client, session, uid};
+use common::kmip::{attribute, call_in, ok, on, refused, rest_client, session, uid};
 use keyhold_api::keys::ListKeysQuery;
 use keyhold_core::{KeyRef, Timestamp};
 use keyhold_kmip::payload::ResponsePayload;
@@ -36,14 +36,6 @@ fn create(extra: &str) -> String {
     )
 }
 
-/// A 1.x attribute of a simple type.
-fn attribute(name: &str, kind: &str, value: &str) -> String {
-    format!(
-        r#"<Attribute><AttributeName type="TextString" value="{name}"/>
-        <AttributeValue type="{kind}" value="{value}"/></Attribute>"#
-    )
-}
-
 /// A 1.x Name attribute.
 fn name(value: &str) -> String {
     format!(
@@ -51,14 +43,6 @@ fn name(value: &str) -> String {
         <NameValue type="TextString" value="{value}"/>
         <NameType type="Enumeration" value="UninterpretedTextString"/>
         </AttributeValue></Attribute>"#
-    )
-}
-
-/// An operation naming object `id`, with `extra` after the identifier.
-fn on(operation: &str, id: &str, extra: &str) -> String {
-    format!(
-        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
-        <UniqueIdentifier type="TextString" value="{id}"/>{extra}</RequestPayload>"#
     )
 }
 

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::kmip::{ok, refused, rest_client, session, uid};
+use common::kmip::{attribute, locate, ok, on, refused, rest_client, session, uid};
 use common::{contains, raw_store_bytes};
 use keyhold_api::ErrorCode;
 use keyhold_api::b64::SecretBase64;
@@ -72,27 +72,6 @@ fn register_opaque(name: &str, bytes: &[u8]) -> String {
         <OpaqueDataValue type="ByteString" value="{}"/></OpaqueObject></RequestPayload>"#,
         template(name),
         hex::encode(bytes)
-    )
-}
-
-/// An operation naming object `id`, with `extra` after the identifier.
-fn on(operation: &str, id: &str, extra: &str) -> String {
-    format!(
-        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
-        <UniqueIdentifier type="TextString" value="{id}"/>{extra}</RequestPayload>"#
-    )
-}
-
-fn locate(attributes: &str) -> String {
-    format!(
-        r#"<Operation type="Enumeration" value="Locate"/><RequestPayload>{attributes}</RequestPayload>"#
-    )
-}
-
-fn attribute(name: &str, kind: &str, value: &str) -> String {
-    format!(
-        r#"<Attribute><AttributeName type="TextString" value="{name}"/>
-        <AttributeValue type="{kind}" value="{value}"/></Attribute>"#
     )
 }
 

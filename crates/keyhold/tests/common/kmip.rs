@@ -225,6 +225,29 @@ pub async fn refused(conn: &mut TlsStream<TcpStream>, item: &str) -> Option<Resu
     item.result_reason
 }
 
+/// A 1.x attribute of a simple type, in the XML encoding.
+pub fn attribute(name: &str, kind: &str, value: &str) -> String {
+    format!(
+        r#"<Attribute><AttributeName type="TextString" value="{name}"/>
+        <AttributeValue type="{kind}" value="{value}"/></Attribute>"#
+    )
+}
+
+/// An operation naming object `id`, with `extra` after the identifier.
+pub fn on(operation: &str, id: &str, extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+        <UniqueIdentifier type="TextString" value="{id}"/>{extra}</RequestPayload>"#
+    )
+}
+
+/// A Locate whose payload holds `inside`.
+pub fn locate(inside: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Locate"/><RequestPayload>{inside}</RequestPayload>"#
+    )
+}
+
 /// A Byte String item of the XML encoding, or nothing when `hex` is empty
 /// (an optional field left out).
 pub fn byte_string(tag: &str, hex: &str) -> String {
