@@ -245,3 +245,47 @@ async fn a_raw_aes_key_macs_with_the_hmac_its_parameters_name() {
     let named = keyhold_core::KeyRef::Name("p-hmac".parse().unwrap());
     assert!(rest.mac(&named, &req).await.is_err());
 }
+
+/// A step of a multi-part operation (Init Indicator, Correlation Value,
+/// Final Indicator) is refused with Invalid Field on every operation that
+/// takes one, and the key still serves single-part requests afterwards.
+#[tokio::test]
+async fn multi_part_requests_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let with_mac = register("p-parts", ECB).replace(
+        r#"value="Encrypt Decrypt""#,
+        r#"value="Encrypt Decrypt MACGenerate MACVerify""#,
+    );
+    let id = uid(&ok(&mut conn, &with_mac).await);
+    let init = r#"<InitIndicator type="Boolean" value="true"/>"#;
+    let correlation = byte_string("CorrelationValue", "0102");
+    let last = r#"<FinalIndicator type="Boolean" value="true"/>"#;
+    let hmac = r#"<CryptographicParameters>
+        <CryptographicAlgorithm type="Enumeration" value="HMAC_SHA256"/></CryptographicParameters>"#;
+    let hash = |part: &str| {
+        let sha256 = r#"<CryptographicParameters>
+            <HashingAlgorithm type="Enumeration" value="SHA_256"/></CryptographicParameters>"#;
+        format!(
+            r#"<Operation type="Enumeration" value="Hash"/><RequestPayload>{sha256}
+            <Data type="ByteString" value="{PT}"/>{part}</RequestPayload>"#
+        )
+    };
+    let cases = [
+        (op("Encrypt", &id, PT, "", init), init.to_owned()),
+        (
+            op("Decrypt", &id, ECB_CT, "", &correlation),
+            correlation.clone(),
+        ),
+        (op("MAC", &id, PT, hmac, last), last.to_owned()),
+        (hash(init), init.to_owned()),
+    ];
+    for (request, part) in cases {
+        let reason = refused(&mut conn, &request).await;
+        assert_eq!(reason, Some(ResultReason::InvalidField), "{request}");
+        // The same request without the multi-part field is served.
+        ok(&mut conn, &request.replace(&part, "")).await;
+    }
+    let (ct, _) = data(&ok(&mut conn, &op("Encrypt", &id, PT, "", "")).await);
+    assert_eq!(ct, ECB_CT);
+}

@@ -172,3 +172,26 @@ payload! {
         data: req SecretBytes = tags::DATA,
     }
 }
+
+/// The multi-part fields of a cryptographic request (KMIP 1.4 sections
+/// 4.29 to 4.34, KMIP 2.1 section 6.1): Correlation Value, Init Indicator
+/// and Final Indicator.
+pub trait MultiPart {
+    /// Whether the request carries any of them, i.e. asks for a step of a
+    /// multi-part (streaming) operation.
+    fn is_multi_part(&self) -> bool;
+}
+
+macro_rules! multi_part {
+    ($($request:ty),*) => {$(
+        impl MultiPart for $request {
+            fn is_multi_part(&self) -> bool {
+                self.correlation_value.is_some()
+                    || self.init_indicator.is_some()
+                    || self.final_indicator.is_some()
+            }
+        }
+    )*};
+}
+
+multi_part!(EncryptRequest, DecryptRequest, DigestRequest, VerifyRequest);

@@ -17,7 +17,8 @@ pub use attribute_ops::{
 };
 pub use crypto::{
     DecryptRequest, DecryptResponse, DigestRequest, DigestResponse, EncryptRequest,
-    EncryptResponse, RngRetrieveRequest, RngRetrieveResponse, VerifyRequest, VerifyResponse,
+    EncryptResponse, MultiPart, RngRetrieveRequest, RngRetrieveResponse, VerifyRequest,
+    VerifyResponse,
 };
 pub use lifecycle::{
     CheckPayload, IdentifierRequest, IdentifierResponse, LocateRequest, LocateResponse,

@@ -8,7 +8,9 @@
 //! Correlation Value, Init or Final Indicator).
 
 use keyhold_core::{Action, CryptoParams, RequestId, VersionId};
-use keyhold_kmip::payload::{DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse};
+use keyhold_kmip::payload::{
+    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, MultiPart,
+};
 use keyhold_kmip::{ProtocolVersion, ResponsePayload, ResultReason, SecretBytes};
 
 use super::cipher_params::{check_tag_length, cipher_request, needs_iv, tag_len};
@@ -39,12 +41,8 @@ fn split_tag(mut data: Vec<u8>, len: usize) -> Result<(Vec<u8>, Vec<u8>), ItemFa
 
 /// Refuses multi-part (streaming) requests: a Correlation Value, Init or
 /// Final Indicator (KMIP 1.4 sections 4.29–4.34).
-pub(super) fn check_single_part(
-    correlation: Option<&Vec<u8>>,
-    init: Option<bool>,
-    last: Option<bool>,
-) -> Result<(), ItemFailure> {
-    if correlation.is_some() || init.is_some() || last.is_some() {
+pub(super) fn check_single_part(req: &impl MultiPart) -> Result<(), ItemFailure> {
+    if req.is_multi_part() {
         return Err(invalid(
             "multi-part (streaming) operations are not supported",
         ));
@@ -128,12 +126,7 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
+        check_single_part(req)?;
         let data = req
             .data
             .as_ref()
@@ -168,12 +161,7 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
+        check_single_part(req)?;
         let data = req
             .data
             .clone()
@@ -206,11 +194,18 @@ impl Dispatcher {
 mod tests {
     use super::*;
 
+    struct Parts(bool);
+
+    impl MultiPart for Parts {
+        fn is_multi_part(&self) -> bool {
+            self.0
+        }
+    }
+
     #[test]
     fn streaming_is_refused() {
-        assert!(check_single_part(None, Some(true), None).is_err());
-        assert!(check_single_part(Some(&vec![1]), None, None).is_err());
-        assert!(check_single_part(None, None, None).is_ok());
+        assert!(check_single_part(&Parts(true)).is_err());
+        assert!(check_single_part(&Parts(false)).is_ok());
     }
 
     #[test]

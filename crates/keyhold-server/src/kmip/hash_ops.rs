@@ -38,12 +38,7 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
         let algorithm = requested(req)?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
+        check_single_part(req)?;
         let data = req
             .data
             .as_ref()

@@ -65,12 +65,7 @@ impl Dispatcher {
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
         let scheme = keypairs::scheme(req.cryptographic_parameters.as_ref())?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
+        check_single_part(req)?;
         let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
         let sign = SignRequest {
             message,
@@ -99,12 +94,7 @@ impl Dispatcher {
         let uid = req.unique_identifier.as_ref();
         let id = objects::version_id(uid, placeholder)?;
         let scheme = keypairs::scheme(req.cryptographic_parameters.as_ref())?;
-        let (c, i, f) = (
-            &req.correlation_value,
-            req.init_indicator,
-            req.final_indicator,
-        );
-        check_single_part(c.as_ref(), i, f)?;
+        check_single_part(req)?;
         let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
         let signature = req
             .signature_data

@@ -2,7 +2,9 @@
 //! 6.1.30 and 6.1.31) with keyhold's HMAC-SHA-2 keys, single-part.
 
 use keyhold_core::{Action, Algorithm, RequestId, VersionId};
-use keyhold_kmip::payload::{DigestRequest, DigestResponse, VerifyRequest, VerifyResponse};
+use keyhold_kmip::payload::{
+    DigestRequest, DigestResponse, MultiPart, VerifyRequest, VerifyResponse,
+};
 use keyhold_kmip::{
     CryptographicAlgorithm, CryptographicParameters, ResponsePayload, ResultReason,
     UniqueIdentifier, ValidityIndicator,
@@ -39,19 +41,16 @@ struct MacInput {
     data: Vec<u8>,
 }
 
-/// Correlation Value, Init Indicator, Final Indicator.
-type Parts<'a> = (&'a Option<Vec<u8>>, Option<bool>, Option<bool>);
-
 impl MacInput {
     fn of(
         (uid, placeholder): (Option<&UniqueIdentifier>, Option<VersionId>),
         params: Option<&CryptographicParameters>,
-        (correlation, init, last): Parts<'_>,
+        parts: &impl MultiPart,
         data: Option<&keyhold_kmip::SecretBytes>,
     ) -> Result<Self, ItemFailure> {
         let id = objects::version_id(uid, placeholder)?;
         let expected = named_mac(params)?;
-        check_single_part(correlation.as_ref(), init, last)?;
+        check_single_part(parts)?;
         let data = data.ok_or_else(|| invalid("Data is required"))?;
         Ok(Self {
             id,
@@ -72,11 +71,7 @@ impl Dispatcher {
         let MacInput { id, expected, data } = MacInput::of(
             (req.unique_identifier.as_ref(), placeholder),
             req.cryptographic_parameters.as_ref(),
-            (
-                &req.correlation_value,
-                req.init_indicator,
-                req.final_indicator,
-            ),
+            req,
             req.data.as_ref(),
         )?;
         let tag = self.on_object(request_id, Action::KeyMac, id, move |ops, caller| {
@@ -101,11 +96,7 @@ impl Dispatcher {
         let MacInput { id, expected, data } = MacInput::of(
             (req.unique_identifier.as_ref(), placeholder),
             req.cryptographic_parameters.as_ref(),
-            (
-                &req.correlation_value,
-                req.init_indicator,
-                req.final_indicator,
-            ),
+            req,
             req.data.as_ref(),
         )?;
         let mac = req
