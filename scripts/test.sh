@@ -65,6 +65,10 @@ fuzz_bounded() {
   done
 }
 
+# A fresh clone gains nothing from incremental caches, which would double the
+# size of target/ (disk is what a CI machine runs out of first).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 ensure_tools
 
 log "cargo fmt --check"
