@@ -155,6 +155,10 @@ actions! {
     ApprovalExpire = "approval:expire",
     /// Compute a message digest (KMIP Hash): uses no key.
     HashCompute = "hash:compute",
+    /// Add a message of one's own to the audit trail (KMIP Log): the
+    /// event records the caller and the message; it reads and changes
+    /// nothing else.
+    AuditAppend = "audit:append",
 }
 
 impl Action {

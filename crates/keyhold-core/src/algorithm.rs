@@ -258,6 +258,40 @@ impl Algorithm {
         )
     }
 
+    /// Whether keys of this algorithm keep 128 bits of security against an
+    /// attacker with a large quantum computer (what a KMIP Quantum Safe
+    /// attribute of true asks, KMIP 2.1 section 4.45): 256-bit symmetric
+    /// keys (Grover's search halves a key's bits of security) and the
+    /// NIST post-quantum schemes (FIPS 203, FIPS 204); never RSA or
+    /// elliptic curves, which Shor's algorithm breaks, nor 128- or 192-bit
+    /// keys. A data object is not a key: never.
+    pub const fn is_quantum_safe(self) -> bool {
+        match self {
+            Self::Aes256Gcm
+            | Self::Aes256Raw
+            | Self::ChaCha20Raw
+            | Self::ChaCha20Poly1305
+            | Self::Aes256KeyWrap
+            | Self::HmacSha256
+            | Self::HmacSha384
+            | Self::HmacSha512
+            | Self::MlKem768
+            | Self::MlDsa65 => true,
+            Self::Aes128Gcm
+            | Self::Aes192Gcm
+            | Self::Aes128Raw
+            | Self::Aes192Raw
+            | Self::Rsa2048
+            | Self::Rsa3072
+            | Self::Rsa4096
+            | Self::EcdsaP256
+            | Self::EcdsaP384
+            | Self::Ed25519
+            | Self::SecretData
+            | Self::OpaqueData => false,
+        }
+    }
+
     /// Whether this is a data object's algorithm ([`KeyKind::Data`]).
     pub const fn is_data(self) -> bool {
         matches!(self.kind(), KeyKind::Data)

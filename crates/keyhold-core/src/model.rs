@@ -180,6 +180,19 @@ pub struct KeyVersion {
     /// protection sooner: [`KeyVersion::protect_stop`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect_stop_date: Option<Timestamp>,
+    /// When keyhold recorded its compromise: its KMIP Compromise Date
+    /// (KMIP 1.4 section 3.30). `compromise_date` is when the compromise
+    /// happened, as the revoker said (KMIP Compromise Occurrence Date,
+    /// section 3.29). `None` when not compromised, and for versions
+    /// compromised before keyhold kept it (then `compromise_date` stands
+    /// for both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromise_recorded_at: Option<Timestamp>,
+    /// When its secret material was first served to a client (KMIP Get of
+    /// the symmetric, private or data object, REST export): until then
+    /// it is KMIP Fresh (KMIP 1.4 section 3.34, KMIP 2.1 section 4.24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_at: Option<Timestamp>,
 }
 
 impl KeyVersion {
@@ -218,6 +231,8 @@ mod tests {
             public_key: None,
             process_start_date: None,
             protect_stop_date: own,
+            compromise_recorded_at: None,
+            served_at: None,
         }
     }
 

@@ -231,6 +231,8 @@ pub(crate) fn version_values(v: &StoredVersion) -> Vec<Value> {
         Value::Int(i64::from(v.kek_generation)),
         Value::opt(m.process_start_date, Value::time),
         Value::opt(m.protect_stop_date, Value::time),
+        Value::opt(m.compromise_recorded_at, Value::time),
+        Value::opt(m.served_at, Value::time),
     ]
 }
 
@@ -262,6 +264,8 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
         public_key: c.opt_blob("key_version.public_key")?,
         process_start_date: None,
         protect_stop_date: None,
+        compromise_recorded_at: None,
+        served_at: None,
     };
     let sealed_material = c
         .opt_blob("key_version.sealed_material")?
@@ -273,6 +277,8 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
     let mut meta = meta;
     meta.process_start_date = c.opt_time("key_version.process_start_date")?;
     meta.protect_stop_date = c.opt_time("key_version.protect_stop_date")?;
+    meta.compromise_recorded_at = c.opt_time("key_version.compromise_recorded_at")?;
+    meta.served_at = c.opt_time("key_version.served_at")?;
     Ok(StoredVersion {
         meta,
         sealed_material,

@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
@@ -451,6 +452,41 @@ fn corrupt_access_rows_are_reported() {
     );
 }
 
+/// Takes a database back to schema version 11.
+const UNDO_MIGRATION_12: &str = "ALTER TABLE key_versions DROP COLUMN compromise_recorded_at; \
+     ALTER TABLE key_versions DROP COLUMN served_at; \
+     DELETE FROM schema_migrations WHERE version = 12;";
+
+/// Migration 12 on a database written under version 11 keeps its
+/// versions, neither compromise-recorded nor served; a version written
+/// again keeps both.
+#[test]
+fn compromise_record_and_service_arrive_empty_on_an_existing_database() {
+    let (_dir, path) = temp_db();
+    let store = Store::open_sqlite(&path).unwrap();
+    let (_, k, mut v) = seed(&store, &[4; 32]);
+    v.meta.compromise_recorded_at = Some(keyhold_core::Timestamp::from_unix_seconds(10));
+    v.meta.served_at = Some(keyhold_core::Timestamp::from_unix_seconds(20));
+    write(&store, |tx| tx.version_update(&v)).unwrap();
+    drop(store);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
+    drop(raw);
+    let store = Store::open_sqlite(&path).unwrap();
+    let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (back.meta.compromise_recorded_at, back.meta.served_at),
+        (None, None)
+    );
+    write(&store, |tx| tx.version_update(&v)).unwrap();
+    let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, v);
+}
+
 /// Takes a database back to schema version 10.
 const UNDO_MIGRATION_11: &str = "ALTER TABLE key_versions DROP COLUMN process_start_date; \
      ALTER TABLE key_versions DROP COLUMN protect_stop_date; \
@@ -468,6 +504,7 @@ fn usage_dates_arrive_empty_on_an_existing_database() {
     write(&store, |tx| tx.version_update(&v)).unwrap();
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();
@@ -498,6 +535,7 @@ fn kmip_meta_arrives_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     drop(raw);
@@ -528,6 +566,7 @@ fn crypto_params_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
@@ -568,6 +607,7 @@ fn kek_generations_arrive_as_one_on_an_existing_database() {
     let (t, k, v) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
@@ -604,6 +644,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();
@@ -645,6 +686,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
     raw.execute_batch(UNDO_MIGRATION_9).unwrap();

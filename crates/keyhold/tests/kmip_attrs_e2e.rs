@@ -358,3 +358,121 @@ async fn usage_dates_added_later_are_single_valued_and_enforced() {
     let info = rest.key(&KeyRef::Id(key)).await.unwrap();
     assert!(info.protect_stop_date.is_some());
 }
+
+/// A Create that requires a Quantum Safe key (KMIP 2.1 section 4.45) of
+/// an algorithm that is not is General Failure and makes nothing, as the
+/// profiles' QS-M-2 expects; a 256-bit AES key is quantum safe.
+#[tokio::test]
+async fn quantum_safe_refuses_short_keys_and_makes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let safe = attribute("Quantum Safe", "Boolean", "true");
+    let length = |bits: &str| attribute("Cryptographic Length", "Integer", bits);
+    for bits in ["128", "192"] {
+        let asked = create(&format!("{}{safe}", length(bits)));
+        let reason = refused(&mut conn, &asked).await;
+        assert_eq!(reason, Some(ResultReason::GeneralFailure), "{bits}");
+    }
+    let rest = rest_client(&server, &pki, Some(&token));
+    let keys = rest.list_keys(&ListKeysQuery::default()).await.unwrap();
+    assert!(keys.keys.is_empty(), "{keys:?}");
+    let made = uid(&ok(&mut conn, &create(&format!("{}{safe}", length("256")))).await);
+    let a = attributes(&mut conn, &made).await;
+    assert_eq!(a.cryptographic_length(), Some(256));
+    let not_boolean = attribute("Quantum Safe", "Integer", "1");
+    let reason = refused(
+        &mut conn,
+        &create(&format!("{}{not_boolean}", length("256"))),
+    )
+    .await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+}
+
+/// The value of attribute `tag` of a server-kept kind.
+fn kept(a: &Attributes, tag: keyhold_ttlv::Tag) -> Option<keyhold_ttlv::Value> {
+    match a.get(&AttributeRef::Standard(tag))? {
+        keyhold_kmip::AttributeValue::Other { value, .. } => Some(value.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The attributes the server keeps follow the object: Fresh until its
+/// material is served by a Get, Extractable and Never Extractable from
+/// Create, Lease Time, Revocation Reason and both compromise dates after a
+/// compromise; the 2.x-only ones appear in 2.x alone. A Create asking for
+/// a Sensitive object is refused and makes nothing.
+#[tokio::test]
+async fn server_kept_attributes_follow_the_object() {
+    use keyhold_ttlv::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let id = uid(&ok(&mut conn, &create(&name("kept"))).await);
+    let a = attributes(&mut conn, &id).await;
+    assert_eq!(kept(&a, tags::FRESH), Some(Value::Boolean(true)));
+    assert_eq!(kept(&a, tags::EXTRACTABLE), Some(Value::Boolean(true)));
+    assert_eq!(
+        kept(&a, tags::NEVER_EXTRACTABLE),
+        Some(Value::Boolean(false))
+    );
+    assert_eq!(kept(&a, tags::SENSITIVE), Some(Value::Boolean(false)));
+    assert_eq!(kept(&a, tags::LEASE_TIME), Some(Value::Interval(3_600)));
+    assert_eq!(kept(&a, tags::REVOCATION_REASON), None);
+    assert_eq!(kept(&a, tags::SHORT_UNIQUE_IDENTIFIER), None, "2.x only");
+
+    ok(&mut conn, &on("Activate", &id, "")).await;
+    ok(&mut conn, &on("Get", &id, "")).await;
+    let a = attributes(&mut conn, &id).await;
+    assert_eq!(kept(&a, tags::FRESH), Some(Value::Boolean(false)));
+
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let compromise = r#"<RevocationReason>
+        <RevocationReasonCode type="Enumeration" value="KeyCompromise"/></RevocationReason>
+        <CompromiseOccurrenceDate type="DateTime" value="1970-01-01T00:00:06+00:00"/>"#;
+    ok(&mut conn, &on("Revoke", &id, compromise)).await;
+    let a = attributes(&mut conn, &id).await;
+    use keyhold_kmip::DateAttribute as D;
+    assert_eq!(a.date(D::CompromiseOccurrence), Some(6));
+    assert!(a.date(D::Compromise).unwrap() >= before, "{a:?}");
+    let Some(Value::Structure(reason)) = kept(&a, tags::REVOCATION_REASON) else {
+        panic!("{a:?}");
+    };
+    assert_eq!(reason[0].value, Value::Enumeration(0x2), "Key Compromise");
+
+    let r = call_in(&mut conn, "2", "1", &on("GetAttributeList", &id, "")).await;
+    let Some(ResponsePayload::GetAttributeList(list)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    for tag in [
+        tags::SHORT_UNIQUE_IDENTIFIER,
+        tags::KEY_FORMAT_TYPE,
+        tags::PROTECTION_STORAGE_MASK,
+        tags::COMPROMISE_OCCURRENCE_DATE,
+    ] {
+        assert!(
+            list.references.contains(&AttributeRef::Standard(tag)),
+            "{tag:?}"
+        );
+    }
+    let short = attribute_list(&mut conn, &id).await;
+    assert!(!short.contains(&AttributeRef::Standard(tags::SHORT_UNIQUE_IDENTIFIER)));
+
+    let kept_in = attribute("Extractable", "Boolean", "false");
+    let locked = uid(&ok(&mut conn, &create(&kept_in)).await);
+    let a = attributes(&mut conn, &locked).await;
+    assert_eq!(kept(&a, tags::EXTRACTABLE), Some(Value::Boolean(false)));
+    assert_eq!(
+        kept(&a, tags::NEVER_EXTRACTABLE),
+        Some(Value::Boolean(true))
+    );
+    let sensitive = attribute("Sensitive", "Boolean", "true");
+    let reason = refused(
+        &mut conn,
+        &create(&format!("{}{sensitive}", name("sensitive"))),
+    )
+    .await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+    assert!(locate(&mut conn, &name("sensitive")).await.is_empty());
+}

@@ -44,6 +44,7 @@ const MANAGE: &[Action] = &[
     Action::KeyArchive,
     Action::KeyRecover,
     Action::KeyExport,
+    Action::AuditAppend,
 ];
 
 const USE: &[Action] = &[
@@ -61,6 +62,7 @@ const USE: &[Action] = &[
     Action::KeyDecapsulate,
     Action::RandomGenerate,
     Action::HashCompute,
+    Action::AuditAppend,
 ];
 
 const APPROVE: &[Action] = &[Action::ApprovalRead, Action::ApprovalDecide];

@@ -38,6 +38,7 @@ const EXPECTED: &[(BuiltinRole, &[&str])] = &[
             "key:archive",
             "key:recover",
             "key:export",
+            "audit:append",
         ],
     ),
     (
@@ -57,6 +58,7 @@ const EXPECTED: &[(BuiltinRole, &[&str])] = &[
             "key:decapsulate",
             "random:generate",
             "hash:compute",
+            "audit:append",
         ],
     ),
     (BuiltinRole::Approver, &["approval:read", "approval:decide"]),

@@ -162,21 +162,5 @@ pub(super) fn spec(
     algorithm: keyhold_core::Algorithm,
 ) -> Result<KmipKeySpec, ItemFailure> {
     let usage = objects::usage_of(attrs)?;
-    let (name, name_source) = objects::name_of(attrs)?;
-    Ok(KmipKeySpec {
-        name,
-        description: objects::description_of(attrs)?,
-        algorithm,
-        usage: objects::fit_usage(algorithm, usage)?,
-        exportable: objects::extractable(attrs)?,
-        crypto_params: stored_params::of(attrs)?,
-        kmip: KmipMeta {
-            data: None,
-            object_groups: objects::object_groups(attrs)?,
-            name_source,
-            symmetric_format: SymmetricFormat::Raw,
-        },
-        custom: objects::custom_attributes(attrs),
-        dates: objects::usage_dates(attrs),
-    })
+    objects::key_spec(attrs, algorithm, usage, SymmetricFormat::Raw)
 }

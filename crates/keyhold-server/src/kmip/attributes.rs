@@ -99,9 +99,11 @@ fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
 
 /// Each date attribute keyhold keeps for `version` of `key`, with its
 /// value if the version has one: what Get Attributes reports and Locate
-/// (KMIP 1.4 section 4.9) matches. Compromise Occurrence and Archive Date
-/// are not kept.
-pub(crate) fn dates(key: &Key, version: &KeyVersion) -> [(DateAttribute, Option<Timestamp>); 9] {
+/// (KMIP 1.4 section 4.9) matches. The Compromise Occurrence Date is when
+/// the compromise happened, as the revoker said; the Compromise Date when
+/// keyhold recorded it (the former for versions compromised before
+/// keyhold kept both). Archive Date is not kept.
+pub(crate) fn dates(key: &Key, version: &KeyVersion) -> [(DateAttribute, Option<Timestamp>); 10] {
     let generated = key.origin == Origin::Generated;
     [
         (DateAttribute::Initial, Some(version.created_at)),
@@ -117,7 +119,11 @@ pub(crate) fn dates(key: &Key, version: &KeyVersion) -> [(DateAttribute, Option<
             version.protect_stop(&key.cryptoperiod),
         ),
         (DateAttribute::Deactivation, version.deactivation_date),
-        (DateAttribute::Compromise, version.compromise_date),
+        (
+            DateAttribute::Compromise,
+            version.compromise_recorded_at.or(version.compromise_date),
+        ),
+        (DateAttribute::CompromiseOccurrence, version.compromise_date),
         (DateAttribute::Destroy, version.destroy_date),
     ]
 }

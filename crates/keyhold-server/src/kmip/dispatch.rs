@@ -156,6 +156,7 @@ impl Dispatcher {
             )),
             RequestPayload::Query(q) => Ok(ResponsePayload::Query(server_ops::query(q))),
             RequestPayload::Interop(_) => Ok(ResponsePayload::Interop(server_ops::interop())),
+            RequestPayload::Log(l) => self.log(l, request_id).await,
             RequestPayload::RNGRetrieve(r) => {
                 let len = u32::try_from(r.data_length).map_err(|_| {
                     ItemFailure::new(ResultReason::InvalidField, "Data Length is negative")

@@ -134,6 +134,10 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
     for attrs in lists.iter().take(2).flatten() {
         exportable &= objects::extractable(attrs)?;
     }
+    for attrs in lists.iter().flatten() {
+        objects::check_quantum_safe(attrs, algorithm)?;
+        objects::refuse_sensitive(attrs)?;
+    }
     let described = lists.iter().flatten().find(|a| a.description().is_some());
     Ok(KmipKeySpec {
         name,

@@ -188,23 +188,8 @@ fn register_spec(
         .cryptographic_length
         .or_else(|| i32::try_from(secret_len.saturating_mul(8)).ok());
     let algorithm = objects::symmetric_algorithm(named, bits, usage)?;
-    let (name, name_source) = objects::name_of(attrs)?;
-    Ok(KmipKeySpec {
-        name,
-        description: objects::description_of(attrs)?,
-        algorithm,
-        usage: objects::fit_usage(algorithm, usage)?,
-        exportable: objects::extractable(attrs)?,
-        crypto_params: stored_params::of(attrs)?,
-        kmip: KmipMeta {
-            data: None,
-            object_groups: objects::object_groups(attrs)?,
-            name_source,
-            symmetric_format: registered_format(block.key_format_type),
-        },
-        custom: objects::custom_attributes(attrs),
-        dates: objects::usage_dates(attrs),
-    })
+    let format = registered_format(block.key_format_type);
+    objects::key_spec(attrs, algorithm, usage, format)
 }
 
 /// A public key in the format asked for: X.509 (SubjectPublicKeyInfo), or
@@ -221,12 +206,7 @@ fn public_material(
 ) -> Result<(KeyFormatType, Vec<u8>), ItemFailure> {
     let rsa =
         keypairs::kmip_algorithm(algorithm).is_some_and(|(a, _)| a == CryptographicAlgorithm::RSA);
-    let default = if rsa && version.is_v2() {
-        KeyFormatType::PKCS1
-    } else {
-        KeyFormatType::X509
-    };
-    match format.unwrap_or(default) {
+    match format.unwrap_or(default_public_format(algorithm, version)) {
         KeyFormatType::PKCS1 if rsa => {
             let der = key_import::rsa_public_pkcs1(&spki).map_err(|_| {
                 failure(
@@ -241,6 +221,22 @@ fn public_material(
             "PKCS#1 is a format of RSA keys",
         )),
         _ => Ok((KeyFormatType::X509, spki)),
+    }
+}
+
+/// The format Get answers a Public Key in when none is asked for: an RSA
+/// key's PKCS#1 RSAPublicKey in KMIP 2.x (as the 2.1 profiles expect),
+/// X.509 (SubjectPublicKeyInfo) otherwise.
+pub(crate) fn default_public_format(
+    algorithm: Algorithm,
+    version: ProtocolVersion,
+) -> KeyFormatType {
+    let rsa =
+        keypairs::kmip_algorithm(algorithm).is_some_and(|(a, _)| a == CryptographicAlgorithm::RSA);
+    if rsa && version.is_v2() {
+        KeyFormatType::PKCS1
+    } else {
+        KeyFormatType::X509
     }
 }
 

@@ -40,6 +40,7 @@ mod material_ops;
 mod object_ops;
 mod objects;
 mod rsa_params;
+mod server_attributes;
 mod server_ops;
 mod state_ops;
 mod stored_params;

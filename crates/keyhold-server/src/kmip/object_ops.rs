@@ -15,7 +15,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, attributes, locate, objects};
+use super::{Dispatcher, attributes, locate, objects, server_attributes};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
@@ -207,6 +207,9 @@ impl Dispatcher {
         }
         if key.origin == Origin::Generated && version_of_message >= ProtocolVersion::new(1, 3) {
             all.push(attributes::random_number_generator());
+        }
+        for kept in server_attributes::of_version(&key, &version, public, version_of_message) {
+            all.push(kept);
         }
         let own = all
             .unique_identifier()

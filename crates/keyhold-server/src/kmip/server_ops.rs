@@ -1,11 +1,19 @@
 //! The operations about the server itself: Discover Versions and Query
-//! (KMIP 1.4 sections 4.25 and 4.26, KMIP 2.1 sections 6.1.16 and 6.1.40).
+//! (KMIP 1.4 sections 4.25 and 4.26, KMIP 2.1 sections 6.1.16 and 6.1.40),
+//! Interop and Log (KMIP 2.1 sections 6.1.26 and 6.1.29).
 
-use keyhold_kmip::payload::{DiscoverVersionsPayload, EmptyPayload, QueryRequest, QueryResponse};
-use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction};
+use keyhold_core::{Action, RequestId};
+use keyhold_kmip::payload::{
+    DiscoverVersionsPayload, EmptyPayload, LogRequest, QueryRequest, QueryResponse,
+};
+use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction, ResponsePayload};
+
+use super::Dispatcher;
+use super::errors::ItemFailure;
+use crate::ops::LogMessage;
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 29] = [
+pub(crate) const SERVED: [Operation; 30] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
@@ -35,6 +43,7 @@ pub(crate) const SERVED: [Operation; 29] = [
     Operation::RNGRetrieve,
     Operation::Hash,
     Operation::Interop,
+    Operation::Log,
 ];
 
 /// Interop (KMIP 2.1 section 6.1.26): the test harness's Begin, End and
@@ -42,6 +51,23 @@ pub(crate) const SERVED: [Operation; 29] = [
 /// Success that changes nothing.
 pub(crate) fn interop() -> EmptyPayload {
     EmptyPayload {}
+}
+
+impl Dispatcher {
+    /// Log: the message goes into the request's audit event (`audit:append`,
+    /// [`LogMessage`] says which messages are refused, as Invalid Field).
+    pub(super) async fn log(
+        &self,
+        req: &LogRequest,
+        request_id: RequestId,
+    ) -> Result<ResponsePayload, ItemFailure> {
+        let text = req.message.clone();
+        self.blocking(request_id, Action::AuditAppend, move |ops, caller| {
+            ops.log_message(caller, &LogMessage::parse(&text)?)
+        })
+        .await?;
+        Ok(ResponsePayload::Log(EmptyPayload {}))
+    }
 }
 
 /// The Vendor Identification answered to Query Server Information.

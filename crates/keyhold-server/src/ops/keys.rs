@@ -367,6 +367,8 @@ fn first_version(key: &Key, first: &FirstVersion, public_key: Option<Vec<u8>>) -
         public_key,
         process_start_date: None,
         protect_stop_date: None,
+        compromise_recorded_at: None,
+        served_at: None,
     }
 }
 

@@ -273,6 +273,8 @@ mod tests {
             public_key: None,
             process_start_date: None,
             protect_stop_date: None,
+            compromise_recorded_at: None,
+            served_at: None,
         }
     }
 

@@ -40,6 +40,7 @@ impl Operations {
         check_export(&key, &version.meta)?;
         self.spend_approval_alone(caller, Some(key.id), &KmipGet { version: id })?;
         let material = self.open_material(caller, &key, &version)?;
+        self.mark_served(caller, &version)?;
         Ok((key, version.meta, material))
     }
 

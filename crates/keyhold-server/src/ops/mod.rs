@@ -13,6 +13,7 @@ mod audit_verify;
 mod backup;
 mod batch;
 mod caller;
+mod client_log;
 mod crypto;
 mod datakey;
 mod encrypt;
@@ -52,6 +53,7 @@ pub use self::access::tokens::{DEFAULT_MAX_TOKEN_TTL_SECS, DEFAULT_TOKEN_TTL_SEC
 pub use self::audit_query::EXPORT_CHUNK as AUDIT_EXPORT_CHUNK;
 pub(crate) use self::backup::restore_failed;
 pub use self::caller::Caller;
+pub use self::client_log::{LogMessage, MAX_LOG_MESSAGE_BYTES};
 pub use self::import_tokens::DEFAULT_VALIDITY_SECS as DEFAULT_IMPORT_TOKEN_VALIDITY_SECS;
 use self::import_tokens::ImportTokens;
 pub use self::key_cache::{

@@ -24,6 +24,8 @@ use keyhold_core::{Algorithm, Key, KeyRef, KeyState, KeyVersion, Origin};
 use keyhold_crypto::transfer::{self, TransportScheme};
 use keyhold_crypto::{CryptoError, KeyMaterial};
 
+use keyhold_store::{StoredVersion, TxError};
+
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
@@ -126,12 +128,41 @@ impl Operations {
             CryptoError::InvalidPublicKey { .. } => ServerError::InvalidWrappingKey { algorithm },
             other => ServerError::Crypto(other),
         })?;
+        self.mark_served(caller, &version)?;
         Ok(ExportKeyResponse {
             wrapped_material: Base64(wrapped),
             key_id: key.id,
             version: version.meta.version,
             algorithm: key.algorithm,
             wrapping_algorithm: algorithm,
+        })
+    }
+}
+
+impl Operations {
+    /// Records that `version`'s secret material is being served to the
+    /// caller (REST export, KMIP Get), the first time only: from then on
+    /// it is no longer KMIP Fresh. The write carries the request's audit
+    /// event; if it fails, nothing is served.
+    pub(super) fn mark_served(
+        &self,
+        caller: &Caller,
+        version: &StoredVersion,
+    ) -> Result<(), ServerError> {
+        if version.meta.served_at.is_some() {
+            return Ok(());
+        }
+        let (key, number) = (version.meta.key, version.meta.version);
+        let now = self.now();
+        self.write_audited(caller, |tx| {
+            let mut stored = tx.version_get(key, number)?.ok_or(TxError::Abort(
+                ServerError::VersionNotFound { version: number },
+            ))?;
+            if stored.meta.served_at.is_none() {
+                stored.meta.served_at = Some(now);
+                tx.version_update(&stored)?;
+            }
+            Ok(())
         })
     }
 }
@@ -267,6 +298,8 @@ mod tests {
             public_key: None,
             process_start_date: None,
             protect_stop_date: None,
+            compromise_recorded_at: None,
+            served_at: None,
         }
     }
 

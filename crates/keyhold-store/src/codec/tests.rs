@@ -51,6 +51,8 @@ fn sample_version() -> StoredVersion {
             public_key: Some(vec![1, 2, 3]),
             process_start_date: Some(Timestamp::from_unix_seconds(6)),
             protect_stop_date: Some(Timestamp::from_unix_seconds(7)),
+            compromise_recorded_at: Some(Timestamp::from_unix_seconds(8)),
+            served_at: Some(Timestamp::from_unix_seconds(9)),
         },
         sealed_material: Some(SealedBlob::new(vec![9; 40])),
         kek_generation: 7,

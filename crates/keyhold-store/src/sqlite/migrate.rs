@@ -73,6 +73,11 @@ const MIGRATIONS: [Migration; 11] = [
         name: "version usage dates",
         sql: include_str!("migrations/0011_version_usage_dates.sql"),
     },
+    Migration {
+        version: 12,
+        name: "version compromise and service",
+        sql: include_str!("migrations/0012_version_compromise_and_service.sql"),
+    },
 ];
 
 /// The schema version this binary creates.

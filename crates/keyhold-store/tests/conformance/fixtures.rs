@@ -177,6 +177,8 @@ pub(crate) fn version(key: &Key, n: u32, state: KeyState) -> StoredVersion {
             public_key: None,
             process_start_date: None,
             protect_stop_date: None,
+            compromise_recorded_at: None,
+            served_at: None,
         },
         sealed_material: Some(SealedBlob::new(vec![n as u8; 44])),
         kek_generation: 1,

@@ -68,6 +68,8 @@ fn version(key: &Key, n: u32, sealed: u8) -> StoredVersion {
             public_key: None,
             process_start_date: None,
             protect_stop_date: None,
+            compromise_recorded_at: None,
+            served_at: None,
         },
         sealed_material: Some(SealedBlob::new(vec![sealed; 60])),
         kek_generation: 1,

@@ -89,6 +89,8 @@ mod tests {
                     public_key: None,
                     process_start_date: None,
                     protect_stop_date: None,
+                    compromise_recorded_at: None,
+                    served_at: None,
                 },
                 sealed_material: Some(SealedBlob::new(vec![n as u8; 40])),
                 kek_generation: 1,

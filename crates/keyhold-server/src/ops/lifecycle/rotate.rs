@@ -116,6 +116,8 @@ impl Operations {
                 public_key: fresh.public_key,
                 process_start_date: None,
                 protect_stop_date: None,
+                compromise_recorded_at: None,
+                served_at: None,
             },
             sealed_material: Some(sealed),
             kek_generation,

@@ -148,7 +148,11 @@ fn revoke(rows: &mut KeyRows, req: &RevokeRequest, now: Timestamp) -> Result<(),
         _ => now,
     };
     for number in revocation_targets(rows, req)? {
-        apply(rows.version_mut(number)?, event, at)?;
+        let version = rows.version_mut(number)?;
+        apply(version, event, at)?;
+        if req.reason.is_compromise() {
+            version.compromise_recorded_at = Some(now);
+        }
     }
     Ok(())
 }

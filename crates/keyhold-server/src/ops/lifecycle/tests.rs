@@ -31,6 +31,8 @@ fn version(n: u32, state: KeyState) -> KeyVersion {
         public_key: None,
         process_start_date: None,
         protect_stop_date: None,
+        compromise_recorded_at: None,
+        served_at: None,
     }
 }
 
