@@ -10,7 +10,7 @@
 //! algorithm comes from the key itself; the Key Block's Cryptographic
 //! Algorithm and Length, if sent, must agree.
 
-use keyhold_core::{KmipMeta, SymmetricFormat};
+use keyhold_core::SymmetricFormat;
 use keyhold_crypto::KeyMaterial as Material;
 use keyhold_crypto::key_import::{
     self, PrivateKeyInput, PublicKeyInfo, PublicKeyInput, RsaPrivateComponents,
@@ -21,7 +21,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{keypairs, objects, stored_params};
+use super::{keypairs, objects};
 use crate::ops::KmipKeySpec;
 
 fn failure(reason: ResultReason, message: &str) -> ItemFailure {

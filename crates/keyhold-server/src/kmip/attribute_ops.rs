@@ -131,8 +131,10 @@ impl Dispatcher {
             self.credentials(request_id),
             Action::KeyUpdate,
             move |ops, caller| match change {
-                Wanted::Custom(name, c) => ops.change_custom_attribute(caller, id, name, c),
-                Wanted::Description(c) => ops.change_description(caller, id, c),
+                Wanted::Custom(name, c) => {
+                    ops.change_custom_attribute(caller, id, name, c).map(drop)
+                }
+                Wanted::Description(c) => ops.change_description(caller, id, c).map(drop),
                 Wanted::Usage(which, c) => ops.change_usage_date(caller, id, which, c),
                 Wanted::Activation(at) => ops.set_activation_date(caller, id, at),
             },
@@ -165,8 +167,8 @@ impl Dispatcher {
             .reference
             .clone()
             .or_else(|| req.current.as_ref().map(Attribute::reference));
-        let custom = match reference {
-            Some(AttributeRef::Vendor { vendor, name }) => Some(custom_name(&vendor, &name)),
+        let custom = match &reference {
+            Some(AttributeRef::Vendor { vendor, name }) => Some(custom_name(vendor, name)),
             Some(AttributeRef::Standard(tags::DESCRIPTION)) => None,
             _ => return Err(read_only(version)),
         };
@@ -180,14 +182,32 @@ impl Dispatcher {
                 None => ops.change_description(caller, id, AttributeChange::Delete),
             },
         );
-        done.await.map_err(|e| attribute_failure(e, version))?;
+        let before = done.await.map_err(|e| attribute_failure(e, version))?;
+        // KMIP 1.4 section 4.16: a 1.x answer carries the deleted attribute.
+        let deleted = match (reference, before) {
+            (Some(r), Some(text)) if !version.is_v2() => Some(Attribute::new(text_value(r, text))),
+            _ => None,
+        };
         Ok(ResponsePayload::DeleteAttribute(AttributeChangeResponse {
             unique_identifier: req
                 .unique_identifier
                 .clone()
                 .unwrap_or_else(|| objects::version_uid(id)),
-            attribute: None,
+            attribute: deleted,
         }))
+    }
+}
+
+/// The text attribute `reference` names with value `text`: a custom
+/// attribute or the Description.
+fn text_value(reference: AttributeRef, text: String) -> AttributeValue {
+    match reference {
+        AttributeRef::Vendor { vendor, name } => AttributeValue::Vendor {
+            vendor,
+            name,
+            value: Value::TextString(text),
+        },
+        AttributeRef::Standard(_) => AttributeValue::Description(text),
     }
 }
 

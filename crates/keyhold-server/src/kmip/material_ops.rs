@@ -5,9 +5,7 @@
 //! RSA, PKCS#1; Secret Data and Opaque Objects leave as they arrived
 //! ([`data_objects`]).
 
-use keyhold_core::{
-    Action, Algorithm, DataObject, KmipMeta, RequestId, SymmetricFormat, VersionId,
-};
+use keyhold_core::{Action, Algorithm, DataObject, RequestId, SymmetricFormat, VersionId};
 use keyhold_crypto::SecretBytes as CryptoSecret;
 use keyhold_crypto::key_import;
 use keyhold_kmip::payload::{
@@ -20,7 +18,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, asym_register, data_objects, keypairs, objects, stored_params};
+use super::{Dispatcher, asym_register, data_objects, keypairs, objects};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 

@@ -60,23 +60,26 @@ pub fn is_custom_name(name: &str) -> bool {
 }
 
 impl Operations {
-    /// Changes the custom attribute `name` of version `id`'s key.
+    /// Changes the custom attribute `name` of version `id`'s key; answers
+    /// the value it had (what a KMIP 1.x Delete Attribute gives back).
     pub fn change_custom_attribute(
         &self,
         caller: &Caller,
         id: VersionId,
         name: String,
         change: AttributeChange,
-    ) -> Result<(), ServerError> {
+    ) -> Result<Option<String>, ServerError> {
         if !is_custom_name(&name) {
             return Err(ServerError::InvalidRequest {
                 detail: format!("{name} is not a custom attribute (x-… or y-…)"),
             });
         }
         let (key, _) = self.key_by_version_id(caller, id)?;
-        self.change_key(caller, &KeyRef::Id(key.id), move |rows, _| {
+        let mut before = None;
+        self.change_key(caller, &KeyRef::Id(key.id), |rows, _| {
             let tags = &mut rows.key.tags;
-            let exists = tags.contains_key(&name);
+            before = tags.get(&name).cloned();
+            let exists = before.is_some();
             let missing = || ServerError::InvalidRequest {
                 detail: format!("the object has no attribute {name}"),
             };
@@ -98,7 +101,7 @@ impl Operations {
             }
             check_tags(tags).map_err(ServerError::Core)
         })?;
-        Ok(())
+        Ok(before)
     }
 
     /// Changes the Description of version `id`'s key (KMIP 1.4 section
@@ -106,13 +109,13 @@ impl Operations {
     /// `description`; empty is none). It is single-valued: an Add when it
     /// has one is [`ServerError::AttributeSingleValued`], a Modify or
     /// Delete when it has none [`ServerError::AttributeNotFound`]. A new
-    /// value is 1 to 4096 bytes.
+    /// value is 1 to 4096 bytes. Answers the Description it had.
     pub fn change_description(
         &self,
         caller: &Caller,
         id: VersionId,
         change: AttributeChange,
-    ) -> Result<(), ServerError> {
+    ) -> Result<Option<String>, ServerError> {
         if let AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) =
             &change
         {
@@ -124,8 +127,10 @@ impl Operations {
             check_description(v)?;
         }
         let (key, _) = self.key_by_version_id(caller, id)?;
-        self.change_key(caller, &KeyRef::Id(key.id), move |rows, _| {
+        let mut before = None;
+        self.change_key(caller, &KeyRef::Id(key.id), |rows, _| {
             let description = &mut rows.key.description;
+            before = Some(description.clone()).filter(|d| !d.is_empty());
             let attribute = "Description";
             match change {
                 AttributeChange::Add(_) if !description.is_empty() => {
@@ -144,7 +149,7 @@ impl Operations {
                 }
             }
         })?;
-        Ok(())
+        Ok(before)
     }
 
     /// Changes the usage date `which` of version `id` (KMIP 1.4 sections

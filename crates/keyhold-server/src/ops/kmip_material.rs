@@ -24,9 +24,10 @@ struct KmipGet {
 
 impl Operations {
     /// KMIP Get of version `id`: its key and material, for an exportable
-    /// key in a state REST export allows too (never Suspended,
-    /// Compromised, archived or scheduled for destruction), once any
-    /// quorum approval the export needs is spent. Audited as `key:export`.
+    /// key in a state REST export allows too (never Suspended, archived or
+    /// scheduled for destruction; Compromised only for a principal granted
+    /// `key:use-compromised`), once any quorum approval the export needs
+    /// is spent. Audited as `key:export`.
     pub fn version_material(
         &self,
         caller: &Caller,
@@ -37,7 +38,7 @@ impl Operations {
             return Err(ServerError::KeyNotExportable);
         }
         let version = self.find_version(&key, meta.version)?;
-        check_export(&key, &version.meta)?;
+        check_export(&key, &version.meta, caller.may_use_compromised(&key))?;
         self.spend_approval_alone(caller, Some(key.id), &KmipGet { version: id })?;
         let material = self.open_material(caller, &key, &version)?;
         self.mark_served(caller, &version)?;

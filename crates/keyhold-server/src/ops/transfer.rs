@@ -114,7 +114,7 @@ impl Operations {
             return Err(ServerError::KeyNotExportable);
         }
         let version = self.find_version(&key, req.version.unwrap_or(key.primary_version))?;
-        check_export(&key, &version.meta)?;
+        check_export(&key, &version.meta, caller.may_use_compromised(&key))?;
         self.spend_approval_alone(caller, Some(key.id), &req)?;
         let material = self.open_material(caller, &key, &version)?;
         let algorithm = req.wrapping_algorithm;
@@ -222,9 +222,13 @@ fn unwrap_error(e: CryptoError) -> ServerError {
 /// |---|---|
 /// | PreActive, Active, Deactivated | yes (Deactivated material still decrypts old data) |
 /// | Suspended | no: out of service until resumed |
-/// | Compromised | no: a compromised key is never spread further |
+/// | Compromised | only when `compromised_allowed`: for a principal granted `key:use-compromised` by name, as processing with it is (its holders may need it to decrypt what it protected; everyone else never gets it) |
 /// | Destroyed, DestroyedCompromised | no: the material is gone |
-pub(super) fn check_export(key: &Key, version: &KeyVersion) -> Result<(), ServerError> {
+pub(super) fn check_export(
+    key: &Key,
+    version: &KeyVersion,
+    compromised_allowed: bool,
+) -> Result<(), ServerError> {
     if !key.exportable {
         return Err(ServerError::KeyNotExportable);
     }
@@ -237,6 +241,7 @@ pub(super) fn check_export(key: &Key, version: &KeyVersion) -> Result<(), Server
     let state = version.state;
     match state {
         KeyState::PreActive | KeyState::Active | KeyState::Deactivated => Ok(()),
+        KeyState::Compromised if compromised_allowed => Ok(()),
         KeyState::Destroyed | KeyState::DestroyedCompromised => {
             Err(ServerError::MaterialGone { state })
         }
@@ -307,7 +312,7 @@ mod tests {
     fn export_follows_the_state_table() {
         use KeyState as S;
         for state in KeyState::ALL {
-            let got = check_export(&key(true), &version(state, false));
+            let got = check_export(&key(true), &version(state, false), false);
             match state {
                 S::PreActive | S::Active | S::Deactivated => assert!(got.is_ok(), "{state}"),
                 S::Suspended | S::Compromised => assert!(
@@ -323,13 +328,22 @@ mod tests {
     }
 
     #[test]
+    fn compromised_material_leaves_only_for_those_who_may_use_it() {
+        let compromised = version(KeyState::Compromised, false);
+        assert!(check_export(&key(true), &compromised, true).is_ok());
+        for state in [KeyState::Suspended, KeyState::Destroyed] {
+            assert!(check_export(&key(true), &version(state, false), true).is_err());
+        }
+    }
+
+    #[test]
     fn non_exportable_keys_refuse_first_whatever_else() {
         for state in KeyState::ALL {
             for archived in [false, true] {
                 let mut k = key(false);
                 k.destroy_scheduled_at = Some(Timestamp::EPOCH);
                 assert!(matches!(
-                    check_export(&k, &version(state, archived)),
+                    check_export(&k, &version(state, archived), true),
                     Err(ServerError::KeyNotExportable)
                 ));
             }
@@ -339,13 +353,13 @@ mod tests {
     #[test]
     fn archived_versions_and_keys_pending_destruction_refuse() {
         assert!(matches!(
-            check_export(&key(true), &version(KeyState::Active, true)),
+            check_export(&key(true), &version(KeyState::Active, true), true),
             Err(ServerError::ExportArchived)
         ));
         let mut k = key(true);
         k.destroy_scheduled_at = Some(Timestamp::from_unix_seconds(5));
         assert!(matches!(
-            check_export(&k, &version(KeyState::Deactivated, false)),
+            check_export(&k, &version(KeyState::Deactivated, false), true),
             Err(ServerError::ExportDestroyScheduled { .. })
         ));
     }

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 11] = [
+const MIGRATIONS: [Migration; 12] = [
     Migration {
         version: 1,
         name: "initial",
@@ -80,8 +80,11 @@ const MIGRATIONS: [Migration; 11] = [
     },
 ];
 
-/// The schema version this binary creates.
-pub(super) const LATEST: u32 = 11;
+/// The schema version this binary creates: the last migration's.
+pub(super) const LATEST: u32 = match MIGRATIONS.last() {
+    Some(m) => m.version,
+    None => 0,
+};
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL) STRICT";

@@ -150,12 +150,22 @@ pub async fn init(server: &Server, pki: &Pki) -> String {
 }
 
 /// Binds the test client's certificate (by fingerprint) to an admin
-/// principal, over REST with the root token.
+/// principal, over REST with the root token. It is also granted
+/// `key:use-compromised` (which no role grants): the profiles' vectors Get
+/// a key after revoking it as compromised.
 pub async fn bind_client(server: &Server, pki: &Pki, root_token: &str) {
     let root = rest_client(server, pki, Some(root_token));
     let name: keyhold_core::PrincipalName = "kmip-client".parse().unwrap();
+    let policy: keyhold_api::access::CreatePolicyRequest =
+        serde_json::from_value(serde_json::json!({
+            "name": "use-compromised",
+            "statements": [{"effect": "allow", "actions": ["key:use-compromised"], "resources": ["*"]}],
+        }))
+        .unwrap();
+    root.create_policy(&policy).await.unwrap();
     let create: keyhold_api::access::CreatePrincipalRequest = serde_json::from_value(
-        serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"]}),
+        serde_json::json!({"name": "kmip-client", "kind": "service", "roles": ["admin"],
+            "policies": ["use-compromised"]}),
     )
     .unwrap();
     root.create_principal(&create).await.unwrap();

@@ -293,8 +293,9 @@ const KEY_WRITES: [&str; 7] = [
 /// `Operations::write_audited` after admitting the key (which invalidates
 /// it), or invalidates the keys itself (`key_use.rs`), or empties the
 /// cache after it (`rotate_kek.rs`).
-const WRITERS: [&str; 5] = [
+const WRITERS: [&str; 6] = [
     "ops/keys.rs",
+    "ops/transfer.rs",
     "ops/lifecycle/mod.rs",
     "ops/lifecycle/unused.rs",
     "ops/key_use.rs",
