@@ -74,11 +74,39 @@ pub enum TransparentKey {
 }
 
 fn opt_big(r: &mut Reader<'_>, tag: Tag) -> Result<Option<SecretBytes>> {
-    r.opt_map(tag, f::big).map(|o| o.map(SecretBytes::new))
+    r.opt_map(tag, magnitude).map(|o| o.map(SecretBytes::new))
 }
 
 fn req_big(r: &mut Reader<'_>, tag: Tag) -> Result<SecretBytes> {
-    r.req_map(tag, f::big).map(SecretBytes::new)
+    r.req_map(tag, magnitude).map(SecretBytes::new)
+}
+
+/// A key component's Big Integer (two's complement, big-endian, sign-extended
+/// to a multiple of eight bytes: KMIP 1.4 section 9.1.1.4) as the unsigned
+/// big-endian magnitude the key formats use, without leading zeros. Key
+/// components are never negative.
+fn magnitude(item: &Ttlv) -> Result<Vec<u8>> {
+    let bytes = f::big(item)?;
+    if bytes.first().is_some_and(|b| b & 0x80 != 0) {
+        return Err(KmipError::InvalidValue {
+            field: item.tag,
+            problem: "a key component is never negative",
+        });
+    }
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    Ok(bytes.get(start..).map(<[u8]>::to_vec).unwrap_or_default())
+}
+
+/// A key component's unsigned magnitude as a Big Integer item: a leading
+/// zero byte keeps a magnitude whose top bit is set positive.
+fn big_item(tag: Tag, magnitude: &[u8]) -> Ttlv {
+    if magnitude.first().is_some_and(|b| b & 0x80 != 0) {
+        let mut signed = Vec::with_capacity(magnitude.len() + 1);
+        signed.push(0);
+        signed.extend_from_slice(magnitude);
+        return Ttlv::new(tag, Value::BigInteger(signed));
+    }
+    f::big_item(tag, magnitude)
 }
 
 impl TransparentKey {
@@ -126,7 +154,7 @@ impl TransparentKey {
 
     /// The Key Material structure.
     pub(crate) fn to_ttlv(&self) -> Ttlv {
-        let big = |t, b: &SecretBytes| f::big_item(t, b.expose());
+        let big = |t, b: &SecretBytes| big_item(t, b.expose());
         let mut v = Vec::new();
         match self {
             TransparentKey::Symmetric { key } => v.push(f::bytes_item(tags::KEY, key.expose())),
@@ -226,8 +254,47 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(key.to_ttlv(), item);
+        let wire = |t: &Ttlv| keyhold_ttlv::encode(t).unwrap();
+        assert_eq!(wire(&key.to_ttlv()), wire(&item));
         assert!(!format!("{key:?}").contains("0x01"));
+    }
+
+    #[test]
+    fn components_are_unsigned_magnitudes() {
+        let item = xml::to_ttlv(
+            r#"<KeyMaterial>
+              <Modulus type="BigInteger" value="0x0000000000000000ab7f161c0042496c"/>
+              <PublicExponent type="BigInteger" value="0x0000000000010001"/>
+            </KeyMaterial>"#,
+        )
+        .unwrap();
+        let key = TransparentKey::parse(&item, KeyFormatType::TransparentRSAPublicKey).unwrap();
+        let TransparentKey::RsaPublic {
+            modulus,
+            public_exponent,
+        } = &key
+        else {
+            panic!("{key:?}");
+        };
+        assert_eq!(
+            modulus.expose(),
+            &[0xab, 0x7f, 0x16, 0x1c, 0x00, 0x42, 0x49, 0x6c]
+        );
+        assert_eq!(public_exponent.expose(), &[0x01, 0x00, 0x01]);
+        // Written back, the top bit set needs its sign byte again.
+        let wire = |t: &Ttlv| keyhold_ttlv::encode(t).unwrap();
+        assert_eq!(wire(&key.to_ttlv()), wire(&item));
+        let negative = xml::to_ttlv(
+            r#"<KeyMaterial>
+              <Modulus type="BigInteger" value="0xab7f161c0042496c"/>
+              <PublicExponent type="BigInteger" value="0x0000000000010001"/>
+            </KeyMaterial>"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            TransparentKey::parse(&negative, KeyFormatType::TransparentRSAPublicKey),
+            Err(KmipError::InvalidValue { .. })
+        ));
     }
 
     #[test]

@@ -82,9 +82,25 @@ fn first_difference(a: &Ttlv, b: &Ttlv, path: &str) -> Option<String> {
             }
             (x.len() != y.len()).then(|| format!("{here}: {} vs {} items", x.len(), y.len()))
         }
+        // A Big Integer is a number: sign extension is not part of it.
+        (Value::BigInteger(x), Value::BigInteger(y)) if minimal(x) == minimal(y) => None,
         (x, y) if x != y => Some(format!("{here}: {x:?} vs {y:?}")),
         _ => None,
     }
+}
+
+/// A two's complement big-endian number without redundant sign extension.
+fn minimal(bytes: &[u8]) -> &[u8] {
+    let mut rest = bytes;
+    while let [first, second, ..] = rest {
+        let redundant =
+            (*first == 0x00 && second & 0x80 == 0) || (*first == 0xFF && second & 0x80 != 0);
+        if !redundant {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    rest
 }
 
 #[derive(Default)]

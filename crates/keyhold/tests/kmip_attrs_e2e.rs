@@ -476,3 +476,40 @@ async fn server_kept_attributes_follow_the_object() {
     assert_eq!(reason, Some(ResultReason::InvalidField));
     assert!(locate(&mut conn, &name("sensitive")).await.is_empty());
 }
+
+/// keyhold keeps one Name per key, fixed when it is made: adding one is
+/// Non Unique Name Attribute (2.x; Invalid Field in 1.x) when a key has it
+/// already, this one included, and Attribute Read Only otherwise; nothing
+/// changes.
+#[tokio::test]
+async fn a_name_cannot_be_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let orders = uid(&ok(&mut conn, &create(&name("orders"))).await);
+    let other = uid(&ok(&mut conn, &create(&name("other"))).await);
+    let add_v2 = |id: &str, value: &str| {
+        on(
+            "AddAttribute",
+            id,
+            &format!(
+                r#"<NewAttribute><Name><NameValue type="TextString" value="{value}"/>
+                <NameType type="Enumeration" value="UninterpretedTextString"/></Name></NewAttribute>"#
+            ),
+        )
+    };
+    for (id, taken) in [(&other, "orders"), (&orders, "orders")] {
+        let reason = refused_v2(&mut conn, &add_v2(id, taken)).await;
+        assert_eq!(reason, Some(ResultReason::NonUniqueNameAttribute));
+    }
+    let reason = refused_v2(&mut conn, &add_v2(&other, "unused")).await;
+    assert_eq!(reason, Some(ResultReason::AttributeReadOnly));
+    let add_v1 = on("AddAttribute", &other, &name("orders"));
+    assert_eq!(
+        refused(&mut conn, &add_v1).await,
+        Some(ResultReason::InvalidField)
+    );
+    let a = attributes(&mut conn, &other).await;
+    let names: Vec<_> = a.names().iter().map(|n| n.value.clone()).collect();
+    assert_eq!(names, vec!["other".to_owned()]);
+    assert!(locate(&mut conn, &name("unused")).await.is_empty());
+}

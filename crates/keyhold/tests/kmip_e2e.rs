@@ -643,6 +643,18 @@ async fn kmip_register_rekey_destroy_archive() {
         failed_reason(&mut conn, &by_id("Get", &new_id, "")).await,
         Some(ResultReason::PermissionDenied)
     );
+    // Over KMIP the object is Destroyed at once (keyhold erases the
+    // material when the waiting period ends).
+    let state = r#"<AttributeName type="TextString" value="State"/>"#;
+    let ResponsePayload::GetAttributes(a) =
+        ok_item(&mut conn, &by_id("GetAttributes", &new_id, state)).await
+    else {
+        panic!();
+    };
+    assert_eq!(
+        a.attributes.unwrap().state(),
+        Some(keyhold_kmip::State::Destroyed)
+    );
     // Only the primary version changes state over KMIP.
     assert_eq!(
         failed_reason(&mut conn, &by_id("Destroy", &id, "")).await,

@@ -27,6 +27,7 @@ enum Wanted {
     Description(AttributeChange),
     Usage(UsageDate, AttributeChange<Timestamp>),
     Activation(Timestamp),
+    Name(String),
 }
 
 /// The change an Add, Modify or Set (`operation`) of `value` makes.
@@ -52,6 +53,13 @@ fn attribute_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
         }
         ServerError::AttributeReadOnly { .. } if version.is_v2() => {
             ItemFailure::new(ResultReason::AttributeReadOnly, e.to_string())
+        }
+        ServerError::KeyAlreadyExists if version.is_v2() => ItemFailure::new(
+            ResultReason::NonUniqueNameAttribute,
+            "another object has that Name",
+        ),
+        ServerError::KeyAlreadyExists => {
+            ItemFailure::new(ResultReason::InvalidField, "another object has that Name")
         }
         other => lifecycle_failure(other, version),
     }
@@ -111,6 +119,9 @@ fn wanted(
             let at = Timestamp::from_unix_seconds(*secs);
             Ok(Wanted::Usage(which, change_of(operation, at)))
         }
+        AttributeValue::Name(name) if operation != Operation::SetAttribute => {
+            Ok(Wanted::Name(name.value.clone()))
+        }
         _ => Err(read_only(version)),
     }
 }
@@ -137,6 +148,7 @@ impl Dispatcher {
                 Wanted::Description(c) => ops.change_description(caller, id, c).map(drop),
                 Wanted::Usage(which, c) => ops.change_usage_date(caller, id, which, c),
                 Wanted::Activation(at) => ops.set_activation_date(caller, id, at),
+                Wanted::Name(name) => ops.refuse_new_name(caller, id, &name),
             },
         );
         done.await.map_err(|e| attribute_failure(e, version))?;

@@ -66,7 +66,7 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
             linked_object_identifier: other,
         }));
     }
-    out.push(A::State(state(version.state)));
+    out.push(A::State(kmip_state(key, version)));
     push_dates(&mut out, key, version);
     if !key.description.is_empty() {
         out.push(A::Description(key.description.clone()));
@@ -229,6 +229,23 @@ pub(crate) fn select(all: Attributes, wanted: &[AttributeRef]) -> Attributes {
 /// The references of `all` (Get Attribute List).
 pub(crate) fn references(all: &Attributes) -> Vec<AttributeRef> {
     all.items.iter().map(Attribute::reference).collect()
+}
+
+/// The State KMIP sees for `version` of `key`: its own
+/// ([`state`]), except that a key a Destroy has scheduled for destruction
+/// is Destroyed (Destroyed Compromised when compromised) at once, as KMIP
+/// 1.4 section 4.21 has it: its material may not be served any more, and
+/// Locate files it under destroyed storage. keyhold erases the material
+/// when the scheduler's waiting period ends; until then a REST
+/// `cancel-destroy` brings the object back in its state before.
+pub(crate) fn kmip_state(key: &Key, version: &KeyVersion) -> State {
+    match (key.destroy_scheduled_at, version.state) {
+        (Some(_), KeyState::Compromised) => State::DestroyedCompromised,
+        (Some(_), KeyState::Destroyed | KeyState::DestroyedCompromised) | (None, _) => {
+            state(version.state)
+        }
+        (Some(_), _) => State::Destroyed,
+    }
 }
 
 /// keyhold's version state as a KMIP State. Suspended has no KMIP

@@ -80,6 +80,12 @@ fn v2_reason_for(e: &ServerError) -> Option<ResultReason> {
         ServerError::Core(
             CoreError::CryptoperiodEnded { .. } | CoreError::ProcessNotStarted { .. },
         ) => Some(ResultReason::WrongKeyLifecycleState),
+        // Object Destroyed (KMIP 2.1 section 11.46): its material is gone,
+        // or going (a Destroy has scheduled it, so the object is reported
+        // Destroyed: `attributes::kmip_state`).
+        ServerError::ExportDestroyScheduled { .. } | ServerError::MaterialGone { .. } => {
+            Some(ResultReason::ObjectDestroyed)
+        }
         _ => None,
     }
 }

@@ -241,7 +241,9 @@ impl Filter {
 
     fn version_matches(&self, key: &Key, v: &KeyVersion) -> bool {
         self.storage & Storage::of(key, v).bit() != 0
-            && self.state.is_none_or(|s| s == attributes::state(v.state))
+            && self
+                .state
+                .is_none_or(|s| s == attributes::kmip_state(key, v))
             && self.dates_match(key, v)
     }
 

@@ -315,7 +315,16 @@ impl Dispatcher {
             return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
         }
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
-            ops.key_by_version_id(caller, id)
+            let (key, meta) = ops.key_by_version_id(caller, id)?;
+            // A destroyed KMIP object (`attributes::kmip_state`) serves
+            // nothing, its public half included.
+            if let Some(at) = key.destroy_scheduled_at {
+                return Err(ServerError::ExportDestroyScheduled { at });
+            }
+            if meta.state.is_destroyed() {
+                return Err(ServerError::MaterialGone { state: meta.state });
+            }
+            Ok((key, meta))
         });
         let (key, meta) = found.await?;
         let spki = meta

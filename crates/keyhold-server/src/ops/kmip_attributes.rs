@@ -6,12 +6,14 @@
 //! brought to now (activating it). Every other attribute is set by
 //! keyhold itself.
 
-use keyhold_core::{KeyRef, KeyState, KeyVersion, Timestamp, VersionId};
+use keyhold_core::{KeyName, KeyRef, KeyState, KeyVersion, Timestamp, VersionId};
+use keyhold_store::TxError;
 
 use super::lifecycle::KeyAction;
 use super::lifecycle::validate::{check_description, check_tags};
 use super::{Caller, Operations};
 use crate::error::ServerError;
+use crate::vault::tx_error;
 
 /// How an attribute of values `T` changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +152,36 @@ impl Operations {
             }
         })?;
         Ok(before)
+    }
+
+    /// A Name added to (or changed on) version `id`'s object: keyhold keeps
+    /// one Name per key, fixed when the key is made, so the change is
+    /// refused: [`ServerError::KeyAlreadyExists`] when a key of the tenant
+    /// (this one included) has that name already (KMIP 2.1 Non Unique Name
+    /// Attribute), [`ServerError::AttributeReadOnly`] otherwise.
+    pub fn refuse_new_name(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        name: &str,
+    ) -> Result<(), ServerError> {
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        let taken = match name.parse::<KeyName>() {
+            Ok(name) => self
+                .store
+                .read(|tx| tx.key_by_name(key.tenant, &name).map_err(TxError::from))
+                .map_err(tx_error)?
+                .is_some(),
+            // A name no key may have is no key's name.
+            Err(_) => false,
+        };
+        match taken {
+            true => Err(ServerError::KeyAlreadyExists),
+            false => Err(ServerError::AttributeReadOnly {
+                attribute: "Name",
+                why: "a key's one Name is fixed when it is made",
+            }),
+        }
     }
 
     /// Changes the usage date `which` of version `id` (KMIP 1.4 sections
