@@ -42,6 +42,7 @@ pub mod envelope;
 pub mod error;
 pub mod hash;
 pub mod hierarchy;
+pub mod key_export;
 pub mod key_import;
 pub mod material;
 pub mod provider;

@@ -200,3 +200,113 @@ async fn registered_rsa_oaep_round_trip_and_public_key_verify() {
     );
     assert!(refused(&mut conn, &sign).await.is_some());
 }
+
+/// The Key Block of a Get answer (either half).
+fn block_of(payload: &ResponsePayload) -> keyhold_kmip::KeyBlock {
+    let ResponsePayload::Get(g) = payload else {
+        panic!("{payload:?}");
+    };
+    match &g.object {
+        keyhold_kmip::ManagedObject::PrivateKey(b) | keyhold_kmip::ManagedObject::PublicKey(b) => {
+            b.clone()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn material_of(block: &keyhold_kmip::KeyBlock) -> &keyhold_kmip::KeyMaterial {
+    match &block.key_value {
+        Some(keyhold_kmip::KeyValue::Plain { material, .. }) => material,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A private key leaves as PKCS#8, PKCS#1 (RSA; the 2.x default) or its
+/// Transparent RSA / EC components, a public key as Transparent RSA / EC
+/// too, each the same key as registered; a format that does not fit the
+/// key is Invalid Field and one keyhold never returns Key Format Type Not
+/// Supported.
+#[tokio::test]
+async fn key_pairs_leave_in_every_format_they_have() {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    use aws_lc_rs::signature::KeyPair as _;
+    use keyhold_kmip::{KeyMaterial, TransparentKey};
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let rsa = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let pkcs8 = AsDer::<Pkcs8V1Der>::as_der(&rsa).unwrap();
+    let id = uid(&ok(
+        &mut conn,
+        &register(
+            "PrivateKey",
+            "PKCS_8",
+            pkcs8.as_ref(),
+            "Sign",
+            "rsa-formats",
+        ),
+    )
+    .await);
+    let b = block_of(&ok(&mut conn, &get(&id, "")).await);
+    assert_eq!(b.key_format_type, KeyFormatType::PKCS8, "the 1.x default");
+    let b = block_of(&ok(&mut conn, &get(&id, "PKCS_1")).await);
+    let KeyMaterial::Bytes(pkcs1) = material_of(&b) else {
+        panic!("{b:?}");
+    };
+    let again = aws_lc_rs::rsa::KeyPair::from_der(pkcs1.expose()).unwrap();
+    assert_eq!(again.public_key().as_ref(), rsa.public_key().as_ref());
+    let r = call_in(&mut conn, "2", "1", &get(&id, "")).await;
+    let b = block_of(r.items[0].payload.as_ref().unwrap());
+    assert_eq!(b.key_format_type, KeyFormatType::PKCS1, "the 2.x default");
+    let b = block_of(&ok(&mut conn, &get(&id, "TransparentRSAPrivateKey")).await);
+    let KeyMaterial::Transparent(TransparentKey::RsaPrivate { modulus, p, .. }) = material_of(&b)
+    else {
+        panic!("{b:?}");
+    };
+    assert_eq!(modulus.expose().len(), 256);
+    assert_eq!(p.as_ref().unwrap().expose().len(), 128);
+    let public = format!("{id}/public");
+    let b = block_of(&ok(&mut conn, &get(&public, "TransparentRSAPublicKey")).await);
+    let KeyMaterial::Transparent(TransparentKey::RsaPublic {
+        modulus: n,
+        public_exponent,
+    }) = material_of(&b)
+    else {
+        panic!("{b:?}");
+    };
+    assert_eq!(n.expose(), modulus.expose());
+    assert_eq!(public_exponent.expose(), &[1, 0, 1]);
+    for unfit in ["TransparentECPrivateKey", "Raw"] {
+        let reason = refused(&mut conn, &get(&id, unfit)).await;
+        assert_eq!(reason, Some(ResultReason::InvalidField), "{unfit}");
+    }
+    let reason = refused(&mut conn, &get(&id, "TransparentDSAPrivateKey")).await;
+    assert_eq!(reason, Some(ResultReason::KeyFormatTypeNotSupported));
+
+    let alg = &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+    let ec = aws_lc_rs::signature::EcdsaKeyPair::generate(alg).unwrap();
+    let ec_pkcs8 = ec.to_pkcs8v1().unwrap();
+    let ec_id = uid(&ok(
+        &mut conn,
+        &register(
+            "PrivateKey",
+            "PKCS_8",
+            ec_pkcs8.as_ref(),
+            "Sign",
+            "ec-formats",
+        ),
+    )
+    .await);
+    let b = block_of(&ok(&mut conn, &get(&ec_id, "TransparentECPrivateKey")).await);
+    let KeyMaterial::Transparent(TransparentKey::EcPrivate { d, .. }) = material_of(&b) else {
+        panic!("{b:?}");
+    };
+    assert_eq!(d.expose().len(), 32);
+    let ec_public = format!("{ec_id}/public");
+    let b = block_of(&ok(&mut conn, &get(&ec_public, "TransparentECPublicKey")).await);
+    let KeyMaterial::Transparent(TransparentKey::EcPublic { q, .. }) = material_of(&b) else {
+        panic!("{b:?}");
+    };
+    assert_eq!(q.expose(), ec.public_key().as_ref());
+    let reason = refused(&mut conn, &get(&ec_id, "PKCS_1")).await;
+    assert_eq!(reason, Some(ResultReason::InvalidField));
+}

@@ -517,10 +517,16 @@ async fn kmip_mac_and_get() {
         failed_reason(&mut conn, &by_id("MAC", &id, &wrong)).await,
         Some(ResultReason::InvalidField)
     );
-    // PKCS#1 is not a format keyhold returns.
-    let pkcs8 = r#"<KeyFormatType type="Enumeration" value="PKCS_1"/>"#;
+    // PKCS#1 is a format of RSA keys: an HMAC key refuses it (audited).
+    let pkcs1 = r#"<KeyFormatType type="Enumeration" value="PKCS_1"/>"#;
     assert_eq!(
-        failed_reason(&mut conn, &by_id("Get", &id, pkcs8)).await,
+        failed_reason(&mut conn, &by_id("Get", &id, pkcs1)).await,
+        Some(ResultReason::InvalidField)
+    );
+    // A format keyhold never returns is refused before anything is read.
+    let dsa = r#"<KeyFormatType type="Enumeration" value="TransparentDSAPrivateKey"/>"#;
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("Get", &id, dsa)).await,
         Some(ResultReason::KeyFormatTypeNotSupported)
     );
 
@@ -535,13 +541,19 @@ async fn kmip_mac_and_get() {
         Some(ResultReason::PermissionDenied)
     );
 
-    // Both Gets are in the audit trail as key:export, one allowed, one not.
+    // The Gets that reached the key are in the audit trail as key:export:
+    // one allowed, the PKCS#1 one and the unextractable one refused.
     let query = keyhold_api::audit::AuditEventsQuery {
         action: Some(keyhold_core::Action::KeyExport),
         ..Default::default()
     };
     let page = rest.audit_events(&query).await.unwrap();
-    assert_eq!(page.events.len(), 2, "{page:?}");
+    let refused = page
+        .events
+        .iter()
+        .filter(|e| e.outcome.code.is_some())
+        .count();
+    assert_eq!((page.events.len(), refused), (3, 2), "{page:?}");
 }
 
 /// Register a known AES key, encrypt with it over KMIP and open the

@@ -11,8 +11,8 @@ use keyhold_core::{Algorithm, KmipMeta, Timestamp, UsageMask};
 use keyhold_kmip::payload::CreateKeyPairRequest;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm as K, CryptographicParameters,
-    DateAttribute, DigitalSignatureAlgorithm as D, HashingAlgorithm, KeyBlock, KeyFormatType,
-    KeyMaterial, KeyValue, PaddingMethod, RecommendedCurve, ResultReason, SecretBytes, tags,
+    DateAttribute, DigitalSignatureAlgorithm as D, HashingAlgorithm, PaddingMethod,
+    RecommendedCurve, ResultReason, tags,
 };
 use keyhold_ttlv::Value;
 
@@ -35,23 +35,6 @@ pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(K, i32)> {
         Algorithm::Ed25519 => (K::Ed25519, 255),
         _ => return None,
     })
-}
-
-/// The Key Block of one half of a key pair: DER bytes (PKCS#8 or
-/// SubjectPublicKeyInfo) in `format`.
-pub(crate) fn key_block(algorithm: Algorithm, format: KeyFormatType, der: &[u8]) -> KeyBlock {
-    let (kmip, bits) = kmip_algorithm(algorithm).map_or((None, None), |(a, b)| (Some(a), Some(b)));
-    KeyBlock {
-        key_format_type: format,
-        key_compression_type: None,
-        key_value: Some(KeyValue::Plain {
-            material: KeyMaterial::Bytes(SecretBytes::new(der.to_vec())),
-            attributes: Attributes::default(),
-        }),
-        cryptographic_algorithm: kmip,
-        cryptographic_length: bits,
-        key_wrapping_data: None,
-    }
 }
 
 /// The first of the Private Key, Common and Public Key attribute lists

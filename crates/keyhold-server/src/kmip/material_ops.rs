@@ -7,16 +7,15 @@
 
 use keyhold_core::{Action, Algorithm, DataObject, RequestId, SymmetricFormat, VersionId};
 use keyhold_crypto::SecretBytes as CryptoSecret;
-use keyhold_crypto::key_import;
 use keyhold_kmip::payload::{
     GetRequest, GetResponse, IdentifierWithAttributesResponse, RegisterRequest,
 };
 use keyhold_kmip::{
-    Attributes, CryptographicAlgorithm, KeyBlock, KeyFormatType, KeyMaterial, KeyValue,
-    ManagedObject, ObjectType, ProtocolVersion, ResponsePayload, ResultReason, SecretBytes,
-    TransparentKey, UniqueIdentifier,
+    Attributes, KeyBlock, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
+    ProtocolVersion, ResponsePayload, ResultReason, SecretBytes, TransparentKey, UniqueIdentifier,
 };
 
+use super::asym_formats::{self, Half};
 use super::errors::ItemFailure;
 use super::{Dispatcher, asym_register, data_objects, keypairs, objects};
 use crate::error::ServerError;
@@ -29,7 +28,8 @@ fn failure(reason: ResultReason, message: &str) -> ItemFailure {
 }
 
 /// Refuses a Key Format Type keyhold never returns: symmetric keys are
-/// Raw or Transparent Symmetric Key, private keys PKCS#8.
+/// Raw or Transparent Symmetric Key, private keys PKCS#8, PKCS#1 or
+/// Transparent RSA / EC ([`asym_formats`]), Secret Data Raw or Opaque.
 fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
     match format {
         None
@@ -37,19 +37,23 @@ fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
             KeyFormatType::Raw
             | KeyFormatType::TransparentSymmetricKey
             | KeyFormatType::PKCS8
+            | KeyFormatType::PKCS1
+            | KeyFormatType::TransparentRSAPrivateKey
+            | KeyFormatType::TransparentECPrivateKey
             | KeyFormatType::Opaque,
         ) => Ok(()),
         Some(_) => Err(failure(
             ResultReason::KeyFormatTypeNotSupported,
             "keys are returned as Raw or Transparent Symmetric Key, private keys as PKCS#8, \
-             Secret Data as Raw or Opaque",
+             PKCS#1 or Transparent RSA / EC, Secret Data as Raw or Opaque",
         )),
     }
 }
 
 /// Checks, before any material is opened, that a format the client asks
-/// for fits the key: PKCS#8 for a private key, the others for a symmetric
-/// key; keys KMIP has no object for (ML-KEM, ML-DSA) are refused.
+/// for fits the key: those of [`asym_formats`] for a private key, Raw and
+/// Transparent Symmetric Key for a symmetric key; keys KMIP has no object
+/// for (ML-KEM, ML-DSA) are refused.
 fn check_format_fits(
     algorithm: Algorithm,
     format: Option<KeyFormatType>,
@@ -61,8 +65,9 @@ fn check_format_fits(
     let symmetric = objects::kmip_algorithm(algorithm).is_some();
     let fits = match format {
         None => private || symmetric,
-        Some(KeyFormatType::PKCS8) => private,
-        Some(_) => symmetric,
+        Some(f) if private => asym_formats::fits(algorithm, Half::Private, f),
+        Some(KeyFormatType::Raw | KeyFormatType::TransparentSymmetricKey) => symmetric,
+        Some(_) => false,
     };
     if fits {
         return Ok(());
@@ -190,54 +195,6 @@ fn register_spec(
     objects::key_spec(attrs, algorithm, usage, format)
 }
 
-/// A public key in the format asked for: X.509 (SubjectPublicKeyInfo), or
-/// PKCS#1 RSAPublicKey for an RSA key. Without a Key Format Type, KMIP 2.x
-/// answers an RSA key in PKCS#1, the default KMIP 2.1 section 4.26 (Table
-/// 81) gives RSA public keys; KMIP 1.4 names no default, and 1.x keeps
-/// X.509 (as do the other algorithms, whose 2.1 default, Transparent EC
-/// Public Key, keyhold does not produce).
-fn public_material(
-    algorithm: Algorithm,
-    spki: Vec<u8>,
-    format: Option<KeyFormatType>,
-    version: ProtocolVersion,
-) -> Result<(KeyFormatType, Vec<u8>), ItemFailure> {
-    let rsa =
-        keypairs::kmip_algorithm(algorithm).is_some_and(|(a, _)| a == CryptographicAlgorithm::RSA);
-    match format.unwrap_or(default_public_format(algorithm, version)) {
-        KeyFormatType::PKCS1 if rsa => {
-            let der = key_import::rsa_public_pkcs1(&spki).map_err(|_| {
-                failure(
-                    ResultReason::GeneralFailure,
-                    "the stored RSA public key does not parse",
-                )
-            })?;
-            Ok((KeyFormatType::PKCS1, der))
-        }
-        KeyFormatType::PKCS1 => Err(failure(
-            ResultReason::InvalidField,
-            "PKCS#1 is a format of RSA keys",
-        )),
-        _ => Ok((KeyFormatType::X509, spki)),
-    }
-}
-
-/// The format Get answers a Public Key in when none is asked for: an RSA
-/// key's PKCS#1 RSAPublicKey in KMIP 2.x (as the 2.1 profiles expect),
-/// X.509 (SubjectPublicKeyInfo) otherwise.
-pub(crate) fn default_public_format(
-    algorithm: Algorithm,
-    version: ProtocolVersion,
-) -> KeyFormatType {
-    let rsa =
-        keypairs::kmip_algorithm(algorithm).is_some_and(|(a, _)| a == CryptographicAlgorithm::RSA);
-    if rsa && version.is_v2() {
-        KeyFormatType::PKCS1
-    } else {
-        KeyFormatType::X509
-    }
-}
-
 impl Dispatcher {
     /// Get: the version's material, for an exportable key (audited as an
     /// export). Wrapping on Get is not supported yet.
@@ -276,14 +233,13 @@ impl Dispatcher {
             }));
         }
         let (object_type, object) = match keypairs::kmip_algorithm(key.algorithm) {
-            Some(_) => (
-                ObjectType::PrivateKey,
-                ManagedObject::PrivateKey(keypairs::key_block(
-                    key.algorithm,
-                    KeyFormatType::PKCS8,
-                    secret,
-                )),
-            ),
+            Some(_) => {
+                let half = Half::Private;
+                let format =
+                    format.unwrap_or(asym_formats::default_format(key.algorithm, half, version));
+                let block = asym_formats::private_block(key.algorithm, format, secret)?;
+                (ObjectType::PrivateKey, ManagedObject::PrivateKey(block))
+            }
             None => (
                 ObjectType::SymmetricKey,
                 ManagedObject::SymmetricKey(key_block(
@@ -310,8 +266,15 @@ impl Dispatcher {
         version: ProtocolVersion,
         request_id: RequestId,
     ) -> Answer {
-        if format.is_some_and(|f| !matches!(f, KeyFormatType::X509 | KeyFormatType::PKCS1)) {
-            let m = "public keys are returned in X.509 (SubjectPublicKeyInfo) or, for RSA, PKCS#1";
+        let public_formats = [
+            KeyFormatType::X509,
+            KeyFormatType::PKCS1,
+            KeyFormatType::TransparentRSAPublicKey,
+            KeyFormatType::TransparentECPublicKey,
+        ];
+        if format.is_some_and(|f| !public_formats.contains(&f)) {
+            let m = "public keys are returned in X.509 (SubjectPublicKeyInfo), PKCS#1 (RSA) or \
+                     Transparent RSA / EC";
             return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
         }
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
@@ -331,8 +294,10 @@ impl Dispatcher {
             .public_key
             .filter(|_| keypairs::kmip_algorithm(key.algorithm).is_some())
             .ok_or_else(ItemFailure::not_found)?;
-        let (format, der) = public_material(key.algorithm, spki, format, version)?;
-        let block = keypairs::key_block(key.algorithm, format, &der);
+        let half = Half::Public;
+        asym_formats::check(key.algorithm, half, format)?;
+        let format = format.unwrap_or(asym_formats::default_format(key.algorithm, half, version));
+        let block = asym_formats::public_block(key.algorithm, format, &spki)?;
         Ok(ResponsePayload::Get(GetResponse {
             object_type: ObjectType::PublicKey,
             unique_identifier: objects::public_uid(id),

@@ -21,6 +21,7 @@
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
+mod asym_formats;
 mod asym_register;
 mod attribute_ops;
 mod attributes;

@@ -9,7 +9,8 @@ use keyhold_core::{Key, KeyVersion, Protection, RevocationReason};
 use keyhold_kmip::{AttributeValue, KeyFormatType, ProtocolVersion, RevocationReasonCode, tags};
 use keyhold_ttlv::{Tag, Ttlv, Value};
 
-use super::{attributes, material_ops, objects};
+use super::asym_formats::{self, Half};
+use super::{attributes, keypairs, objects};
 
 /// The Lease Time of every object (KMIP 1.4 section 3.20, KMIP 2.1
 /// section 4.30): a client that holds an object's material or attributes
@@ -90,8 +91,9 @@ fn v2_only(
 /// The Key Format Type Get answers the object in when none is asked for
 /// (KMIP 2.1 section 4.26); none for an Opaque Object.
 fn key_format(key: &Key, public: bool, protocol: ProtocolVersion) -> Option<KeyFormatType> {
-    if public {
-        return Some(material_ops::default_public_format(key.algorithm, protocol));
+    if keypairs::kmip_algorithm(key.algorithm).is_some() {
+        let half = if public { Half::Public } else { Half::Private };
+        return Some(asym_formats::default_format(key.algorithm, half, protocol));
     }
     attributes::digest_format(key, false)
 }
