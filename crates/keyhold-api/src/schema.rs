@@ -37,6 +37,10 @@ pub enum AlgorithmSchema {
     /// ChaCha20 for KMIP's ChaCha20-Poly1305 with client nonces; no REST encryption.
     #[serde(rename = "chacha20-raw")]
     ChaCha20Raw,
+    /// Three-key Triple-DES (KMIP DES3, 168 bits), kept and served over KMIP
+    /// for the clients that use it; keyhold performs no operation with it.
+    #[serde(rename = "tdes-168-raw")]
+    Tdes168Raw,
     /// ChaCha20-Poly1305 (symmetric encryption).
     #[serde(rename = "chacha20-poly1305")]
     ChaCha20Poly1305,

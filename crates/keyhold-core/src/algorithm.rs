@@ -31,6 +31,14 @@ pub enum Algorithm {
     /// A 256-bit ChaCha20 key for ChaCha20-Poly1305 (RFC 8439) with a
     /// client-chosen nonce over KMIP. Never used for envelopes.
     ChaCha20Raw,
+    /// A three-key Triple-DES (TDEA keying option 1, NIST SP 800-67 Rev. 2
+    /// section 3.1) key: 24 bytes, three distinct 8-byte DES keys whose low
+    /// bits are parity bits. Kept and served over KMIP (Cryptographic
+    /// Algorithm DES3, length 168) for clients that still run TDEA, such as
+    /// payment systems; keyhold itself never encrypts, decrypts, MACs or
+    /// wraps with it (NIST SP 800-131A Rev. 2 disallows TDEA for applying
+    /// protection after 2023), so it supports no operation.
+    Tdes168Raw,
     /// ChaCha20-Poly1305 (RFC 8439).
     ChaCha20Poly1305,
     /// AES-256 key wrap with padding (RFC 5649).
@@ -81,7 +89,7 @@ pub enum KeyKind {
 
 impl Algorithm {
     /// Every algorithm, in a stable order.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::Aes256Gcm,
         Self::Aes128Gcm,
         Self::Aes192Gcm,
@@ -89,6 +97,7 @@ impl Algorithm {
         Self::Aes192Raw,
         Self::Aes256Raw,
         Self::ChaCha20Raw,
+        Self::Tdes168Raw,
         Self::ChaCha20Poly1305,
         Self::Aes256KeyWrap,
         Self::HmacSha256,
@@ -116,6 +125,7 @@ impl Algorithm {
             Self::Aes192Raw => "aes-192-raw",
             Self::Aes256Raw => "aes-256-raw",
             Self::ChaCha20Raw => "chacha20-raw",
+            Self::Tdes168Raw => "tdes-168-raw",
             Self::ChaCha20Poly1305 => "chacha20-poly1305",
             Self::Aes256KeyWrap => "aes-256-kwp",
             Self::HmacSha256 => "hmac-sha256",
@@ -150,6 +160,7 @@ impl Algorithm {
             Self::HmacSha256 => 10,
             Self::HmacSha384 => 11,
             Self::HmacSha512 => 12,
+            Self::Tdes168Raw => 13,
             Self::Rsa2048 => 20,
             Self::Rsa3072 => 21,
             Self::Rsa4096 => 22,
@@ -178,6 +189,7 @@ impl Algorithm {
             | Self::Aes192Raw
             | Self::Aes256Raw
             | Self::ChaCha20Raw
+            | Self::Tdes168Raw
             | Self::ChaCha20Poly1305
             | Self::Aes256KeyWrap
             | Self::HmacSha256
@@ -211,6 +223,15 @@ impl Algorithm {
                     .union(UsageMask::MAC_GENERATE)
                     .union(UsageMask::MAC_VERIFY)
             }
+            // What the client that holds the key does with it (encrypt, MAC,
+            // wrap keys in a payment system): recorded, never done here
+            // (`KeyOperation::supported_by`).
+            Self::Tdes168Raw => UsageMask::ENCRYPT
+                .union(UsageMask::DECRYPT)
+                .union(UsageMask::MAC_GENERATE)
+                .union(UsageMask::MAC_VERIFY)
+                .union(UsageMask::WRAP_KEY)
+                .union(UsageMask::UNWRAP_KEY),
             Self::Aes256KeyWrap => UsageMask::WRAP_KEY.union(UsageMask::UNWRAP_KEY),
             Self::HmacSha256 | Self::HmacSha384 | Self::HmacSha512 => {
                 UsageMask::MAC_GENERATE.union(UsageMask::MAC_VERIFY)
@@ -239,6 +260,7 @@ impl Algorithm {
             | Self::Aes128Gcm
             | Self::Aes192Gcm
             | Self::ChaCha20Poly1305
+            | Self::Tdes168Raw
             | Self::MlKem768 => UsageMask::ENCRYPT.union(UsageMask::DECRYPT),
             Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
@@ -264,7 +286,7 @@ impl Algorithm {
     /// keys (Grover's search halves a key's bits of security) and the
     /// NIST post-quantum schemes (FIPS 203, FIPS 204); never RSA or
     /// elliptic curves, which Shor's algorithm breaks, nor 128- or 192-bit
-    /// keys. A data object is not a key: never.
+    /// keys, nor Triple-DES. A data object is not a key: never.
     pub const fn is_quantum_safe(self) -> bool {
         match self {
             Self::Aes256Gcm
@@ -281,6 +303,7 @@ impl Algorithm {
             | Self::Aes192Gcm
             | Self::Aes128Raw
             | Self::Aes192Raw
+            | Self::Tdes168Raw
             | Self::Rsa2048
             | Self::Rsa3072
             | Self::Rsa4096

@@ -79,7 +79,8 @@ impl KeyOperation {
     }
 
     /// Whether `algorithm` can perform this operation at all, whatever the
-    /// key's usage.
+    /// key's usage. Triple-DES keys ([`Algorithm::Tdes168Raw`]) perform
+    /// none: they are kept for the clients that use them.
     pub const fn supported_by(self, algorithm: Algorithm) -> bool {
         use Algorithm as A;
         match self {
@@ -209,6 +210,30 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn triple_des_keys_perform_no_operation_whatever_their_usage() {
+        let all = [
+            KeyOperation::Encrypt,
+            KeyOperation::Decrypt,
+            KeyOperation::GenerateDataKey,
+            KeyOperation::Sign,
+            KeyOperation::Verify,
+            KeyOperation::MacGenerate,
+            KeyOperation::MacVerify,
+            KeyOperation::WrapKey,
+            KeyOperation::UnwrapKey,
+            KeyOperation::Encapsulate,
+            KeyOperation::Decapsulate,
+        ];
+        let usage = Algorithm::Tdes168Raw.possible_usage();
+        for op in all {
+            assert!(matches!(
+                op.check(Algorithm::Tdes168Raw, usage),
+                Err(CoreError::OperationNotSupported { .. })
+            ));
         }
     }
 

@@ -78,6 +78,15 @@ pub enum CryptoError {
         /// The algorithm the material was meant for.
         algorithm: Algorithm,
     },
+    /// Key material of the right form that the algorithm's standard still
+    /// forbids (a Triple-DES bundle whose three keys are not distinct).
+    #[error("key material is not a usable {algorithm} key: {reason}")]
+    WeakKey {
+        /// The algorithm the material was meant for.
+        algorithm: Algorithm,
+        /// What the standard requires that the material does not meet.
+        reason: &'static str,
+    },
     /// A public key that is not a valid X.509 SubjectPublicKeyInfo for this
     /// algorithm (or, for ML-KEM-768, not a valid raw encapsulation key).
     #[error("public key is not a valid {algorithm} public key")]

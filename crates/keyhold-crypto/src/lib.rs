@@ -5,7 +5,8 @@
 //!   gathered in one plain struct (rustls style), and [`software()`], the
 //!   provider backed by aws-lc-rs: AES-GCM, ChaCha20-Poly1305, AES-KWP,
 //!   HMAC-SHA-2, RSA (PSS, PKCS#1 v1.5, OAEP), ECDSA P-256/P-384, Ed25519,
-//!   ML-DSA-65 and ML-KEM-768.
+//!   ML-DSA-65 and ML-KEM-768; and three-key Triple-DES keys, generated
+//!   (odd parity, three distinct keys) and checked but never used.
 //! - [`KeyMaterial`] and [`SecretBytes`]: key material that always parses
 //!   for its algorithm, and secrets that are zeroized and never printed.
 //! - [`cipher`]: raw AES modes (ECB, CBC, CTR, GCM) and ChaCha20-Poly1305

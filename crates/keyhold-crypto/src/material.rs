@@ -93,6 +93,19 @@ mod tests {
     }
 
     #[test]
+    fn triple_des_material_is_24_bytes_of_three_distinct_keys() {
+        let alg = Algorithm::Tdes168Raw;
+        let distinct: Vec<u8> = (0..24).collect();
+        KeyMaterial::from_parts(alg, SecretBytes::new(distinct)).unwrap();
+        let same = KeyMaterial::from_parts(alg, SecretBytes::new(vec![1; 24])).unwrap_err();
+        assert!(matches!(same, CryptoError::WeakKey { algorithm, .. } if algorithm == alg));
+        for len in [16, 32] {
+            let e = KeyMaterial::from_parts(alg, SecretBytes::new(vec![1; len])).unwrap_err();
+            assert!(matches!(e, CryptoError::InvalidKeyMaterial { .. }), "{len}");
+        }
+    }
+
+    #[test]
     fn hmac_keys_are_16_to_1024_bytes() {
         for alg in [
             Algorithm::HmacSha256,

@@ -164,8 +164,36 @@ fn every_algorithm_round_trips_and_detects_tampering() {
             | Algorithm::Ed25519
             | Algorithm::MlDsa65 => signatures(&p, &key),
             Algorithm::MlKem768 => kem(&p, &key),
+            Algorithm::Tdes168Raw => never_used(&p, &key),
             other => panic!("{other} is not covered by this test"),
         }
+    }
+}
+
+/// A Triple-DES key is kept, never used: every operation refuses it.
+fn never_used(p: &CryptoProvider, key: &KeyMaterial) {
+    use keyhold_crypto::cipher::{CipherMode, CipherSpec, Padding};
+    assert!(p.aead.encrypt(key, b"", b"x").is_err());
+    assert!(p.key_wrap.wrap(key, &[7; 32]).is_err());
+    assert!(p.mac.compute(key, b"x").is_err());
+    assert!(
+        p.mac
+            .compute_keyed(Algorithm::HmacSha256, key, b"x")
+            .is_err()
+    );
+    assert!(
+        p.signatures
+            .sign(key, SignatureScheme::Ed25519, b"x")
+            .is_err()
+    );
+    for mode in [CipherMode::Ecb, CipherMode::Cbc, CipherMode::Ctr] {
+        let spec = CipherSpec {
+            mode,
+            padding: Padding::None,
+        };
+        let iv = [5; 16];
+        let e = p.raw_cipher.encrypt(key, spec, &iv, b"", &[0; 16]);
+        assert!(e.is_err(), "{mode:?}");
     }
 }
 

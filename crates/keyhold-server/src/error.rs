@@ -306,6 +306,15 @@ pub enum ServerError {
         /// The algorithm stated.
         algorithm: keyhold_core::Algorithm,
     },
+    /// The material is a well-formed key of the stated algorithm that its
+    /// standard still forbids (a Triple-DES bundle with two equal keys).
+    #[error("the material is not a usable {algorithm} key: {reason}")]
+    WeakKeyMaterial {
+        /// The algorithm stated.
+        algorithm: keyhold_core::Algorithm,
+        /// What the standard requires that the material does not meet.
+        reason: &'static str,
+    },
     /// The export wrapping key does not parse for its algorithm.
     #[error("the wrapping key is not a valid public key for {algorithm}")]
     InvalidWrappingKey {
@@ -588,7 +597,9 @@ impl ServerError {
             Self::ImportTokenExpired => own(C::ImportTokenExpired),
             Self::TooManyImportTokens { .. } => own(C::TooManyImportTokens),
             Self::InvalidWrappedMaterial => own(C::InvalidWrappedMaterial),
-            Self::InvalidKeyMaterial { .. } => own(C::InvalidKeyMaterial),
+            Self::InvalidKeyMaterial { .. } | Self::WeakKeyMaterial { .. } => {
+                own(C::InvalidKeyMaterial)
+            }
             Self::InvalidWrappingKey { .. } => own(C::InvalidWrappingKey),
             Self::KeyNotExportable => own(C::KeyNotExportable),
             Self::ExportForbidden { .. } => own(C::KeyNotActive),

@@ -9,7 +9,7 @@ use aws_lc_rs::signature::{
 use keyhold_core::Algorithm;
 use zeroize::Zeroizing;
 
-use super::keys;
+use super::{keys, tdes};
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::provider::{KeyGenerator, SecureRandom};
@@ -37,9 +37,14 @@ impl AwsLcKeyGenerator {
 
 impl KeyGenerator for AwsLcKeyGenerator {
     fn generate(&self, algorithm: Algorithm) -> Result<KeyMaterial, CryptoError> {
-        let secret = match keys::symmetric_len(algorithm) {
-            Some(len) => self.symmetric(len)?,
-            None => generate_pair(algorithm)?,
+        let secret = if algorithm == Algorithm::Tdes168Raw {
+            // Odd parity and three distinct keys, not just random bytes.
+            SecretBytes::copy_from(&tdes::generate(self.random)?)
+        } else {
+            match keys::symmetric_len(algorithm) {
+                Some(len) => self.symmetric(len)?,
+                None => generate_pair(algorithm)?,
+            }
         };
         KeyMaterial::from_parts(algorithm, secret)
     }
@@ -162,6 +167,11 @@ mod tests {
         let keygen = AwsLcKeyGenerator::new(&FIXED);
         let m = keygen.generate(Algorithm::HmacSha384).unwrap();
         assert_eq!(m.secret().expose(), &[0x11; 48]);
+        // Three equal DES keys are never a Triple-DES key.
+        assert!(matches!(
+            keygen.generate(Algorithm::Tdes168Raw),
+            Err(CryptoError::KeyGeneration { .. })
+        ));
     }
 
     #[test]

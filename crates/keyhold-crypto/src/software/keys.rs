@@ -12,6 +12,7 @@ use aws_lc_rs::signature::{
 };
 use keyhold_core::Algorithm;
 
+use super::tdes;
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 
@@ -52,6 +53,7 @@ pub(crate) fn symmetric_len(algorithm: Algorithm) -> Option<usize> {
         | Algorithm::ChaCha20Raw
         | Algorithm::Aes256KeyWrap
         | Algorithm::HmacSha256 => Some(32),
+        Algorithm::Tdes168Raw => Some(tdes::KEY_LEN),
         Algorithm::HmacSha384 => Some(48),
         Algorithm::HmacSha512 => Some(64),
         _ => None,
@@ -68,6 +70,9 @@ pub(crate) fn check(algorithm: Algorithm, secret: &[u8]) -> Result<(), CryptoErr
         } else {
             Err(invalid)
         };
+    }
+    if algorithm == Algorithm::Tdes168Raw {
+        return tdes::check(secret);
     }
     if is_hmac(algorithm) {
         return if (HMAC_MIN_KEY_LEN..=HMAC_MAX_KEY_LEN).contains(&secret.len()) {

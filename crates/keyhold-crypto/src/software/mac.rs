@@ -35,6 +35,23 @@ fn keyed(
     Ok(hmac::Key::new(algorithm, key.secret().expose()))
 }
 
+/// The HMAC `hmac` keyed with the bytes of a raw-cipher key (KMIP MAC with
+/// an AES key): never a key keyhold keeps without using (Triple-DES), nor
+/// an envelope or HMAC key.
+fn lent(
+    hmac: Algorithm,
+    key: &KeyMaterial,
+    operation: KeyOperation,
+) -> Result<hmac::Key, CryptoError> {
+    if !key.algorithm().is_raw_cipher() {
+        return Err(CryptoError::UnsupportedAlgorithm {
+            algorithm: key.algorithm(),
+            operation,
+        });
+    }
+    keyed(hmac, key, operation)
+}
+
 impl Mac for AwsLcHmac {
     fn compute(&self, key: &KeyMaterial, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let key = hmac_key(key, KeyOperation::MacGenerate)?;
@@ -52,7 +69,7 @@ impl Mac for AwsLcHmac {
         key: &KeyMaterial,
         data: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let key = keyed(hmac, key, KeyOperation::MacGenerate)?;
+        let key = lent(hmac, key, KeyOperation::MacGenerate)?;
         Ok(hmac::sign(&key, data).as_ref().to_vec())
     }
 
@@ -63,7 +80,7 @@ impl Mac for AwsLcHmac {
         data: &[u8],
         tag: &[u8],
     ) -> Result<(), CryptoError> {
-        let key = keyed(hmac, key, KeyOperation::MacVerify)?;
+        let key = lent(hmac, key, KeyOperation::MacVerify)?;
         hmac::verify(&key, data, tag).map_err(|_| CryptoError::BadMac)
     }
 
@@ -153,5 +170,23 @@ mod tests {
         );
         // Not the key's own algorithm: the plain API refuses it.
         assert!(AwsLcHmac.compute(&key, data).is_err());
+    }
+
+    #[test]
+    fn only_raw_cipher_keys_lend_their_bytes() {
+        let secret = |n| crate::SecretBytes::new((0..n).collect());
+        for (alg, len) in [(Algorithm::Tdes168Raw, 24), (Algorithm::HmacSha256, 32)] {
+            let key = KeyMaterial::from_parts(alg, secret(len)).unwrap();
+            let e = AwsLcHmac.compute_keyed(Algorithm::HmacSha256, &key, b"x");
+            assert!(
+                matches!(e, Err(CryptoError::UnsupportedAlgorithm { .. })),
+                "{alg}"
+            );
+            let e = AwsLcHmac.verify_keyed(Algorithm::HmacSha256, &key, b"x", &[0; 32]);
+            assert!(
+                matches!(e, Err(CryptoError::UnsupportedAlgorithm { .. })),
+                "{alg}"
+            );
+        }
     }
 }

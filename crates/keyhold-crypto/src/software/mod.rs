@@ -18,6 +18,7 @@ mod raw_aead;
 mod raw_cipher;
 mod rsa_padded;
 mod signatures;
+mod tdes;
 
 pub use aead::AwsLcAead;
 pub(crate) use aead::{open_aes_256_gcm, seal_aes_256_gcm};

@@ -158,7 +158,9 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::KeyNotExportable
         | ServerError::ExportForbidden { .. }
         | ServerError::ExportDestroyScheduled { .. } => ResultReason::PermissionDenied,
-        ServerError::InvalidKeyMaterial { .. } => ResultReason::InvalidField,
+        ServerError::InvalidKeyMaterial { .. } | ServerError::WeakKeyMaterial { .. } => {
+            ResultReason::InvalidField
+        }
         ServerError::PublicKeyOnly | ServerError::NotAKey { .. } => ResultReason::IllegalOperation,
         _ => ResultReason::GeneralFailure,
     }

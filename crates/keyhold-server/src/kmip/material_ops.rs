@@ -106,7 +106,7 @@ fn key_block(
     } else {
         (KeyFormatType::Raw, KeyMaterial::Bytes(key))
     };
-    let bits = i32::try_from(secret.len().saturating_mul(8)).unwrap_or(i32::MAX);
+    let bits = objects::material_bits(Some(kmip_algorithm), secret.len());
     Ok(KeyBlock {
         key_format_type: format,
         key_compression_type: None,
@@ -189,7 +189,7 @@ fn register_spec(
     // Length, else the material's. The material is checked when parsed.
     let bits = block
         .cryptographic_length
-        .or_else(|| i32::try_from(secret_len.saturating_mul(8)).ok());
+        .or_else(|| Some(objects::material_bits(named, secret_len)));
     let algorithm = objects::symmetric_algorithm(named, bits, usage)?;
     let format = registered_format(block.key_format_type);
     objects::key_spec(attrs, algorithm, usage, format)

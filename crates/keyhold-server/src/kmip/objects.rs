@@ -27,11 +27,18 @@ use crate::ops::{KmipKeySpec, UsageDates, is_custom_name};
 /// The key length of AES-256 and ChaCha20 keys, in bits.
 pub(crate) const AES_BITS: i32 = 256;
 
+/// The Cryptographic Length of a three-key Triple-DES key: 168 bits, the
+/// key bits of its three DES keys (each byte's parity bit is no key bit,
+/// NIST SP 800-67 Rev. 2 section 3.1), as the KMIP profiles' test cases
+/// SKFF-M-4 and SKFF-M-8 give it.
+pub(crate) const TDES_BITS: i32 = 168;
+
 /// The KMIP algorithm and length (in bits) of a keyhold symmetric algorithm
 /// (KMIP 1.4 section 3.4, 3.5).
 pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(CryptographicAlgorithm, i32)> {
     use CryptographicAlgorithm as K;
     Some(match algorithm {
+        Algorithm::Tdes168Raw => (K::DES3, TDES_BITS),
         Algorithm::Aes128Gcm | Algorithm::Aes128Raw => (K::AES, 128),
         Algorithm::Aes192Gcm | Algorithm::Aes192Raw => (K::AES, 192),
         Algorithm::Aes256Gcm | Algorithm::Aes256Raw | Algorithm::Aes256KeyWrap => {
@@ -43,6 +50,18 @@ pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(CryptographicAlgor
         Algorithm::HmacSha512 => (K::HMACSHA512, 512),
         _ => return None,
     })
+}
+
+/// The Cryptographic Length (KMIP 1.4 section 3.5, KMIP 2.1 section 4.15)
+/// of `bytes` of key material of KMIP algorithm `algorithm`: 7 bits a byte
+/// for DES and Triple-DES, whose low bits are parity bits, 8 for the rest.
+pub(crate) fn material_bits(algorithm: Option<CryptographicAlgorithm>, bytes: usize) -> i32 {
+    use CryptographicAlgorithm as K;
+    let per_byte = match algorithm {
+        Some(K::DES | K::DES3) => 7,
+        _ => 8,
+    };
+    i32::try_from(bytes.saturating_mul(per_byte)).unwrap_or(i32::MAX)
 }
 
 /// The keyhold algorithm of a KMIP AES key of `bits` (256 when absent):
@@ -64,7 +83,8 @@ fn aes_algorithm(bits: Option<i32>, wrap_only: bool) -> Result<Algorithm, ItemFa
 /// The keyhold algorithm of a symmetric Create or Register: AES-128, -192
 /// or -256 (raw-cipher keys, or RFC 5649 key wrap when the usage is
 /// wrapping only), ChaCha20 (for ChaCha20-Poly1305 with client nonces),
-/// HMAC-SHA-256/384/512. A length, when given, must be one keyhold has.
+/// HMAC-SHA-256/384/512, three-key Triple-DES (DES3, 168 bits: kept, never
+/// used). A length, when given, must be one keyhold has.
 pub(crate) fn symmetric_algorithm(
     algorithm: Option<CryptographicAlgorithm>,
     length: Option<i32>,
@@ -81,8 +101,11 @@ pub(crate) fn symmetric_algorithm(
         Some(K::HMACSHA256) => Algorithm::HmacSha256,
         Some(K::HMACSHA384) => Algorithm::HmacSha384,
         Some(K::HMACSHA512) => Algorithm::HmacSha512,
+        Some(K::DES3) => Algorithm::Tdes168Raw,
         Some(_) => {
-            return Err(invalid("keyhold creates AES, ChaCha20 and HMAC-SHA-2 keys"));
+            return Err(invalid(
+                "keyhold creates AES, ChaCha20, HMAC-SHA-2 and three-key DES3 keys",
+            ));
         }
         None => return Err(invalid("Cryptographic Algorithm is required")),
     };
@@ -428,6 +451,29 @@ mod tests {
                 .reason,
             ResultReason::InvalidField
         );
+    }
+
+    #[test]
+    fn des3_is_three_key_triple_des_of_168_bits_only() {
+        use CryptographicAlgorithm as K;
+        let des3 = |length| symmetric_algorithm(Some(K::DES3), length, None);
+        assert_eq!(des3(None).unwrap(), Algorithm::Tdes168Raw);
+        assert_eq!(des3(Some(168)).unwrap(), Algorithm::Tdes168Raw);
+        for bad in [56, 112, 128, 192] {
+            let e = des3(Some(bad)).unwrap_err();
+            assert_eq!(e.reason, ResultReason::InvalidField, "{bad}");
+            assert!(e.message.contains("168"), "{}", e.message);
+        }
+        assert_eq!(
+            kmip_algorithm(Algorithm::Tdes168Raw),
+            Some((K::DES3, TDES_BITS))
+        );
+        let single = symmetric_algorithm(Some(K::DES), None, None).unwrap_err();
+        assert_eq!(single.reason, ResultReason::InvalidField);
+        assert_eq!(material_bits(Some(K::DES3), 24), 168);
+        assert_eq!(material_bits(Some(K::DES3), 16), 112);
+        assert_eq!(material_bits(Some(K::AES), 24), 192);
+        assert_eq!(material_bits(None, 32), 256);
     }
 
     #[test]

@@ -105,12 +105,16 @@ impl Operations {
     }
 }
 
-/// Material that does not parse as a key of its algorithm.
+/// Material that does not parse as a key of its algorithm, or that its
+/// standard forbids.
 pub(crate) fn invalid_material(e: CryptoError) -> ServerError {
     match e {
         CryptoError::InvalidKeyMaterial { algorithm }
         | CryptoError::InvalidPublicKey { algorithm } => {
             ServerError::InvalidKeyMaterial { algorithm }
+        }
+        CryptoError::WeakKey { algorithm, reason } => {
+            ServerError::WeakKeyMaterial { algorithm, reason }
         }
         other => ServerError::Crypto(other),
     }

@@ -245,7 +245,9 @@ impl Operations {
         if !key.algorithm.is_raw_cipher() && !is_data_aead(key.algorithm) && !is_rsa(key.algorithm)
         {
             return Err(ServerError::InvalidRequest {
-                detail: "only AES, ChaCha20 and RSA keys encrypt over KMIP".into(),
+                detail: "only AES, ChaCha20 and RSA keys encrypt over KMIP; Triple-DES keys are \
+                         kept and served, never used (NIST SP 800-131A Rev. 2)"
+                    .into(),
             });
         }
         Ok((key, version))

@@ -26,6 +26,7 @@ use keyhold_crypto::{CryptoError, KeyMaterial};
 
 use keyhold_store::{StoredVersion, TxError};
 
+use super::kmip_material::invalid_material;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
@@ -84,12 +85,7 @@ impl Operations {
             .lease(req.import_token, caller.tenant.id, self.now())?;
         let secret = transfer::unwrap(&self.crypto, lease.key(), &req.wrapped_material.0)
             .map_err(unwrap_error)?;
-        let material = KeyMaterial::from_parts(req.algorithm, secret).map_err(|e| match e {
-            CryptoError::InvalidKeyMaterial { algorithm } => {
-                ServerError::InvalidKeyMaterial { algorithm }
-            }
-            other => ServerError::Crypto(other),
-        })?;
+        let material = KeyMaterial::from_parts(req.algorithm, secret).map_err(invalid_material)?;
         let mut create = CreateKeyRequest::new(req.name, req.algorithm);
         create.usage = Some(usage);
         create.description = req.description;
