@@ -21,7 +21,8 @@ pub enum CipherMode {
     /// Counter mode (SP 800-38A section 6.5): the 16-byte IV is the first
     /// counter block, incremented as one 128-bit big-endian integer.
     Ctr,
-    /// GCM (SP 800-38D) with a 96-bit IV and a tag of `tag_len` bytes.
+    /// GCM (SP 800-38D) with a tag of `tag_len` bytes: a 96-bit IV (the
+    /// one a server chooses), or any IV of 1 to 128 bytes a client gives.
     Gcm {
         /// The tag length in bytes: 12 to 16 (SP 800-38D section 5.2.1.2).
         tag_len: usize,
@@ -46,7 +47,7 @@ pub const GCM_MIN_TAG_LEN: usize = 12;
 pub const FULL_TAG_LEN: usize = 16;
 /// The AES block length, in bytes.
 pub const AES_BLOCK_LEN: usize = 16;
-/// The IV length of GCM and ChaCha20-Poly1305 as keyhold supports them.
+/// The IV length of ChaCha20-Poly1305, and of GCM when keyhold chooses it.
 pub const AEAD_IV_LEN: usize = 12;
 /// The nonce length of the original ChaCha20 ([`CipherMode::ChaCha20`]).
 pub const CHACHA20_NONCE_LEN: usize = 8;

@@ -6,6 +6,7 @@
 mod aead;
 mod asymmetric;
 mod block_modes;
+mod gcm_any_iv;
 mod chacha20_stream;
 mod kdf;
 mod kem;

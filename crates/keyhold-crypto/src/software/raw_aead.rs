@@ -1,5 +1,6 @@
 //! AES-GCM (NIST SP 800-38D) and ChaCha20-Poly1305 (RFC 8439 section 2.8)
-//! with a caller-given 96-bit IV, the tag apart from the ciphertext. A tag
+//! with a caller-given 96-bit IV, the tag apart from the ciphertext; a GCM
+//! IV of another length goes to [`gcm_any_iv`]. A tag
 //! may be truncated to 12–16 bytes (GCM: SP 800-38D section 5.2.1.2;
 //! ChaCha20-Poly1305: as a KMIP Tag Length asks, the profiles'
 //! CS-BC-M-CHACHA20POLY1305-1 decrypting with a 12-byte tag).
@@ -21,7 +22,7 @@ use aws_lc_rs::constant_time::verify_slices_are_equal;
 use keyhold_core::Algorithm;
 use zeroize::Zeroizing;
 
-use super::block_modes;
+use super::{block_modes, gcm_any_iv};
 use crate::cipher::{AEAD_IV_LEN, CipherMode, FULL_TAG_LEN, GCM_MIN_TAG_LEN, Padding};
 use crate::error::CryptoError;
 use crate::secret::SecretBytes;
@@ -37,15 +38,26 @@ pub(super) fn aead_of(algorithm: Algorithm, mode: CipherMode) -> Option<&'static
     }
 }
 
-/// Checks the IV and tag lengths of `mode`.
-fn check(mode: CipherMode, iv: &[u8]) -> Result<[u8; AEAD_IV_LEN], CryptoError> {
-    let tag_len = mode.tag_len();
-    if !(GCM_MIN_TAG_LEN..=FULL_TAG_LEN).contains(&tag_len) {
+/// Checks the tag length of `mode`.
+fn check_tag_len(mode: CipherMode) -> Result<(), CryptoError> {
+    if !(GCM_MIN_TAG_LEN..=FULL_TAG_LEN).contains(&mode.tag_len()) {
         return Err(CryptoError::InvalidInput {
             what: "tag length",
             reason: "must be 12 to 16 bytes",
         });
     }
+    Ok(())
+}
+
+/// Whether GCM is asked with an IV aws-lc-rs does not take (not 96 bits):
+/// [`gcm_any_iv`] serves it.
+fn any_iv_gcm(mode: CipherMode, iv: &[u8]) -> bool {
+    matches!(mode, CipherMode::Gcm { .. }) && iv.len() != AEAD_IV_LEN
+}
+
+/// Checks the IV and tag lengths of `mode`.
+fn check(mode: CipherMode, iv: &[u8]) -> Result<[u8; AEAD_IV_LEN], CryptoError> {
+    check_tag_len(mode)?;
     iv.try_into().map_err(|_| CryptoError::InvalidInput {
         what: "IV",
         reason: "must be 96 bits (12 bytes)",
@@ -89,6 +101,10 @@ pub(super) fn encrypt(
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+    if any_iv_gcm(mode, iv) {
+        check_tag_len(mode)?;
+        return gcm_any_iv::encrypt(key, iv, aad, plaintext, mode.tag_len());
+    }
     let iv = check(mode, iv)?;
     let (ciphertext, mut tag) = seal_full(aead, key, iv, aad, plaintext)?;
     tag.truncate(mode.tag_len());
@@ -104,13 +120,17 @@ pub(super) fn decrypt(
     ciphertext: &[u8],
     tag: &[u8],
 ) -> Result<SecretBytes, CryptoError> {
-    let iv = check(mode, iv)?;
+    check_tag_len(mode)?;
     if tag.len() != mode.tag_len() {
         return Err(CryptoError::InvalidInput {
             what: "tag",
             reason: "is not as long as the Tag Length",
         });
     }
+    if any_iv_gcm(mode, iv) {
+        return gcm_any_iv::decrypt(key, iv, aad, ciphertext, tag);
+    }
+    let iv = check(mode, iv)?;
     if tag.len() < FULL_TAG_LEN {
         return open_truncated(aead, key, (mode, iv), aad, ciphertext, tag);
     }

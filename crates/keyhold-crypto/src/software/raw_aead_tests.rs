@@ -148,8 +148,13 @@ fn bad_lengths_are_refused_and_bad_tags_fail_alike() {
             "tag length",
         );
     }
+    // GCM takes any IV of 1 to 128 bytes (gcm_any_iv), ChaCha20-Poly1305
+    // 96 bits only.
+    invalid(encrypt(&AES_128_GCM, &key, GCM, &[], b"", b"x").err(), "IV");
+    assert!(encrypt(&AES_128_GCM, &key, GCM, &[0; 8], b"", b"x").is_ok());
+    let chacha = CipherMode::ChaCha20Poly1305 { tag_len: 16 };
     invalid(
-        encrypt(&AES_128_GCM, &key, GCM, &[0; 8], b"", b"x").err(),
+        encrypt(&CHACHA20_POLY1305, &[0; 32], chacha, &[0; 8], b"", b"x").err(),
         "IV",
     );
     invalid(
