@@ -165,3 +165,51 @@ async fn registered_aes_keys_give_the_sp_800_38a_answers() {
         assert_eq!(hex::encode(got), ct, "{mode}");
     }
 }
+
+/// GCM with a client IV that is not 96 bits (8 and 60 bytes, SP 800-38D's
+/// GHASH-derived pre-counter block) round-trips with its tag; a changed
+/// tag is Cryptographic Failure and an empty IV Invalid Field.
+#[tokio::test]
+async fn gcm_takes_ivs_of_any_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let id = uid(&ok(&mut conn, &new_key("kmip-gcm-iv", None)).await);
+    let gcm = |operation: &str, iv: &str, data: &[u8], tag: &str| {
+        let tag = byte_string("AuthenticatedEncryptionTag", tag);
+        format!(
+            r#"<Operation type="Enumeration" value="{operation}"/><RequestPayload>
+            <UniqueIdentifier type="TextString" value="{id}"/>
+            <CryptographicParameters>
+              <BlockCipherMode type="Enumeration" value="GCM"/>
+            </CryptographicParameters>
+            <Data type="ByteString" value="{}"/>{}
+            <AuthenticatedEncryptionAdditionalData type="ByteString" value="0a0b"/>{tag}
+            </RequestPayload>"#,
+            hex::encode(data),
+            byte_string("IVCounterNonce", iv),
+        )
+    };
+    let data = b"not ninety-six bits of IV".to_vec();
+    for iv in [hex::encode([7u8; 8]), hex::encode([9u8; 60])] {
+        let ResponsePayload::Encrypt(e) = ok(&mut conn, &gcm("Encrypt", &iv, &data, "")).await
+        else {
+            panic!();
+        };
+        let ct = e.data.clone().unwrap();
+        let tag = hex::encode(e.tag.clone().unwrap());
+        let back = ok(&mut conn, &gcm("Decrypt", &iv, &ct, &tag)).await;
+        assert_eq!(decrypted(&back), data);
+        let mut bad = hex::decode(&tag).unwrap();
+        bad[0] ^= 1;
+        let reason = refused(&mut conn, &gcm("Decrypt", &iv, &ct, &hex::encode(bad))).await;
+        assert_eq!(reason, Some(ResultReason::CryptographicFailure));
+    }
+    let item = gcm("Encrypt", "", &data, "").replace(
+        "<AuthenticatedEncryptionAdditionalData",
+        r#"<IVCounterNonce type="ByteString" value=""/><AuthenticatedEncryptionAdditionalData"#,
+    );
+    assert_eq!(
+        refused(&mut conn, &item).await,
+        Some(ResultReason::InvalidField)
+    );
+}

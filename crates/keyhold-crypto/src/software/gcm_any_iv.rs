@@ -5,7 +5,7 @@
 //!
 //! 1. H = CIPH_K(0^128).
 //! 2. J0 = GHASH_H(IV ‖ 0^(s+64) ‖ [len(IV)]_64), the IV padded to whole
-//!    blocks.
+//!    blocks (IV ‖ 0^31 ‖ 1 for a 96-bit IV, which only the tests use here).
 //! 3. C = GCTR_K(inc32(J0), P): counter blocks whose low 32 bits count
 //!    up modulo 2^32 (inc32), the high 96 bits fixed.
 //! 4. S = GHASH_H(A ‖ 0^v ‖ C ‖ 0^u ‖ [len(A)]_64 ‖ [len(C)]_64).
@@ -15,9 +15,9 @@
 //! prefix in constant time before anything is decrypted. An IV is 1 to
 //! [`MAX_IV_LEN`] bytes here; 96-bit IVs keep going to aws-lc-rs.
 
+use ::ghash::GHash;
+use ::ghash::universal_hash::{KeyInit, UniversalHash};
 use aws_lc_rs::constant_time::verify_slices_are_equal;
-use ghash::GHash;
-use ghash::universal_hash::{KeyInit, UniversalHash};
 use zeroize::Zeroizing;
 
 use super::block_modes;
@@ -27,7 +27,7 @@ use crate::secret::SecretBytes;
 
 /// The longest IV taken, in bytes (SP 800-38D allows up to 2^64 bits; a
 /// protocol field has no use for more than this).
-pub const MAX_IV_LEN: usize = 128;
+pub(super) const MAX_IV_LEN: usize = 128;
 
 type Block = [u8; AES_BLOCK_LEN];
 
@@ -102,12 +102,22 @@ fn setup(key: &[u8], iv: &[u8]) -> Result<(Block, Block), CryptoError> {
         });
     }
     let h = block_of(&ciph(key, &[0u8; AES_BLOCK_LEN])?);
-    let j0 = ghash(&h, &[iv], lengths(0, iv.len()));
+    let j0 = match iv.len() {
+        // A 96-bit IV is J0's first 96 bits, the counter 1 after it.
+        12 => block_of(&[iv, &[0, 0, 0, 1]].concat()),
+        n => ghash(&h, &[iv], lengths(0, n)),
+    };
     Ok((h, j0))
 }
 
 /// The full tag of `ciphertext` and `aad`.
-fn full_tag(key: &[u8], h: &Block, j0: &Block, aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+fn full_tag(
+    key: &[u8],
+    h: &Block,
+    j0: &Block,
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
     let s = ghash(h, &[aad, ciphertext], lengths(aad.len(), ciphertext.len()));
     gctr(key, j0, &s)
 }
@@ -175,7 +185,10 @@ mod tests {
         ];
         for (iv, c, t) in cases {
             let (ct, tag) = encrypt(&hex(K), &hex(iv), &hex(A), &hex(P), 16).unwrap();
-            assert_eq!((hex::encode(&ct), hex::encode(&tag)), (c.to_owned(), t.to_owned()));
+            assert_eq!(
+                (hex::encode(&ct), hex::encode(&tag)),
+                (c.to_owned(), t.to_owned())
+            );
             let back = decrypt(&hex(K), &hex(iv), &hex(A), &ct, &tag).unwrap();
             assert_eq!(back.expose(), hex(P).as_slice());
             let short = decrypt(&hex(K), &hex(iv), &hex(A), &ct, &tag[..12]).unwrap();

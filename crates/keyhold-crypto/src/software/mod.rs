@@ -6,8 +6,8 @@
 mod aead;
 mod asymmetric;
 mod block_modes;
-mod gcm_any_iv;
 mod chacha20_stream;
+mod gcm_any_iv;
 mod kdf;
 mod kem;
 mod key_wrap;
