@@ -156,6 +156,9 @@ error_codes! {
     /// The key version's process start date (KMIP Process Start Date) is
     /// still to come: it processes nothing (decrypt, verify) before it.
     ProcessNotStarted = ("process_not_started", 409),
+    /// The key's usage limit (KMIP Usage Limits) leaves too little for the
+    /// protection asked (encrypt, sign, MAC): it protects nothing more.
+    UsageLimitReached = ("usage_limit_reached", 409),
     /// The key is archived: recover it first (or it is archived already).
     KeyArchived = ("key_archived", 409),
     /// Recover was asked of a key that is not archived.

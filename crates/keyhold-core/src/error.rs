@@ -103,6 +103,13 @@ pub enum CoreError {
         /// When processing may start.
         at: Timestamp,
     },
+    /// The key's Usage Limits (KMIP 1.4 section 3.21) leave too little for
+    /// this protection.
+    #[error("the key's usage limit is reached: {remaining} left")]
+    UsageLimitReached {
+        /// What the limits leave (in their unit).
+        remaining: u64,
+    },
     /// A field's value is out of its allowed range.
     #[error("invalid {field}: {reason}")]
     InvalidValue {

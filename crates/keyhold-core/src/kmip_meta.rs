@@ -2,7 +2,9 @@
 //! data object is (KMIP 1.4 sections 2.2.7 and 2.2.8, KMIP 2.1 sections
 //! 2.7 and 2.3) and the Object Groups it belongs to (KMIP 1.4 section 3.33,
 //! KMIP 2.1 section 4.35). keyhold stores them with the key and gives them
-//! back; no policy, lifecycle or cryptographic decision reads them.
+//! back; no policy, lifecycle or cryptographic decision reads them, except
+//! the key's Usage Limits (KMIP 1.4 section 3.21), which the operations
+//! service charges each protection with ([`UsageLimits::charge`]).
 
 use std::fmt;
 
@@ -159,6 +161,69 @@ pub struct KmipMeta {
     /// key and for data objects (whose format is their [`DataObject`]'s).
     #[serde(default, skip_serializing_if = "SymmetricFormat::is_raw")]
     pub symmetric_format: SymmetricFormat,
+    /// How much the key may still protect, when a client limited it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_limits: Option<UsageLimits>,
+}
+
+/// What Usage Limits count (KMIP 1.4 section 9.1.3.2.30, Usage Limits
+/// Unit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UsageLimitsUnit {
+    /// Bytes of data protected.
+    Byte,
+    /// Protection operations.
+    Object,
+}
+
+/// Usage Limits (KMIP 1.4 section 3.21, KMIP 2.1 section 4.59): how much a
+/// key may protect (encrypt, sign, MAC) in all, and how much is left. Only
+/// applying protection counts; processing (decrypt, verify) never does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageLimits {
+    /// What is counted.
+    pub unit: UsageLimitsUnit,
+    /// The limit (Usage Limits Total).
+    pub total: u64,
+    /// What is left (Usage Limits Count).
+    pub remaining: u64,
+}
+
+impl UsageLimits {
+    /// Limits of `total` units, all left; the total must be positive.
+    pub fn new(unit: UsageLimitsUnit, total: u64) -> Result<Self, CoreError> {
+        if total == 0 {
+            return Err(CoreError::InvalidValue {
+                field: "usage_limits",
+                reason: "the total must be positive",
+            });
+        }
+        Ok(Self {
+            unit,
+            total,
+            remaining: total,
+        })
+    }
+
+    /// Takes one protection of `bytes` bytes off what is left, or refuses
+    /// it whole when it does not fit (nothing is taken then).
+    pub fn charge(&mut self, bytes: usize) -> Result<(), CoreError> {
+        let amount = match self.unit {
+            UsageLimitsUnit::Byte => u64::try_from(bytes).unwrap_or(u64::MAX),
+            UsageLimitsUnit::Object => 1,
+        };
+        match self.remaining.checked_sub(amount) {
+            Some(left) => {
+                self.remaining = left;
+                Ok(())
+            }
+            None => Err(CoreError::UsageLimitReached {
+                remaining: self.remaining,
+            }),
+        }
+    }
 }
 
 /// Who chose a key's name.
@@ -187,6 +252,7 @@ impl KmipMeta {
             && self.object_groups.is_empty()
             && self.name_source.is_client()
             && self.symmetric_format.is_raw()
+            && self.usage_limits.is_none()
     }
 
     /// The KMIP Name of a key named `name`: none when keyhold chose it.
@@ -239,12 +305,38 @@ mod tests {
             object_groups: Vec::new(),
             name_source: NameSource::Client,
             symmetric_format: SymmetricFormat::Raw,
+            usage_limits: None,
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
         assert!(meta.check(Algorithm::Aes256Gcm).is_err());
         assert!(KmipMeta::default().check(Algorithm::OpaqueData).is_err());
         KmipMeta::default().check(Algorithm::Aes256Gcm).unwrap();
+    }
+
+    #[test]
+    fn usage_limits_take_whole_protections_until_none_fits() {
+        let mut bytes = UsageLimits::new(UsageLimitsUnit::Byte, 16).unwrap();
+        bytes.charge(10).unwrap();
+        assert!(matches!(
+            bytes.charge(7),
+            Err(CoreError::UsageLimitReached { remaining: 6 })
+        ));
+        assert_eq!(bytes.remaining, 6, "a refused charge takes nothing");
+        bytes.charge(6).unwrap();
+        assert!(bytes.charge(1).is_err());
+        let mut objects = UsageLimits::new(UsageLimitsUnit::Object, 2).unwrap();
+        objects.charge(1 << 20).unwrap();
+        objects.charge(0).unwrap();
+        assert!(objects.charge(0).is_err());
+        assert!(UsageLimits::new(UsageLimitsUnit::Object, 0).is_err());
+        let meta = KmipMeta {
+            usage_limits: Some(objects),
+            ..KmipMeta::default()
+        };
+        assert!(!meta.is_empty());
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
     }
 
     #[test]
@@ -278,6 +370,7 @@ mod tests {
             object_groups: vec![g; MAX_OBJECT_GROUPS + 1],
             name_source: NameSource::Client,
             symmetric_format: SymmetricFormat::Raw,
+            usage_limits: None,
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
     }
@@ -291,6 +384,7 @@ mod tests {
             object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
             name_source: NameSource::Client,
             symmetric_format: SymmetricFormat::Raw,
+            usage_limits: None,
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(

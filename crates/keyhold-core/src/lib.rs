@@ -46,6 +46,7 @@ pub use ids::{
 };
 pub use kmip_meta::{
     DataObject, DataType, KmipMeta, NameSource, ObjectGroup, SecretFormat, SymmetricFormat,
+    UsageLimits, UsageLimitsUnit,
 };
 pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,

@@ -673,6 +673,7 @@ fn core_public(e: &CoreError) -> (ErrorCode, Cow<'static, str>) {
         | CoreError::Archived { .. } => C::KeyNotActive,
         CoreError::CryptoperiodEnded { .. } => C::CryptoperiodEnded,
         CoreError::ProcessNotStarted { .. } => C::ProcessNotStarted,
+        CoreError::UsageLimitReached { .. } => C::UsageLimitReached,
         // CoreError is non_exhaustive: a variant added later fails closed as
         // an internal error until it is mapped here.
         _ => C::InternalError,

@@ -513,3 +513,67 @@ async fn a_name_cannot_be_added() {
     assert_eq!(names, vec!["other".to_owned()]);
     assert!(locate(&mut conn, &name("unused")).await.is_empty());
 }
+
+/// Usage Limits (KMIP 1.4 section 3.21): a key limited to two encryptions
+/// encrypts twice, then is refused (Permission Denied) while it still
+/// decrypts; Get Attributes shows what is left; other protections with it
+/// are refused, so none goes uncounted; a bad Usage Limits makes nothing.
+#[tokio::test]
+async fn usage_limits_meter_encryption() {
+    use keyhold_ttlv::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let limits = |total: &str, unit: &str| {
+        format!(
+            r#"<Attribute><AttributeName type="TextString" value="Usage Limits"/><AttributeValue>
+            <UsageLimitsTotal type="LongInteger" value="{total}"/>
+            <UsageLimitsUnit type="Enumeration" value="{unit}"/></AttributeValue></Attribute>"#
+        )
+    };
+    let active = attribute("Activation Date", "DateTime", "2020-01-01T00:00:00+00:00");
+    let id = uid(&ok(
+        &mut conn,
+        &create(&format!("{}{active}", limits("2", "Object"))),
+    )
+    .await);
+    let ecb = |operation: &str, data: &str| {
+        on(
+            operation,
+            &id,
+            &format!(
+                r#"<CryptographicParameters><BlockCipherMode type="Enumeration" value="ECB"/>
+                </CryptographicParameters><Data type="ByteString" value="{data}"/>"#
+            ),
+        )
+    };
+    let block = "00112233445566778899aabbccddeeff";
+    let ResponsePayload::Encrypt(e) = ok(&mut conn, &ecb("Encrypt", block)).await else {
+        panic!();
+    };
+    ok(&mut conn, &ecb("Encrypt", block)).await;
+    let reason = refused(&mut conn, &ecb("Encrypt", block)).await;
+    assert_eq!(reason, Some(ResultReason::PermissionDenied));
+    let ct = hex::encode(e.data.unwrap());
+    ok(&mut conn, &ecb("Decrypt", &ct)).await;
+    let a = attributes(&mut conn, &id).await;
+    let Some(Value::Structure(items)) = kept(&a, tags::USAGE_LIMITS) else {
+        panic!("{a:?}");
+    };
+    let count = items.iter().find(|i| i.tag == tags::USAGE_LIMITS_COUNT);
+    assert_eq!(count.map(|c| &c.value), Some(&Value::LongInteger(0)));
+    let mac = on(
+        "MAC",
+        &id,
+        r#"<CryptographicParameters><CryptographicAlgorithm type="Enumeration" value="HMAC_SHA256"/>
+        </CryptographicParameters><Data type="ByteString" value="00"/>"#,
+    );
+    assert_eq!(
+        refused(&mut conn, &mac).await,
+        Some(ResultReason::InvalidField)
+    );
+    for bad in [limits("0", "Byte"), limits("16", "0x00000009")] {
+        let reason = refused(&mut conn, &create(&format!("{}{bad}", name("bad-limits")))).await;
+        assert!(reason.is_some(), "{bad}");
+    }
+    assert!(locate(&mut conn, &name("bad-limits")).await.is_empty());
+}

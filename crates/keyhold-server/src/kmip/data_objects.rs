@@ -103,6 +103,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
             object_groups: objects::object_groups(attrs)?,
             name_source,
             symmetric_format: SymmetricFormat::Raw,
+            usage_limits: None,
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

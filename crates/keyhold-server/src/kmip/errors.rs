@@ -126,6 +126,9 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::Core(
             CoreError::CryptoperiodEnded { .. } | CoreError::ProcessNotStarted { .. },
         ) => ResultReason::PermissionDenied,
+        // Usage Limits spent (KMIP 1.4 section 3.21): the profiles' test
+        // case CS-BC-M-7 answers Permission Denied, at 1.4 and 2.1.
+        ServerError::Core(CoreError::UsageLimitReached { .. }) => ResultReason::PermissionDenied,
         // Read-only in 2.x; 1.x has no reason of its own for it.
         ServerError::AttributeReadOnly { .. } => ResultReason::PermissionDenied,
         ServerError::Core(CoreError::Archived { .. }) => ResultReason::ObjectArchived,

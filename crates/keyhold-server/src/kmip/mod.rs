@@ -45,6 +45,7 @@ mod server_attributes;
 mod server_ops;
 mod state_ops;
 mod stored_params;
+mod usage_limits;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

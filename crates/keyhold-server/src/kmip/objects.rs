@@ -21,7 +21,7 @@ use keyhold_kmip::{
 use keyhold_ttlv::{Tag, Value};
 
 use super::errors::ItemFailure;
-use super::stored_params;
+use super::{stored_params, usage_limits};
 use crate::ops::{KmipKeySpec, UsageDates, is_custom_name};
 
 /// The key length of AES-256 and ChaCha20 keys, in bits.
@@ -339,6 +339,7 @@ pub(crate) fn key_spec(
             object_groups: object_groups(attrs)?,
             name_source,
             symmetric_format: format,
+            usage_limits: usage_limits::of(attrs)?,
         },
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),

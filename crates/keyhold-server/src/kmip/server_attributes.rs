@@ -10,7 +10,7 @@ use keyhold_kmip::{AttributeValue, KeyFormatType, ProtocolVersion, RevocationRea
 use keyhold_ttlv::{Tag, Ttlv, Value};
 
 use super::asym_formats::{self, Half};
-use super::{attributes, keypairs, objects};
+use super::{attributes, keypairs, objects, usage_limits};
 
 /// The Lease Time of every object (KMIP 1.4 section 3.20, KMIP 2.1
 /// section 4.30): a client that holds an object's material or attributes
@@ -32,6 +32,7 @@ const STORAGE_HARDWARE: i32 = 0x2;
 /// - Fresh: until the version's secret material is first served.
 /// - Lease Time: [`LEASE_TIME_SECS`].
 /// - Revocation Reason, once revoked (the code; the message is not kept).
+/// - Usage Limits, when the key was made with them: total, left, unit.
 /// - 2.x: Short Unique Identifier (the SHA-256 of the Unique Identifier,
 ///   as KMIP 2.1 section 4.56 advises), Key Format Type (the format Get
 ///   answers in by default) and Protection Storage Mask (Software, or
@@ -52,6 +53,9 @@ pub(crate) fn of_version(
     ];
     if let Some(reason) = version.revocation_reason {
         out.push(revocation_reason(reason));
+    }
+    if let Some(limits) = &key.kmip.usage_limits {
+        out.push(usage_limits::attribute(limits));
     }
     if protocol.is_v2() {
         out.extend(v2_only(key, version, public, protocol));

@@ -18,7 +18,7 @@ use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_store::{ReadTx, StoredVersion, TxError};
 
 use super::key_cache::{CachedVersion, Entry, Wanted};
-use super::{Caller, Operations};
+use super::{Caller, Operations, usage_limits};
 use crate::error::ServerError;
 use crate::vault::tx_error;
 
@@ -97,6 +97,7 @@ impl Operations {
             return Err(ServerError::MaterialGone { state });
         }
         op.check(key.algorithm, key.usage)?;
+        usage_limits::check_limits(key, op)?;
         let now = self.now();
         let ctx = UseContext {
             state: version.meta.state,

@@ -141,6 +141,12 @@ impl Operations {
         op: KeyOperation,
     ) -> Result<Sealer, ServerError> {
         self.check_usable(caller, key, version, op)?;
+        if key.kmip.usage_limits.is_some() {
+            // Envelopes are not metered: a limited key encrypts over KMIP.
+            return Err(ServerError::InvalidRequest {
+                detail: "a key with Usage Limits encrypts over KMIP only".into(),
+            });
+        }
         let with = match Body::of(key.algorithm) {
             Some(Body::Aead) => SealWith::Aead(self.material(caller, key, version)?),
             Some(Body::RsaOaep { .. }) => SealWith::RsaOaep {

@@ -41,6 +41,7 @@ mod rotate_root;
 mod rsa_cipher;
 mod sign;
 mod transfer;
+mod usage_limits;
 
 use std::sync::{Arc, RwLock};
 

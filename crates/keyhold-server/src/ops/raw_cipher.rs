@@ -136,6 +136,9 @@ pub(super) fn cipher_error(e: CryptoError) -> ServerError {
 impl Operations {
     /// KMIP Encrypt of `plaintext` under version `id`; `build` makes the
     /// request from the key's default Cryptographic Parameters.
+    /// A key with Usage Limits is charged the plaintext once it is
+    /// encrypted; if what is left is too little, the ciphertext is dropped
+    /// and the request refused ([`super::usage_limits`]).
     pub fn kmip_encrypt(
         &self,
         caller: &Caller,
@@ -144,10 +147,23 @@ impl Operations {
         plaintext: &[u8],
     ) -> Result<CipherOutput, ServerError> {
         let (key, version) = self.cipher_version(caller, id)?;
+        let out = self.encrypt_with(caller, (&key, &version), build, plaintext)?;
+        self.charge_usage(&key, plaintext.len())?;
+        Ok(out)
+    }
+
+    /// [`kmip_encrypt`](Self::kmip_encrypt) with the version found.
+    fn encrypt_with(
+        &self,
+        caller: &Caller,
+        (key, version): (&Key, &StoredVersion),
+        build: impl FnOnce(Option<&CryptoParams>) -> Result<CipherRequest, ServerError>,
+        plaintext: &[u8],
+    ) -> Result<CipherOutput, ServerError> {
         let req = &build(key.crypto_params.as_ref())?;
         if is_rsa(key.algorithm) {
             let ciphertext =
-                self.rsa_encrypt(caller, (&key, &version), padding_for(req)?, plaintext)?;
+                self.rsa_encrypt(caller, (key, version), padding_for(req)?, plaintext)?;
             return Ok(CipherOutput {
                 ciphertext,
                 iv: None,
@@ -159,7 +175,7 @@ impl Operations {
                 detail: "Padding Method OAEP and PKCS1 v1.5 are for RSA keys".into(),
             });
         }
-        let material = self.usable_material(caller, &key, &version, KeyOperation::Encrypt)?;
+        let material = self.usable_material(caller, key, version, KeyOperation::Encrypt)?;
         if !key.algorithm.is_raw_cipher() {
             return self.envelope_key_encrypt(&material, req, plaintext);
         }

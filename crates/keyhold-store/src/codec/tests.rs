@@ -102,6 +102,7 @@ fn rows_round_trip() {
             object_groups: vec![ObjectGroup::try_from("g".to_owned()).unwrap()],
             name_source: keyhold_core::NameSource::Server,
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
+            usage_limits: None,
         },
         ..with_params
     };

@@ -90,6 +90,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
             object_groups: Vec::new(),
             name_source: keyhold_core::NameSource::Client,
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
+            usage_limits: None,
         },
     }
 }
@@ -154,6 +155,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             object_groups: vec![keyhold_core::ObjectGroup::try_from("tapes".to_owned()).unwrap()],
             name_source: keyhold_core::NameSource::Client,
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
+            usage_limits: None,
         },
         ..key(tenant, name, algorithm)
     }

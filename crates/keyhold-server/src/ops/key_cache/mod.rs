@@ -178,7 +178,8 @@ impl KeyCache {
 
     /// The algorithm of the key `wanted` names in `tenant` when it and the
     /// version wanted are cached and fresh (a request on it reads nothing
-    /// from the store).
+    /// from the store). A key with Usage Limits is never fresh here: its
+    /// encryptions write their charge (`ops::usage_limits`).
     pub(super) fn fresh_algorithm(
         &self,
         tenant: TenantId,
@@ -186,6 +187,7 @@ impl KeyCache {
     ) -> Option<Algorithm> {
         self.find(tenant, wanted)
             .ok()
+            .filter(|(entry, _)| entry.key.kmip.usage_limits.is_none())
             .map(|(entry, _)| entry.key.algorithm)
     }
 
@@ -373,4 +375,4 @@ impl CachedVersion {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -23,7 +23,7 @@ fn tenant(n: u128) -> TenantId {
     TenantId::from_uuid(uuid::Uuid::from_u128(n))
 }
 
-fn key(n: u128, name: &str) -> Key {
+pub(in crate::ops) fn key(n: u128, name: &str) -> Key {
     Key {
         id: KeyId::from_uuid(uuid::Uuid::from_u128(n)),
         tenant: tenant(1),
@@ -291,11 +291,13 @@ const KEY_WRITES: [&str; 7] = [
 
 /// Files allowed to call them: each writes inside
 /// `Operations::write_audited` after admitting the key (which invalidates
-/// it), or invalidates the keys itself (`key_use.rs`), or empties the
+/// it), or invalidates the keys itself (`key_use.rs`, `usage_limits.rs`),
+/// or empties the
 /// cache after it (`rotate_kek.rs`).
-const WRITERS: [&str; 6] = [
+const WRITERS: [&str; 7] = [
     "ops/keys.rs",
     "ops/transfer.rs",
+    "ops/usage_limits.rs",
     "ops/lifecycle/mod.rs",
     "ops/lifecycle/unused.rs",
     "ops/key_use.rs",
