@@ -11,7 +11,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 use keyhold_core::audit::{AuditEvent, ChainHead, Checkpoint};
@@ -269,21 +269,26 @@ fn writer_loop(engine: &dyn Engine, queue: &Receiver<Box<dyn Job>>) {
     while let Ok(first) = queue.recv() {
         let deadline = Instant::now() + BUSY_WINDOW;
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) if !busy || batch.len() >= ENOUGH => break,
-                Err(TryRecvError::Empty) => {
-                    match queue.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                        Ok(job) => batch.push(job),
-                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-                    }
-                }
-            }
+        drain(queue, &mut batch);
+        if busy && batch.len() < ENOUGH {
+            // Sleep out the window once and take what came meanwhile: the
+            // writer wakes once per batch, not once per body (a wake-up on
+            // every arrival cost the writer more than the bodies did).
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            drain(queue, &mut batch);
         }
         busy = batch.len() > 1;
         run_batch(engine, batch);
+    }
+}
+
+/// Takes every body already queued, up to [`MAX_BATCH`].
+fn drain(queue: &Receiver<Box<dyn Job>>, batch: &mut Vec<Box<dyn Job>>) {
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+        }
     }
 }
 
