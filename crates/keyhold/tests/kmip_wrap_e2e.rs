@@ -224,7 +224,7 @@ async fn aes_key_wrap_on_get() {
         ..Default::default()
     };
     let page = rest.audit_events(&query).await.unwrap();
-    let named = |e: &&keyhold_api::audit::AuditEventView| e.context.get("wrapping_key").is_some();
+    let named = |e: &&keyhold_api::audit::AuditEventView| e.context.contains_key("wrapping_key");
     let allowed = page
         .events
         .iter()
