@@ -11,8 +11,8 @@ use crate::material::KeyMaterial;
 use crate::provider::KeyWrap;
 use crate::secret::SecretBytes;
 
-/// KWP through aws-lc-rs. Only `aes-256-kwp` keys wrap: an AES-GCM key is
-/// never reused in another mode.
+/// KWP and KW through aws-lc-rs. Only `aes-256-kwp` keys wrap: an AES-GCM
+/// key is never reused in another mode.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AwsLcKeyWrap;
 
