@@ -24,6 +24,13 @@ pub enum BlockMode {
     Gcm,
     /// The key's AEAD (KMIP 2.x AEAD: ChaCha20-Poly1305 for a ChaCha20 key).
     Aead,
+    /// AES key wrap, KW (KMIP NISTKeyWrap: RFC 3394, NIST SP 800-38F
+    /// section 6.2): a key-wrapping key's mode, used when a KMIP Get wraps
+    /// a key under it, never for Encrypt.
+    NistKeyWrap,
+    /// AES key wrap with padding, KWP (KMIP AESKeyWrapPadding: RFC 5649,
+    /// NIST SP 800-38F section 6.3), as [`Self::NistKeyWrap`].
+    AesKeyWrapPadding,
 }
 
 /// A padding method keyhold serves (KMIP Padding Method, KMIP 1.4 section
@@ -176,6 +183,8 @@ mod tests {
         let p: CryptoParams = serde_json::from_str(oaep).unwrap();
         assert_eq!(p.hash, Some(HashAlgorithm::Sha384));
         assert!(serde_json::from_str::<CryptoParams>(r#"{"mode":"xts"}"#).is_err());
+        let kw: CryptoParams = serde_json::from_str(r#"{"mode":"nist-key-wrap"}"#).unwrap();
+        assert_eq!(kw.mode, Some(BlockMode::NistKeyWrap));
         assert!(serde_json::from_str::<CryptoParams>(r#"{"label":"x"}"#).is_err());
         assert!(CryptoParams::default().is_empty() && !p.is_empty());
     }

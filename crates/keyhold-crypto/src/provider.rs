@@ -217,12 +217,19 @@ pub trait Mac: Send + Sync + Debug {
     fn fips_approved(&self) -> bool;
 }
 
-/// AES-256 key wrap with padding (RFC 5649, NIST SP 800-38F KWP).
+/// AES-256 key wrap with padding (RFC 5649, NIST SP 800-38F KWP), and
+/// without (RFC 3394, NIST SP 800-38F KW) for the KMIP clients that ask
+/// for it (KMIP Block Cipher Mode NISTKeyWrap).
 pub trait KeyWrap: Send + Sync + Debug {
-    /// Wraps `key` under the key-encryption key `kek`.
+    /// Wraps `key` under the key-encryption key `kek` (KWP).
     fn wrap(&self, kek: &KeyMaterial, key: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// Unwraps; a wrong KEK or a modified blob is [`CryptoError::Unwrap`].
     fn unwrap(&self, kek: &KeyMaterial, wrapped: &[u8]) -> Result<SecretBytes, CryptoError>;
+    /// Wraps `key` under `kek` with KW (RFC 3394): `key` is a multiple of
+    /// 8 bytes, at least 16, else [`CryptoError::InvalidInput`].
+    fn wrap_kw(&self, kek: &KeyMaterial, key: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Unwraps a KW blob; failure is [`CryptoError::Unwrap`].
+    fn unwrap_kw(&self, kek: &KeyMaterial, wrapped: &[u8]) -> Result<SecretBytes, CryptoError>;
     /// Whether this implementation is FIPS approved.
     fn fips_approved(&self) -> bool;
 }

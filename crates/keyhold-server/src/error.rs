@@ -324,6 +324,15 @@ pub enum ServerError {
     /// Export of a key not created exportable.
     #[error("the key is not exportable")]
     KeyNotExportable,
+    /// The key a KMIP Get was asked to wrap the exported key under (KMIP
+    /// 1.4 section 2.1.6, Key Wrapping Specification) cannot wrap it:
+    /// `source` says why (not found, not permitted, not Active, no Wrap
+    /// Key usage, not a wrapping algorithm).
+    #[error("the wrapping key: {source}")]
+    WrappingKeyRefused {
+        /// Why.
+        source: Box<ServerError>,
+    },
     /// Export of a version whose state forbids it.
     #[error("key version is {state}; export is not allowed")]
     ExportForbidden {
@@ -602,6 +611,10 @@ impl ServerError {
             }
             Self::InvalidWrappingKey { .. } => own(C::InvalidWrappingKey),
             Self::KeyNotExportable => own(C::KeyNotExportable),
+            Self::WrappingKeyRefused { source } => {
+                let (code, message) = source.public();
+                (code, format!("the wrapping key: {message}").into())
+            }
             Self::ExportForbidden { .. } => own(C::KeyNotActive),
             Self::ExportArchived => own(C::KeyArchived),
             Self::ExportDestroyScheduled { .. } => own(C::DestroyScheduled),

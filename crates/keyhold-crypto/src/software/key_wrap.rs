@@ -1,6 +1,8 @@
-//! AES-256 key wrap with padding: RFC 5649, NIST SP 800-38F section 6.3 (KWP).
+//! AES-256 key wrap with padding: RFC 5649, NIST SP 800-38F section 6.3
+//! (KWP); and without, RFC 3394, NIST SP 800-38F section 6.2 (KW), which
+//! KMIP clients name NISTKeyWrap.
 
-use aws_lc_rs::key_wrap::{AES_256, KeyEncryptionKey, KeyWrapPadded};
+use aws_lc_rs::key_wrap::{AES_256, KeyEncryptionKey, KeyWrap as _, KeyWrapPadded};
 use keyhold_core::{Algorithm, KeyOperation};
 use zeroize::Zeroizing;
 
@@ -9,8 +11,8 @@ use crate::material::KeyMaterial;
 use crate::provider::KeyWrap;
 use crate::secret::SecretBytes;
 
-/// KWP through aws-lc-rs. Only `aes-256-kwp` keys wrap: an AES-GCM key is
-/// never reused in another mode.
+/// KWP and KW through aws-lc-rs. Only `aes-256-kwp` keys wrap: an AES-GCM
+/// key is never reused in another mode.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AwsLcKeyWrap;
 
@@ -67,6 +69,40 @@ impl KeyWrap for AwsLcKeyWrap {
         Ok(SecretBytes::copy_from(key))
     }
 
+    fn wrap_kw(&self, kek_material: &KeyMaterial, key: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let kek = kek(kek_material, KeyOperation::WrapKey)?;
+        // RFC 3394 section 2: n >= 2 blocks of 64 bits.
+        if key.len() < 16 || key.len() % 8 != 0 {
+            return Err(CryptoError::InvalidInput {
+                what: "key to wrap",
+                reason: "KW wraps a multiple of 8 bytes, at least 16",
+            });
+        }
+        let mut out = vec![0u8; key.len() + 8];
+        let len = kek
+            .wrap(key, &mut out)
+            .map_err(|_| CryptoError::InvalidInput {
+                what: "key to wrap",
+                reason: "too long for AES key wrap",
+            })?
+            .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    fn unwrap_kw(
+        &self,
+        kek_material: &KeyMaterial,
+        wrapped: &[u8],
+    ) -> Result<SecretBytes, CryptoError> {
+        let kek = kek(kek_material, KeyOperation::UnwrapKey)?;
+        let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
+        let key = kek
+            .unwrap(wrapped, &mut out)
+            .map_err(|_| CryptoError::Unwrap)?;
+        Ok(SecretBytes::copy_from(key))
+    }
+
     fn fips_approved(&self) -> bool {
         false
     }
@@ -101,6 +137,40 @@ mod tests {
                 Err(CryptoError::Unwrap)
             ));
         }
+    }
+
+    #[test]
+    fn kw_wraps_whole_blocks_and_matches_rfc_3394() {
+        // RFC 3394 section 4.6: 256 bits of key data with a 256-bit KEK.
+        let kek_bytes: Vec<u8> = (0u8..32).collect();
+        let kek =
+            KeyMaterial::from_parts(Algorithm::Aes256KeyWrap, SecretBytes::new(kek_bytes)).unwrap();
+        let data: Vec<u8> = (0u8..16).map(|i| i * 0x11).chain(0u8..16).collect();
+        let expected = [
+            0x28, 0xC9, 0xF4, 0x04, 0xC4, 0xB8, 0x10, 0xF4, 0xCB, 0xCC, 0xB3, 0x5C, 0xFB, 0x87,
+            0xF8, 0x26, 0x3F, 0x57, 0x86, 0xE2, 0xD8, 0x0E, 0xD3, 0x26, 0xCB, 0xC7, 0xF0, 0xE7,
+            0x1A, 0x99, 0xF4, 0x3B, 0xFB, 0x98, 0x8B, 0x9B, 0x7A, 0x02, 0xDD, 0x21,
+        ];
+        let wrapped = AwsLcKeyWrap.wrap_kw(&kek, &data).unwrap();
+        assert_eq!(wrapped, expected);
+        assert_eq!(
+            AwsLcKeyWrap.unwrap_kw(&kek, &wrapped).unwrap().expose(),
+            &data[..]
+        );
+        let mut bad = wrapped.clone();
+        bad[3] ^= 1;
+        assert!(matches!(
+            AwsLcKeyWrap.unwrap_kw(&kek, &bad),
+            Err(CryptoError::Unwrap)
+        ));
+        for len in [0usize, 8, 15, 17, 33] {
+            assert!(matches!(
+                AwsLcKeyWrap.wrap_kw(&kek, &vec![1; len]),
+                Err(CryptoError::InvalidInput { .. })
+            ));
+        }
+        let gcm = material(Algorithm::Aes256Gcm);
+        assert!(AwsLcKeyWrap.wrap_kw(&gcm, &[1; 32]).is_err());
     }
 
     #[test]

@@ -62,6 +62,12 @@ fn mode_of(p: &CryptographicParameters) -> Result<Option<RequestedMode>, ItemFai
         Some(BlockCipherMode::ECB) => Some(RequestedMode::Ecb),
         Some(BlockCipherMode::CBC) => Some(RequestedMode::Cbc),
         Some(BlockCipherMode::CTR) => Some(RequestedMode::Ctr),
+        Some(BlockCipherMode::NISTKeyWrap | BlockCipherMode::AESKeyWrapPadding) => {
+            return Err(invalid(
+                "NISTKeyWrap and AESKeyWrapPadding wrap keys on Get only (a Key Wrapping \
+                 Specification), never data on Encrypt",
+            ));
+        }
         Some(_) => {
             return Err(invalid(
                 "Block Cipher Mode must be ECB, CBC, CTR, GCM or AEAD",
@@ -252,6 +258,8 @@ mod tests {
             assert_eq!(e.reason, ResultReason::InvalidField);
         };
         refused(params(BlockCipherMode::XTS), None);
+        refused(params(BlockCipherMode::NISTKeyWrap), None);
+        refused(params(BlockCipherMode::AESKeyWrapPadding), None);
         let mut p = params(BlockCipherMode::CBC);
         p.padding_method = Some(PaddingMethod::ANSIX923);
         refused(p, None);

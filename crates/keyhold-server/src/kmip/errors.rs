@@ -86,7 +86,30 @@ fn v2_reason_for(e: &ServerError) -> Option<ResultReason> {
         ServerError::ExportDestroyScheduled { .. } | ServerError::MaterialGone { .. } => {
             Some(ResultReason::ObjectDestroyed)
         }
+        ServerError::WrappingKeyRefused { source } => wrapping_v2_reason(source),
         _ => None,
+    }
+}
+
+/// The KMIP 2.x reason for a wrapping key that cannot wrap (2.1 section
+/// 6.1.19.1 lists them for Get): Wrapping Object Not Found, Destroyed or
+/// Archived, Incompatible Cryptographic Usage Mask for a key whose usage
+/// or algorithm does not wrap; else the reason of the cause itself.
+fn wrapping_v2_reason(cause: &ServerError) -> Option<ResultReason> {
+    match cause {
+        ServerError::KeyNotFound | ServerError::VersionNotFound { .. } => {
+            Some(ResultReason::WrappingObjectNotFound)
+        }
+        ServerError::MaterialGone { .. }
+        | ServerError::KeyDestroyed
+        | ServerError::ExportDestroyScheduled { .. } => Some(ResultReason::WrappingObjectDestroyed),
+        ServerError::KeyArchived { .. } | ServerError::Core(CoreError::Archived { .. }) => {
+            Some(ResultReason::WrappingObjectArchived)
+        }
+        ServerError::Core(
+            CoreError::UsageNotPermitted { .. } | CoreError::OperationNotSupported { .. },
+        ) => Some(ResultReason::IncompatibleCryptographicUsageMask),
+        other => v2_reason_for(other),
     }
 }
 
@@ -114,6 +137,9 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::KeyNotFound | ServerError::VersionNotFound { .. } => {
             ResultReason::ItemNotFound
         }
+        // KMIP 1.x has no reasons of its own for the wrapping key: the
+        // cause's (2.x: `wrapping_v2_reason`).
+        ServerError::WrappingKeyRefused { source } => reason_for(source),
         ServerError::Core(
             CoreError::IllegalTransition { .. }
             | CoreError::StateForbids { .. }
@@ -219,6 +245,39 @@ mod tests {
             ResultReason::ObjectNotFound
         );
         assert_eq!(unknown.reason, ResultReason::ItemNotFound);
+        let wrapping = |cause| {
+            ItemFailure::from(ServerError::WrappingKeyRefused {
+                source: Box::new(cause),
+            })
+        };
+        let gone = wrapping(ServerError::KeyNotFound);
+        assert_eq!(
+            gone.reason_in(ProtocolVersion::V1_4),
+            ResultReason::ItemNotFound
+        );
+        assert_eq!(
+            gone.reason_in(ProtocolVersion::V2_1),
+            ResultReason::WrappingObjectNotFound
+        );
+        assert!(gone.message.starts_with("the wrapping key: "));
+        let usage = wrapping(ServerError::Core(CoreError::UsageNotPermitted {
+            operation: keyhold_core::KeyOperation::WrapKey,
+        }));
+        assert_eq!(
+            usage.reason_in(ProtocolVersion::V1_4),
+            ResultReason::InvalidField
+        );
+        assert_eq!(
+            usage.reason_in(ProtocolVersion::V2_1),
+            ResultReason::IncompatibleCryptographicUsageMask
+        );
+        let denied = wrapping(ServerError::PermissionDenied {
+            action: keyhold_core::Action::KeyEncrypt,
+        });
+        assert_eq!(
+            denied.reason_in(ProtocolVersion::V2_1),
+            ResultReason::PermissionDenied
+        );
         for reason in [ResultReason::InvalidMessage, ResultReason::InvalidField] {
             let e = ItemFailure::new(reason, "IV/Counter/Nonce is required").into_server_error();
             assert_eq!(reason_for(&e), reason);

@@ -5,7 +5,7 @@
 //! RSA, PKCS#1; Secret Data and Opaque Objects leave as they arrived
 //! ([`data_objects`]).
 
-use keyhold_core::{Action, Algorithm, DataObject, RequestId, SymmetricFormat, VersionId};
+use keyhold_core::{Action, Algorithm, DataObject, Key, RequestId, SymmetricFormat, VersionId};
 use keyhold_crypto::SecretBytes as CryptoSecret;
 use keyhold_kmip::payload::{
     GetRequest, GetResponse, IdentifierWithAttributesResponse, RegisterRequest,
@@ -17,7 +17,7 @@ use keyhold_kmip::{
 
 use super::asym_formats::{self, Half};
 use super::errors::ItemFailure;
-use super::{Dispatcher, asym_register, data_objects, keypairs, objects};
+use super::{Dispatcher, asym_register, data_objects, key_wrapping, keypairs, objects};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -30,7 +30,7 @@ fn failure(reason: ResultReason, message: &str) -> ItemFailure {
 /// Refuses a Key Format Type keyhold never returns: symmetric keys are
 /// Raw or Transparent Symmetric Key, private keys PKCS#8, PKCS#1 or
 /// Transparent RSA / EC ([`asym_formats`]), Secret Data Raw or Opaque.
-fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
+pub(super) fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
     match format {
         None
         | Some(
@@ -54,7 +54,7 @@ fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFailure> {
 /// for fits the key: those of [`asym_formats`] for a private key, Raw and
 /// Transparent Symmetric Key for a symmetric key; keys KMIP has no object
 /// for (ML-KEM, ML-DSA) are refused.
-fn check_format_fits(
+pub(super) fn check_format_fits(
     algorithm: Algorithm,
     format: Option<KeyFormatType>,
 ) -> Result<(), ServerError> {
@@ -118,6 +118,39 @@ fn key_block(
         cryptographic_length: Some(bits),
         key_wrapping_data: None,
     })
+}
+
+/// The object Get returns for `key`'s secret material, unwrapped: a data
+/// object as it was registered ([`data_objects`]), a private key in the
+/// format asked for or its default ([`asym_formats`]), a symmetric key in
+/// the format asked for or the one it was registered in.
+pub(super) fn plain_object(
+    key: &Key,
+    secret: &[u8],
+    format: Option<KeyFormatType>,
+    version: ProtocolVersion,
+) -> Result<(ObjectType, ManagedObject), ItemFailure> {
+    if let Some(data) = &key.kmip.data {
+        return Ok(data_objects::object(data, secret, format));
+    }
+    let object = match keypairs::kmip_algorithm(key.algorithm) {
+        Some(_) => {
+            let half = Half::Private;
+            let format =
+                format.unwrap_or(asym_formats::default_format(key.algorithm, half, version));
+            let block = asym_formats::private_block(key.algorithm, format, secret)?;
+            (ObjectType::PrivateKey, ManagedObject::PrivateKey(block))
+        }
+        None => (
+            ObjectType::SymmetricKey,
+            ManagedObject::SymmetricKey(key_block(
+                key.algorithm,
+                secret,
+                Some(symmetric_format(format, key.kmip.symmetric_format)),
+            )?),
+        ),
+    };
+    Ok(object)
 }
 
 /// The raw key bytes of a Register's symmetric Key Block.
@@ -197,7 +230,8 @@ fn register_spec(
 
 impl Dispatcher {
     /// Get: the version's material, for an exportable key (audited as an
-    /// export). Wrapping on Get is not supported yet.
+    /// export), in the clear or wrapped as a Key Wrapping Specification
+    /// asks ([`key_wrapping`]).
     pub(super) async fn get(
         &self,
         req: &GetRequest,
@@ -206,12 +240,24 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        if req.key_wrapping_specification.is_some() || req.key_wrap_type.is_some() {
-            let m = "key wrapping on Get is not supported yet";
+        if req.key_wrap_type.is_some() {
+            let m = "Key Wrap Type is not supported: keyhold keeps no key wrapped";
             return Err(failure(ResultReason::FeatureNotSupported, m));
         }
         let format = req.key_format_type;
-        if objects::is_public(req.unique_identifier.as_ref()) {
+        let public = objects::is_public(req.unique_identifier.as_ref());
+        if let Some(spec) = &req.key_wrapping_specification {
+            if public {
+                let m = "a Public Key is not secret: Get it without a Key Wrapping Specification";
+                return Err(failure(ResultReason::FeatureNotSupported, m));
+            }
+            check_format(format)?;
+            let plan = key_wrapping::plan(spec)?;
+            return self
+                .get_wrapped(id, plan, format, version, request_id)
+                .await;
+        }
+        if public {
             return self.get_public(id, format, version, request_id).await;
         }
         check_format(format)?;
@@ -222,36 +268,11 @@ impl Dispatcher {
             ops.version_material(caller, id)
         });
         let (key, _, material) = got.await?;
-        let secret = material.secret().expose();
-        let uid = objects::version_uid(id);
-        if let Some(data) = &key.kmip.data {
-            let (object_type, object) = data_objects::object(data, secret, format);
-            return Ok(ResponsePayload::Get(GetResponse {
-                object_type,
-                unique_identifier: uid,
-                object,
-            }));
-        }
-        let (object_type, object) = match keypairs::kmip_algorithm(key.algorithm) {
-            Some(_) => {
-                let half = Half::Private;
-                let format =
-                    format.unwrap_or(asym_formats::default_format(key.algorithm, half, version));
-                let block = asym_formats::private_block(key.algorithm, format, secret)?;
-                (ObjectType::PrivateKey, ManagedObject::PrivateKey(block))
-            }
-            None => (
-                ObjectType::SymmetricKey,
-                ManagedObject::SymmetricKey(key_block(
-                    key.algorithm,
-                    secret,
-                    Some(symmetric_format(format, key.kmip.symmetric_format)),
-                )?),
-            ),
-        };
+        let (object_type, object) =
+            plain_object(&key, material.secret().expose(), format, version)?;
         Ok(ResponsePayload::Get(GetResponse {
             object_type,
-            unique_identifier: uid,
+            unique_identifier: objects::version_uid(id),
             object,
         }))
     }

@@ -32,6 +32,7 @@ mod data_objects;
 pub mod dispatch;
 mod errors;
 mod hash_ops;
+mod key_wrapping;
 mod keypair_ops;
 mod keypairs;
 pub mod listener;

@@ -126,6 +126,8 @@ fn mode(m: BlockCipherMode) -> Result<BlockMode, ItemFailure> {
         BlockCipherMode::CTR => Ok(BlockMode::Ctr),
         BlockCipherMode::GCM => Ok(BlockMode::Gcm),
         BlockCipherMode::AEAD => Ok(BlockMode::Aead),
+        BlockCipherMode::NISTKeyWrap => Ok(BlockMode::NistKeyWrap),
+        BlockCipherMode::AESKeyWrapPadding => Ok(BlockMode::AesKeyWrapPadding),
         other => Err(unsupported(&format!("Block Cipher Mode {other:?}"))),
     }
 }
@@ -137,6 +139,8 @@ fn mode_kmip(m: BlockMode) -> BlockCipherMode {
         BlockMode::Ctr => BlockCipherMode::CTR,
         BlockMode::Gcm => BlockCipherMode::GCM,
         BlockMode::Aead => BlockCipherMode::AEAD,
+        BlockMode::NistKeyWrap => BlockCipherMode::NISTKeyWrap,
+        BlockMode::AesKeyWrapPadding => BlockCipherMode::AESKeyWrapPadding,
     }
 }
 
@@ -268,7 +272,15 @@ mod tests {
             salt_length: Some(222),
             ..CryptographicParameters::default()
         };
-        for p in [oaep(), cbc] {
+        let kw = CryptographicParameters {
+            block_cipher_mode: Some(BlockCipherMode::NISTKeyWrap),
+            ..CryptographicParameters::default()
+        };
+        let kwp = CryptographicParameters {
+            block_cipher_mode: Some(BlockCipherMode::AESKeyWrapPadding),
+            ..CryptographicParameters::default()
+        };
+        for p in [oaep(), cbc, kw, kwp] {
             let core = to_core(&p).unwrap();
             assert_eq!(to_kmip(&core), p);
         }

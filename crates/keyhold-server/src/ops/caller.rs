@@ -101,6 +101,33 @@ impl Caller {
         Ok(())
     }
 
+    /// Admits a use of a second key by this request for another action
+    /// than the request's own: the key a KMIP Get (`key:export`) wraps the
+    /// exported key under must allow the caller `key:encrypt`. The audit
+    /// event names the key in its context under `role`; the action is
+    /// refused as `action` when the caller may not.
+    pub(crate) fn admit_key_for(
+        &self,
+        key: &Key,
+        action: Action,
+        role: &'static str,
+    ) -> Result<(), ServerError> {
+        self.with_notes(|n| {
+            if !n.touched.contains(&key.id) {
+                n.touched.push(key.id);
+            }
+            n.context.insert(role.into(), key.id.to_string());
+        });
+        let facts = KeyFacts {
+            name: key.name.as_str(),
+            tags: &key.tags,
+        };
+        self.evaluate(action, Some(facts)).map_err(|denial| {
+            tracing::debug!(request_id = %self.request_id, %action, ?denial, "denied");
+            ServerError::PermissionDenied { action }
+        })
+    }
+
     /// Decides the action without a key (resources `*` only): every action
     /// that is not key-scoped, before its operation runs, and a key-scoped
     /// one whose operation touches no key (an import token).

@@ -39,10 +39,22 @@ impl Operations {
         }
         let version = self.find_version(&key, meta.version)?;
         check_export(&key, &version.meta, caller.may_use_compromised(&key))?;
-        self.spend_approval_alone(caller, Some(key.id), &KmipGet { version: id })?;
+        self.spend_kmip_get_approval(caller, &key, id)?;
         let material = self.open_material(caller, &key, &version)?;
         self.mark_served(caller, &version)?;
         Ok((key, version.meta, material))
+    }
+
+    /// Spends the quorum approval a KMIP Get of version `id` of `key`
+    /// needs, if any (a KMIP client cannot carry one: such a Get is
+    /// refused).
+    pub(super) fn spend_kmip_get_approval(
+        &self,
+        caller: &Caller,
+        key: &Key,
+        id: VersionId,
+    ) -> Result<(), ServerError> {
+        self.spend_approval_alone(caller, Some(key.id), &KmipGet { version: id })
     }
 
     /// KMIP Register of a key the client supplies: a new key (origin

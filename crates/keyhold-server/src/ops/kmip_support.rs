@@ -97,6 +97,18 @@ impl Operations {
         caller: &Caller,
         id: VersionId,
     ) -> Result<(Key, KeyVersion), ServerError> {
+        let (key, v) = self.version_row(caller, id)?;
+        caller.admit_key(&key, Some(v.version))?;
+        Ok((key, v))
+    }
+
+    /// The key of the caller's tenant that holds version `id`, and the
+    /// version, not yet admitted: callers admit it for their action.
+    pub(super) fn version_row(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+    ) -> Result<(Key, KeyVersion), ServerError> {
         self.vault.unlocked()?;
         let tenant = caller.tenant.id;
         self.store
@@ -109,10 +121,6 @@ impl Operations {
                 Ok((key, version.meta))
             })
             .map_err(tx_error)
-            .and_then(|(key, v)| {
-                caller.admit_key(&key, Some(v.version))?;
-                Ok((key, v))
-            })
     }
 
     /// [`key_by_version_id`](Self::key_by_version_id) of the Private Key

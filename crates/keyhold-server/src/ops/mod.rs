@@ -30,6 +30,7 @@ mod keys;
 mod kmip_attributes;
 mod kmip_material;
 mod kmip_support;
+mod kmip_wrap;
 mod lifecycle;
 mod mac;
 mod random;
@@ -64,6 +65,7 @@ pub use self::key_cache::{
 pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
 pub use self::kmip_attributes::{AttributeChange, UsageDate, is_custom_name};
 pub use self::kmip_support::{KmipKeySpec, UsageDates};
+pub use self::kmip_wrap::{WrapScheme, WrappingKey};
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
 pub use self::raw_cipher::{CipherOutput, CipherRequest, DecryptInput, RequestedMode};
 pub use self::request::{CertIdentity, Credentials, Proof};
