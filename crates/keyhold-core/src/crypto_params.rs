@@ -31,6 +31,11 @@ pub enum BlockMode {
     /// AES key wrap with padding, KWP (KMIP AESKeyWrapPadding: RFC 5649,
     /// NIST SP 800-38F section 6.3), as [`Self::NistKeyWrap`].
     AesKeyWrapPadding,
+    /// XTS (IEEE 1619, NIST SP 800-38E), the mode of storage encryption: a
+    /// client may make a key for it (KMIP 1.4 section 9.1.3.2.14), which
+    /// keyhold keeps and serves for the client to use; keyhold itself
+    /// does not encrypt with it (Encrypt refuses the mode).
+    Xts,
 }
 
 /// A padding method keyhold serves (KMIP Padding Method, KMIP 1.4 section

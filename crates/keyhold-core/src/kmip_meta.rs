@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::algorithm::Algorithm;
 use crate::error::CoreError;
+use crate::kmip_links::ObjectLink;
 use crate::name::KeyName;
 
 /// The Secret Data Type or Opaque Data Type of a data object: a KMIP
@@ -164,6 +165,9 @@ pub struct KmipMeta {
     /// How much the key may still protect, when a client limited it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_limits: Option<UsageLimits>,
+    /// The Links a client set ([`crate::kmip_links`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<ObjectLink>,
 }
 
 /// What Usage Limits count (KMIP 1.4 section 9.1.3.2.30, Usage Limits
@@ -253,6 +257,7 @@ impl KmipMeta {
             && self.name_source.is_client()
             && self.symmetric_format.is_raw()
             && self.usage_limits.is_none()
+            && self.links.is_empty()
     }
 
     /// The KMIP Name of a key named `name`: none when keyhold chose it.
@@ -283,7 +288,7 @@ impl KmipMeta {
                 reason: "a key belongs to at most 16 Object Groups",
             });
         }
-        Ok(())
+        crate::kmip_links::check_links(&self.links)
     }
 }
 
@@ -306,6 +311,7 @@ mod tests {
             name_source: NameSource::Client,
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
@@ -371,6 +377,7 @@ mod tests {
             name_source: NameSource::Client,
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
     }
@@ -385,6 +392,7 @@ mod tests {
             name_source: NameSource::Client,
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(

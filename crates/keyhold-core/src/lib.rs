@@ -20,6 +20,7 @@ pub mod cryptoperiod;
 pub mod error;
 pub mod idle;
 pub mod ids;
+pub mod kmip_links;
 pub mod kmip_meta;
 pub mod lifecycle;
 pub mod model;

@@ -577,3 +577,77 @@ async fn usage_limits_meter_encryption() {
     }
     assert!(locate(&mut conn, &name("bad-limits")).await.is_empty());
 }
+
+/// Links a client sets (KMIP 1.4 section 3.35): added, reported by Get
+/// Attributes, modified by Link Type, deleted; the same Link twice and a
+/// Modify of none are refused and change nothing. An AES key may be made
+/// for XTS, which keyhold keeps but does not encrypt with.
+#[tokio::test]
+async fn client_links_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let xts = r#"<Attribute><AttributeName type="TextString" value="Cryptographic Parameters"/>
+        <AttributeValue><BlockCipherMode type="Enumeration" value="XTS"/></AttributeValue></Attribute>"#;
+    let first = uid(&ok(&mut conn, &create(xts)).await);
+    let second = uid(&ok(&mut conn, &create("")).await);
+    let link = |kind: &str, to: &str| {
+        format!(
+            r#"<NewAttribute><Link><LinkType type="Enumeration" value="{kind}"/>
+            <LinkedObjectIdentifier type="TextString" value="{to}"/></Link></NewAttribute>"#
+        )
+    };
+    ok_v2(
+        &mut conn,
+        &on("AddAttribute", &first, &link("NextLink", &second)),
+    )
+    .await;
+    let again = on("AddAttribute", &first, &link("NextLink", &second));
+    assert_eq!(
+        refused_v2(&mut conn, &again).await,
+        Some(ResultReason::InvalidField)
+    );
+    let links = |a: &Attributes| {
+        a.items
+            .iter()
+            .filter_map(|i| match &i.value {
+                keyhold_kmip::AttributeValue::Link(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = attributes(&mut conn, &first).await;
+    let got = links(&a);
+    assert_eq!(got.len(), 1, "{a:?}");
+    assert_eq!(got[0].link_type, keyhold_kmip::LinkType::NextLink);
+    ok_v2(
+        &mut conn,
+        &on("ModifyAttribute", &first, &link("NextLink", "elsewhere")),
+    )
+    .await;
+    let modify_none = on("ModifyAttribute", &second, &link("PreviousLink", &first));
+    assert_eq!(
+        refused_v2(&mut conn, &modify_none).await,
+        Some(ResultReason::AttributeNotFound)
+    );
+    let delete = on(
+        "DeleteAttribute",
+        &first,
+        r#"<AttributeReference type="Enumeration" value="Link"/>"#,
+    );
+    ok_v2(&mut conn, &delete).await;
+    assert!(links(&attributes(&mut conn, &first).await).is_empty());
+    assert_eq!(
+        refused_v2(&mut conn, &delete).await,
+        Some(ResultReason::AttributeNotFound)
+    );
+    // XTS is kept as the key's mode; Encrypt refuses it.
+    let encrypt = on(
+        "Encrypt",
+        &first,
+        r#"<Data type="ByteString" value="00112233445566778899aabbccddeeff"/>"#,
+    );
+    assert_eq!(
+        refused(&mut conn, &encrypt).await,
+        Some(ResultReason::InvalidField)
+    );
+}

@@ -3,13 +3,14 @@
 //! attributes, the Description and the Activation Date of a Pre-Active
 //! key; every other attribute is keyhold's own and read-only.
 
+use keyhold_core::kmip_links::{LinkedId, ObjectLink};
 use keyhold_core::{Action, RequestId, Timestamp, VersionId};
 use keyhold_kmip::payload::{
     AttributeChangeRequest, AttributeChangeResponse, DeleteAttributeRequest,
 };
 use keyhold_kmip::{
-    Attribute, AttributeRef, AttributeValue, DateAttribute, Operation, ProtocolVersion,
-    ResponsePayload, ResultReason, tags,
+    Attribute, AttributeRef, AttributeValue, DateAttribute, Link, Operation, ProtocolVersion,
+    ResponsePayload, ResultReason, UniqueIdentifier, tags,
 };
 use keyhold_ttlv::Value;
 
@@ -17,7 +18,7 @@ use super::errors::ItemFailure;
 use super::state_ops::lifecycle_failure;
 use super::{Dispatcher, objects};
 use crate::error::ServerError;
-use crate::ops::{AttributeChange, UsageDate};
+use crate::ops::{AttributeChange, LinkChange, UsageDate};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
@@ -28,6 +29,7 @@ enum Wanted {
     Usage(UsageDate, AttributeChange<Timestamp>),
     Activation(Timestamp),
     Name(String),
+    Link(LinkChange),
 }
 
 /// The change an Add, Modify or Set (`operation`) of `value` makes.
@@ -122,6 +124,10 @@ fn wanted(
         AttributeValue::Name(name) if operation != Operation::SetAttribute => {
             Ok(Wanted::Name(name.value.clone()))
         }
+        AttributeValue::Link(link) => Ok(Wanted::Link(LinkChange::Put(change_of(
+            operation,
+            kept_link(link)?,
+        )))),
         _ => Err(read_only(version)),
     }
 }
@@ -149,6 +155,7 @@ impl Dispatcher {
                 Wanted::Usage(which, c) => ops.change_usage_date(caller, id, which, c),
                 Wanted::Activation(at) => ops.set_activation_date(caller, id, at),
                 Wanted::Name(name) => ops.refuse_new_name(caller, id, &name),
+                Wanted::Link(change) => ops.change_link(caller, id, change),
             },
         );
         done.await.map_err(|e| attribute_failure(e, version))?;
@@ -179,6 +186,9 @@ impl Dispatcher {
             .reference
             .clone()
             .or_else(|| req.current.as_ref().map(Attribute::reference));
+        if reference == Some(AttributeRef::Standard(tags::LINK)) {
+            return self.delete_link(req, version, id, request_id).await;
+        }
         let custom = match &reference {
             Some(AttributeRef::Vendor { vendor, name }) => Some(custom_name(vendor, name)),
             Some(AttributeRef::Standard(tags::DESCRIPTION)) => None,
@@ -208,6 +218,51 @@ impl Dispatcher {
             attribute: deleted,
         }))
     }
+}
+
+impl Dispatcher {
+    /// Delete Attribute of a Link: the one the Current Attribute names,
+    /// else every Link the client set.
+    async fn delete_link(
+        &self,
+        req: &DeleteAttributeRequest,
+        version: ProtocolVersion,
+        id: VersionId,
+        request_id: RequestId,
+    ) -> Answer {
+        let which = match req.current.as_ref().map(|a| &a.value) {
+            Some(AttributeValue::Link(link)) => Some(kept_link(link)?),
+            _ => None,
+        };
+        let done = self.ops.perform(
+            self.credentials(request_id),
+            Action::KeyUpdate,
+            move |ops, caller| ops.change_link(caller, id, LinkChange::Delete(which)),
+        );
+        done.await.map_err(|e| attribute_failure(e, version))?;
+        Ok(ResponsePayload::DeleteAttribute(AttributeChangeResponse {
+            unique_identifier: req
+                .unique_identifier
+                .clone()
+                .unwrap_or_else(|| objects::version_uid(id)),
+            attribute: None,
+        }))
+    }
+}
+
+/// A Link as keyhold keeps it: its Link Type and a text Linked Object
+/// Identifier of 1 to 256 bytes.
+fn kept_link(link: &Link) -> Result<ObjectLink, ItemFailure> {
+    let UniqueIdentifier::Text(text) = &link.linked_object_identifier else {
+        let m = "a Linked Object Identifier is text";
+        return Err(ItemFailure::new(ResultReason::InvalidField, m));
+    };
+    let target = LinkedId::try_from(text.clone())
+        .map_err(|e| ItemFailure::new(ResultReason::InvalidField, e.to_string()))?;
+    Ok(ObjectLink {
+        link_type: u32::from(link.link_type),
+        target,
+    })
 }
 
 /// The text attribute `reference` names with value `text`: a custom

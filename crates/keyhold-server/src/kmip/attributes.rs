@@ -6,7 +6,8 @@ use crate::ops::is_custom_name;
 use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute,
-    HashingAlgorithm, KeyFormatType, Link, LinkType, Name, NameType, ObjectType, State, tags,
+    HashingAlgorithm, KeyFormatType, Link, LinkType, Name, NameType, ObjectType, State,
+    UniqueIdentifier, tags,
 };
 use keyhold_ttlv::{Ttlv, Value};
 
@@ -64,6 +65,12 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         out.push(A::Link(Link {
             link_type,
             linked_object_identifier: other,
+        }));
+    }
+    for link in &key.kmip.links {
+        out.push(A::Link(Link {
+            link_type: LinkType::from(link.link_type),
+            linked_object_identifier: UniqueIdentifier::Text(link.target.as_str().to_owned()),
         }));
     }
     out.push(A::State(kmip_state(key, version)));

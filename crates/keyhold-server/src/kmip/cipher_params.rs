@@ -68,6 +68,11 @@ fn mode_of(p: &CryptographicParameters) -> Result<Option<RequestedMode>, ItemFai
                  Specification), never data on Encrypt",
             ));
         }
+        Some(BlockCipherMode::XTS) => {
+            return Err(invalid(
+                "keyhold keeps XTS keys for clients to use but does not encrypt with XTS",
+            ));
+        }
         Some(_) => {
             return Err(invalid(
                 "Block Cipher Mode must be ECB, CBC, CTR, GCM or AEAD",

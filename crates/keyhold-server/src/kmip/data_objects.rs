@@ -104,6 +104,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
             name_source,
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

@@ -340,6 +340,7 @@ pub(crate) fn key_spec(
             name_source,
             symmetric_format: format,
             usage_limits: usage_limits::of(attrs)?,
+            links: Vec::new(),
         },
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),

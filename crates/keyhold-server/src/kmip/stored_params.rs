@@ -128,6 +128,7 @@ fn mode(m: BlockCipherMode) -> Result<BlockMode, ItemFailure> {
         BlockCipherMode::AEAD => Ok(BlockMode::Aead),
         BlockCipherMode::NISTKeyWrap => Ok(BlockMode::NistKeyWrap),
         BlockCipherMode::AESKeyWrapPadding => Ok(BlockMode::AesKeyWrapPadding),
+        BlockCipherMode::XTS => Ok(BlockMode::Xts),
         other => Err(unsupported(&format!("Block Cipher Mode {other:?}"))),
     }
 }
@@ -141,6 +142,7 @@ fn mode_kmip(m: BlockMode) -> BlockCipherMode {
         BlockMode::Aead => BlockCipherMode::AEAD,
         BlockMode::NistKeyWrap => BlockCipherMode::NISTKeyWrap,
         BlockMode::AesKeyWrapPadding => BlockCipherMode::AESKeyWrapPadding,
+        BlockMode::Xts => BlockCipherMode::XTS,
     }
 }
 

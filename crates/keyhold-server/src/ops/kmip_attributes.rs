@@ -6,6 +6,7 @@
 //! brought to now (activating it). Every other attribute is set by
 //! keyhold itself.
 
+use keyhold_core::kmip_links::{ObjectLink, check_links};
 use keyhold_core::{KeyName, KeyRef, KeyState, KeyVersion, Timestamp, VersionId};
 use keyhold_store::TxError;
 
@@ -154,6 +155,27 @@ impl Operations {
         Ok(before)
     }
 
+    /// Changes the Links a client set on version `id`'s key
+    /// ([`keyhold_core::kmip_links`]): Add appends one (the same Link
+    /// twice is refused), Modify replaces the first of its Link Type, Set
+    /// (2.x) replaces every one of its Link Type, Delete removes `link`,
+    /// or every client Link when `None`. A Modify or Delete that finds
+    /// nothing is [`ServerError::AttributeNotFound`].
+    pub fn change_link(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        change: LinkChange,
+    ) -> Result<(), ServerError> {
+        let (key, _) = self.key_by_version_id(caller, id)?;
+        self.change_key(caller, &KeyRef::Id(key.id), move |rows, _| {
+            let links = &mut rows.key.kmip.links;
+            apply_link_change(links, change)?;
+            check_links(links).map_err(ServerError::Core)
+        })?;
+        Ok(())
+    }
+
     /// A Name added to (or changed on) version `id`'s object: keyhold keeps
     /// one Name per key, fixed when the key is made, so the change is
     /// refused: [`ServerError::KeyAlreadyExists`] when a key of the tenant
@@ -247,6 +269,47 @@ impl Operations {
         }
         self.set_activation_date(caller, id, at).map(|()| true)
     }
+}
+
+/// A change of a key's client Links ([`Operations::change_link`]).
+#[derive(Debug, Clone)]
+pub enum LinkChange {
+    /// Add, Modify or Set of one Link.
+    Put(AttributeChange<ObjectLink>),
+    /// Delete of one Link, or of all when `None`.
+    Delete(Option<ObjectLink>),
+}
+
+fn apply_link_change(links: &mut Vec<ObjectLink>, change: LinkChange) -> Result<(), ServerError> {
+    let missing = ServerError::AttributeNotFound { attribute: "Link" };
+    match change {
+        LinkChange::Put(AttributeChange::Add(link)) => links.push(link),
+        LinkChange::Put(AttributeChange::Modify(link)) => {
+            let slot = links
+                .iter_mut()
+                .find(|l| l.link_type == link.link_type)
+                .ok_or(missing)?;
+            *slot = link;
+        }
+        LinkChange::Put(AttributeChange::Set(link)) => {
+            links.retain(|l| l.link_type != link.link_type);
+            links.push(link);
+        }
+        LinkChange::Put(AttributeChange::Delete) | LinkChange::Delete(None) => {
+            if links.is_empty() {
+                return Err(missing);
+            }
+            links.clear();
+        }
+        LinkChange::Delete(Some(link)) => {
+            let before = links.len();
+            links.retain(|l| *l != link);
+            if links.len() == before {
+                return Err(missing);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies `change` to `version`'s usage date `which` at `now`, as

@@ -63,7 +63,7 @@ pub use self::key_cache::{
     KeyCacheSettings, MAX_MAX_AGE_MS as MAX_KEY_CACHE_MAX_AGE_MS,
 };
 pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
-pub use self::kmip_attributes::{AttributeChange, UsageDate, is_custom_name};
+pub use self::kmip_attributes::{AttributeChange, LinkChange, UsageDate, is_custom_name};
 pub use self::kmip_support::{KmipKeySpec, UsageDates};
 pub use self::kmip_wrap::{WrapScheme, WrappingKey};
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};

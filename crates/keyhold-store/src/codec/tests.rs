@@ -103,6 +103,7 @@ fn rows_round_trip() {
             name_source: keyhold_core::NameSource::Server,
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         },
         ..with_params
     };

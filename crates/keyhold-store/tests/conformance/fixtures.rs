@@ -91,6 +91,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
             name_source: keyhold_core::NameSource::Client,
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         },
     }
 }
@@ -156,6 +157,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             name_source: keyhold_core::NameSource::Client,
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
             usage_limits: None,
+            links: Vec::new(),
         },
         ..key(tenant, name, algorithm)
     }
