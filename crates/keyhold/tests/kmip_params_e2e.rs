@@ -155,18 +155,18 @@ async fn a_keys_random_iv_is_drawn_by_the_server() {
     assert_eq!(reason, Some(ResultReason::InvalidField));
 }
 
-/// Parameters keyhold does not serve (Block Cipher Mode XTS, Hashing
+/// Parameters keyhold does not serve (Block Cipher Mode OFB, Hashing
 /// Algorithm MD5, a P Source) refuse the Create or Register with Invalid
 /// Field, and no key is made.
 #[tokio::test]
 async fn parameters_keyhold_cannot_serve_refuse_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let (server, pki, token, mut conn) = session(dir.path()).await;
-    let xts = r#"<BlockCipherMode type="Enumeration" value="XTS"/>"#;
+    let ofb = r#"<BlockCipherMode type="Enumeration" value="OFB"/>"#;
     let md5 = r#"<HashingAlgorithm type="Enumeration" value="MD5"/>"#;
     let label = r#"<PSource type="ByteString" value="6c6162656c"/>"#;
     let cases = [
-        create("p-xts", xts),
+        create("p-ofb", ofb),
         register("p-md5", &format!("{ECB}{md5}")),
         register("p-label", label),
     ];
@@ -178,7 +178,7 @@ async fn parameters_keyhold_cannot_serve_refuse_the_key() {
     let rest = rest_client(&server, &pki, Some(&token));
     let found = |name: &str| keyhold_core::KeyRef::Name(name.parse().unwrap());
     assert!(rest.key(&found("p-ok")).await.is_ok());
-    for name in ["p-xts", "p-md5", "p-label"] {
+    for name in ["p-ofb", "p-md5", "p-label"] {
         assert!(rest.key(&found(name)).await.is_err(), "{name} was stored");
     }
 }

@@ -298,7 +298,7 @@ mod tests {
             f(&mut p);
             p
         };
-        refused(with(|p| p.block_cipher_mode = Some(BlockCipherMode::XTS)));
+        refused(with(|p| p.block_cipher_mode = Some(BlockCipherMode::OFB)));
         refused(with(|p| p.hashing_algorithm = Some(H::MD5)));
         refused(with(|p| {
             p.hashing_algorithm = Some(H::Unknown(0x8000_0001))
