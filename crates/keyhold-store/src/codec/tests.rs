@@ -187,7 +187,7 @@ fn corrupt_key_columns_are_named() {
         (18, Value::Int(-3_600), "key.recipient_usage_period_secs"),
         (
             22,
-            Value::Text("{\"mode\":\"xts\"}".into()),
+            Value::Text("{\"mode\":\"ofb\"}".into()),
             "key.crypto_params",
         ),
         (22, Value::Text("not json".into()), "key.crypto_params"),
