@@ -182,21 +182,24 @@ impl fmt::Display for KeyOperation {
 mod tests {
     use super::*;
 
+    /// Every operation.
+    const ALL_OPS: [KeyOperation; 11] = [
+        KeyOperation::Encrypt,
+        KeyOperation::Decrypt,
+        KeyOperation::GenerateDataKey,
+        KeyOperation::Sign,
+        KeyOperation::Verify,
+        KeyOperation::MacGenerate,
+        KeyOperation::MacVerify,
+        KeyOperation::WrapKey,
+        KeyOperation::UnwrapKey,
+        KeyOperation::Encapsulate,
+        KeyOperation::Decapsulate,
+    ];
+
     #[test]
     fn every_supported_operation_has_a_possible_usage() {
-        let ops = [
-            KeyOperation::Encrypt,
-            KeyOperation::Decrypt,
-            KeyOperation::GenerateDataKey,
-            KeyOperation::Sign,
-            KeyOperation::Verify,
-            KeyOperation::MacGenerate,
-            KeyOperation::MacVerify,
-            KeyOperation::WrapKey,
-            KeyOperation::UnwrapKey,
-            KeyOperation::Encapsulate,
-            KeyOperation::Decapsulate,
-        ];
+        let ops = ALL_OPS;
         for a in Algorithm::ALL {
             for op in ops {
                 assert!(
@@ -215,19 +218,7 @@ mod tests {
 
     #[test]
     fn triple_des_keys_perform_no_operation_whatever_their_usage() {
-        let all = [
-            KeyOperation::Encrypt,
-            KeyOperation::Decrypt,
-            KeyOperation::GenerateDataKey,
-            KeyOperation::Sign,
-            KeyOperation::Verify,
-            KeyOperation::MacGenerate,
-            KeyOperation::MacVerify,
-            KeyOperation::WrapKey,
-            KeyOperation::UnwrapKey,
-            KeyOperation::Encapsulate,
-            KeyOperation::Decapsulate,
-        ];
+        let all = ALL_OPS;
         let usage = Algorithm::Tdes168Raw.possible_usage();
         for op in all {
             assert!(matches!(

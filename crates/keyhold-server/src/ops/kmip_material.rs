@@ -8,6 +8,7 @@
 use keyhold_core::{Key, KeyRef, KeyVersion, Origin, VersionId};
 use keyhold_crypto::key_import::PublicKeyInfo;
 use keyhold_crypto::{CryptoError, KeyMaterial, SecretBytes};
+use keyhold_store::StoredVersion;
 use serde::Serialize;
 
 use super::keys::NewContent;
@@ -33,7 +34,22 @@ impl Operations {
         caller: &Caller,
         id: VersionId,
     ) -> Result<(Key, KeyVersion, KeyMaterial), ServerError> {
+        let (key, version, material) = self.material_to_export(caller, id, |_| Ok(()))?;
+        self.mark_served(caller, &version)?;
+        Ok((key, version.meta, material))
+    }
+
+    /// The checks of a KMIP Get before any material leaves, `refuse` first
+    /// (a wrapped Get refuses a key wrapped under itself), then the
+    /// material opened; the caller marks it served once it has it out.
+    pub(super) fn material_to_export(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+        refuse: impl FnOnce(&Key) -> Result<(), ServerError>,
+    ) -> Result<(Key, StoredVersion, KeyMaterial), ServerError> {
         let (key, meta) = self.key_by_version_id(caller, id)?;
+        refuse(&key)?;
         if !key.exportable {
             return Err(ServerError::KeyNotExportable);
         }
@@ -41,8 +57,7 @@ impl Operations {
         check_export(&key, &version.meta, caller.may_use_compromised(&key))?;
         self.spend_kmip_get_approval(caller, &key, id)?;
         let material = self.open_material(caller, &key, &version)?;
-        self.mark_served(caller, &version)?;
-        Ok((key, version.meta, material))
+        Ok((key, version, material))
     }
 
     /// Spends the quorum approval a KMIP Get of version `id` of `key`

@@ -25,7 +25,6 @@ use keyhold_crypto::rsa_padding::{OaepHash, RsaPadding};
 
 use super::raw_cipher::cipher_error;
 use super::rsa_cipher::is_rsa;
-use super::transfer::check_export;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
@@ -174,19 +173,13 @@ impl Operations {
         kek: &WrappingKey,
         wrap: impl FnOnce(&Key, &KeyMaterial) -> Result<T, ServerError>,
     ) -> Result<T, ServerError> {
-        let (key, meta) = self.key_by_version_id(caller, id)?;
-        if key.id == kek.key {
-            return Err(ServerError::InvalidRequest {
+        let itself = |key: &Key| match key.id == kek.key {
+            true => Err(ServerError::InvalidRequest {
                 detail: "a key cannot be wrapped under itself".into(),
-            });
-        }
-        if !key.exportable {
-            return Err(ServerError::KeyNotExportable);
-        }
-        let version = self.find_version(&key, meta.version)?;
-        check_export(&key, &version.meta, caller.may_use_compromised(&key))?;
-        self.spend_kmip_get_approval(caller, &key, id)?;
-        let material = self.open_material(caller, &key, &version)?;
+            }),
+            false => Ok(()),
+        };
+        let (key, version, material) = self.material_to_export(caller, id, itself)?;
         let answer = wrap(&key, &material)?;
         self.mark_served(caller, &version)?;
         Ok(answer)
