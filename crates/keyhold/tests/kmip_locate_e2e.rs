@@ -15,7 +15,8 @@
 mod common;
 
 use common::kmip::{
-    attribute, byte_string, call_in, locate as locate_request, ok, on, refused, session, uid,
+    attribute, byte_string, call_in, locate as locate_request, located, ok, on, refused, session,
+    uid,
 };
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{
@@ -64,23 +65,9 @@ fn register(format: &str, mask: &str) -> String {
     )
 }
 
-/// The identifiers a Locate answered.
-fn found(payload: ResponsePayload) -> Vec<String> {
-    let ResponsePayload::Locate(l) = payload else {
-        panic!("{payload:?}");
-    };
-    l.unique_identifiers
-        .iter()
-        .map(|u| match u {
-            UniqueIdentifier::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
-
 /// The identifiers a 1.4 Locate of `attributes` finds.
 async fn locate(conn: &mut Conn, attributes: &str) -> Vec<String> {
-    found(ok(conn, &locate_request(attributes)).await)
+    located(&ok(conn, &locate_request(attributes)).await)
 }
 
 /// A 2.1 request: its answer, which must have one item.
@@ -97,7 +84,7 @@ async fn call_v2(
 async fn locate_v2(conn: &mut Conn, inside: &str) -> Vec<String> {
     let (status, _, r) = call_v2(conn, &locate_request(inside)).await;
     assert_eq!(status, ResultStatus::Success, "{r:?}");
-    found(r.items[0].payload.clone().unwrap())
+    located(&r.items[0].payload.clone().unwrap())
 }
 
 /// A Destroy'd object is destroyed for Locate (its destruction is only

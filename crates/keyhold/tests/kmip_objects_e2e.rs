@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::kmip::{attribute, locate, ok, on, refused, rest_client, session, uid};
+use common::kmip::{attribute, locate, located, ok, on, refused, rest_client, session, uid};
 use common::{contains, raw_store_bytes};
 use keyhold_api::ErrorCode;
 use keyhold_api::b64::SecretBase64;
@@ -73,19 +73,6 @@ fn register_opaque(name: &str, bytes: &[u8]) -> String {
         template(name),
         hex::encode(bytes)
     )
-}
-
-fn located(payload: &ResponsePayload) -> Vec<String> {
-    let ResponsePayload::Locate(l) = payload else {
-        panic!("{payload:?}");
-    };
-    l.unique_identifiers
-        .iter()
-        .map(|u| match u {
-            UniqueIdentifier::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect()
 }
 
 /// The object a Get answered, with its format (Secret Data) and bytes.

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::kmip::{attribute, call, locate, ok, on, refused, rest_client, session, uid};
+use common::kmip::{attribute, call, locate, located, ok, on, refused, rest_client, session, uid};
 use keyhold_api::ErrorCode;
 use keyhold_api::b64::SecretBase64;
 use keyhold_api::keys::{CreateKeyRequest, EncryptRequest};
@@ -87,19 +87,6 @@ fn got(payload: &ResponsePayload) -> (KeyFormatType, CryptographicAlgorithm, i32
         block.cryptographic_length.unwrap(),
         bytes,
     )
-}
-
-fn located(payload: &ResponsePayload) -> Vec<String> {
-    let ResponsePayload::Locate(l) = payload else {
-        panic!("{payload:?}");
-    };
-    l.unique_identifiers
-        .iter()
-        .map(|u| match u {
-            UniqueIdentifier::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect()
 }
 
 /// Get Attributes of a key's State.

@@ -268,6 +268,20 @@ pub fn byte_string(tag: &str, hex: &str) -> String {
     }
 }
 
+/// The identifiers a Locate answered.
+pub fn located(payload: &ResponsePayload) -> Vec<String> {
+    let ResponsePayload::Locate(l) = payload else {
+        panic!("{payload:?}");
+    };
+    l.unique_identifiers
+        .iter()
+        .map(|u| match u {
+            keyhold_kmip::UniqueIdentifier::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
 /// The Unique Identifier a Create or Register answered.
 pub fn uid(payload: &ResponsePayload) -> String {
     let (ResponsePayload::Create(keyhold_kmip::payload::CreateResponse {
