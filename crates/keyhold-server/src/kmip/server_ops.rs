@@ -83,7 +83,7 @@ pub(crate) fn discover_versions(req: &DiscoverVersionsPayload) -> DiscoverVersio
     DiscoverVersionsPayload { versions }
 }
 
-/// Query: operations, object types (symmetric keys) and the vendor, as the request's Query Functions ask; other functions
+/// Query: operations, object types (keys, Secret Data, Opaque Objects, Certificates) and the vendor, as the request's Query Functions ask; other functions
 /// are ignored, as KMIP 1.4 section 4.25 allows.
 pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
     let asks = |f: QueryFunction| req.functions.contains(&f);
@@ -95,6 +95,7 @@ pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
         },
         object_types: if asks(QueryFunction::QueryObjects) {
             vec![
+                ObjectType::Certificate,
                 ObjectType::SymmetricKey,
                 ObjectType::PublicKey,
                 ObjectType::PrivateKey,
@@ -154,6 +155,7 @@ mod tests {
         });
         assert_eq!(objects.object_types.len(), 5);
         assert!(objects.object_types.contains(&ObjectType::SecretData));
+        assert!(objects.object_types.contains(&ObjectType::Certificate));
         assert_eq!(objects.object_types[0], ObjectType::SymmetricKey);
         assert_eq!(info.vendor_identification.as_deref(), Some(VENDOR));
     }
