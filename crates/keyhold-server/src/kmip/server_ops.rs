@@ -95,12 +95,12 @@ pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
         },
         object_types: if asks(QueryFunction::QueryObjects) {
             vec![
-                ObjectType::Certificate,
                 ObjectType::SymmetricKey,
                 ObjectType::PublicKey,
                 ObjectType::PrivateKey,
                 ObjectType::SecretData,
                 ObjectType::OpaqueObject,
+                ObjectType::Certificate,
             ]
         } else {
             Vec::new()
@@ -153,7 +153,7 @@ mod tests {
         let objects = query(&QueryRequest {
             functions: vec![QueryFunction::QueryObjects],
         });
-        assert_eq!(objects.object_types.len(), 5);
+        assert_eq!(objects.object_types.len(), 6);
         assert!(objects.object_types.contains(&ObjectType::SecretData));
         assert!(objects.object_types.contains(&ObjectType::Certificate));
         assert_eq!(objects.object_types[0], ObjectType::SymmetricKey);
