@@ -446,6 +446,17 @@ async fn certificates_round_trip_with_their_attributes() {
         rest.key(&key).await.unwrap().algorithm,
         Algorithm::Certificate
     );
+    let create = CreateKeyRequest::new("made-cert".parse().unwrap(), Algorithm::Certificate);
+    let e = rest.create_key(&create).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+    let list = ok(&mut conn, &on("GetAttributeList", &id, "")).await;
+    let ResponsePayload::GetAttributeList(l) = list else {
+        panic!("{list:?}");
+    };
+    assert!(
+        l.references
+            .contains(&AttributeRef::Standard(tags::CERTIFICATE_LENGTH))
+    );
     ok(&mut conn, &on("Destroy", &id, "")).await;
     let reason = refused(&mut conn, &on("Get", &id, "")).await;
     assert_eq!(reason, Some(ResultReason::PermissionDenied));
