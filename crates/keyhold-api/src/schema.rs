@@ -88,6 +88,10 @@ pub enum AlgorithmSchema {
     /// cryptographic operation refuses it.
     #[serde(rename = "opaque-data")]
     OpaqueData,
+    /// A KMIP Certificate (X.509, DER), registered over KMIP; not a key:
+    /// every REST cryptographic operation refuses it.
+    #[serde(rename = "certificate")]
+    Certificate,
 }
 
 /// A key version's lifecycle state (`keyhold_core::lifecycle::KeyState`).

@@ -72,6 +72,11 @@ pub enum Algorithm {
     /// Not a key: a KMIP Opaque Object (KMIP 1.4 section 2.2.8, KMIP 2.1
     /// section 2.3), bytes keyhold keeps and gives back uninterpreted.
     OpaqueData,
+    /// Not a key: a KMIP Certificate (KMIP 1.4 section 2.2.1, KMIP 2.1
+    /// section 2.2), an X.509 certificate in DER that keyhold keeps, gives
+    /// back as registered and reports attributes of; never used for
+    /// cryptography by keyhold.
+    Certificate,
 }
 
 /// Whether a key is one secret or a private/public pair.
@@ -81,15 +86,15 @@ pub enum KeyKind {
     Symmetric,
     /// A private key with its public key.
     Asymmetric,
-    /// Secret bytes that are not a key ([`Algorithm::SecretData`],
-    /// [`Algorithm::OpaqueData`]): stored sealed like a key's material, they
+    /// Bytes that are not a key ([`Algorithm::SecretData`],
+    /// [`Algorithm::OpaqueData`], [`Algorithm::Certificate`]): stored sealed like a key's material, they
     /// perform no cryptographic operation.
     Data,
 }
 
 impl Algorithm {
     /// Every algorithm, in a stable order.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::Aes256Gcm,
         Self::Aes128Gcm,
         Self::Aes192Gcm,
@@ -113,6 +118,7 @@ impl Algorithm {
         Self::MlDsa65,
         Self::SecretData,
         Self::OpaqueData,
+        Self::Certificate,
     ];
 
     /// The name used on the wire and in the CLI.
@@ -141,6 +147,7 @@ impl Algorithm {
             Self::MlDsa65 => "ml-dsa-65",
             Self::SecretData => "secret-data",
             Self::OpaqueData => "opaque-data",
+            Self::Certificate => "certificate",
         }
     }
 
@@ -171,6 +178,7 @@ impl Algorithm {
             Self::MlDsa65 => 41,
             Self::SecretData => 50,
             Self::OpaqueData => 51,
+            Self::Certificate => 52,
         }
     }
 
@@ -203,7 +211,7 @@ impl Algorithm {
             | Self::Ed25519
             | Self::MlKem768
             | Self::MlDsa65 => KeyKind::Asymmetric,
-            Self::SecretData | Self::OpaqueData => KeyKind::Data,
+            Self::SecretData | Self::OpaqueData | Self::Certificate => KeyKind::Data,
         }
     }
 
@@ -249,7 +257,7 @@ impl Algorithm {
             // A data object's usage mask is the client's record of what the
             // bytes are for (KMIP lets Register set one); keyhold performs
             // none of those uses with it (`KeyOperation::supported_by`).
-            Self::SecretData | Self::OpaqueData => UsageMask::ALL,
+            Self::SecretData | Self::OpaqueData | Self::Certificate => UsageMask::ALL,
         }
     }
 
@@ -265,7 +273,7 @@ impl Algorithm {
             Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
             }
-            Self::SecretData | Self::OpaqueData => UsageMask::EMPTY,
+            Self::SecretData | Self::OpaqueData | Self::Certificate => UsageMask::EMPTY,
             other => other.possible_usage(),
         }
     }
@@ -311,7 +319,8 @@ impl Algorithm {
             | Self::EcdsaP384
             | Self::Ed25519
             | Self::SecretData
-            | Self::OpaqueData => false,
+            | Self::OpaqueData
+            | Self::Certificate => false,
         }
     }
 
@@ -408,7 +417,11 @@ mod tests {
 
     #[test]
     fn data_objects_are_data_and_take_any_recorded_usage() {
-        for a in [Algorithm::SecretData, Algorithm::OpaqueData] {
+        for a in [
+            Algorithm::SecretData,
+            Algorithm::OpaqueData,
+            Algorithm::Certificate,
+        ] {
             assert_eq!(a.kind(), KeyKind::Data);
             assert!(a.is_data());
             a.check_usage(UsageMask::EMPTY).unwrap();

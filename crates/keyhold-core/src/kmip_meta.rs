@@ -1,6 +1,6 @@
 //! The KMIP attributes a key keeps that only KMIP gives meaning to: what a
-//! data object is (KMIP 1.4 sections 2.2.7 and 2.2.8, KMIP 2.1 sections
-//! 2.7 and 2.3) and the Object Groups it belongs to (KMIP 1.4 section 3.33,
+//! data object is (KMIP 1.4 sections 2.2.1, 2.2.7 and 2.2.8, KMIP 2.1
+//! sections 2.2, 2.7 and 2.3) and the Object Groups it belongs to (KMIP 1.4 section 3.33,
 //! KMIP 2.1 section 4.35). keyhold stores them with the key and gives them
 //! back; no policy, lifecycle or cryptographic decision reads them, except
 //! the key's Usage Limits (KMIP 1.4 section 3.21), which the operations
@@ -86,6 +86,14 @@ pub enum DataObject {
         /// Its Opaque Data Type (extensions only: KMIP defines none).
         data_type: DataType,
     },
+    /// A Certificate ([`Algorithm::Certificate`]); its bytes are the
+    /// Certificate Value as registered, and every attribute KMIP reports
+    /// of it is read from them.
+    Certificate {
+        /// Its Certificate Type (KMIP 1.4 section 9.1.3.2.6, KMIP 2.1
+        /// section 11.9): X.509 is the only one keyhold registers.
+        certificate_type: DataType,
+    },
 }
 
 impl DataObject {
@@ -94,6 +102,7 @@ impl DataObject {
         match self {
             Self::Secret { .. } => Algorithm::SecretData,
             Self::Opaque { .. } => Algorithm::OpaqueData,
+            Self::Certificate { .. } => Algorithm::Certificate,
         }
     }
 }
@@ -318,6 +327,14 @@ mod tests {
         assert!(meta.check(Algorithm::Aes256Gcm).is_err());
         assert!(KmipMeta::default().check(Algorithm::OpaqueData).is_err());
         KmipMeta::default().check(Algorithm::Aes256Gcm).unwrap();
+        let cert = KmipMeta {
+            data: Some(DataObject::Certificate {
+                certificate_type: DataType::new(1),
+            }),
+            ..meta
+        };
+        cert.check(Algorithm::Certificate).unwrap();
+        assert!(cert.check(Algorithm::OpaqueData).is_err());
     }
 
     #[test]

@@ -21,6 +21,8 @@
 //! - [`audit_signing`]: Ed25519 signed audit checkpoints, and
 //!   [`audit_verify`]: offline verification of an exported trail.
 //! - [`backup`]: the encrypted, chunked backup file format.
+//! - [`cert_facts`]: what KMIP reports of a certificate keyhold keeps
+//!   (length, subject CN, names and serial in DER).
 //! - [`cert_subject`]: a certificate's subject DN as RFC 4514 text (x509
 //!   parsing from x509-parser), the form principals are bound by.
 //! - [`totp`]: RFC 6238 one-time codes with replay refusal, for step-up MFA.
@@ -37,6 +39,7 @@ pub mod audit_chain;
 pub mod audit_signing;
 pub mod audit_verify;
 pub mod backup;
+pub mod cert_facts;
 pub mod cert_subject;
 pub mod cipher;
 pub mod envelope;

@@ -128,7 +128,11 @@ mod tests {
     #[test]
     fn data_objects_are_1_to_65536_bytes_and_never_generated() {
         let p = software::software();
-        for alg in [Algorithm::SecretData, Algorithm::OpaqueData] {
+        for alg in [
+            Algorithm::SecretData,
+            Algorithm::OpaqueData,
+            Algorithm::Certificate,
+        ] {
             for len in [1, 8, 65_536] {
                 KeyMaterial::from_parts(alg, SecretBytes::new(vec![0; len])).unwrap();
             }

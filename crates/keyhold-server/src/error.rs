@@ -169,7 +169,8 @@ pub enum ServerError {
     #[error("the key holds a public key only: it can encrypt and verify, nothing else")]
     PublicKeyOnly,
     /// Generation, rotation or REST import asked of a data object (KMIP
-    /// Secret Data or Opaque Object, [`keyhold_core::KeyKind::Data`]):
+    /// Secret Data, Opaque Object or Certificate,
+    /// [`keyhold_core::KeyKind::Data`]):
     /// its bytes come from a KMIP client's Register only.
     #[error(
         "{algorithm} is data, not a key: only a KMIP Register makes one, and it performs no cryptographic operation"

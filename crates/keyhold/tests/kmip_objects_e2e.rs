@@ -1,5 +1,5 @@
-//! End to end over KMIP: Secret Data (KMIP 1.4 section 2.2.7) and Opaque
-//! Objects (section 2.2.8) registered, fetched in the format they came in,
+//! End to end over KMIP: Secret Data (KMIP 1.4 section 2.2.7), Opaque
+//! Objects (section 2.2.8) and Certificates (section 2.2.1) registered, fetched in the format they came in,
 //! described, located by type and Object Group, taken through their
 //! lifecycle; refused for cryptography over KMIP and REST, which still
 //! lists and shows them; bad input stores nothing; the bytes are sealed at
@@ -321,4 +321,159 @@ async fn data_objects_are_sealed_at_rest() {
     let raw = raw_store_bytes(&data_dir);
     assert!(!raw.is_empty());
     assert!(!contains(&raw, PASSWORD), "data object bytes found at rest");
+}
+
+/// A self-signed X.509 certificate whose subject CN is `cn`, DER.
+fn certificate(cn: &str) -> Vec<u8> {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
+    let key = rcgen::KeyPair::generate().unwrap();
+    params.self_signed(&key).unwrap().der().to_vec()
+}
+
+/// Register of a Certificate of `kind` (X_509, PGP) holding `value`.
+fn register_certificate(name: &str, kind: &str, value: &[u8]) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Register"/><RequestPayload>
+        <ObjectType type="Enumeration" value="Certificate"/>{}
+        <Certificate><CertificateType type="Enumeration" value="{kind}"/>
+        <CertificateValue type="ByteString" value="{}"/></Certificate></RequestPayload>"#,
+        template(name),
+        hex::encode(value)
+    )
+}
+
+/// The value of standard attribute `tag` in a Get Attributes answer.
+fn standard(payload: &ResponsePayload, tag: keyhold_ttlv::Tag) -> keyhold_ttlv::Value {
+    let ResponsePayload::GetAttributes(a) = payload else {
+        panic!("{payload:?}");
+    };
+    let attrs = a.attributes.as_ref().unwrap();
+    match attrs.get(&AttributeRef::Standard(tag)) {
+        Some(AttributeValue::Other { value, .. }) => value.clone(),
+        other => panic!("{tag:?}: {other:?}"),
+    }
+}
+
+/// A Certificate (KMIP 1.4 section 2.2.1) comes back byte for byte, with
+/// its Certificate Type, Certificate Length and SHA-256 Digest over the
+/// DER, and in 2.1 its Certificate Subject CN; it is located by Object
+/// Type, its server-set attributes are read-only, and it is destroyed
+/// like any object.
+#[tokio::test]
+async fn certificates_round_trip_with_their_attributes() {
+    use keyhold_ttlv::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let der = certificate("svc.example");
+    let id = uid(&ok(&mut conn, &register_certificate("svc-cert", "X_509", &der)).await);
+    let ResponsePayload::Get(g) = ok(&mut conn, &on("Get", &id, "")).await else {
+        panic!();
+    };
+    assert_eq!(g.object_type, ObjectType::Certificate);
+    let ManagedObject::Certificate { value, .. } = &g.object else {
+        panic!("{:?}", g.object);
+    };
+    assert_eq!(value, &der);
+
+    let all = ok(&mut conn, &on("GetAttributes", &id, "")).await;
+    assert_eq!(
+        standard(&all, tags::CERTIFICATE_TYPE),
+        Value::Enumeration(1)
+    );
+    let length = i32::try_from(der.len()).unwrap();
+    assert_eq!(
+        standard(&all, tags::CERTIFICATE_LENGTH),
+        Value::Integer(length)
+    );
+    let Value::Structure(digest) = standard(&all, tags::DIGEST) else {
+        panic!("Digest");
+    };
+    let sha256 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der);
+    assert!(
+        digest
+            .iter()
+            .any(|i| i.value == Value::ByteString(sha256.as_ref().to_vec()))
+    );
+    let ResponsePayload::GetAttributes(a) = &all else {
+        panic!();
+    };
+    assert_eq!(
+        a.attributes.as_ref().unwrap().object_type(),
+        Some(ObjectType::Certificate)
+    );
+    let cn = r#"<AttributeReference type="Enumeration" value="CertificateSubjectCN"/>"#;
+    let r = common::kmip::call_in(&mut conn, "2", "1", &on("GetAttributes", &id, cn)).await;
+    let payload = r.items.first().unwrap().payload.clone().unwrap();
+    let cn = standard(&payload, tags::CERTIFICATE_SUBJECT_CN);
+    assert_eq!(cn, Value::TextString("svc.example".into()));
+
+    let by_type = attribute("Object Type", "Enumeration", "Certificate");
+    assert_eq!(
+        located(&ok(&mut conn, &locate(&by_type)).await),
+        vec![id.clone()]
+    );
+    let keys = attribute("Object Type", "Enumeration", "SymmetricKey");
+    assert!(located(&ok(&mut conn, &locate(&keys)).await).is_empty());
+
+    let modify = on(
+        "ModifyAttribute",
+        &id,
+        &attribute("Certificate Length", "Integer", "123"),
+    );
+    let reason = refused(&mut conn, &modify).await;
+    assert_eq!(reason, Some(ResultReason::PermissionDenied));
+
+    let rest = rest_client(&server, &pki, Some(&token));
+    let key = KeyRef::Name("svc-cert".parse().unwrap());
+    assert_eq!(
+        rest.key(&key).await.unwrap().algorithm,
+        Algorithm::Certificate
+    );
+    let create = CreateKeyRequest::new("made-cert".parse().unwrap(), Algorithm::Certificate);
+    let e = rest.create_key(&create).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+    let list = ok(&mut conn, &on("GetAttributeList", &id, "")).await;
+    let ResponsePayload::GetAttributeList(l) = list else {
+        panic!("{list:?}");
+    };
+    assert!(
+        l.references
+            .contains(&AttributeRef::Standard(tags::CERTIFICATE_LENGTH))
+    );
+    ok(&mut conn, &on("Destroy", &id, "")).await;
+    let reason = refused(&mut conn, &on("Get", &id, "")).await;
+    assert_eq!(reason, Some(ResultReason::PermissionDenied));
+}
+
+/// A Certificate Value that is not one X.509 certificate, or a PGP
+/// certificate, is Invalid Field and nothing is stored.
+#[tokio::test]
+async fn bad_certificates_are_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pki, token, mut conn) = session(dir.path()).await;
+    let der = certificate("x");
+    let mut trailing = der.clone();
+    trailing.push(0);
+    let cases = [
+        ("cert-1", "X_509", b"not DER at all".to_vec()),
+        ("cert-2", "X_509", der[..der.len() - 1].to_vec()),
+        ("cert-3", "X_509", trailing),
+        ("cert-4", "PGP", der.clone()),
+    ];
+    for (name, kind, value) in &cases {
+        let reason = refused(&mut conn, &register_certificate(name, kind, value)).await;
+        assert_eq!(reason, Some(ResultReason::InvalidField), "{name}");
+    }
+    let rest = rest_client(&server, &pki, Some(&token));
+    for (name, ..) in &cases {
+        let key = KeyRef::Name(name.parse().unwrap());
+        let e = rest.key(&key).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::KeyNotFound), "{name} was stored");
+    }
+    let by_type = attribute("Object Type", "Enumeration", "Certificate");
+    assert!(located(&ok(&mut conn, &locate(&by_type)).await).is_empty());
 }

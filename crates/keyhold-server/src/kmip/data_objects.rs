@@ -1,6 +1,8 @@
-//! Secret Data (KMIP 1.4 section 2.2.7, KMIP 2.1 section 2.7) and Opaque
-//! Objects (KMIP 1.4 section 2.2.8, KMIP 2.1 section 2.3) as keyhold data
-//! objects: a key of algorithm `secret-data` or `opaque-data` whose
+//! Secret Data (KMIP 1.4 section 2.2.7, KMIP 2.1 section 2.7), Opaque
+//! Objects (KMIP 1.4 section 2.2.8, KMIP 2.1 section 2.3) and Certificates
+//! (KMIP 1.4 section 2.2.1, KMIP 2.1 section 2.2; [`certificates`]) as
+//! keyhold data objects: a key of algorithm `secret-data`, `opaque-data`
+//! or `certificate` whose
 //! version's material is the bytes, sealed like a key's, and whose
 //! [`DataObject`] says what they are. They are registered and fetched,
 //! never generated, and serve no cryptographic operation.
@@ -9,20 +11,21 @@ use keyhold_core::{Algorithm, DataObject, DataType, KmipMeta, SecretFormat, Symm
 use keyhold_crypto::SecretBytes as CryptoSecret;
 use keyhold_kmip::payload::RegisterRequest;
 use keyhold_kmip::{
-    Attributes, KeyBlock, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
-    OpaqueDataType, ResultReason, SecretBytes, SecretDataType,
+    Attributes, CertificateType, KeyBlock, KeyFormatType, KeyMaterial, KeyValue, ManagedObject,
+    ObjectType, OpaqueDataType, ResultReason, SecretBytes, SecretDataType,
 };
 
 use super::errors::ItemFailure;
-use super::objects;
+use super::{certificates, objects};
 use crate::ops::KmipKeySpec;
 
 fn failure(reason: ResultReason, message: &str) -> ItemFailure {
     ItemFailure::new(reason, message)
 }
 
-/// What a Register's object is and its bytes, when it is a Secret Data or
-/// an Opaque Object (`None` for any other object). A Secret Data's Key
+/// What a Register's object is and its bytes, when it is a Secret Data,
+/// an Opaque Object or a Certificate (`None` for a key; a Certificate as
+/// [`certificates::registered`] takes it). A Secret Data's Key
 /// Block must hold plain bytes in Raw or Opaque format (the formats of
 /// uninterpreted bytes, KMIP 1.4 section 9.1.3.2.3): no Key Value is
 /// Invalid Field, a wrapped one Feature Not Supported, another format Key
@@ -47,6 +50,10 @@ pub(crate) fn registered(
             let bytes = CryptoSecret::new(value.expose().to_vec());
             Ok(Some((DataObject::Opaque { data_type }, bytes)))
         }
+        ManagedObject::Certificate {
+            certificate_type,
+            value,
+        } => certificates::registered(*certificate_type, value).map(Some),
         _ => Ok(None),
     }
 }
@@ -113,7 +120,8 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
 
 /// Checks, before the bytes are opened, that a Get's Key Format Type fits
 /// the data object: Raw or Opaque for Secret Data (the same bytes either
-/// way), none for an Opaque Object, which has no Key Block. Another is a
+/// way), none for an Opaque Object or a Certificate, which have no Key
+/// Block. Another is a
 /// format that does not fit the object: Invalid Field.
 pub(crate) fn check_format(
     algorithm: Algorithm,
@@ -130,7 +138,7 @@ pub(crate) fn check_format(
     if fits {
         return Ok(());
     }
-    let m = "Secret Data is returned as Raw or Opaque, an Opaque Object as itself";
+    let m = "Secret Data is returned as Raw or Opaque, an Opaque Object or a Certificate as itself";
     Err(failure(ResultReason::InvalidField, m))
 }
 
@@ -177,6 +185,13 @@ pub(crate) fn object(
             };
             (ObjectType::OpaqueObject, object)
         }
+        DataObject::Certificate { certificate_type } => {
+            let object = ManagedObject::Certificate {
+                certificate_type: CertificateType::from(certificate_type.value()),
+                value: bytes.expose().to_vec(),
+            };
+            (ObjectType::Certificate, object)
+        }
     }
 }
 
@@ -185,13 +200,15 @@ pub(crate) fn object_type(algorithm: Algorithm) -> Option<ObjectType> {
     match algorithm {
         Algorithm::SecretData => Some(ObjectType::SecretData),
         Algorithm::OpaqueData => Some(ObjectType::OpaqueObject),
+        Algorithm::Certificate => Some(ObjectType::Certificate),
         _ => None,
     }
 }
 
 /// The Key Format Type the Digest of a data object is computed over (KMIP
 /// 1.4 section 3.17: the registered format for Secret Data; none for an
-/// Opaque Object, whose digest is over its Opaque Data Value).
+/// Opaque Object, whose digest is over its Opaque Data Value, nor for a
+/// Certificate, whose digest is over its DER Certificate Value).
 pub(crate) fn digest_format(data: &DataObject) -> Option<KeyFormatType> {
     match data {
         DataObject::Secret {
@@ -202,7 +219,7 @@ pub(crate) fn digest_format(data: &DataObject) -> Option<KeyFormatType> {
             format: SecretFormat::Opaque,
             ..
         } => Some(KeyFormatType::Opaque),
-        DataObject::Opaque { .. } => None,
+        DataObject::Opaque { .. } | DataObject::Certificate { .. } => None,
     }
 }
 

@@ -25,6 +25,7 @@ mod asym_formats;
 mod asym_register;
 mod attribute_ops;
 mod attributes;
+mod certificates;
 mod check_ops;
 mod cipher_params;
 mod crypto_ops;

@@ -4,7 +4,7 @@
 //! A KMIP object is a key version; its Unique Identifier is the version id.
 
 use keyhold_core::Action;
-use keyhold_core::{KeyName, Origin, RequestId, Timestamp, VersionId};
+use keyhold_core::{DataObject, KeyName, Origin, RequestId, Timestamp, VersionId};
 use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
     GetAttributesResponse, IdentifierResponse, LocateRequest, LocateResponse, RevokeRequest,
@@ -15,7 +15,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{Dispatcher, attributes, locate, objects, server_attributes};
+use super::{Dispatcher, attributes, certificates, locate, objects, server_attributes};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
@@ -176,8 +176,9 @@ impl Dispatcher {
     }
 
     /// The object `uid` names (or the ID placeholder): its identifier and
-    /// attributes (a key pair's Public Key object when `uid` names it); the
-    /// Digest only when `want_digest`.
+    /// attributes (a key pair's Public Key object when `uid` names it),
+    /// with those read from a certificate's DER; the Digest only when
+    /// `want_digest`.
     async fn attributes(
         &self,
         version_of_message: ProtocolVersion,
@@ -197,10 +198,18 @@ impl Dispatcher {
                 true => ops.version_digest(caller, &key, &version, public)?,
                 false => None,
             };
-            Ok((key, version, digest))
+            let der = ops.certificate_der(caller, &key, &version)?;
+            Ok((key, version, digest, der))
         });
-        let (key, version, digest) = found.await?;
+        let (key, version, digest, der) = found.await?;
         let mut all = attributes::of_version(&key, &version, public);
+        if let (Some(DataObject::Certificate { certificate_type }), Some(der)) =
+            (&key.kmip.data, &der)
+        {
+            for kept in certificates::attributes(*certificate_type, der, version_of_message) {
+                all.push(kept);
+            }
+        }
         if let Some(digest) = digest {
             let format = attributes::digest_format(&key, public);
             all.push(attributes::digest(digest, format));

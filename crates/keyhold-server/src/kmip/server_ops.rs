@@ -83,7 +83,7 @@ pub(crate) fn discover_versions(req: &DiscoverVersionsPayload) -> DiscoverVersio
     DiscoverVersionsPayload { versions }
 }
 
-/// Query: operations, object types (symmetric keys) and the vendor, as the request's Query Functions ask; other functions
+/// Query: operations, object types (keys, Secret Data, Opaque Objects, Certificates) and the vendor, as the request's Query Functions ask; other functions
 /// are ignored, as KMIP 1.4 section 4.25 allows.
 pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
     let asks = |f: QueryFunction| req.functions.contains(&f);
@@ -100,6 +100,7 @@ pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
                 ObjectType::PrivateKey,
                 ObjectType::SecretData,
                 ObjectType::OpaqueObject,
+                ObjectType::Certificate,
             ]
         } else {
             Vec::new()
@@ -152,8 +153,9 @@ mod tests {
         let objects = query(&QueryRequest {
             functions: vec![QueryFunction::QueryObjects],
         });
-        assert_eq!(objects.object_types.len(), 5);
+        assert_eq!(objects.object_types.len(), 6);
         assert!(objects.object_types.contains(&ObjectType::SecretData));
+        assert!(objects.object_types.contains(&ObjectType::Certificate));
         assert_eq!(objects.object_types[0], ObjectType::SymmetricKey);
         assert_eq!(info.vendor_identification.as_deref(), Some(VENDOR));
     }

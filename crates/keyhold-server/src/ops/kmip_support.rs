@@ -413,4 +413,26 @@ impl Operations {
         let material = self.open_material(caller, key, &stored)?;
         Ok(Some(sha256(material.secret().expose())))
     }
+
+    /// The DER of version `version` when `key` is a Certificate (KMIP 1.4
+    /// section 2.2.1), which the attributes KMIP reports of it are read
+    /// from; `None` for any other object or once the bytes are destroyed.
+    /// A certificate is public: its bytes are sealed like any data
+    /// object's, and opened for this alone.
+    pub fn certificate_der(
+        &self,
+        caller: &Caller,
+        key: &Key,
+        version: &KeyVersion,
+    ) -> Result<Option<Vec<u8>>, ServerError> {
+        if key.algorithm != Algorithm::Certificate {
+            return Ok(None);
+        }
+        let stored = self.find_version(key, version.version)?;
+        if stored.sealed_material.is_none() {
+            return Ok(None);
+        }
+        let material = self.open_material(caller, key, &stored)?;
+        Ok(Some(material.secret().expose().to_vec()))
+    }
 }

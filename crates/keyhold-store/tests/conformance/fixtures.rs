@@ -108,6 +108,9 @@ fn data_object(algorithm: Algorithm) -> Option<keyhold_core::DataObject> {
         Algorithm::OpaqueData => Some(DataObject::Opaque {
             data_type: DataType::new(0x8000_0001),
         }),
+        Algorithm::Certificate => Some(DataObject::Certificate {
+            certificate_type: DataType::new(1),
+        }),
         _ => None,
     }
 }
