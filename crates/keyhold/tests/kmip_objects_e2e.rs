@@ -22,7 +22,7 @@ use keyhold_core::{Algorithm, KeyRef};
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ObjectType,
-    ResultReason, State, UniqueIdentifier, tags,
+    ResultReason, State, tags,
 };
 
 /// A password no other test bytes contain, hex-encoded.

@@ -22,7 +22,7 @@ use keyhold_core::{Algorithm, KeyRef};
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{
     CryptographicAlgorithm, KeyFormatType, KeyMaterial, KeyValue, ManagedObject, ResultReason,
-    State, TransparentKey, UniqueIdentifier,
+    State, TransparentKey,
 };
 
 /// A KMIP 1.4 Create of a DES3 key of `length` bits named `name`.
