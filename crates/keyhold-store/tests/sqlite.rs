@@ -457,34 +457,52 @@ const UNDO_MIGRATION_12: &str = "ALTER TABLE key_versions DROP COLUMN compromise
      ALTER TABLE key_versions DROP COLUMN served_at; \
      DELETE FROM schema_migrations WHERE version = 12;";
 
-/// Migration 12 on a database written under version 11 keeps its
-/// versions, neither compromise-recorded nor served; a version written
-/// again keeps both.
-#[test]
-fn compromise_record_and_service_arrive_empty_on_an_existing_database() {
+/// A version's new columns arrive empty on an existing database: `set`
+/// fills them in and the version is written; `undo` takes the schema back
+/// before them; reopened (migrated again), `cleared` shows them empty; a
+/// version written again keeps them.
+fn version_columns_arrive_empty(
+    undo: &[&str],
+    set: impl Fn(&mut keyhold_core::KeyVersion),
+    cleared: impl Fn(&keyhold_core::KeyVersion) -> bool,
+) {
     let (_dir, path) = temp_db();
     let store = Store::open_sqlite(&path).unwrap();
     let (_, k, mut v) = seed(&store, &[4; 32]);
-    v.meta.compromise_recorded_at = Some(keyhold_core::Timestamp::from_unix_seconds(10));
-    v.meta.served_at = Some(keyhold_core::Timestamp::from_unix_seconds(20));
+    set(&mut v.meta);
     write(&store, |tx| tx.version_update(&v)).unwrap();
     drop(store);
     let raw = Connection::open(&path).unwrap();
-    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
+    for sql in undo {
+        raw.execute_batch(sql).unwrap();
+    }
     drop(raw);
     let store = Store::open_sqlite(&path).unwrap();
     let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
         .unwrap()
         .unwrap();
-    assert_eq!(
-        (back.meta.compromise_recorded_at, back.meta.served_at),
-        (None, None)
-    );
+    assert!(cleared(&back.meta), "{back:?}");
     write(&store, |tx| tx.version_update(&v)).unwrap();
     let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
         .unwrap()
         .unwrap();
     assert_eq!(back, v);
+}
+
+/// Migration 12 on a database written under version 11 keeps its
+/// versions, neither compromise-recorded nor served; a version written
+/// again keeps both.
+#[test]
+fn compromise_record_and_service_arrive_empty_on_an_existing_database() {
+    let at = keyhold_core::Timestamp::from_unix_seconds;
+    version_columns_arrive_empty(
+        &[UNDO_MIGRATION_12],
+        |v| {
+            v.compromise_recorded_at = Some(at(10));
+            v.served_at = Some(at(20));
+        },
+        |v| v.compromise_recorded_at.is_none() && v.served_at.is_none(),
+    );
 }
 
 /// Takes a database back to schema version 10.
@@ -496,30 +514,15 @@ const UNDO_MIGRATION_11: &str = "ALTER TABLE key_versions DROP COLUMN process_st
 /// versions, with no usage dates; a version written again keeps its own.
 #[test]
 fn usage_dates_arrive_empty_on_an_existing_database() {
-    let (_dir, path) = temp_db();
-    let store = Store::open_sqlite(&path).unwrap();
-    let (_, k, mut v) = seed(&store, &[4; 32]);
-    v.meta.process_start_date = Some(keyhold_core::Timestamp::from_unix_seconds(10));
-    v.meta.protect_stop_date = Some(keyhold_core::Timestamp::from_unix_seconds(20));
-    write(&store, |tx| tx.version_update(&v)).unwrap();
-    drop(store);
-    let raw = Connection::open(&path).unwrap();
-    raw.execute_batch(UNDO_MIGRATION_12).unwrap();
-    raw.execute_batch(UNDO_MIGRATION_11).unwrap();
-    drop(raw);
-    let store = Store::open_sqlite(&path).unwrap();
-    let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (back.meta.process_start_date, back.meta.protect_stop_date),
-        (None, None)
+    let at = keyhold_core::Timestamp::from_unix_seconds;
+    version_columns_arrive_empty(
+        &[UNDO_MIGRATION_12, UNDO_MIGRATION_11],
+        |v| {
+            v.process_start_date = Some(at(10));
+            v.protect_stop_date = Some(at(20));
+        },
+        |v| v.process_start_date.is_none() && v.protect_stop_date.is_none(),
     );
-    write(&store, |tx| tx.version_update(&v)).unwrap();
-    let back = read(&store, |tx| tx.version_get(k.id, v.meta.version))
-        .unwrap()
-        .unwrap();
-    assert_eq!(back, v);
 }
 
 /// Takes a database back to schema version 9.

@@ -44,16 +44,9 @@ impl KeyWrap for AwsLcKeyWrap {
         }
         // RFC 5649 section 4.1: the input is padded to a multiple of 8 and
         // an 8-byte integrity block is prepended.
-        let mut out = vec![0u8; key.len() + 15];
-        let len = kek
-            .wrap_with_padding(key, &mut out)
-            .map_err(|_| CryptoError::InvalidInput {
-                what: "key to wrap",
-                reason: "too long for AES key wrap",
-            })?
-            .len();
-        out.truncate(len);
-        Ok(out)
+        wrapped_into(key.len() + 15, |out| {
+            kek.wrap_with_padding(key, out).map(|w| w.len())
+        })
     }
 
     fn unwrap(
@@ -78,16 +71,7 @@ impl KeyWrap for AwsLcKeyWrap {
                 reason: "KW wraps a multiple of 8 bytes, at least 16",
             });
         }
-        let mut out = vec![0u8; key.len() + 8];
-        let len = kek
-            .wrap(key, &mut out)
-            .map_err(|_| CryptoError::InvalidInput {
-                what: "key to wrap",
-                reason: "too long for AES key wrap",
-            })?
-            .len();
-        out.truncate(len);
-        Ok(out)
+        wrapped_into(key.len() + 8, |out| kek.wrap(key, out).map(|w| w.len()))
     }
 
     fn unwrap_kw(
@@ -106,6 +90,21 @@ impl KeyWrap for AwsLcKeyWrap {
     fn fips_approved(&self) -> bool {
         false
     }
+}
+
+/// The output of an aws-lc-rs wrap into a buffer of `max` bytes, cut to
+/// the length it wrote.
+fn wrapped_into<E>(
+    max: usize,
+    wrap: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+) -> Result<Vec<u8>, CryptoError> {
+    let mut out = vec![0u8; max];
+    let len = wrap(&mut out).map_err(|_| CryptoError::InvalidInput {
+        what: "key to wrap",
+        reason: "too long for AES key wrap",
+    })?;
+    out.truncate(len);
+    Ok(out)
 }
 
 #[cfg(test)]
