@@ -196,6 +196,35 @@ pub struct KeyVersion {
 }
 
 impl KeyVersion {
+    /// A version `version` of `key`, in `state` since `created_at`: not
+    /// archived, with no other date, reason or public key yet.
+    pub fn new(
+        id: VersionId,
+        key: KeyId,
+        version: VersionNumber,
+        state: KeyState,
+        created_at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            key,
+            version,
+            state,
+            archived: false,
+            created_at,
+            activation_date: None,
+            deactivation_date: None,
+            compromise_date: None,
+            destroy_date: None,
+            revocation_reason: None,
+            public_key: None,
+            process_start_date: None,
+            protect_stop_date: None,
+            compromise_recorded_at: None,
+            served_at: None,
+        }
+    }
+
     /// When this version stops protecting: the earlier of its own Protect
     /// Stop Date and the end of its originator-usage period under `period`
     /// (counted from its activation), or `None` when neither is set. This
@@ -217,22 +246,15 @@ mod tests {
 
     fn version(activation: Option<Timestamp>, own: Option<Timestamp>) -> KeyVersion {
         KeyVersion {
-            id: VersionId::from_uuid(uuid::Uuid::nil()),
-            key: KeyId::from_uuid(uuid::Uuid::nil()),
-            version: VersionNumber::FIRST,
-            state: KeyState::Active,
-            archived: false,
-            created_at: T0,
             activation_date: activation,
-            deactivation_date: None,
-            compromise_date: None,
-            destroy_date: None,
-            revocation_reason: None,
-            public_key: None,
-            process_start_date: None,
             protect_stop_date: own,
-            compromise_recorded_at: None,
-            served_at: None,
+            ..KeyVersion::new(
+                VersionId::from_uuid(uuid::Uuid::nil()),
+                KeyId::from_uuid(uuid::Uuid::nil()),
+                VersionNumber::FIRST,
+                KeyState::Active,
+                T0,
+            )
         }
     }
 

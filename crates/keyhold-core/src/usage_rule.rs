@@ -300,16 +300,9 @@ mod tests {
         );
     }
 
-    /// Every state and flag combination again, with the protect stop date
-    /// at, before and after `now`: a protect operation the state allows is
-    /// refused from the stop date on, and nothing else changes.
-    #[test]
-    fn the_end_of_the_originator_usage_period_stops_protect_only() {
-        let stops = [
-            (NOW.plus_seconds(1), false),
-            (NOW, true),
-            (NOW.plus_seconds(-1), true),
-        ];
+    /// Runs `check` on every state and flag combination (column `index`),
+    /// with no usage dates, at `NOW`.
+    fn for_every_base(mut check: impl FnMut(UseContext, usize)) {
         for state in KeyState::ALL {
             for index in 0..8 {
                 let (archived, is_primary, may_use_compromised) = column(index);
@@ -322,29 +315,42 @@ mod tests {
                     process_start: None,
                     now: NOW,
                 };
-                for (op, direction) in OPERATIONS {
-                    let unlimited = check_use(&base, op);
-                    for (stop, ended) in stops {
-                        let ctx = UseContext {
-                            protect_stop: Some(stop),
-                            ..base
-                        };
-                        let want = match (direction, &unlimited, ended) {
-                            (Protect, Ok(_), true) => Err(CoreError::CryptoperiodEnded {
-                                operation: op,
-                                at: stop,
-                            }),
-                            _ => unlimited.clone(),
-                        };
-                        assert_eq!(
-                            check_use(&ctx, op),
-                            want,
-                            "{state} {op} col {index} stop {stop}"
-                        );
-                    }
-                }
+                check(base, index);
             }
         }
+    }
+
+    /// Every state and flag combination again, with the protect stop date
+    /// at, before and after `now`: a protect operation the state allows is
+    /// refused from the stop date on, and nothing else changes.
+    #[test]
+    fn the_end_of_the_originator_usage_period_stops_protect_only() {
+        let stops = [
+            (NOW.plus_seconds(1), false),
+            (NOW, true),
+            (NOW.plus_seconds(-1), true),
+        ];
+        for_every_base(|base, index| {
+            for (op, direction) in OPERATIONS {
+                let unlimited = check_use(&base, op);
+                for (stop, ended) in stops {
+                    let ctx = UseContext {
+                        protect_stop: Some(stop),
+                        ..base
+                    };
+                    let want = match (direction, &unlimited, ended) {
+                        (Protect, Ok(_), true) => Err(CoreError::CryptoperiodEnded {
+                            operation: op,
+                            at: stop,
+                        }),
+                        _ => unlimited.clone(),
+                    };
+                    let state = base.state;
+                    let at = format!("{state} {op} col {index} stop {stop}");
+                    assert_eq!(check_use(&ctx, op), want, "{at}");
+                }
+            }
+        });
     }
 
     /// Every state and flag combination again, with the process start
@@ -357,37 +363,26 @@ mod tests {
             (NOW, false),
             (NOW.plus_seconds(-1), false),
         ];
-        for state in KeyState::ALL {
-            for index in 0..8 {
-                let (archived, is_primary, may_use_compromised) = column(index);
-                let base = UseContext {
-                    state,
-                    is_primary,
-                    archived,
-                    may_use_compromised,
-                    protect_stop: None,
-                    process_start: None,
-                    now: NOW,
-                };
-                for (op, direction) in OPERATIONS {
-                    let unlimited = check_use(&base, op);
-                    for (start, early) in starts {
-                        let ctx = UseContext {
-                            process_start: Some(start),
-                            ..base
-                        };
-                        let want = match (direction, &unlimited, early) {
-                            (Process, Ok(_), true) => Err(CoreError::ProcessNotStarted {
-                                operation: op,
-                                at: start,
-                            }),
-                            _ => unlimited.clone(),
-                        };
-                        assert_eq!(check_use(&ctx, op), want, "{state} {op} col {index}");
-                    }
+        for_every_base(|base, index| {
+            for (op, direction) in OPERATIONS {
+                let unlimited = check_use(&base, op);
+                for (start, early) in starts {
+                    let ctx = UseContext {
+                        process_start: Some(start),
+                        ..base
+                    };
+                    let want = match (direction, &unlimited, early) {
+                        (Process, Ok(_), true) => Err(CoreError::ProcessNotStarted {
+                            operation: op,
+                            at: start,
+                        }),
+                        _ => unlimited.clone(),
+                    };
+                    let state = base.state;
+                    assert_eq!(check_use(&ctx, op), want, "{state} {op} col {index}");
                 }
             }
-        }
+        });
     }
 
     #[test]

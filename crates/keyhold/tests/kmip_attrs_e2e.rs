@@ -574,6 +574,7 @@ async fn usage_limits_meter_encryption() {
     for bad in [limits("0", "Byte"), limits("16", "0x00000009")] {
         let reason = refused(&mut conn, &create(&format!("{}{bad}", name("bad-limits")))).await;
         assert!(reason.is_some(), "{bad}");
+        assert_eq!(reason, Some(ResultReason::InvalidField), "{bad}");
     }
     assert!(locate(&mut conn, &name("bad-limits")).await.is_empty());
 }
@@ -604,6 +605,15 @@ async fn client_links_are_kept() {
     let again = on("AddAttribute", &first, &link("NextLink", &second));
     assert_eq!(
         refused_v2(&mut conn, &again).await,
+        Some(ResultReason::InvalidField)
+    );
+    let too_long = on(
+        "AddAttribute",
+        &first,
+        &link("PreviousLink", &"x".repeat(257)),
+    );
+    assert_eq!(
+        refused_v2(&mut conn, &too_long).await,
         Some(ResultReason::InvalidField)
     );
     let links = |a: &Attributes| {

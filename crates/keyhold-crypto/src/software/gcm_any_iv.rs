@@ -93,15 +93,15 @@ fn gctr(key: &[u8], icb: &Block, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     Ok(data.iter().zip(stream.iter()).map(|(d, k)| d ^ k).collect())
 }
 
-/// H and J0 for `iv`.
-fn setup(key: &[u8], iv: &[u8]) -> Result<(Block, Block), CryptoError> {
+/// H and J0 for `iv`; H, the hash key, is wiped when dropped.
+fn setup(key: &[u8], iv: &[u8]) -> Result<(Zeroizing<Block>, Block), CryptoError> {
     if iv.is_empty() || iv.len() > MAX_IV_LEN {
         return Err(CryptoError::InvalidInput {
             what: "IV",
             reason: "must be 1 to 128 bytes",
         });
     }
-    let h = block_of(&ciph(key, &[0u8; AES_BLOCK_LEN])?);
+    let h = Zeroizing::new(block_of(&ciph(key, &[0u8; AES_BLOCK_LEN])?));
     let j0 = match iv.len() {
         // A 96-bit IV is J0's first 96 bits, the counter 1 after it.
         12 => block_of(&[iv, &[0, 0, 0, 1]].concat()),

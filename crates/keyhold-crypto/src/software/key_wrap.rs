@@ -55,11 +55,9 @@ impl KeyWrap for AwsLcKeyWrap {
         wrapped: &[u8],
     ) -> Result<SecretBytes, CryptoError> {
         let kek = kek(kek_material, KeyOperation::UnwrapKey)?;
-        let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
-        let key = kek
-            .unwrap_with_padding(wrapped, &mut out)
-            .map_err(|_| CryptoError::Unwrap)?;
-        Ok(SecretBytes::copy_from(key))
+        unwrapped_from(wrapped.len(), |out| {
+            kek.unwrap_with_padding(wrapped, out).map(|k| k.len())
+        })
     }
 
     fn wrap_kw(&self, kek_material: &KeyMaterial, key: &[u8]) -> Result<Vec<u8>, CryptoError> {
@@ -80,11 +78,9 @@ impl KeyWrap for AwsLcKeyWrap {
         wrapped: &[u8],
     ) -> Result<SecretBytes, CryptoError> {
         let kek = kek(kek_material, KeyOperation::UnwrapKey)?;
-        let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
-        let key = kek
-            .unwrap(wrapped, &mut out)
-            .map_err(|_| CryptoError::Unwrap)?;
-        Ok(SecretBytes::copy_from(key))
+        unwrapped_from(wrapped.len(), |out| {
+            kek.unwrap(wrapped, out).map(|k| k.len())
+        })
     }
 
     fn fips_approved(&self) -> bool {
@@ -105,6 +101,19 @@ fn wrapped_into<E>(
     })?;
     out.truncate(len);
     Ok(out)
+}
+
+/// The key an aws-lc-rs unwrap writes into a wiped buffer of `max`
+/// bytes; any failure is [`CryptoError::Unwrap`].
+fn unwrapped_from<E>(
+    max: usize,
+    unwrap: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+) -> Result<SecretBytes, CryptoError> {
+    let mut out = Zeroizing::new(vec![0u8; max]);
+    let len = unwrap(&mut out).map_err(|_| CryptoError::Unwrap)?;
+    out.get(..len)
+        .map(SecretBytes::copy_from)
+        .ok_or(CryptoError::Unwrap)
 }
 
 #[cfg(test)]

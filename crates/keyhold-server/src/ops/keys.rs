@@ -353,22 +353,16 @@ impl NewContent<'_> {
 /// `check_create`.
 fn first_version(key: &Key, first: &FirstVersion, public_key: Option<Vec<u8>>) -> KeyVersion {
     KeyVersion {
-        id: VersionId::from_uuid(uuid::Uuid::new_v4()),
-        key: key.id,
-        version: VersionNumber::FIRST,
-        state: first.state,
-        archived: false,
-        created_at: key.created_at,
         activation_date: first.activation_date,
         deactivation_date: first.deactivation_date,
-        compromise_date: None,
-        destroy_date: None,
-        revocation_reason: None,
         public_key,
-        process_start_date: None,
-        protect_stop_date: None,
-        compromise_recorded_at: None,
-        served_at: None,
+        ..KeyVersion::new(
+            VersionId::from_uuid(uuid::Uuid::new_v4()),
+            key.id,
+            VersionNumber::FIRST,
+            first.state,
+            key.created_at,
+        )
     }
 }
 

@@ -358,24 +358,13 @@ mod tests {
     }
 
     fn version(state: KeyState) -> KeyVersion {
-        KeyVersion {
-            id: VersionId::from_uuid(uuid::Uuid::nil()),
-            key: keyhold_core::KeyId::from_uuid(uuid::Uuid::nil()),
-            version: keyhold_core::VersionNumber::FIRST,
+        KeyVersion::new(
+            VersionId::from_uuid(uuid::Uuid::nil()),
+            keyhold_core::KeyId::from_uuid(uuid::Uuid::nil()),
+            keyhold_core::VersionNumber::FIRST,
             state,
-            archived: false,
-            created_at: NOW,
-            activation_date: None,
-            deactivation_date: None,
-            compromise_date: None,
-            destroy_date: None,
-            revocation_reason: None,
-            public_key: None,
-            process_start_date: None,
-            protect_stop_date: None,
-            compromise_recorded_at: None,
-            served_at: None,
-        }
+            NOW,
+        )
     }
 
     const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);

@@ -285,22 +285,14 @@ mod tests {
 
     fn version(state: KeyState, archived: bool) -> KeyVersion {
         KeyVersion {
-            id: VersionId::from_uuid(uuid::Uuid::from_bytes([3; 16])),
-            key: KeyId::from_uuid(uuid::Uuid::from_bytes([1; 16])),
-            version: VersionNumber::FIRST,
-            state,
             archived,
-            created_at: Timestamp::EPOCH,
-            activation_date: None,
-            deactivation_date: None,
-            compromise_date: None,
-            destroy_date: None,
-            revocation_reason: None,
-            public_key: None,
-            process_start_date: None,
-            protect_stop_date: None,
-            compromise_recorded_at: None,
-            served_at: None,
+            ..KeyVersion::new(
+                VersionId::from_uuid(uuid::Uuid::from_bytes([3; 16])),
+                KeyId::from_uuid(uuid::Uuid::from_bytes([1; 16])),
+                VersionNumber::FIRST,
+                state,
+                Timestamp::EPOCH,
+            )
         }
     }
 

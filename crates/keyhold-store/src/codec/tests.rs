@@ -37,22 +37,23 @@ fn sample_key() -> Key {
 fn sample_version() -> StoredVersion {
     StoredVersion {
         meta: KeyVersion {
-            id: VersionId::from_uuid(Uuid::from_u128(4)),
-            key: KeyId::from_uuid(Uuid::from_u128(1)),
-            version: VersionNumber::FIRST,
-            state: KeyState::Compromised,
             archived: true,
-            created_at: Timestamp::from_unix_seconds(1),
             activation_date: Some(Timestamp::from_unix_seconds(2)),
             deactivation_date: Some(Timestamp::from_unix_seconds(3)),
             compromise_date: Some(Timestamp::from_unix_seconds(4)),
-            destroy_date: None,
             revocation_reason: Some(RevocationReason::KeyCompromise),
             public_key: Some(vec![1, 2, 3]),
             process_start_date: Some(Timestamp::from_unix_seconds(6)),
             protect_stop_date: Some(Timestamp::from_unix_seconds(7)),
             compromise_recorded_at: Some(Timestamp::from_unix_seconds(8)),
             served_at: Some(Timestamp::from_unix_seconds(9)),
+            ..KeyVersion::new(
+                VersionId::from_uuid(Uuid::from_u128(4)),
+                KeyId::from_uuid(Uuid::from_u128(1)),
+                VersionNumber::FIRST,
+                KeyState::Compromised,
+                Timestamp::from_unix_seconds(1),
+            )
         },
         sealed_material: Some(SealedBlob::new(vec![9; 40])),
         kek_generation: 7,

@@ -169,24 +169,13 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
 /// Version `n` of `key` in `state`, with material and no optional field.
 pub(crate) fn version(key: &Key, n: u32, state: KeyState) -> StoredVersion {
     StoredVersion {
-        meta: KeyVersion {
-            id: VersionId::from_uuid(uuid()),
-            key: key.id,
-            version: VersionNumber::new(n).unwrap(),
+        meta: KeyVersion::new(
+            VersionId::from_uuid(uuid()),
+            key.id,
+            VersionNumber::new(n).unwrap(),
             state,
-            archived: false,
-            created_at: at(1_700_000_300),
-            activation_date: None,
-            deactivation_date: None,
-            compromise_date: None,
-            destroy_date: None,
-            revocation_reason: None,
-            public_key: None,
-            process_start_date: None,
-            protect_stop_date: None,
-            compromise_recorded_at: None,
-            served_at: None,
-        },
+            at(1_700_000_300),
+        ),
         sealed_material: Some(SealedBlob::new(vec![n as u8; 44])),
         kek_generation: 1,
     }

@@ -54,22 +54,14 @@ pub(in crate::ops) fn key(n: u128, name: &str) -> Key {
 fn version(key: &Key, n: u32, sealed: u8) -> StoredVersion {
     StoredVersion {
         meta: KeyVersion {
-            id: VersionId::from_uuid(uuid::Uuid::new_v4()),
-            key: key.id,
-            version: VersionNumber::new(n).unwrap(),
-            state: KeyState::Active,
-            archived: false,
-            created_at: AT,
             activation_date: Some(AT),
-            deactivation_date: None,
-            compromise_date: None,
-            destroy_date: None,
-            revocation_reason: None,
-            public_key: None,
-            process_start_date: None,
-            protect_stop_date: None,
-            compromise_recorded_at: None,
-            served_at: None,
+            ..KeyVersion::new(
+                VersionId::from_uuid(uuid::Uuid::new_v4()),
+                key.id,
+                VersionNumber::new(n).unwrap(),
+                KeyState::Active,
+                AT,
+            )
         },
         sealed_material: Some(SealedBlob::new(vec![sealed; 60])),
         kek_generation: 1,

@@ -74,24 +74,13 @@ mod tests {
             .iter()
             .zip(1..)
             .map(|(&state, n)| StoredVersion {
-                meta: KeyVersion {
-                    id: VersionId::from_uuid(uuid::Uuid::new_v4()),
-                    key: id,
-                    version: VersionNumber::new(n).unwrap(),
+                meta: KeyVersion::new(
+                    VersionId::from_uuid(uuid::Uuid::new_v4()),
+                    id,
+                    VersionNumber::new(n).unwrap(),
                     state,
-                    archived: false,
-                    created_at: NOW,
-                    activation_date: None,
-                    deactivation_date: None,
-                    compromise_date: None,
-                    destroy_date: None,
-                    revocation_reason: None,
-                    public_key: None,
-                    process_start_date: None,
-                    protect_stop_date: None,
-                    compromise_recorded_at: None,
-                    served_at: None,
-                },
+                    NOW,
+                ),
                 sealed_material: Some(SealedBlob::new(vec![n as u8; 40])),
                 kek_generation: 1,
             })

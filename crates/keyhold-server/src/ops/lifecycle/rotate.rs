@@ -102,22 +102,15 @@ impl Operations {
             .map_err(ServerError::Crypto)?;
         Ok(StoredVersion {
             meta: KeyVersion {
-                id: VersionId::from_uuid(uuid::Uuid::new_v4()),
-                key: rows.key.id,
-                version: number,
-                state: KeyState::Active,
-                archived: false,
-                created_at: now,
                 activation_date: Some(now),
-                deactivation_date: None,
-                compromise_date: None,
-                destroy_date: None,
-                revocation_reason: None,
                 public_key: fresh.public_key,
-                process_start_date: None,
-                protect_stop_date: None,
-                compromise_recorded_at: None,
-                served_at: None,
+                ..KeyVersion::new(
+                    VersionId::from_uuid(uuid::Uuid::new_v4()),
+                    rows.key.id,
+                    number,
+                    KeyState::Active,
+                    now,
+                )
             },
             sealed_material: Some(sealed),
             kek_generation,

@@ -17,22 +17,14 @@ const EARLIER: Timestamp = Timestamp::from_unix_seconds(1_700_000_000);
 
 fn version(n: u32, state: KeyState) -> KeyVersion {
     KeyVersion {
-        id: VersionId::from_uuid(uuid::Uuid::new_v4()),
-        key: KeyId::from_uuid(uuid::Uuid::from_u128(1)),
-        version: VersionNumber::new(n).unwrap(),
-        state,
-        archived: false,
-        created_at: EARLIER,
         activation_date: Some(EARLIER),
-        deactivation_date: None,
-        compromise_date: None,
-        destroy_date: None,
-        revocation_reason: None,
-        public_key: None,
-        process_start_date: None,
-        protect_stop_date: None,
-        compromise_recorded_at: None,
-        served_at: None,
+        ..KeyVersion::new(
+            VersionId::from_uuid(uuid::Uuid::new_v4()),
+            KeyId::from_uuid(uuid::Uuid::from_u128(1)),
+            VersionNumber::new(n).unwrap(),
+            state,
+            EARLIER,
+        )
     }
 }
 
