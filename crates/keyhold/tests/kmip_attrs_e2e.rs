@@ -13,7 +13,10 @@
 
 mod common;
 
-use common::kmip::{attribute, call_in, ok, on, refused, rest_client, session, uid};
+use common::kmip::{
+    attribute, call_in, create_aes as create, name_attribute as name, ok, on, refused, rest_client,
+    session, uid,
+};
 use keyhold_api::keys::ListKeysQuery;
 use keyhold_core::{KeyRef, Timestamp};
 use keyhold_kmip::payload::ResponsePayload;
@@ -24,27 +27,6 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 type Conn = TlsStream<TcpStream>;
-
-/// A 1.4 Create of an AES-256 key with `extra` template attributes.
-fn create(extra: &str) -> String {
-    format!(
-        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
-        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
-        {}{}{extra}</TemplateAttribute></RequestPayload>"#,
-        attribute("Cryptographic Algorithm", "Enumeration", "AES"),
-        attribute("Cryptographic Usage Mask", "Integer", "Encrypt Decrypt"),
-    )
-}
-
-/// A 1.x Name attribute.
-fn name(value: &str) -> String {
-    format!(
-        r#"<Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
-        <NameValue type="TextString" value="{value}"/>
-        <NameType type="Enumeration" value="UninterpretedTextString"/>
-        </AttributeValue></Attribute>"#
-    )
-}
 
 /// A 2.x Add, Modify or Set Attribute (`operation`) of a Description.
 fn description_v2(operation: &str, id: &str, text: &str) -> String {

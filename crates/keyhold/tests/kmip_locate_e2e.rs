@@ -15,8 +15,8 @@
 mod common;
 
 use common::kmip::{
-    attribute, byte_string, call_in, locate as locate_request, located, ok, on, refused, session,
-    uid,
+    attribute, byte_string, call_in, create_aes as create, locate as locate_request, located, ok,
+    on, refused, session, uid,
 };
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{
@@ -26,17 +26,6 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 type Conn = TlsStream<TcpStream>;
-
-/// A 1.4 Create of an AES-256 key with `extra` template attributes.
-fn create(extra: &str) -> String {
-    format!(
-        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
-        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
-        {}{}{extra}</TemplateAttribute></RequestPayload>"#,
-        attribute("Cryptographic Algorithm", "Enumeration", "AES"),
-        attribute("Cryptographic Usage Mask", "Integer", "Encrypt Decrypt"),
-    )
-}
 
 /// A 1.4 Create of a key whose Protect Stop Date is `date`.
 fn create_stopping(date: &str) -> String {

@@ -243,6 +243,27 @@ pub fn attribute(name: &str, kind: &str, value: &str) -> String {
     )
 }
 
+/// A 1.4 Create of an AES-256 key with `extra` template attributes.
+pub fn create_aes(extra: &str) -> String {
+    format!(
+        r#"<Operation type="Enumeration" value="Create"/><RequestPayload>
+        <ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        {}{}{extra}</TemplateAttribute></RequestPayload>"#,
+        attribute("Cryptographic Algorithm", "Enumeration", "AES"),
+        attribute("Cryptographic Usage Mask", "Integer", "Encrypt Decrypt"),
+    )
+}
+
+/// A 1.x Name attribute.
+pub fn name_attribute(value: &str) -> String {
+    format!(
+        r#"<Attribute><AttributeName type="TextString" value="Name"/><AttributeValue>
+        <NameValue type="TextString" value="{value}"/>
+        <NameType type="Enumeration" value="UninterpretedTextString"/>
+        </AttributeValue></Attribute>"#
+    )
+}
+
 /// An operation naming object `id`, with `extra` after the identifier.
 pub fn on(operation: &str, id: &str, extra: &str) -> String {
     format!(
