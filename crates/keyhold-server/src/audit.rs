@@ -77,7 +77,7 @@ pub fn append_in(
 
 /// [`append_in`] with the record's canonical bytes already computed (off
 /// the store's single writer thread, which every event waits for).
-fn append_encoded(
+pub(crate) fn append_encoded(
     tx: &mut dyn WriteTx,
     keys: &AuditKeys,
     record: AuditRecord,

@@ -399,3 +399,51 @@ async fn tampered_truncated_moved_or_recontexted_ciphertexts_fail() {
         b"secret data"
     );
 }
+
+/// Creations are group-committed: many at once, some racing for one name,
+/// each get their own answer and their own event, and the trail verifies.
+#[tokio::test]
+async fn concurrent_creations_each_get_their_answer_and_event() {
+    let server = Server::dev();
+    let c = server.client();
+    let before = c.audit_verify().await.unwrap().events;
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let c = c.clone();
+        let name = if i % 2 == 0 {
+            "contended".to_owned()
+        } else {
+            format!("distinct-{i}")
+        };
+        tasks.push(tokio::spawn(async move {
+            c.create_key(&create(&name, Algorithm::Aes256Gcm)).await
+        }));
+    }
+    let mut created = 0;
+    let mut taken = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(e) => {
+                assert_eq!(code::<()>(Err(e)), ErrorCode::KeyAlreadyExists);
+                taken += 1;
+            }
+        }
+    }
+    assert_eq!((created, taken), (25, 23));
+    let mut names = all_keys(&c).await;
+    names.sort();
+    assert_eq!(names.len(), 25);
+    assert!(names.contains(&"contended".to_owned()));
+    let q = keyhold_api::audit::AuditEventsQuery {
+        action: Some(keyhold_core::Action::KeyCreate),
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let events = c.audit_events(&q).await.unwrap().events;
+    let ok = events.iter().filter(|e| e.outcome.result == keyhold_core::audit::OutcomeKind::Ok).count();
+    assert_eq!((ok, events.len()), (25, 48));
+    let report = c.audit_verify().await.unwrap();
+    assert!(report.ok, "{report:?}");
+    assert!(report.events >= before + 48);
+}

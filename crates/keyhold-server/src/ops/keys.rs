@@ -121,13 +121,17 @@ impl Operations {
         };
         key.recipient_usage_end = recipient_usage_end(&key, &version.meta);
         caller.admit_key(&key, Some(VersionNumber::FIRST))?;
-        self.write_audited(caller, |tx| {
-            check_kek_current(tx, caller.tenant.id, version.kek_generation)?;
+        let info = key_info(key.clone(), &version.meta);
+        let tenant = caller.tenant.id;
+        // Creations are many and independent: group-committed, so a burst
+        // of them shares fsyncs.
+        self.write_audited_grouped(caller, move |tx| {
+            check_kek_current(tx, tenant, version.kek_generation)?;
             tx.key_insert(&key).map_err(conflict_is_taken)?;
             tx.version_insert(&version)?;
             Ok(())
         })?;
-        Ok(key_info(key, &version.meta))
+        Ok(info)
     }
 
     /// The first version's public key and sealed material from `content`

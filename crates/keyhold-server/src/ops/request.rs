@@ -26,7 +26,7 @@ use keyhold_store::{Pending, TxError, WriteTx};
 use zeroize::Zeroizing;
 
 use super::{Caller, Operations};
-use crate::audit::append_in;
+use crate::audit::{append_encoded, append_in};
 use crate::error::ServerError;
 use crate::vault::tx_error;
 
@@ -324,6 +324,57 @@ impl Operations {
             self.key_cache.invalidate(key);
         }
         written
+    }
+
+    /// [`write_audited`](Self::write_audited) group-committed: `body`
+    /// and the event run on the store's writer thread, between a savepoint
+    /// and its release, in one transaction with other callers' writes and
+    /// events, and commit with them (one fsync for the batch). The calling
+    /// thread blocks until the batch is durable.
+    ///
+    /// For writes whose audit record is complete before `body` runs (the
+    /// request has admitted its key): the body owns what it writes, and the
+    /// record is taken from `caller` before it is handed over.
+    pub(crate) fn write_audited_grouped<T, B>(
+        &self,
+        caller: &Caller,
+        body: B,
+    ) -> Result<T, ServerError>
+    where
+        B: FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let written = self.grouped_body(caller, body);
+        for key in caller.touched_keys() {
+            self.key_cache.invalidate(key);
+        }
+        written
+    }
+
+    fn grouped_body<T, B>(&self, caller: &Caller, body: B) -> Result<T, ServerError>
+    where
+        B: FnOnce(&mut dyn WriteTx) -> Result<T, TxError<ServerError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.audit_off() {
+            return self.store.submit(body).wait().map_err(tx_error);
+        }
+        let keys = self.vault.unlocked()?.audit_keys();
+        let every = self.audit.checkpoint_every();
+        let record = caller.record(Outcome::Ok);
+        let canonical = record.canonical_bytes();
+        let (value, seq) = self
+            .store
+            .submit(move |tx| {
+                let value = body(tx)?;
+                let seq = append_encoded(tx, &keys, record, &canonical, every)
+                    .map_err(|e| TxError::Abort(ServerError::AuditUnavailable(e)))?;
+                Ok((value, seq))
+            })
+            .wait()
+            .map_err(tx_error)?;
+        caller.with_notes(|n| n.recorded = Some(seq));
+        Ok(value)
     }
 
     fn write_audited_body<T>(
