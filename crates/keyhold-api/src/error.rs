@@ -244,6 +244,9 @@ error_codes! {
     InvalidTokenTtl = ("invalid_token_ttl", 422),
     /// Too many import tokens are outstanding (1000); use or let some expire.
     TooManyImportTokens = ("too_many_import_tokens", 429),
+    /// Too many multi-part (KMIP) encryptions are under way (1024); finish
+    /// some or let them idle out (5 minutes).
+    TooManyStreams = ("too_many_streams", 429),
     /// The server is sealed: only health, seal status, init and unseal work.
     Sealed = ("sealed", 503),
     /// The server has not been initialized yet (`keyhold operator init`).

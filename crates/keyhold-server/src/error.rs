@@ -297,6 +297,12 @@ pub enum ServerError {
         /// The limit.
         max: usize,
     },
+    /// Too many multi-part encryptions under way.
+    #[error("at most {max} multi-part encryptions may be under way; finish or abandon some")]
+    TooManyStreams {
+        /// The limit.
+        max: usize,
+    },
     /// The wrapped material does not unwrap with the token's key. Says
     /// nothing more, on purpose: which step failed would be an oracle.
     #[error("the wrapped material does not unwrap with this import token's key")]
@@ -606,6 +612,7 @@ impl ServerError {
             Self::ImportTokenInvalid => own(C::ImportTokenInvalid),
             Self::ImportTokenExpired => own(C::ImportTokenExpired),
             Self::TooManyImportTokens { .. } => own(C::TooManyImportTokens),
+            Self::TooManyStreams { .. } => own(C::TooManyStreams),
             Self::InvalidWrappedMaterial => own(C::InvalidWrappedMaterial),
             Self::InvalidKeyMaterial { .. } | Self::WeakKeyMaterial { .. } => {
                 own(C::InvalidKeyMaterial)

@@ -248,7 +248,8 @@ async fn a_raw_aes_key_macs_with_the_hmac_its_parameters_name() {
 
 /// A step of a multi-part operation (Init Indicator, Correlation Value,
 /// Final Indicator) is refused with Invalid Field on every operation that
-/// takes one, and the key still serves single-part requests afterwards.
+/// takes one but AES-GCM Encrypt (below), and the key still serves
+/// single-part requests afterwards.
 #[tokio::test]
 async fn multi_part_requests_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -288,4 +289,98 @@ async fn multi_part_requests_are_refused() {
     }
     let (ct, _) = data(&ok(&mut conn, &op("Encrypt", &id, PT, "", "")).await);
     assert_eq!(ct, ECB_CT);
+}
+
+/// A multi-part AES-GCM Encrypt (KMIP 1.4 section 4.29): the parts'
+/// ciphertexts and the last part's tag are those of the whole message (the
+/// GCM specification's test case 5: an 8-byte IV, with AAD); the
+/// Correlation Value serves one stream once; a one-shot Decrypt opens the
+/// result.
+#[tokio::test]
+async fn a_gcm_encryption_runs_in_parts() {
+    const K: &str = "feffe9928665731c6d6a8f9467308308";
+    const P: &str = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
+    const C: &str = "61353b4c2806934a777ff51fa22a4755699b2a714fcdc6f83766e5f97b6c742373806900e49f24b22b097544d4896b424989b5e1ebac0f07c23f4598";
+    const T: &str = "3612d2e79e3b0785561be14aaca2fccb";
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let gcm = r#"<BlockCipherMode type="Enumeration" value="GCM"/><TagLength type="Integer" value="16"/>"#;
+    let key = register("p-gcm", gcm).replace("2b7e151628aed2a6abf7158809cf4f3c", K);
+    let id = uid(&ok(&mut conn, &key).await);
+    let aad = byte_string(
+        "AuthenticatedEncryptionAdditionalData",
+        "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+    );
+    let init = format!(
+        r#"{}<InitIndicator type="Boolean" value="true"/>{aad}"#,
+        iv("cafebabefacedbad")
+    );
+    let first = ok(&mut conn, &op("Encrypt", &id, &P[..64], "", &init)).await;
+    let ResponsePayload::Encrypt(first) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(hex::encode(first.data.unwrap()), C[..64]);
+    assert!(first.tag.is_none());
+    let correlation = hex::encode(first.correlation_value.unwrap());
+    let next = |data: &str, last: bool| {
+        let fin = if last {
+            r#"<FinalIndicator type="Boolean" value="true"/>"#
+        } else {
+            ""
+        };
+        let part = format!("{}{fin}", byte_string("CorrelationValue", &correlation));
+        op("Encrypt", &id, data, "", &part)
+    };
+    let middle = ok(&mut conn, &next(&P[64..74], false)).await;
+    let ResponsePayload::Encrypt(middle) = middle else {
+        panic!("{middle:?}")
+    };
+    assert_eq!(hex::encode(middle.data.unwrap()), C[64..74]);
+    assert_eq!(
+        middle.correlation_value.map(hex::encode),
+        Some(correlation.clone())
+    );
+    let last = ok(&mut conn, &next(&P[74..], true)).await;
+    let ResponsePayload::Encrypt(last) = last else {
+        panic!("{last:?}")
+    };
+    assert_eq!(hex::encode(last.data.unwrap()), C[74..]);
+    assert_eq!(last.tag.map(hex::encode).as_deref(), Some(T));
+    assert!(last.correlation_value.is_none());
+    // The stream is over: its Correlation Value serves no more.
+    let again = refused(&mut conn, &next(&P[..2], true)).await;
+    assert_eq!(again, Some(ResultReason::InvalidField));
+    let unknown = op(
+        "Encrypt",
+        &id,
+        PT,
+        "",
+        &byte_string("CorrelationValue", "0102"),
+    );
+    assert_eq!(
+        refused(&mut conn, &unknown).await,
+        Some(ResultReason::InvalidField)
+    );
+    // A part that is neither the first nor names its stream.
+    let orphan = op(
+        "Encrypt",
+        &id,
+        PT,
+        "",
+        r#"<FinalIndicator type="Boolean" value="true"/>"#,
+    );
+    assert_eq!(
+        refused(&mut conn, &orphan).await,
+        Some(ResultReason::InvalidField)
+    );
+    // The whole result opens in one Decrypt.
+    let tag = byte_string("AuthenticatedEncryptionTag", T);
+    let open = op(
+        "Decrypt",
+        &id,
+        C,
+        "",
+        &format!("{}{aad}{tag}", iv("cafebabefacedbad")),
+    );
+    assert_eq!(data(&ok(&mut conn, &open).await).0, P);
 }

@@ -29,10 +29,10 @@ use crate::secret::SecretBytes;
 /// protocol field has no use for more than this).
 pub(super) const MAX_IV_LEN: usize = 128;
 
-type Block = [u8; AES_BLOCK_LEN];
+pub(super) type Block = [u8; AES_BLOCK_LEN];
 
 /// AES-ECB of `blocks` (whole blocks) under `key`.
-fn ciph(key: &[u8], blocks: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub(super) fn ciph(key: &[u8], blocks: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let cipher = block_modes::aes_cipher_of_len(key.len()).ok_or(CryptoError::InvalidInput {
         what: "AES key",
         reason: "must be 16, 24 or 32 bytes",
@@ -61,7 +61,7 @@ fn ghash(h: &Block, parts: &[&[u8]], lengths: Block) -> Block {
 }
 
 /// Two 64-bit big-endian bit lengths in one block.
-fn lengths(a: usize, b: usize) -> Block {
+pub(super) fn lengths(a: usize, b: usize) -> Block {
     let bits = |n: usize| (n as u64).wrapping_mul(8).to_be_bytes();
     let mut out = [0u8; AES_BLOCK_LEN];
     for (d, s) in out.iter_mut().zip(bits(a).iter().chain(bits(b).iter())) {
@@ -71,7 +71,7 @@ fn lengths(a: usize, b: usize) -> Block {
 }
 
 /// inc32 applied `n` times: the low 32 bits plus `n`, modulo 2^32.
-fn inc32(block: &Block, n: u32) -> Block {
+pub(super) fn inc32(block: &Block, n: u32) -> Block {
     let mut out = *block;
     let low = u32::from_be_bytes([block[12], block[13], block[14], block[15]]);
     out[12..].copy_from_slice(&low.wrapping_add(n).to_be_bytes());
@@ -79,7 +79,7 @@ fn inc32(block: &Block, n: u32) -> Block {
 }
 
 /// GCTR_K(icb, data): `data` XOR the AES of the counter blocks from `icb`.
-fn gctr(key: &[u8], icb: &Block, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(super) fn gctr(key: &[u8], icb: &Block, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let blocks = data.len().div_ceil(AES_BLOCK_LEN);
     let mut counters = Zeroizing::new(Vec::with_capacity(blocks * AES_BLOCK_LEN));
     for i in 0..blocks {
@@ -94,7 +94,7 @@ fn gctr(key: &[u8], icb: &Block, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
 }
 
 /// H and J0 for `iv`; H, the hash key, is wiped when dropped.
-fn setup(key: &[u8], iv: &[u8]) -> Result<(Zeroizing<Block>, Block), CryptoError> {
+pub(super) fn setup(key: &[u8], iv: &[u8]) -> Result<(Zeroizing<Block>, Block), CryptoError> {
     if iv.is_empty() || iv.len() > MAX_IV_LEN {
         return Err(CryptoError::InvalidInput {
             what: "IV",

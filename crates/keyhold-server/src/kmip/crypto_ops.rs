@@ -4,8 +4,9 @@
 //! ([`super::stored_params::effective`]); the operations service matches
 //! the mode to the key. An AEAD
 //! tag travels apart from the ciphertext in KMIP 1.4 and later, at the end
-//! of Data before (those versions have no tag field). Single-part only (no
-//! Correlation Value, Init or Final Indicator).
+//! of Data before (those versions have no tag field). Encrypt also runs in
+//! parts (Init Indicator, Correlation Value, Final Indicator) with AES-GCM
+//! ([`crate::ops::Part`]); Decrypt is single-part only.
 
 use keyhold_core::{Action, CryptoParams, RequestId, VersionId};
 use keyhold_kmip::payload::{
@@ -16,7 +17,7 @@ use keyhold_kmip::{ProtocolVersion, ResponsePayload, ResultReason, SecretBytes};
 use super::cipher_params::{check_tag_length, cipher_request, needs_iv, tag_len};
 use super::errors::ItemFailure;
 use super::{Dispatcher, objects, stored_params};
-use crate::ops::{CipherRequest, DecryptInput};
+use crate::ops::{CipherRequest, DecryptInput, Part, PartOutput};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
@@ -48,6 +49,27 @@ pub(super) fn check_single_part(req: &impl MultiPart) -> Result<(), ItemFailure>
         ));
     }
     Ok(())
+}
+
+/// Which part of a multi-part Encrypt `req` is (KMIP 1.4 section 4.29,
+/// 2.1 section 6.1.17): the first carries Init Indicator true, later ones
+/// the Correlation Value the previous part answered; Final Indicator true
+/// ends it.
+fn encrypt_part(req: &EncryptRequest) -> Result<Part, ItemFailure> {
+    let last = req.final_indicator == Some(true);
+    match (&req.correlation_value, req.init_indicator == Some(true)) {
+        (Some(_), true) => Err(invalid(
+            "Init Indicator starts a stream: it takes no Correlation Value",
+        )),
+        (Some(c), false) => Ok(Part::Next {
+            correlation: c.clone(),
+            last,
+        }),
+        (None, true) => Ok(Part::First { last }),
+        (None, false) => Err(invalid(
+            "a later part of a multi-part Encrypt needs its Correlation Value",
+        )),
+    }
 }
 
 /// Builds an Encrypt's request once the key's default Cryptographic
@@ -115,6 +137,29 @@ fn decrypt_input(
     })
 }
 
+/// A multi-part Encrypt's answer: the part's ciphertext, the IV the
+/// server chose (first part), the Correlation Value for the next part, or
+/// the tag (last part; at the end of Data before KMIP 1.4).
+fn part_response(
+    req: &EncryptRequest,
+    id: VersionId,
+    version: ProtocolVersion,
+    out: PartOutput,
+) -> ResponsePayload {
+    let (data, tag) = match (out.tag, has_tag_field(version)) {
+        (None, _) => (out.ciphertext, None),
+        (Some(tag), true) => (out.ciphertext, Some(tag)),
+        (Some(tag), false) => ([out.ciphertext, tag].concat(), None),
+    };
+    ResponsePayload::Encrypt(EncryptResponse {
+        unique_identifier: objects::echo(req.unique_identifier.as_ref(), id),
+        data: Some(data),
+        iv_counter_nonce: out.iv,
+        correlation_value: out.correlation,
+        tag,
+    })
+}
+
 impl Dispatcher {
     /// Encrypt under a version: ciphertext, the IV the server chose (if
     /// it chose one) and the tag apart.
@@ -126,7 +171,6 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Result<ResponsePayload, ItemFailure> {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        check_single_part(req)?;
         let data = req
             .data
             .as_ref()
@@ -134,6 +178,13 @@ impl Dispatcher {
         let plaintext = SecretBytes::new(data.expose().to_vec());
         check_tag_length(req.cryptographic_parameters.as_ref())?;
         let build = encrypt_builder(req);
+        if req.is_multi_part() {
+            let part = encrypt_part(req)?;
+            let out = self.on_object(request_id, Action::KeyEncrypt, id, move |ops, caller| {
+                ops.kmip_encrypt_part(caller, id, part, build, plaintext.expose())
+            });
+            return Ok(part_response(req, id, version, out.await?));
+        }
         let sealed = self.on_object(request_id, Action::KeyEncrypt, id, move |ops, caller| {
             ops.kmip_encrypt(caller, id, build, plaintext.expose())
         });
@@ -153,6 +204,8 @@ impl Dispatcher {
     }
 
     /// Decrypt under a version, given the IV (and the tag of an AEAD mode).
+    /// Single-part only: GCM decryption in parts would hand out plaintext
+    /// before its tag is checked.
     pub(super) async fn decrypt(
         &self,
         req: &DecryptRequest,

@@ -19,6 +19,7 @@ mod datakey;
 mod encrypt;
 mod envelope;
 mod fresh_restore;
+mod gcm_streams;
 mod hash;
 mod hot_path;
 mod import_tokens;
@@ -33,6 +34,7 @@ mod kmip_support;
 mod kmip_wrap;
 mod lifecycle;
 mod mac;
+mod multipart_encrypt;
 mod random;
 mod raw_aead;
 mod raw_cipher;
@@ -67,6 +69,7 @@ pub use self::kmip_attributes::{AttributeChange, LinkChange, UsageDate, is_custo
 pub use self::kmip_support::{KmipKeySpec, UsageDates};
 pub use self::kmip_wrap::{WrapScheme, WrappingKey};
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};
+pub use self::multipart_encrypt::{Part, PartOutput};
 pub use self::raw_cipher::{CipherOutput, CipherRequest, DecryptInput, RequestedMode};
 pub use self::request::{CertIdentity, Credentials, Proof};
 use crate::audit::AuditTrail;
@@ -91,6 +94,7 @@ pub struct Operations {
     max_token_ttl_secs: u64,
     key_use: key_use::KeyUse,
     key_cache: key_cache::KeyCache,
+    gcm_streams: gcm_streams::GcmStreams,
 }
 
 impl Operations {
@@ -123,6 +127,7 @@ impl Operations {
             max_token_ttl_secs: DEFAULT_MAX_TOKEN_TTL_SECS,
             key_use: key_use::KeyUse::default(),
             key_cache: key_cache::KeyCache::new(KeyCacheSettings::default()),
+            gcm_streams: gcm_streams::GcmStreams::default(),
         }
     }
 

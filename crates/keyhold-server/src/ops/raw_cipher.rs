@@ -89,7 +89,10 @@ pub struct CipherOutput {
 }
 
 /// The cipher spec of `req` for a raw-cipher key of `algorithm`.
-fn raw_spec(algorithm: Algorithm, req: &CipherRequest) -> Result<CipherSpec, ServerError> {
+pub(super) fn raw_spec(
+    algorithm: Algorithm,
+    req: &CipherRequest,
+) -> Result<CipherSpec, ServerError> {
     let chacha = algorithm == Algorithm::ChaCha20Raw;
     let mode = match req.mode.unwrap_or(RequestedMode::Aead {
         tag_len: FULL_TAG_LEN,
@@ -247,7 +250,7 @@ impl Operations {
 
     /// The caller's symmetric encryption key holding version `id`, with
     /// the version (from the key cache).
-    fn cipher_version(
+    pub(super) fn cipher_version(
         &self,
         caller: &Caller,
         id: VersionId,
