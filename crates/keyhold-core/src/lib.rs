@@ -28,6 +28,7 @@ pub mod name;
 pub mod operation;
 pub mod policy;
 pub mod ports;
+pub mod public_half;
 pub mod time;
 pub mod usage;
 pub mod usage_rule;
@@ -53,6 +54,7 @@ pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
 };
 pub use model::{Key, KeyVersion, Origin, Protection, SealedBlob, Tenant};
+pub use public_half::PublicHalf;
 pub use name::{KeyName, KeyRef, PolicyName, PrincipalName, RoleName, TenantName};
 pub use operation::{Direction, KeyOperation};
 pub use time::Timestamp;

@@ -193,6 +193,11 @@ pub struct KeyVersion {
     /// it is KMIP Fresh (KMIP 1.4 section 3.34, KMIP 2.1 section 4.24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub served_at: Option<Timestamp>,
+    /// The Public Key object's own state and dates, for a pair made by
+    /// KMIP Create Key Pair ([`crate::public_half`]); `None`: the public
+    /// key shares this version's state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_half: Option<crate::public_half::PublicHalf>,
 }
 
 impl KeyVersion {
@@ -222,6 +227,7 @@ impl KeyVersion {
             protect_stop_date: None,
             compromise_recorded_at: None,
             served_at: None,
+            public_half: None,
         }
     }
 

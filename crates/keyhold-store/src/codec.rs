@@ -208,9 +208,17 @@ pub(crate) fn key_from(row: Vec<Value>) -> Result<Key, StoreError> {
 }
 
 /// The version's columns.
-pub(crate) fn version_values(v: &StoredVersion) -> Vec<Value> {
+pub(crate) fn version_values(v: &StoredVersion) -> Result<Vec<Value>, StoreError> {
     let m = &v.meta;
-    vec![
+    let public_half = m
+        .public_half
+        .map(|h| {
+            serde_json::to_string(&h).map_err(|_| StoreError::OutOfRange {
+                field: "key_version.public_half",
+            })
+        })
+        .transpose()?;
+    Ok(vec![
         id(m.id.as_bytes()),
         id(m.key.as_bytes()),
         version_number(m.version),
@@ -233,7 +241,8 @@ pub(crate) fn version_values(v: &StoredVersion) -> Vec<Value> {
         Value::opt(m.protect_stop_date, Value::time),
         Value::opt(m.compromise_recorded_at, Value::time),
         Value::opt(m.served_at, Value::time),
-    ]
+        Value::opt(public_half, Value::Text),
+    ])
 }
 
 /// A version from its columns.
@@ -266,6 +275,7 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
         protect_stop_date: None,
         compromise_recorded_at: None,
         served_at: None,
+        public_half: None,
     };
     let sealed_material = c
         .opt_blob("key_version.sealed_material")?
@@ -279,6 +289,13 @@ pub(crate) fn version_from(row: Vec<Value>) -> Result<StoredVersion, StoreError>
     meta.protect_stop_date = c.opt_time("key_version.protect_stop_date")?;
     meta.compromise_recorded_at = c.opt_time("key_version.compromise_recorded_at")?;
     meta.served_at = c.opt_time("key_version.served_at")?;
+    meta.public_half = c
+        .opt_text("key_version.public_half")?
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|_| StoreError::corrupt("key_version.public_half", CorruptReason::Json))
+        })
+        .transpose()?;
     Ok(StoredVersion {
         meta,
         sealed_material,

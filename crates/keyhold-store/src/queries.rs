@@ -30,7 +30,7 @@ macro_rules! version_columns {
         "id, key_id, version, state, archived, created_at, activation_date, \
          deactivation_date, compromise_date, destroy_date, revocation_reason, public_key, \
          sealed_material, kek_generation, process_start_date, protect_stop_date, \
-         compromise_recorded_at, served_at"
+         compromise_recorded_at, served_at, public_half"
     };
 }
 
@@ -255,7 +255,7 @@ pub(crate) const VERSION_INSERT: &str = concat!(
     "INSERT INTO key_versions (",
     version_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18)"
+     $17, $18, $19)"
 );
 /// The version's columns in order; `$1` (id), `$2` (key) and `$3` (number)
 /// select the row.
@@ -263,7 +263,7 @@ pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, arc
      created_at = $6, activation_date = $7, deactivation_date = $8, compromise_date = $9, \
      destroy_date = $10, revocation_reason = $11, public_key = $12, sealed_material = $13, \
      kek_generation = $14, process_start_date = $15, protect_stop_date = $16, \
-     compromise_recorded_at = $17, served_at = $18 WHERE id = $1 AND key_id = $2 AND version = $3";
+     compromise_recorded_at = $17, served_at = $18, public_half = $19 WHERE id = $1 AND key_id = $2 AND version = $3";
 
 /// `$1` tenant id, `$2` KEK generation, `$3` limit: the tenant's versions
 /// whose material is sealed under an older KEK, by key id and version.
@@ -367,8 +367,8 @@ pub(crate) const ALL: [(&str, usize); 42] = [
     (VERSION_GET, 2),
     (VERSION_BY_ID, 1),
     (VERSIONS, 1),
-    (VERSION_INSERT, 18),
-    (VERSION_UPDATE, 18),
+    (VERSION_INSERT, 19),
+    (VERSION_UPDATE, 19),
     (VERSIONS_SEALED_BEFORE, 3),
     (VERSION_RESEAL, 5),
     (AUDIT_APPEND, 17),

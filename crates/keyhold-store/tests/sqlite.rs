@@ -375,6 +375,7 @@ fn audit_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_13).unwrap();
     raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
@@ -489,6 +490,31 @@ fn version_columns_arrive_empty(
     assert_eq!(back, v);
 }
 
+/// Takes a database back to schema version 12.
+const UNDO_MIGRATION_13: &str = "ALTER TABLE key_versions DROP COLUMN public_half; \
+     DELETE FROM schema_migrations WHERE version = 13;";
+
+/// Migration 13 on a database written under version 12 keeps its
+/// versions, their public keys sharing their state; a version written
+/// again keeps its public half.
+#[test]
+fn public_halves_arrive_empty_on_an_existing_database() {
+    let at = keyhold_core::Timestamp::from_unix_seconds;
+    version_columns_arrive_empty(
+        &[UNDO_MIGRATION_13],
+        |v| {
+            v.public_half = Some(keyhold_core::PublicHalf {
+                state: keyhold_core::KeyState::Compromised,
+                activation_date: Some(at(10)),
+                deactivation_date: None,
+                compromise_date: Some(at(20)),
+                destroy_date: None,
+            });
+        },
+        |v| v.public_half.is_none(),
+    );
+}
+
 /// Migration 12 on a database written under version 11 keeps its
 /// versions, neither compromise-recorded nor served; a version written
 /// again keeps both.
@@ -496,7 +522,7 @@ fn version_columns_arrive_empty(
 fn compromise_record_and_service_arrive_empty_on_an_existing_database() {
     let at = keyhold_core::Timestamp::from_unix_seconds;
     version_columns_arrive_empty(
-        &[UNDO_MIGRATION_12],
+        &[UNDO_MIGRATION_13, UNDO_MIGRATION_12],
         |v| {
             v.compromise_recorded_at = Some(at(10));
             v.served_at = Some(at(20));
@@ -516,7 +542,7 @@ const UNDO_MIGRATION_11: &str = "ALTER TABLE key_versions DROP COLUMN process_st
 fn usage_dates_arrive_empty_on_an_existing_database() {
     let at = keyhold_core::Timestamp::from_unix_seconds;
     version_columns_arrive_empty(
-        &[UNDO_MIGRATION_12, UNDO_MIGRATION_11],
+        &[UNDO_MIGRATION_13, UNDO_MIGRATION_12, UNDO_MIGRATION_11],
         |v| {
             v.process_start_date = Some(at(10));
             v.protect_stop_date = Some(at(20));
@@ -538,6 +564,7 @@ fn kmip_meta_arrives_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_13).unwrap();
     raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
@@ -569,6 +596,7 @@ fn crypto_params_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_13).unwrap();
     raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
@@ -610,6 +638,7 @@ fn kek_generations_arrive_as_one_on_an_existing_database() {
     let (t, k, v) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_13).unwrap();
     raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
@@ -647,6 +676,7 @@ fn cryptoperiod_and_use_columns_arrive_empty_on_an_existing_database() {
     let (t, k, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_13).unwrap();
     raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();
@@ -689,6 +719,7 @@ fn access_tables_arrive_empty_on_an_existing_database() {
     let (t, _, _) = seed(&store, &[4; 32]);
     drop(store);
     let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(UNDO_MIGRATION_13).unwrap();
     raw.execute_batch(UNDO_MIGRATION_12).unwrap();
     raw.execute_batch(UNDO_MIGRATION_11).unwrap();
     raw.execute_batch(UNDO_MIGRATION_10).unwrap();

@@ -47,6 +47,13 @@ fn sample_version() -> StoredVersion {
             protect_stop_date: Some(Timestamp::from_unix_seconds(7)),
             compromise_recorded_at: Some(Timestamp::from_unix_seconds(8)),
             served_at: Some(Timestamp::from_unix_seconds(9)),
+            public_half: Some(keyhold_core::PublicHalf {
+                state: KeyState::Active,
+                activation_date: Some(Timestamp::from_unix_seconds(10)),
+                deactivation_date: None,
+                compromise_date: None,
+                destroy_date: None,
+            }),
             ..KeyVersion::new(
                 VersionId::from_uuid(Uuid::from_u128(4)),
                 KeyId::from_uuid(Uuid::from_u128(1)),
@@ -115,7 +122,7 @@ fn rows_round_trip() {
     );
     assert_eq!(key_from(row).unwrap(), secret);
     let v = sample_version();
-    assert_eq!(version_from(version_values(&v)).unwrap(), v);
+    assert_eq!(version_from(version_values(&v).unwrap()).unwrap(), v);
     let t = Tenant {
         id: TenantId::from_uuid(Uuid::from_u128(2)),
         name: "acme".parse().unwrap(),
@@ -208,7 +215,7 @@ fn corrupt_key_columns_are_named() {
 
 #[test]
 fn corrupt_version_columns_are_named() {
-    let row = version_values(&sample_version());
+    let row = version_values(&sample_version()).unwrap();
     let cases = [
         (0, Value::Blob(vec![0; 3]), "key_version.id"),
         (3, Value::Text("zombie".into()), "key_version.state"),
@@ -221,6 +228,12 @@ fn corrupt_version_columns_are_named() {
             12,
             Value::Text("not a blob".into()),
             "key_version.sealed_material",
+        ),
+        (18, Value::Text("not json".into()), "key_version.public_half"),
+        (
+            18,
+            Value::Text(r#"{"state":"zombie"}"#.into()),
+            "key_version.public_half",
         ),
     ];
     for (i, v, what) in cases {

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 12] = [
+const MIGRATIONS: [Migration; 13] = [
     Migration {
         version: 1,
         name: "initial",
@@ -77,6 +77,11 @@ const MIGRATIONS: [Migration; 12] = [
         version: 12,
         name: "version compromise and service",
         sql: include_str!("migrations/0012_version_compromise_and_service.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "public key half",
+        sql: include_str!("migrations/0013_public_half.sql"),
     },
 ];
 

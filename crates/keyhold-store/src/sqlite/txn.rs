@@ -710,12 +710,12 @@ impl WriteTx for SqliteTxn<'_> {
     }
 
     fn version_insert(&mut self, v: &StoredVersion) -> Result<(), StoreError> {
-        self.execute(queries::VERSION_INSERT, &codec::version_values(v), VERSION)
+        self.execute(queries::VERSION_INSERT, &codec::version_values(v)?, VERSION)
             .map(drop)
     }
 
     fn version_update(&mut self, v: &StoredVersion) -> Result<(), StoreError> {
-        self.update(queries::VERSION_UPDATE, &codec::version_values(v), VERSION)?;
+        self.update(queries::VERSION_UPDATE, &codec::version_values(v)?, VERSION)?;
         if v.sealed_material.is_none() {
             self.erased = true;
         }
