@@ -112,6 +112,11 @@ def key_pair(client, tag, v2):
         private_usage_mask=[enums.CryptographicUsageMask.SIGN])
     step("create_key_pair RSA-2048", public != private, (public, private))
     client.activate(private)
+    # The halves are two objects, each with its own state (KMIP 2.1 section
+    # 6.1.9): the public key is still Pre-Active, and verifies nothing yet.
+    step("public key still pre-active", state_of(client, public) == enums.State.PRE_ACTIVE)
+    client.activate(public)
+    step("activate public key", state_of(client, public) == enums.State.ACTIVE)
     params = {"padding_method": enums.PaddingMethod.PSS,
               "hashing_algorithm": enums.HashingAlgorithm.SHA_256,
               "cryptographic_algorithm": enums.CryptographicAlgorithm.RSA}

@@ -54,9 +54,9 @@ pub use lifecycle::{
     DateField, KeyState, LifecycleEvent, RevocationReason, Transition, transition,
 };
 pub use model::{Key, KeyVersion, Origin, Protection, SealedBlob, Tenant};
-pub use public_half::PublicHalf;
 pub use name::{KeyName, KeyRef, PolicyName, PrincipalName, RoleName, TenantName};
 pub use operation::{Direction, KeyOperation};
+pub use public_half::PublicHalf;
 pub use time::Timestamp;
 pub use usage::UsageMask;
 pub use usage_rule::{Permit, UseContext, check_use};

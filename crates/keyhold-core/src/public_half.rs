@@ -112,10 +112,16 @@ mod tests {
         assert_eq!(v.public_view().compromise_date, None);
         let mut half = v.public_half.unwrap();
         half.apply(LifecycleEvent::Activate, T1).unwrap();
-        assert_eq!((half.state, half.activation_date), (KeyState::Active, Some(T1)));
+        assert_eq!(
+            (half.state, half.activation_date),
+            (KeyState::Active, Some(T1))
+        );
         let compromise = LifecycleEvent::Revoke(RevocationReason::KeyCompromise);
         half.apply(compromise, T1).unwrap();
-        assert_eq!((half.state, half.compromise_date), (KeyState::Compromised, Some(T1)));
+        assert_eq!(
+            (half.state, half.compromise_date),
+            (KeyState::Compromised, Some(T1))
+        );
         let before = half;
         assert!(half.apply(LifecycleEvent::Activate, T1).is_err());
         assert_eq!(half, before, "an illegal event changes nothing");

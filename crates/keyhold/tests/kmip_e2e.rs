@@ -778,7 +778,9 @@ async fn kmip_key_pairs_sign_and_verify() {
         Some(0x2),
         "Verify only"
     );
-    assert_eq!(pub_attrs.state(), Some(keyhold_kmip::State::Active));
+    // Each half is an object with its own state (KMIP 2.1 section 6.1.9):
+    // activating the private key left the public one Pre-Active.
+    assert_eq!(pub_attrs.state(), Some(keyhold_kmip::State::PreActive));
     let priv_attrs = attrs_of(ok_item(&mut conn, &by_id("GetAttributes", &private, "")).await);
     assert_eq!(
         priv_attrs.object_type(),
@@ -810,6 +812,12 @@ async fn kmip_key_pairs_sign_and_verify() {
             ),
         )
     };
+    // A Pre-Active public key verifies nothing; once activated, it does.
+    assert_eq!(
+        failed_reason(&mut conn, &verify(&signature)).await,
+        Some(ResultReason::IllegalOperation)
+    );
+    ok_item(&mut conn, &by_id("Activate", &public, "")).await;
     let ResponsePayload::SignatureVerify(v) = ok_item(&mut conn, &verify(&signature)).await else {
         panic!();
     };
@@ -843,6 +851,7 @@ async fn kmip_key_pairs_sign_and_verify() {
         failed_reason(&mut conn, &by_id("Get", &private, raw)).await,
         Some(ResultReason::InvalidField)
     );
+    public_half_lives_apart(&mut conn, &private, &public, &verify(&signature)).await;
 
     // RSA-2048 with PKCS#1 v1.5 and SHA-256 named in the parameters.
     let length = r#"<Attribute><AttributeName type="TextString" value="Cryptographic Length"/>
@@ -884,6 +893,56 @@ async fn kmip_key_pairs_sign_and_verify() {
         failed_reason(&mut conn, &create_pair("RSA", &short, "kmip-rsa-short")).await,
         Some(ResultReason::InvalidField)
     );
+}
+
+/// The public half's own lifecycle: revoking the private key leaves it
+/// Active; an Active public key is not destroyed; revoked, it still
+/// verifies (Deactivated processes), and destroyed it verifies and
+/// leaves no more, while the private key is untouched.
+async fn public_half_lives_apart(
+    conn: &mut TlsStream<TcpStream>,
+    private: &str,
+    public: &str,
+    verify: &str,
+) {
+    let state_of = |payload: ResponsePayload| {
+        let ResponsePayload::GetAttributes(got) = payload else {
+            panic!("{payload:?}");
+        };
+        got.attributes.unwrap().state()
+    };
+    let revoke = |id: &str, reason: &str| {
+        by_id(
+            "Revoke",
+            id,
+            &format!(
+                r#"<RevocationReason><RevocationReasonCode type="Enumeration" value="{reason}"/></RevocationReason>"#
+            ),
+        )
+    };
+    ok_item(conn, &revoke(private, "KeyCompromise")).await;
+    let public_state = state_of(ok_item(conn, &by_id("GetAttributes", public, "")).await);
+    assert_eq!(public_state, Some(keyhold_kmip::State::Active));
+    assert!(
+        failed_reason(conn, &by_id("Destroy", public, ""))
+            .await
+            .is_some()
+    );
+    ok_item(conn, &revoke(public, "CessationOfOperation")).await;
+    let public_state = state_of(ok_item(conn, &by_id("GetAttributes", public, "")).await);
+    assert_eq!(public_state, Some(keyhold_kmip::State::Deactivated));
+    ok_item(conn, verify).await;
+    ok_item(conn, &by_id("Destroy", public, "")).await;
+    let public_state = state_of(ok_item(conn, &by_id("GetAttributes", public, "")).await);
+    assert_eq!(public_state, Some(keyhold_kmip::State::Destroyed));
+    assert!(failed_reason(conn, verify).await.is_some());
+    assert!(
+        failed_reason(conn, &by_id("Get", public, ""))
+            .await
+            .is_some()
+    );
+    let private_state = state_of(ok_item(conn, &by_id("GetAttributes", private, "")).await);
+    assert_eq!(private_state, Some(keyhold_kmip::State::Compromised));
 }
 
 fn custom(operation: &str, id: &str, value: &str) -> String {

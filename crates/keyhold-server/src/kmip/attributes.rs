@@ -20,6 +20,14 @@ use keyhold_ttlv::{Ttlv, Value};
 /// and the dates set. `public` picks the Public Key object of a key pair.
 pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attributes {
     use AttributeValue as A;
+    let view;
+    let version = match public {
+        true => {
+            view = version.public_view();
+            &view
+        }
+        false => version,
+    };
     let mut out = Attributes::default();
     let own = if public {
         objects::public_uid(version.id)
@@ -245,8 +253,15 @@ pub(crate) fn references(all: &Attributes) -> Vec<AttributeRef> {
 /// Locate files it under destroyed storage. keyhold erases the material
 /// when the scheduler's waiting period ends; until then a REST
 /// `cancel-destroy` brings the object back in its state before.
+///
+/// A Public Key object that keeps its own state (`version` is then its
+/// [`KeyVersion::public_view`]) shows that state: the private key's
+/// scheduled destruction is not its own.
 pub(crate) fn kmip_state(key: &Key, version: &KeyVersion) -> State {
-    match (key.destroy_scheduled_at, version.state) {
+    let scheduled = key
+        .destroy_scheduled_at
+        .filter(|_| version.public_half.is_none());
+    match (scheduled, version.state) {
         (Some(_), KeyState::Compromised) => State::DestroyedCompromised,
         (Some(_), KeyState::Destroyed | KeyState::DestroyedCompromised) | (None, _) => {
             state(version.state)

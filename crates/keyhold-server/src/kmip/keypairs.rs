@@ -143,6 +143,9 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
             protect_stop: first(&lists, |a| a.date(DateAttribute::ProtectStop))
                 .map(Timestamp::from_unix_seconds),
         },
+        // Two managed objects, each with its own state (KMIP 2.1 section
+        // 6.1.9; the profiles' AKLC-M-2 and 3).
+        split_pair: true,
     })
 }
 

@@ -192,11 +192,7 @@ impl Filter {
             false,
         )];
         let mut out = Vec::new();
-        for v in versions
-            .iter()
-            .rev()
-            .filter(|v| self.version_matches(key, v))
-        {
+        for v in versions.iter().rev() {
             let halves: &[(ObjectType, bool)] = match pair {
                 Some(_) => &[
                     (ObjectType::PrivateKey, false),
@@ -210,7 +206,10 @@ impl Filter {
                     false => objects::version_uid(v.id),
                 };
                 let type_fits = self.object_type.is_none_or(|t| t == object_type);
-                if type_fits && self.uid.as_ref().is_none_or(|u| *u == uid) {
+                if type_fits
+                    && self.uid.as_ref().is_none_or(|u| *u == uid)
+                    && self.half_matches(key, v, public)
+                {
                     out.push(uid);
                 }
             }
@@ -237,6 +236,16 @@ impl Filter {
                 .groups
                 .iter()
                 .all(|g| key.kmip.object_groups.iter().any(|have| have.as_str() == g))
+    }
+
+    /// [`version_matches`](Self::version_matches) of the Private (or only)
+    /// object of `v`, or of its Public Key object, which may keep its own
+    /// state and dates ([`KeyVersion::public_view`]).
+    fn half_matches(&self, key: &Key, v: &KeyVersion, public: bool) -> bool {
+        match (public, v.public_half) {
+            (true, Some(_)) => self.version_matches(key, &v.public_view()),
+            _ => self.version_matches(key, v),
+        }
     }
 
     fn version_matches(&self, key: &Key, v: &KeyVersion) -> bool {

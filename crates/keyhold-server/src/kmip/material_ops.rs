@@ -300,10 +300,15 @@ impl Dispatcher {
         }
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
             let (key, meta) = ops.key_by_version_id(caller, id)?;
+            // A Public Key object with its own state answers by it alone.
+            let meta = meta.public_view();
             // A destroyed KMIP object (`attributes::kmip_state`) serves
             // nothing, its public half included.
-            if let Some(at) = key.destroy_scheduled_at {
-                return Err(ServerError::ExportDestroyScheduled { at });
+            match key.destroy_scheduled_at {
+                Some(at) if meta.public_half.is_none() => {
+                    return Err(ServerError::ExportDestroyScheduled { at });
+                }
+                _ => {}
             }
             if meta.state.is_destroyed() {
                 return Err(ServerError::MaterialGone { state: meta.state });

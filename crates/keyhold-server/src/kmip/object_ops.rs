@@ -3,7 +3,7 @@
 //! 4.19; KMIP 2.1 section 6.1) — each a call on the operations service.
 //! A KMIP object is a key version; its Unique Identifier is the version id.
 
-use keyhold_core::Action;
+use keyhold_core::{Action, LifecycleEvent};
 use keyhold_core::{DataObject, KeyName, Origin, RequestId, Timestamp, VersionId};
 use keyhold_kmip::payload::{
     CreateRequest, CreateResponse, GetAttributeListResponse, GetAttributesRequest,
@@ -69,7 +69,11 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let id = objects::version_id(uid, placeholder)?;
+        let public = objects::is_public(uid);
         let done = self.blocking(request_id, Action::KeyActivate, move |ops, caller| {
+            if public && ops.change_public_half(caller, id, LifecycleEvent::Activate)? {
+                return Ok(());
+            }
             ops.activate_version(caller, id)
         });
         done.await?;
@@ -87,7 +91,12 @@ impl Dispatcher {
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
         let revocation = objects::revocation(req)?;
+        let public = objects::is_public(req.unique_identifier.as_ref());
         let done = self.blocking(request_id, Action::KeyRevoke, move |ops, caller| {
+            let event = LifecycleEvent::Revoke(revocation.reason);
+            if public && ops.change_public_half(caller, id, event)? {
+                return Ok(());
+            }
             ops.revoke_version(caller, id, revocation)
         });
         done.await?;

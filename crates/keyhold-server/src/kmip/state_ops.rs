@@ -3,7 +3,7 @@
 //! KMIP 2.1 sections 6.1.15, 6.1.4, 6.1.42 and 6.1.46). Each names the
 //! key's primary version and moves the whole key, as REST does.
 
-use keyhold_core::{Action, CoreError, RequestId, VersionId};
+use keyhold_core::{Action, CoreError, LifecycleEvent, RequestId, VersionId};
 use keyhold_kmip::payload::{IdentifierResponse, IdentifierWithAttributesResponse, ReKeyRequest};
 use keyhold_kmip::{Operation, ProtocolVersion, ResponsePayload, ResultReason, UniqueIdentifier};
 
@@ -46,10 +46,16 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let id = objects::version_id(uid, placeholder)?;
+        let public = objects::is_public(uid);
         let done = self.ops.perform(
             self.credentials(request_id),
             Action::KeyScheduleDestroy,
-            move |ops, caller| ops.destroy_version(caller, id),
+            move |ops, caller| {
+                if public && ops.change_public_half(caller, id, LifecycleEvent::Destroy)? {
+                    return Ok(None);
+                }
+                ops.destroy_version(caller, id)
+            },
         );
         done.await.map_err(|e| lifecycle_failure(e, version))?;
         Ok(ResponsePayload::Destroy(IdentifierResponse {

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use keyhold_core::usage_rule::{Permit, UseContext, check_use};
-use keyhold_core::{Key, KeyOperation, KeyRef, Origin, TenantId, VersionNumber};
+use keyhold_core::{
+    Algorithm, Key, KeyKind, KeyOperation, KeyRef, Origin, TenantId, VersionNumber,
+};
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
 use keyhold_store::{ReadTx, StoredVersion, TxError};
@@ -92,7 +94,17 @@ impl Operations {
         version: &StoredVersion,
         op: KeyOperation,
     ) -> Result<(), ServerError> {
-        let state = version.meta.state;
+        // A public-key operation on a pair whose Public Key keeps its own
+        // state follows that state (`keyhold_core::public_half`).
+        let view;
+        let meta = match version.meta.public_half {
+            Some(_) if uses_public_key(key.algorithm, op) => {
+                view = version.meta.public_view();
+                &view
+            }
+            _ => &version.meta,
+        };
+        let state = meta.state;
         if state.is_destroyed() {
             return Err(ServerError::MaterialGone { state });
         }
@@ -100,12 +112,12 @@ impl Operations {
         usage_limits::check_limits(key, op)?;
         let now = self.now();
         let ctx = UseContext {
-            state: version.meta.state,
-            is_primary: version.meta.version == key.primary_version,
-            archived: version.meta.archived,
+            state,
+            is_primary: meta.version == key.primary_version,
+            archived: meta.archived,
             may_use_compromised: caller.may_use_compromised(key),
-            protect_stop: version.meta.protect_stop(&key.cryptoperiod),
-            process_start: version.meta.process_start_date,
+            protect_stop: meta.protect_stop(&key.cryptoperiod),
+            process_start: meta.process_start_date,
             now,
         };
         if matches!(check_use(&ctx, op)?, Permit::CompromisedUse) {
@@ -242,4 +254,17 @@ pub(super) fn names(key_ref: &KeyRef, key: &Key) -> bool {
         KeyRef::Id(id) => *id == key.id,
         KeyRef::Name(name) => *name == key.name,
     }
+}
+
+/// Whether `op` with a key of `algorithm` uses its public key alone:
+/// verifying, encrypting, wrapping or encapsulating with a key pair.
+fn uses_public_key(algorithm: Algorithm, op: KeyOperation) -> bool {
+    algorithm.kind() == KeyKind::Asymmetric
+        && matches!(
+            op,
+            KeyOperation::Verify
+                | KeyOperation::Encrypt
+                | KeyOperation::WrapKey
+                | KeyOperation::Encapsulate
+        )
 }

@@ -3,7 +3,7 @@
 use keyhold_api::keys::{CreateKeyRequest, KeyInfo, KeyList, ListKeysQuery};
 use keyhold_core::{
     CoreError, Cryptoperiod, Key, KeyId, KeyName, KeyRef, KeyState, KeyVersion, Origin, Protection,
-    SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
+    PublicHalf, SealedBlob, Timestamp, UsageMask, VersionId, VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
@@ -114,6 +114,9 @@ impl Operations {
         let mut meta = first_version(&key, &first, public_key);
         meta.process_start_date = kmip.dates.process_start;
         meta.protect_stop_date = kmip.dates.protect_stop;
+        if kmip.split_pair && meta.public_key.is_some() {
+            meta.public_half = Some(PublicHalf::of_new(&meta));
+        }
         let version = StoredVersion {
             meta,
             sealed_material: sealed,

@@ -39,6 +39,9 @@ pub struct KmipKeySpec {
     pub custom: BTreeMap<String, String>,
     /// Its first version's own usage dates.
     pub dates: UsageDates,
+    /// Whether it is a pair whose Public Key object keeps its own state
+    /// and dates (KMIP Create Key Pair: [`keyhold_core::PublicHalf`]).
+    pub split_pair: bool,
 }
 
 /// A KMIP object's own usage dates: its Process Start Date and Protect
@@ -73,6 +76,7 @@ impl KmipKeySpec {
             crypto_params: self.crypto_params,
             meta: self.kmip,
             dates: self.dates,
+            split_pair: self.split_pair,
         }
     }
 }
@@ -87,6 +91,8 @@ pub(super) struct KmipAttrs {
     pub(super) meta: KmipMeta,
     /// The first version's usage dates.
     pub(super) dates: UsageDates,
+    /// The first version's Public Key object keeps its own state.
+    pub(super) split_pair: bool,
 }
 
 impl Operations {

@@ -35,6 +35,7 @@ mod kmip_wrap;
 mod lifecycle;
 mod mac;
 mod multipart_encrypt;
+mod public_half_ops;
 mod random;
 mod raw_aead;
 mod raw_cipher;

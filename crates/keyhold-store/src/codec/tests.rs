@@ -229,7 +229,11 @@ fn corrupt_version_columns_are_named() {
             Value::Text("not a blob".into()),
             "key_version.sealed_material",
         ),
-        (18, Value::Text("not json".into()), "key_version.public_half"),
+        (
+            18,
+            Value::Text("not json".into()),
+            "key_version.public_half",
+        ),
         (
             18,
             Value::Text(r#"{"state":"zombie"}"#.into()),

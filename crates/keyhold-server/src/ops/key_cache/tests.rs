@@ -286,8 +286,9 @@ const KEY_WRITES: [&str; 7] = [
 /// it), or invalidates the keys itself (`key_use.rs`, `usage_limits.rs`),
 /// or empties the
 /// cache after it (`rotate_kek.rs`).
-const WRITERS: [&str; 7] = [
+const WRITERS: [&str; 8] = [
     "ops/keys.rs",
+    "ops/public_half_ops.rs",
     "ops/transfer.rs",
     "ops/usage_limits.rs",
     "ops/lifecycle/mod.rs",
