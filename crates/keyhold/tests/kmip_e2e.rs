@@ -945,6 +945,95 @@ async fn public_half_lives_apart(
     assert_eq!(private_state, Some(keyhold_kmip::State::Compromised));
 }
 
+/// Re-key Key Pair (KMIP 1.4 section 4.5): a new pair, both objects
+/// Active, signing and verifying; the old Private Key is Deactivated and
+/// the old Public Key keeps its own state. Re-key refuses a pair, Re-key
+/// Key Pair a symmetric key or a Public Key's identifier.
+#[tokio::test]
+async fn kmip_rekey_key_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _rest, mut conn) = ready_server(dir.path()).await;
+    let length = r#"<Attribute><AttributeName type="TextString" value="Cryptographic Length"/>
+        <AttributeValue type="Integer" value="256"/></Attribute>"#;
+    let ResponsePayload::CreateKeyPair(pair) =
+        ok_item(&mut conn, &create_pair("ECDSA", length, "kmip-rekeyed")).await
+    else {
+        panic!();
+    };
+    let (private, public) = (
+        text_id(&pair.private_key_unique_identifier),
+        text_id(&pair.public_key_unique_identifier),
+    );
+    ok_item(&mut conn, &activate(&private)).await;
+    ok_item(&mut conn, &activate(&public)).await;
+    let rekey_pair = |id: &str| {
+        format!(
+            r#"<Operation type="Enumeration" value="ReKeyKeyPair"/><RequestPayload>
+            <PrivateKeyUniqueIdentifier type="TextString" value="{id}"/></RequestPayload>"#
+        )
+    };
+    assert_eq!(
+        failed_reason(&mut conn, &rekey_pair(&public)).await,
+        Some(ResultReason::InvalidField)
+    );
+    assert_eq!(
+        failed_reason(&mut conn, &by_id("ReKey", &private, "")).await,
+        Some(ResultReason::InvalidField)
+    );
+    let ResponsePayload::ReKeyKeyPair(new) = ok_item(&mut conn, &rekey_pair(&private)).await else {
+        panic!();
+    };
+    let (new_private, new_public) = (
+        text_id(&new.private_key_unique_identifier),
+        text_id(&new.public_key_unique_identifier),
+    );
+    assert_ne!(new_private, private);
+    assert_eq!(new_public, format!("{new_private}/public"));
+    let state = |payload: ResponsePayload| {
+        let ResponsePayload::GetAttributes(got) = payload else {
+            panic!("{payload:?}");
+        };
+        got.attributes.unwrap().state().unwrap()
+    };
+    for (id, want) in [
+        (&new_private, keyhold_kmip::State::Active),
+        (&new_public, keyhold_kmip::State::Active),
+        (&private, keyhold_kmip::State::Deactivated),
+        (&public, keyhold_kmip::State::Active),
+    ] {
+        let got = state(ok_item(&mut conn, &by_id("GetAttributes", id, "")).await);
+        assert_eq!(got, want, "{id}");
+    }
+    let data = format!(r#"<Data type="ByteString" value="{}"/>"#, hex(b"rekeyed"));
+    let ResponsePayload::Sign(signed) =
+        ok_item(&mut conn, &by_id("Sign", &new_private, &data)).await
+    else {
+        panic!();
+    };
+    let sig = hex(&signed.signature_data.unwrap());
+    let check = format!(r#"{data}<SignatureData type="ByteString" value="{sig}"/>"#);
+    let ResponsePayload::SignatureVerify(v) =
+        ok_item(&mut conn, &by_id("SignatureVerify", &new_public, &check)).await
+    else {
+        panic!();
+    };
+    assert_eq!(
+        v.validity_indicator,
+        Some(keyhold_kmip::ValidityIndicator::Valid)
+    );
+    // A symmetric key is re-keyed by Re-key, not Re-key Key Pair.
+    let aes = create_with("AES", "Encrypt Decrypt", "kmip-not-a-pair", true);
+    let ResponsePayload::Create(created) = ok_item(&mut conn, &aes).await else {
+        panic!();
+    };
+    let aes_id = text_id(&created.unique_identifier);
+    ok_item(&mut conn, &activate(&aes_id)).await;
+    assert_eq!(
+        failed_reason(&mut conn, &rekey_pair(&aes_id)).await,
+        Some(ResultReason::InvalidField)
+    );
+}
+
 fn custom(operation: &str, id: &str, value: &str) -> String {
     by_id(
         operation,

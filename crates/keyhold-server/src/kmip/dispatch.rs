@@ -203,6 +203,9 @@ impl Dispatcher {
                     .await
             }
             RequestPayload::ReKey(r) => self.rekey(r, request_id, placeholder).await,
+            RequestPayload::ReKeyKeyPair(r) => {
+                self.rekey_key_pair(r, request_id, placeholder).await
+            }
             RequestPayload::AddAttribute(c) => {
                 let op = Operation::AddAttribute;
                 self.change_attribute(op, c, version, *placeholder, request_id)

@@ -13,13 +13,14 @@ use super::errors::ItemFailure;
 use crate::ops::LogMessage;
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 30] = [
+pub(crate) const SERVED: [Operation; 31] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
     Operation::CreateKeyPair,
     Operation::Register,
     Operation::ReKey,
+    Operation::ReKeyKeyPair,
     Operation::Get,
     Operation::GetAttributes,
     Operation::GetAttributeList,

@@ -1,10 +1,14 @@
 //! Operations that take a key out of service or replace it: Destroy,
-//! Archive, Recover and Re-key (KMIP 1.4 sections 4.21, 4.22, 4.23 and 4.4;
-//! KMIP 2.1 sections 6.1.15, 6.1.4, 6.1.42 and 6.1.46). Each names the
-//! key's primary version and moves the whole key, as REST does.
+//! Archive, Recover, Re-key and Re-key Key Pair (KMIP 1.4 sections 4.21,
+//! 4.22, 4.23, 4.4 and 4.5; KMIP 2.1 sections 6.1.15, 6.1.4, 6.1.42,
+//! 6.1.46 and 6.1.47). Each names the key's primary version and moves the
+//! whole key, as REST does.
 
 use keyhold_core::{Action, CoreError, LifecycleEvent, RequestId, VersionId};
-use keyhold_kmip::payload::{IdentifierResponse, IdentifierWithAttributesResponse, ReKeyRequest};
+use keyhold_kmip::payload::{
+    IdentifierResponse, IdentifierWithAttributesResponse, KeyPairResponse, ReKeyKeyPairRequest,
+    ReKeyRequest,
+};
 use keyhold_kmip::{Operation, ProtocolVersion, ResponsePayload, ResultReason, UniqueIdentifier};
 
 use super::errors::{ItemFailure, reason_for};
@@ -119,6 +123,46 @@ impl Dispatcher {
         Ok(ResponsePayload::ReKey(IdentifierWithAttributesResponse {
             unique_identifier: objects::version_uid(version.id),
             attributes: None,
+        }))
+    }
+
+    /// Re-key Key Pair: rotates the pair whose Private Key (its primary
+    /// version) is named; the new pair's two objects answer, and its
+    /// Private Key becomes the ID placeholder. Like Re-key, no Offset and
+    /// no new attributes.
+    pub(super) async fn rekey_key_pair(
+        &self,
+        req: &ReKeyKeyPairRequest,
+        request_id: RequestId,
+        placeholder: &mut Option<VersionId>,
+    ) -> Answer {
+        let uid = req.private_key_unique_identifier.as_ref();
+        if objects::is_public(uid) {
+            let m = "Re-key Key Pair names the Private Key";
+            return Err(ItemFailure::new(ResultReason::InvalidField, m));
+        }
+        let id = objects::version_id(uid, *placeholder)?;
+        let asks_more = [
+            &req.common_attributes,
+            &req.private_key_attributes,
+            &req.public_key_attributes,
+        ]
+        .iter()
+        .any(|a| a.as_ref().is_some_and(|a| !a.items.is_empty()));
+        if req.offset.is_some() || asks_more {
+            let m = "Re-key Key Pair with an Offset or new attributes is not supported";
+            return Err(ItemFailure::new(ResultReason::FeatureNotSupported, m));
+        }
+        let rotated = self.blocking(request_id, Action::KeyRotate, move |ops, caller| {
+            ops.rekey_pair_version(caller, id)
+        });
+        let version = rotated.await?;
+        *placeholder = Some(version.id);
+        Ok(ResponsePayload::ReKeyKeyPair(KeyPairResponse {
+            private_key_unique_identifier: objects::version_uid(version.id),
+            public_key_unique_identifier: objects::public_uid(version.id),
+            private_key_attributes: None,
+            public_key_attributes: None,
         }))
     }
 }

@@ -216,9 +216,37 @@ impl Operations {
     }
 
     /// KMIP Re-key of version `id`: rotates its key; the new primary
-    /// version is the replacement object (KMIP 1.4 section 4.4).
+    /// version is the replacement object (KMIP 1.4 section 4.4). A key
+    /// pair is re-keyed by Re-key Key Pair ([`Self::rekey_pair_version`]).
     pub fn rekey_version(&self, caller: &Caller, id: VersionId) -> Result<KeyVersion, ServerError> {
         let key = self.key_of_primary(caller, id)?;
+        if key.algorithm.kind() == KeyKind::Asymmetric {
+            return Err(ServerError::InvalidRequest {
+                detail: "a key pair is re-keyed by Re-key Key Pair".into(),
+            });
+        }
+        self.rotate_to_primary(caller, &key)
+    }
+
+    /// KMIP Re-key Key Pair of version `id`, a pair's Private Key: rotates
+    /// the pair; the new primary version holds the new pair (KMIP 1.4
+    /// section 4.5, KMIP 2.1 section 6.1.47).
+    pub fn rekey_pair_version(
+        &self,
+        caller: &Caller,
+        id: VersionId,
+    ) -> Result<KeyVersion, ServerError> {
+        let key = self.key_of_primary(caller, id)?;
+        if key.algorithm.kind() != KeyKind::Asymmetric {
+            return Err(ServerError::InvalidRequest {
+                detail: "Re-key Key Pair is for key pairs; re-key other keys with Re-key".into(),
+            });
+        }
+        self.rotate_to_primary(caller, &key)
+    }
+
+    /// Rotates `key`; its new primary version.
+    fn rotate_to_primary(&self, caller: &Caller, key: &Key) -> Result<KeyVersion, ServerError> {
         let info = self.rotate_key(caller, &KeyRef::Id(key.id))?;
         let (_, version) = self.key_with_version(caller, &KeyRef::Id(info.id), None)?;
         Ok(version.meta)

@@ -5,7 +5,8 @@
 
 use keyhold_api::keys::KeyInfo;
 use keyhold_core::{
-    KeyRef, KeyState, KeyVersion, LifecycleEvent, Origin, Timestamp, VersionId, VersionNumber,
+    KeyRef, KeyState, KeyVersion, LifecycleEvent, Origin, PublicHalf, Timestamp, VersionId,
+    VersionNumber,
 };
 use keyhold_crypto::KeyMaterial;
 use keyhold_crypto::hierarchy::{Kek, MaterialAad};
@@ -100,18 +101,24 @@ impl Operations {
         let sealed = kek
             .seal_material(&self.crypto, &aad, &fresh.material)
             .map_err(ServerError::Crypto)?;
+        let mut meta = KeyVersion {
+            activation_date: Some(now),
+            public_key: fresh.public_key,
+            ..KeyVersion::new(
+                VersionId::from_uuid(uuid::Uuid::new_v4()),
+                rows.key.id,
+                number,
+                KeyState::Active,
+                now,
+            )
+        };
+        // A pair made over KMIP stays one whose halves are two objects
+        // (KMIP Re-key Key Pair answers both).
+        if rows.primary()?.public_half.is_some() {
+            meta.public_half = Some(PublicHalf::of_new(&meta));
+        }
         Ok(StoredVersion {
-            meta: KeyVersion {
-                activation_date: Some(now),
-                public_key: fresh.public_key,
-                ..KeyVersion::new(
-                    VersionId::from_uuid(uuid::Uuid::new_v4()),
-                    rows.key.id,
-                    number,
-                    KeyState::Active,
-                    now,
-                )
-            },
+            meta,
             sealed_material: Some(sealed),
             kek_generation,
         })
