@@ -244,6 +244,29 @@ pub fn transition(
     }
 }
 
+/// What moves through the state machine: a key version, or the Public Key
+/// object of a pair that keeps its own state
+/// ([`PublicHalf`](crate::PublicHalf)).
+pub trait Lifecycle {
+    /// Its state.
+    fn state(&self) -> KeyState;
+    /// Sets its state.
+    fn set_state(&mut self, state: KeyState);
+    /// The date attribute `field` names.
+    fn date_mut(&mut self, field: DateField) -> &mut Option<Timestamp>;
+
+    /// Applies `event` at `now`: the [`transition`], and the date it
+    /// stamps. An illegal one changes nothing.
+    fn apply(&mut self, event: LifecycleEvent, now: Timestamp) -> Result<(), CoreError> {
+        let t = transition(self.state(), event, now)?;
+        self.set_state(t.to);
+        if let Some((field, at)) = t.stamp {
+            *self.date_mut(field) = Some(at);
+        }
+        Ok(())
+    }
+}
+
 /// An event as the state machine tells events apart: a revocation either is a
 /// compromise (KMIP transitions 3, 5, 8, 10) or is not (transition 6).
 #[derive(Clone, Copy)]

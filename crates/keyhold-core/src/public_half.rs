@@ -12,8 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::CoreError;
-use crate::lifecycle::{DateField, KeyState, LifecycleEvent, transition};
+use crate::lifecycle::{DateField, KeyState, Lifecycle};
 use crate::model::KeyVersion;
 use crate::time::Timestamp;
 
@@ -48,23 +47,43 @@ impl PublicHalf {
             destroy_date: None,
         }
     }
+}
 
-    /// Applies `event` at `now`: the state machine's transition, and the
-    /// date it stamps. An illegal one changes nothing:
-    /// [`CoreError::IllegalTransition`].
-    pub fn apply(&mut self, event: LifecycleEvent, now: Timestamp) -> Result<(), CoreError> {
-        let t = transition(self.state, event, now)?;
-        self.state = t.to;
-        if let Some((field, at)) = t.stamp {
-            let slot = match field {
-                DateField::Activation => &mut self.activation_date,
-                DateField::Deactivation => &mut self.deactivation_date,
-                DateField::Compromise => &mut self.compromise_date,
-                DateField::Destroy => &mut self.destroy_date,
-            };
-            *slot = Some(at);
+impl Lifecycle for PublicHalf {
+    fn state(&self) -> KeyState {
+        self.state
+    }
+
+    fn set_state(&mut self, state: KeyState) {
+        self.state = state;
+    }
+
+    fn date_mut(&mut self, field: DateField) -> &mut Option<Timestamp> {
+        match field {
+            DateField::Activation => &mut self.activation_date,
+            DateField::Deactivation => &mut self.deactivation_date,
+            DateField::Compromise => &mut self.compromise_date,
+            DateField::Destroy => &mut self.destroy_date,
         }
-        Ok(())
+    }
+}
+
+impl Lifecycle for KeyVersion {
+    fn state(&self) -> KeyState {
+        self.state
+    }
+
+    fn set_state(&mut self, state: KeyState) {
+        self.state = state;
+    }
+
+    fn date_mut(&mut self, field: DateField) -> &mut Option<Timestamp> {
+        match field {
+            DateField::Activation => &mut self.activation_date,
+            DateField::Deactivation => &mut self.deactivation_date,
+            DateField::Compromise => &mut self.compromise_date,
+            DateField::Destroy => &mut self.destroy_date,
+        }
     }
 }
 
@@ -90,7 +109,7 @@ impl KeyVersion {
 mod tests {
     use super::*;
     use crate::ids::{KeyId, VersionId, VersionNumber};
-    use crate::lifecycle::RevocationReason;
+    use crate::lifecycle::{LifecycleEvent, RevocationReason};
 
     const T0: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
     const T1: Timestamp = Timestamp::from_unix_seconds(1_800_000_100);

@@ -7,6 +7,7 @@
 //! takes effect at once, without the waiting period the private key's
 //! material gets.
 
+use keyhold_core::lifecycle::Lifecycle;
 use keyhold_core::{LifecycleEvent, VersionId};
 use keyhold_store::TxError;
 

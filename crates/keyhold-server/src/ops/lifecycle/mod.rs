@@ -42,9 +42,9 @@ pub(super) use cryptoperiod::recipient_usage_end;
 use std::fmt;
 
 use keyhold_api::keys::KeyInfo;
+use keyhold_core::lifecycle::Lifecycle;
 use keyhold_core::{
-    DateField, Key, KeyRef, KeyState, KeyVersion, LifecycleEvent, TenantId, Timestamp,
-    VersionNumber, transition,
+    Key, KeyRef, KeyState, KeyVersion, LifecycleEvent, TenantId, Timestamp, VersionNumber,
 };
 use keyhold_store::{ReadTx, StoredVersion, TxError, WriteTx};
 
@@ -340,17 +340,7 @@ pub(super) fn apply(
     event: LifecycleEvent,
     at: Timestamp,
 ) -> Result<(), ServerError> {
-    let t = transition(version.state, event, at)?;
-    version.state = t.to;
-    if let Some((field, when)) = t.stamp {
-        let slot = match field {
-            DateField::Activation => &mut version.activation_date,
-            DateField::Deactivation => &mut version.deactivation_date,
-            DateField::Compromise => &mut version.compromise_date,
-            DateField::Destroy => &mut version.destroy_date,
-        };
-        *slot = Some(when);
-    }
+    Lifecycle::apply(version, event, at)?;
     if let LifecycleEvent::Revoke(reason) = event {
         version.revocation_reason = Some(reason);
     }
