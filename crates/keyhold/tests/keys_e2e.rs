@@ -441,7 +441,10 @@ async fn concurrent_creations_each_get_their_answer_and_event() {
         ..Default::default()
     };
     let events = c.audit_events(&q).await.unwrap().events;
-    let ok = events.iter().filter(|e| e.outcome.result == keyhold_core::audit::OutcomeKind::Ok).count();
+    let ok = events
+        .iter()
+        .filter(|e| e.outcome.result == keyhold_core::audit::OutcomeKind::Ok)
+        .count();
     assert_eq!((ok, events.len()), (25, 48));
     let report = c.audit_verify().await.unwrap();
     assert!(report.ok, "{report:?}");
