@@ -11,7 +11,13 @@
 
 mod common;
 
-use common::kmip::{call_in, on, session, uid};
+use common::kmip::{call_in, on, rest_client, session, uid};
+use common::{contains, raw_store_bytes};
+use keyhold_api::ErrorCode;
+use keyhold_api::b64::Base64;
+use keyhold_api::crypto::SignRequest;
+use keyhold_api::keys::CreateKeyRequest;
+use keyhold_core::{Algorithm, KeyRef};
 use keyhold_kmip::ResponseMessage;
 use keyhold_kmip::payload::ResponsePayload;
 use keyhold_kmip::{
@@ -104,13 +110,17 @@ fn sign(id: &str) -> String {
 
 /// An RSA key of 1024 bits registered in PKCS#1 comes back in PKCS#1, its
 /// public half too; Sign, Encrypt and Decrypt with it are refused with the
-/// reason, and nothing changes; Re-key is refused; it is retired as any key.
+/// reason, and nothing changes; Re-key is refused; REST shows it and
+/// refuses to sign with it or to make one; it is retired as any key, and
+/// its material is nowhere in the store in the clear.
 #[tokio::test]
 async fn a_1024_bit_rsa_key_is_kept_given_back_and_never_used() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let (server, pki, token, mut conn) = session(dir.path()).await;
     let attrs = format!(
-        r#"{USAGE_SIGN}<ActivationDate type="DateTime" value="2020-01-01T00:00:00+00:00"/>"#
+        r#"{USAGE_SIGN}<ActivationDate type="DateTime" value="2020-01-01T00:00:00+00:00"/>
+        <Name><NameValue type="TextString" value="old-rsa"/>
+        <NameType type="Enumeration" value="UninterpretedTextString"/></Name>"#
     );
     let item = register(
         "PrivateKey",
@@ -144,9 +154,38 @@ async fn a_1024_bit_rsa_key_is_kept_given_back_and_never_used() {
     }
     let (reason, message) = refused21(&mut conn, &on("ReKey", &id, "")).await;
     assert_eq!(reason, ResultReason::IllegalOperation, "{message}");
+
+    let rest = rest_client(&server, &pki, Some(&token));
+    let key = KeyRef::Name("old-rsa".parse().unwrap());
+    let info = rest.key(&key).await.unwrap();
+    assert_eq!(info.algorithm, Algorithm::Rsa1024Legacy);
+    assert_eq!(info.rotation_period_secs, None);
+    let sign = SignRequest {
+        message: Some(Base64(b"m".to_vec())),
+        digest: None,
+        scheme: None,
+    };
+    let e = rest.sign(&key, &sign).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+    assert!(e.to_string().contains("kept, never used"), "{e}");
+    for algorithm in [Algorithm::Rsa1024Legacy, Algorithm::DsaLegacy] {
+        let create = CreateKeyRequest::new("made-legacy".parse().unwrap(), algorithm);
+        let e = rest.create_key(&create).await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::UnsupportedOperation), "{e}");
+    }
+
     let revoke = r#"<RevocationReason><RevocationReasonCode type="Enumeration" value="CessationOfOperation"/></RevocationReason>"#;
     ok21(&mut conn, &on("Revoke", &id, revoke)).await;
     ok21(&mut conn, &on("Destroy", &id, "")).await;
+    drop(conn);
+    let data_dir = server.data_dir.clone();
+    server.kill();
+    let raw = raw_store_bytes(&data_dir);
+    let private_exponent = &hex::decode(RSA1024_PKCS1).unwrap()[150..250];
+    assert!(
+        !contains(&raw, private_exponent),
+        "key material found at rest"
+    );
 }
 
 /// A DSA private key registered Transparent comes back Transparent (the
