@@ -126,17 +126,21 @@ pub(super) fn private_key(block: &KeyBlock) -> Result<Material, ItemFailure> {
         _ => return Err(unsupported_format()),
     };
     let parsed = parsed.map_err(|e| refused(&e, "private key"))?;
-    let bits = match parsed.algorithm() {
-        // A DSA key's size is its p's.
+    agrees(block, parsed.algorithm(), private_bits(&parsed))?;
+    Ok(parsed)
+}
+
+/// The Cryptographic Length of a parsed private key: a DSA key's is the
+/// size of its p.
+fn private_bits(parsed: &Material) -> Option<i32> {
+    match parsed.algorithm() {
         keyhold_core::Algorithm::DsaLegacy => {
             keyhold_crypto::legacy::dsa_private_parts(parsed.secret().expose())
                 .ok()
                 .and_then(|p| i32::try_from(p.p_bits()).ok())
         }
         other => keypairs::kmip_length(other, None),
-    };
-    agrees(block, parsed.algorithm(), bits)?;
-    Ok(parsed)
+    }
 }
 
 /// Parses the public key of a Register into a SubjectPublicKeyInfo.
@@ -206,4 +210,62 @@ pub(super) fn spec(
 ) -> Result<KmipKeySpec, ItemFailure> {
     let usage = objects::usage_of(attrs)?;
     objects::key_spec(attrs, algorithm, usage, SymmetricFormat::Raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use keyhold_kmip::SecretBytes;
+
+    use super::*;
+
+    /// BL-M-13-21's DSA key (p of 512 bits, q of 160).
+    fn dsa_block(x: &str, length: Option<i32>) -> KeyBlock {
+        let hex = |h: &str| SecretBytes::new(hex::decode(h).unwrap());
+        KeyBlock {
+            key_format_type: KeyFormatType::TransparentDSAPrivateKey,
+            key_compression_type: None,
+            key_value: Some(KeyValue::Plain {
+                material: KeyMaterial::Transparent(TransparentKey::DsaPrivate {
+                    p: hex(
+                        "fca682ce8e12caba26efccf7110e526db078b05edecbcd1eb4a208f3ae1617ae01f35b91a47e6df63413c5e12ed0899bcd132acd50d99151bdc43ee737592e17",
+                    ),
+                    q: hex("962eddcc369cba8ebb260ee6b6a126d9346e38c5"),
+                    g: hex(
+                        "678471b27a9cf44ee91a49c5147db1a9aaf244f05a434d6486931d2d14271b9e35030b71fd73da179069b32e2935630e1c2062354d0da20a6c416e50be794ca4",
+                    ),
+                    x: hex(x),
+                }),
+                attributes: Attributes::default(),
+            }),
+            cryptographic_algorithm: Some(CryptographicAlgorithm::DSA),
+            cryptographic_length: length,
+            key_wrapping_data: None,
+        }
+    }
+
+    const X: &str = "095411d740d2443fa3f97d1ed9a0411bb45e7131";
+
+    #[test]
+    fn a_dsa_key_is_read_and_its_length_is_its_p() {
+        let m = private_key(&dsa_block(X, Some(512))).unwrap();
+        assert_eq!(m.algorithm(), keyhold_core::Algorithm::DsaLegacy);
+        assert_eq!(private_bits(&m), Some(512));
+        let e = private_key(&dsa_block(X, Some(1024))).unwrap_err();
+        assert_eq!(e.reason, ResultReason::InvalidField);
+        assert!(e.message.contains("Length"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_bad_dsa_key_is_refused_naming_the_rule() {
+        // x = q is no private key.
+        let e = private_key(&dsa_block("962eddcc369cba8ebb260ee6b6a126d9346e38c5", None));
+        let e = e.unwrap_err();
+        assert_eq!(e.reason, ResultReason::InvalidField);
+        assert!(
+            e.message.contains("dsa-legacy") && e.message.contains("0 < x < q"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("962e"), "no component in the message");
+    }
 }
