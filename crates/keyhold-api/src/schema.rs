@@ -74,6 +74,15 @@ pub enum AlgorithmSchema {
     /// Ed25519.
     #[serde(rename = "ed25519")]
     Ed25519,
+    /// RSA, 1024-bit modulus, registered over KMIP to be inventoried and
+    /// retired: kept, never used (every REST cryptographic operation and
+    /// create, import or rotate refuse it).
+    #[serde(rename = "rsa-1024-legacy")]
+    Rsa1024Legacy,
+    /// DSA (any FIPS 186 size), registered over KMIP: kept, never used,
+    /// like `rsa-1024-legacy`.
+    #[serde(rename = "dsa-legacy")]
+    DsaLegacy,
     /// ML-KEM-768 (FIPS 203).
     #[serde(rename = "ml-kem-768")]
     MlKem768,

@@ -61,6 +61,20 @@ pub enum Algorithm {
     EcdsaP384,
     /// Ed25519 (RFC 8032).
     Ed25519,
+    /// An RSA key with a 1024-bit modulus, kept and never used: NIST SP
+    /// 800-131A Rev. 2 disallows RSA under 2048 bits for generating
+    /// signatures and for key transport, and aws-lc-rs refuses such keys.
+    /// A KMIP client registers one so that an organisation can inventory
+    /// and retire it (attributes, lifecycle, Get, Destroy); keyhold never
+    /// generates one and performs no operation with it
+    /// ([`Algorithm::is_legacy`]).
+    Rsa1024Legacy,
+    /// A DSA key (FIPS 186-4; any of its sizes and FIPS 186-2's, p of 512
+    /// to 3072 bits), kept and never used: FIPS 186-5 no longer approves
+    /// DSA for generating signatures. Registered over KMIP only, like
+    /// [`Self::Rsa1024Legacy`]; its size is read from its domain
+    /// parameters.
+    DsaLegacy,
     /// ML-KEM-768 (FIPS 203).
     MlKem768,
     /// ML-DSA-65 (FIPS 204).
@@ -94,7 +108,7 @@ pub enum KeyKind {
 
 impl Algorithm {
     /// Every algorithm, in a stable order.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Aes256Gcm,
         Self::Aes128Gcm,
         Self::Aes192Gcm,
@@ -114,6 +128,8 @@ impl Algorithm {
         Self::EcdsaP256,
         Self::EcdsaP384,
         Self::Ed25519,
+        Self::Rsa1024Legacy,
+        Self::DsaLegacy,
         Self::MlKem768,
         Self::MlDsa65,
         Self::SecretData,
@@ -143,6 +159,8 @@ impl Algorithm {
             Self::EcdsaP256 => "ecdsa-p256",
             Self::EcdsaP384 => "ecdsa-p384",
             Self::Ed25519 => "ed25519",
+            Self::Rsa1024Legacy => "rsa-1024-legacy",
+            Self::DsaLegacy => "dsa-legacy",
             Self::MlKem768 => "ml-kem-768",
             Self::MlDsa65 => "ml-dsa-65",
             Self::SecretData => "secret-data",
@@ -171,9 +189,11 @@ impl Algorithm {
             Self::Rsa2048 => 20,
             Self::Rsa3072 => 21,
             Self::Rsa4096 => 22,
+            Self::Rsa1024Legacy => 23,
             Self::EcdsaP256 => 30,
             Self::EcdsaP384 => 31,
             Self::Ed25519 => 32,
+            Self::DsaLegacy => 33,
             Self::MlKem768 => 40,
             Self::MlDsa65 => 41,
             Self::SecretData => 50,
@@ -209,6 +229,8 @@ impl Algorithm {
             | Self::EcdsaP256
             | Self::EcdsaP384
             | Self::Ed25519
+            | Self::Rsa1024Legacy
+            | Self::DsaLegacy
             | Self::MlKem768
             | Self::MlDsa65 => KeyKind::Asymmetric,
             Self::SecretData | Self::OpaqueData | Self::Certificate => KeyKind::Data,
@@ -244,13 +266,17 @@ impl Algorithm {
             Self::HmacSha256 | Self::HmacSha384 | Self::HmacSha512 => {
                 UsageMask::MAC_GENERATE.union(UsageMask::MAC_VERIFY)
             }
-            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => UsageMask::ENCRYPT
-                .union(UsageMask::DECRYPT)
-                .union(UsageMask::SIGN)
-                .union(UsageMask::VERIFY)
-                .union(UsageMask::WRAP_KEY)
-                .union(UsageMask::UNWRAP_KEY),
-            Self::EcdsaP256 | Self::EcdsaP384 | Self::Ed25519 | Self::MlDsa65 => {
+            // A legacy key's mask is the client's record of what it was
+            // used for, as a Triple-DES key's: keyhold does none of it.
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 | Self::Rsa1024Legacy => {
+                UsageMask::ENCRYPT
+                    .union(UsageMask::DECRYPT)
+                    .union(UsageMask::SIGN)
+                    .union(UsageMask::VERIFY)
+                    .union(UsageMask::WRAP_KEY)
+                    .union(UsageMask::UNWRAP_KEY)
+            }
+            Self::EcdsaP256 | Self::EcdsaP384 | Self::Ed25519 | Self::MlDsa65 | Self::DsaLegacy => {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
             }
             Self::MlKem768 => UsageMask::ENCRYPT.union(UsageMask::DECRYPT),
@@ -270,7 +296,7 @@ impl Algorithm {
             | Self::ChaCha20Poly1305
             | Self::Tdes168Raw
             | Self::MlKem768 => UsageMask::ENCRYPT.union(UsageMask::DECRYPT),
-            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => {
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 | Self::Rsa1024Legacy => {
                 UsageMask::SIGN.union(UsageMask::VERIFY)
             }
             Self::SecretData | Self::OpaqueData | Self::Certificate => UsageMask::EMPTY,
@@ -318,10 +344,21 @@ impl Algorithm {
             | Self::EcdsaP256
             | Self::EcdsaP384
             | Self::Ed25519
+            | Self::Rsa1024Legacy
+            | Self::DsaLegacy
             | Self::SecretData
             | Self::OpaqueData
             | Self::Certificate => false,
         }
+    }
+
+    /// Whether keys of this algorithm are legacy keys, kept and never
+    /// used ([`Self::Rsa1024Legacy`], [`Self::DsaLegacy`]): registered
+    /// over KMIP only, never generated, imported over REST or rotated, and
+    /// refused for every cryptographic operation
+    /// ([`crate::KeyOperation::check`]).
+    pub const fn is_legacy(self) -> bool {
+        matches!(self, Self::Rsa1024Legacy | Self::DsaLegacy)
     }
 
     /// Whether this is a data object's algorithm ([`KeyKind::Data`]).
@@ -428,5 +465,25 @@ mod tests {
             a.check_usage(UsageMask::ENCRYPT).unwrap();
         }
         assert!(!Algorithm::Aes256Raw.is_data());
+    }
+
+    #[test]
+    fn legacy_keys_are_key_pairs_that_record_any_use_of_their_kind() {
+        for a in [Algorithm::Rsa1024Legacy, Algorithm::DsaLegacy] {
+            assert!(a.is_legacy());
+            assert_eq!(a.kind(), KeyKind::Asymmetric);
+            assert!(!a.is_quantum_safe());
+            a.check_usage(UsageMask::SIGN).unwrap();
+        }
+        Algorithm::Rsa1024Legacy
+            .check_usage(UsageMask::WRAP_KEY)
+            .unwrap();
+        assert!(
+            Algorithm::DsaLegacy
+                .check_usage(UsageMask::ENCRYPT)
+                .is_err()
+        );
+        let legacy = Algorithm::ALL.iter().filter(|a| a.is_legacy()).count();
+        assert_eq!(legacy, 2);
     }
 }

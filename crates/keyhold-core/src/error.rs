@@ -53,6 +53,17 @@ pub enum CoreError {
         /// The operation asked for.
         operation: KeyOperation,
     },
+    /// A legacy key ([`Algorithm::is_legacy`]: RSA under 2048 bits, DSA)
+    /// is kept to be inventoried and retired, never used for cryptography.
+    #[error(
+        "{algorithm} keys are kept, never used: keyhold does not {operation} with RSA under 2048 bits or DSA (disallowed by NIST SP 800-131A Rev. 2 and FIPS 186-5)"
+    )]
+    LegacyKeyNotUsed {
+        /// The algorithm of the key.
+        algorithm: Algorithm,
+        /// The operation asked for.
+        operation: KeyOperation,
+    },
     /// The lifecycle forbids this event in this state.
     #[error("illegal state transition: cannot {event} a key that is {state}")]
     IllegalTransition {

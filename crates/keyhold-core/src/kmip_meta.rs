@@ -177,6 +177,19 @@ pub struct KmipMeta {
     /// The Links a client set ([`crate::kmip_links`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<ObjectLink>,
+    /// Whether the object is Sensitive (KMIP 1.4 section 3.48, KMIP 2.1
+    /// section 4.55): its material never leaves by an unwrapped KMIP Get,
+    /// only wrapped under another key. Given when the object is made and
+    /// never changed, so it is Always Sensitive (section 3.49 / 4.3) too.
+    /// It is the Sensitive of the object the client made: a registered
+    /// Private Key's, not its derived Public Key's; a public key
+    /// registered alone's.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sensitive: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What Usage Limits count (KMIP 1.4 section 9.1.3.2.30, Usage Limits
@@ -267,6 +280,7 @@ impl KmipMeta {
             && self.symmetric_format.is_raw()
             && self.usage_limits.is_none()
             && self.links.is_empty()
+            && !self.sensitive
     }
 
     /// The KMIP Name of a key named `name`: none when keyhold chose it.
@@ -321,6 +335,7 @@ mod tests {
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: false,
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
@@ -384,6 +399,21 @@ mod tests {
     }
 
     #[test]
+    fn sensitive_is_kept_only_when_true_and_older_rows_read_false() {
+        let older: KmipMeta = serde_json::from_str(r#"{"name_source":"server"}"#).unwrap();
+        assert!(!older.sensitive);
+        let meta = KmipMeta {
+            sensitive: true,
+            ..KmipMeta::default()
+        };
+        assert!(!meta.is_empty());
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(json, r#"{"sensitive":true}"#);
+        assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
+        assert_eq!(serde_json::to_string(&KmipMeta::default()).unwrap(), "{}");
+    }
+
+    #[test]
     fn object_groups_are_bounded() {
         assert!(ObjectGroup::try_from(String::new()).is_err());
         assert!(ObjectGroup::try_from("g".repeat(MAX_OBJECT_GROUP_BYTES + 1)).is_err());
@@ -395,6 +425,7 @@ mod tests {
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: false,
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
     }
@@ -410,6 +441,7 @@ mod tests {
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: false,
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(

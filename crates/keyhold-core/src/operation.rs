@@ -79,8 +79,9 @@ impl KeyOperation {
     }
 
     /// Whether `algorithm` can perform this operation at all, whatever the
-    /// key's usage. Triple-DES keys ([`Algorithm::Tdes168Raw`]) perform
-    /// none: they are kept for the clients that use them.
+    /// key's usage. Triple-DES keys ([`Algorithm::Tdes168Raw`]) and legacy
+    /// keys ([`Algorithm::is_legacy`]) perform none: they are kept for the
+    /// clients that use them, or to be inventoried and retired.
     pub const fn supported_by(self, algorithm: Algorithm) -> bool {
         use Algorithm as A;
         match self {
@@ -140,8 +141,16 @@ impl KeyOperation {
         }
     }
 
-    /// Checks the algorithm can do this and the key's usage allows it.
+    /// Checks the algorithm can do this and the key's usage allows it. A
+    /// legacy key says why it does nothing
+    /// ([`CoreError::LegacyKeyNotUsed`]).
     pub fn check(self, algorithm: Algorithm, usage: UsageMask) -> Result<(), CoreError> {
+        if algorithm.is_legacy() {
+            return Err(CoreError::LegacyKeyNotUsed {
+                algorithm,
+                operation: self,
+            });
+        }
         if !self.supported_by(algorithm) {
             return Err(CoreError::OperationNotSupported {
                 algorithm,
@@ -225,6 +234,25 @@ mod tests {
                 op.check(Algorithm::Tdes168Raw, usage),
                 Err(CoreError::OperationNotSupported { .. })
             ));
+        }
+    }
+
+    #[test]
+    fn legacy_keys_perform_no_operation_and_say_why() {
+        for algorithm in [Algorithm::Rsa1024Legacy, Algorithm::DsaLegacy] {
+            let usage = algorithm.possible_usage();
+            for op in ALL_OPS {
+                assert!(!op.supported_by(algorithm), "{algorithm} {op}");
+                let e = op.check(algorithm, usage).unwrap_err();
+                assert_eq!(
+                    e,
+                    CoreError::LegacyKeyNotUsed {
+                        algorithm,
+                        operation: op
+                    }
+                );
+                assert!(e.to_string().contains("SP 800-131A"), "{e}");
+            }
         }
     }
 

@@ -87,6 +87,16 @@ pub enum CryptoError {
         /// What the standard requires that the material does not meet.
         reason: &'static str,
     },
+    /// A key offered as, or kept as, a legacy key
+    /// ([`crate::legacy`]: RSA of 1024 bits, DSA) that is not one: the
+    /// rule it breaks.
+    #[error("not a valid {algorithm} key: {reason}")]
+    LegacyKey {
+        /// The legacy algorithm the key was read as.
+        algorithm: Algorithm,
+        /// What is wrong with it.
+        reason: crate::legacy::LegacyKeyError,
+    },
     /// A public key that is not a valid X.509 SubjectPublicKeyInfo for this
     /// algorithm (or, for ML-KEM-768, not a valid raw encapsulation key).
     #[error("public key is not a valid {algorithm} public key")]

@@ -13,6 +13,11 @@
 //! | PKCS#1 RSAPublicKey (RFC 8017 appendix A.1.1) | `rsa::PublicKey::from_der` |
 //! | Transparent RSA Public Key (KMIP 1.4 section 2.1.7.4) | `rsa::PublicKeyComponents` |
 //!
+//! An RSA key under 2048 bits and a DSA key (Transparent DSA components, or
+//! PKCS#8 and SubjectPublicKeyInfo of id-dsa) are legacy keys, read by
+//! [`crate::legacy`] with RustCrypto's DER types: kept when well formed
+//! (RSA of exactly 1024 bits), never used.
+//!
 //! The algorithm is read from the key itself (RSA modulus size, curve), so
 //! a client's Cryptographic Algorithm and Length only have to agree.
 
@@ -29,6 +34,7 @@ use aws_lc_rs::signature::{
 use keyhold_core::Algorithm;
 
 use crate::error::CryptoError;
+use crate::legacy;
 use crate::material::KeyMaterial;
 use crate::secret::SecretBytes;
 use crate::software::keys;
@@ -42,6 +48,35 @@ pub enum PrivateKeyInput<'a> {
     RsaPkcs1(&'a [u8]),
     /// The RSA components, big-endian.
     RsaComponents(RsaPrivateComponents<'a>),
+    /// The DSA components, big-endian (a legacy key, [`crate::legacy`]).
+    DsaComponents(DsaPrivateComponents<'a>),
+}
+
+/// The components of a Transparent DSA Private Key (KMIP 1.4 section
+/// 2.1.7.2), big-endian magnitudes.
+pub struct DsaPrivateComponents<'a> {
+    /// The prime p.
+    pub p: &'a [u8],
+    /// The prime q.
+    pub q: &'a [u8],
+    /// The generator g.
+    pub g: &'a [u8],
+    /// The private key x.
+    pub x: &'a [u8],
+}
+
+/// The components of a Transparent DSA Public Key (KMIP 1.4 section
+/// 2.1.7.3), big-endian magnitudes.
+#[derive(Debug)]
+pub struct DsaPublicComponents<'a> {
+    /// The prime p.
+    pub p: &'a [u8],
+    /// The prime q.
+    pub q: &'a [u8],
+    /// The generator g.
+    pub g: &'a [u8],
+    /// The public key y.
+    pub y: &'a [u8],
 }
 
 /// The components of a Transparent RSA Private Key; KMIP makes all but the
@@ -79,6 +114,8 @@ pub enum PublicKeyInput<'a> {
         /// e.
         public_exponent: &'a [u8],
     },
+    /// The DSA components, big-endian (a legacy key, [`crate::legacy`]).
+    DsaComponents(DsaPublicComponents<'a>),
 }
 
 impl fmt::Debug for PrivateKeyInput<'_> {
@@ -87,6 +124,7 @@ impl fmt::Debug for PrivateKeyInput<'_> {
             Self::Pkcs8(_) => "Pkcs8",
             Self::RsaPkcs1(_) => "RsaPkcs1",
             Self::RsaComponents(_) => "RsaComponents",
+            Self::DsaComponents(_) => "DsaComponents",
         };
         write!(f, "PrivateKeyInput::{kind}([redacted])")
     }
@@ -98,6 +136,12 @@ impl fmt::Debug for RsaPrivateComponents<'_> {
     }
 }
 
+impl fmt::Debug for DsaPrivateComponents<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DsaPrivateComponents([redacted])")
+    }
+}
+
 /// A public key keyhold accepted: SubjectPublicKeyInfo DER of `algorithm`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicKeyInfo {
@@ -106,6 +150,12 @@ pub struct PublicKeyInfo {
 }
 
 impl PublicKeyInfo {
+    /// A public key of `algorithm` whose SubjectPublicKeyInfo is `spki`,
+    /// already checked.
+    pub(crate) fn new(algorithm: Algorithm, spki: Vec<u8>) -> Self {
+        Self { algorithm, spki }
+    }
+
     /// The key's algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
@@ -166,6 +216,9 @@ pub fn import_private(input: &PrivateKeyInput<'_>) -> Result<KeyMaterial, Crypto
     let invalid = || CryptoError::InvalidKeyMaterial {
         algorithm: Algorithm::Rsa2048,
     };
+    if let Some(legacy) = legacy::import::private(input) {
+        return legacy;
+    }
     match input {
         PrivateKeyInput::Pkcs8(der) => {
             let algorithm = pkcs8_algorithm(der).ok_or_else(invalid)?;
@@ -189,6 +242,8 @@ pub fn import_private(input: &PrivateKeyInput<'_>) -> Result<KeyMaterial, Crypto
             };
             rsa_material(&KeyPair::from_components(&components).map_err(|_| invalid())?)
         }
+        // Always a legacy key (above).
+        PrivateKeyInput::DsaComponents(_) => Err(invalid()),
     }
 }
 
@@ -245,6 +300,9 @@ pub fn import_public(input: &PublicKeyInput<'_>) -> Result<PublicKeyInfo, Crypto
     let invalid = || CryptoError::InvalidPublicKey {
         algorithm: Algorithm::Rsa2048,
     };
+    if let Some(legacy) = legacy::import::public(input) {
+        return legacy;
+    }
     let is_rsa_spki = |der: &[u8]| spki::check(Algorithm::Rsa2048, der).is_ok();
     let der = match input {
         PublicKeyInput::Spki(der) if is_rsa_spki(der) => rsa_der(der),
@@ -261,6 +319,8 @@ pub fn import_public(input: &PublicKeyInput<'_>) -> Result<PublicKeyInfo, Crypto
         }
         .as_der()
         .ok(),
+        // Always a legacy key (above).
+        PublicKeyInput::DsaComponents(_) => None,
     };
     rsa_spki(&der.ok_or_else(invalid)?)
 }
@@ -345,12 +405,21 @@ mod tests {
                 Err(CryptoError::InvalidPublicKey { .. })
             ));
         }
-        // A 1024-bit RSA key (RFC 8017 test key sizes) is refused.
-        let small = PublicKeyInput::RsaComponents {
+        // A 1024-bit RSA key is a legacy key, kept; a 512-bit one is not.
+        let legacy = PublicKeyInput::RsaComponents {
             modulus: &[0xc5; 128],
             public_exponent: &[1, 0, 1],
         };
-        assert!(import_public(&small).is_err());
+        let kept = import_public(&legacy).unwrap();
+        assert_eq!(kept.algorithm(), Algorithm::Rsa1024Legacy);
+        let small = PublicKeyInput::RsaComponents {
+            modulus: &[0xc5; 64],
+            public_exponent: &[1, 0, 1],
+        };
+        assert!(matches!(
+            import_public(&small),
+            Err(CryptoError::LegacyKey { .. })
+        ));
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - [`cipher`]: raw AES modes (ECB, CBC, CTR, GCM) and ChaCha20-Poly1305
 //!   with caller-chosen IVs, for KMIP clients.
 //! - [`hash`]: SHA-1 and SHA-2 digests (KMIP Hash).
+//! - [`legacy`]: RSA keys of 1024 bits and DSA keys, parsed, checked for
+//!   shape and kept for a KMIP client to inventory and retire, never used.
 //! - [`envelope`]: the self-describing ciphertext format and the AAD that
 //!   binds a ciphertext to its tenant, key, version and context.
 //! - [`hierarchy`]: the root key, tenant KEKs and sealed key material.
@@ -33,7 +35,8 @@
 //! What it does not do: no I/O, no storage, no policy or lifecycle decisions
 //! (that is `keyhold-core` and the server), no key caching, and no
 //! cryptography of its own: every primitive comes from aws-lc-rs (Shamir's
-//! GF(2^8) arithmetic from vsss-rs). It is not a FIPS build.
+//! GF(2^8) arithmetic from vsss-rs; the shape checks of legacy keys from
+//! crypto-bigint, which signs and encrypts nothing). It is not a FIPS build.
 
 pub mod audit_chain;
 pub mod audit_signing;
@@ -48,6 +51,7 @@ pub mod hash;
 pub mod hierarchy;
 pub mod key_export;
 pub mod key_import;
+pub mod legacy;
 pub mod material;
 pub mod provider;
 pub mod rsa_padding;

@@ -6,6 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use keyhold_core::Algorithm;
 
+use crate::legacy::fixtures;
 use crate::material::KeyMaterial;
 use crate::secret::SecretBytes;
 use crate::software::SOFTWARE;
@@ -16,12 +17,15 @@ pub(crate) fn material(algorithm: Algorithm) -> KeyMaterial {
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = cache.lock().unwrap();
     map.entry(algorithm)
-        .or_insert_with(|| match algorithm.is_data() {
-            // Data objects are registered, never generated.
-            true => {
-                KeyMaterial::from_parts(algorithm, SecretBytes::new(b"hunter2".to_vec())).unwrap()
-            }
-            false => SOFTWARE.keygen.generate(algorithm).unwrap(),
+        .or_insert_with(|| {
+            // Data objects and legacy keys are registered, never generated.
+            let registered = match algorithm {
+                Algorithm::Rsa1024Legacy => fixtures::bytes(fixtures::RSA1024_PKCS8),
+                Algorithm::DsaLegacy => fixtures::bytes(fixtures::DSA2048_PKCS8),
+                a if a.is_data() => b"hunter2".to_vec(),
+                _ => return SOFTWARE.keygen.generate(algorithm).unwrap(),
+            };
+            KeyMaterial::from_parts(algorithm, SecretBytes::new(registered)).unwrap()
         })
         .duplicate()
 }

@@ -1,6 +1,6 @@
 //! Transparent key structures (KMIP 1.4 section 2.1.7, KMIP 2.1 sections 3.4–3.12): the key's
 //! components as separate fields, typed for the formats the server supports (symmetric,
-//! RSA, EC) and kept field by field for the others (DSA, DH, ...).
+//! RSA, DSA, EC) and kept field by field for the others (DH, ECMQV, ...).
 
 use keyhold_ttlv::{Tag, Ttlv, Value};
 
@@ -54,6 +54,30 @@ pub enum TransparentKey {
         modulus: SecretBytes,
         /// Public Exponent.
         public_exponent: SecretBytes,
+    },
+    /// Transparent DSA Private Key (KMIP 1.4 section 2.1.7.2, KMIP 2.1
+    /// section 3.5): every component is required.
+    DsaPrivate {
+        /// P, the prime modulus.
+        p: SecretBytes,
+        /// Q, the prime divisor of P − 1.
+        q: SecretBytes,
+        /// G, the generator.
+        g: SecretBytes,
+        /// X, the private key.
+        x: SecretBytes,
+    },
+    /// Transparent DSA Public Key (KMIP 1.4 section 2.1.7.3, KMIP 2.1
+    /// section 3.6): every component is required.
+    DsaPublic {
+        /// P.
+        p: SecretBytes,
+        /// Q.
+        q: SecretBytes,
+        /// G.
+        g: SecretBytes,
+        /// Y, the public key.
+        y: SecretBytes,
     },
     /// Transparent EC (and 1.x ECDSA/ECDH/ECMQV) Private Key.
     EcPrivate {
@@ -132,6 +156,18 @@ impl TransparentKey {
                 modulus: req_big(&mut r, tags::MODULUS)?,
                 public_exponent: req_big(&mut r, tags::PUBLIC_EXPONENT)?,
             },
+            K::TransparentDSAPrivateKey => TransparentKey::DsaPrivate {
+                p: req_big(&mut r, tags::P)?,
+                q: req_big(&mut r, tags::Q)?,
+                g: req_big(&mut r, tags::G)?,
+                x: req_big(&mut r, tags::X)?,
+            },
+            K::TransparentDSAPublicKey => TransparentKey::DsaPublic {
+                p: req_big(&mut r, tags::P)?,
+                q: req_big(&mut r, tags::Q)?,
+                g: req_big(&mut r, tags::G)?,
+                y: req_big(&mut r, tags::Y)?,
+            },
             K::TransparentECPrivateKey
             | K::TransparentECDSAPrivateKey
             | K::TransparentECDHPrivateKey
@@ -188,6 +224,14 @@ impl TransparentKey {
             } => {
                 v.push(big(tags::MODULUS, modulus));
                 v.push(big(tags::PUBLIC_EXPONENT, public_exponent));
+            }
+            TransparentKey::DsaPrivate { p, q, g, x } => {
+                let items = [(tags::P, p), (tags::Q, q), (tags::G, g), (tags::X, x)];
+                v.extend(items.into_iter().map(|(t, b)| big(t, b)));
+            }
+            TransparentKey::DsaPublic { p, q, g, y } => {
+                let items = [(tags::P, p), (tags::Q, q), (tags::G, g), (tags::Y, y)];
+                v.extend(items.into_iter().map(|(t, b)| big(t, b)));
             }
             TransparentKey::EcPrivate { curve, d } => {
                 v.push(f::enum_item(tags::RECOMMENDED_CURVE, *curve));
@@ -295,6 +339,43 @@ mod tests {
             TransparentKey::parse(&negative, KeyFormatType::TransparentRSAPublicKey),
             Err(KmipError::InvalidValue { .. })
         ));
+    }
+
+    #[test]
+    fn dsa_keys_parse_typed_and_write_back_as_the_profiles_send_them() {
+        // BL-M-13-21's key: P and Q sign-extended to whole 8-byte blocks.
+        let item = xml::to_ttlv(
+            r#"<KeyMaterial>
+              <P type="BigInteger" value="0x0000000000000000fca682ce8e12caba"/>
+              <Q type="BigInteger" value="0x00000000962eddcc"/>
+              <G type="BigInteger" value="0x678471b27a9cf44e"/>
+              <X type="BigInteger" value="0x00000000095411d7"/>
+            </KeyMaterial>"#,
+        )
+        .unwrap();
+        let key = TransparentKey::parse(&item, KeyFormatType::TransparentDSAPrivateKey).unwrap();
+        let TransparentKey::DsaPrivate { p, x, .. } = &key else {
+            panic!("{key:?}");
+        };
+        assert_eq!(p.expose().len(), 8);
+        assert_eq!(x.expose(), &[0x09, 0x54, 0x11, 0xd7]);
+        let wire = |t: &Ttlv| keyhold_ttlv::encode(t).unwrap();
+        assert_eq!(wire(&key.to_ttlv()), wire(&item));
+        let no_x = xml::to_ttlv(
+            r#"<KeyMaterial>
+              <P type="BigInteger" value="0x0000000000000003"/>
+              <Q type="BigInteger" value="0x0000000000000003"/>
+              <G type="BigInteger" value="0x0000000000000003"/>
+            </KeyMaterial>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            TransparentKey::parse(&no_x, KeyFormatType::TransparentDSAPrivateKey).unwrap_err(),
+            KmipError::Missing {
+                field: tags::X,
+                within: tags::KEY_MATERIAL
+            }
+        );
     }
 
     #[test]

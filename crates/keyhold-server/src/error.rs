@@ -179,6 +179,16 @@ pub enum ServerError {
         /// The data object's algorithm.
         algorithm: keyhold_core::Algorithm,
     },
+    /// Generation, rotation or REST import of a legacy key
+    /// ([`keyhold_core::Algorithm::is_legacy`]): keyhold never makes one,
+    /// only a KMIP Register brings one in, to be kept and never used.
+    #[error(
+        "{algorithm} is a legacy algorithm keyhold keeps but never generates or uses: only a KMIP Register brings such a key in"
+    )]
+    LegacyKey {
+        /// The legacy algorithm.
+        algorithm: keyhold_core::Algorithm,
+    },
     /// A lifecycle change of a key whose material is destroyed: only its
     /// tombstone (metadata, versions, audit history) remains.
     #[error("the key is destroyed: its material is erased and it cannot change any more")]
@@ -331,6 +341,10 @@ pub enum ServerError {
     /// Export of a key not created exportable.
     #[error("the key is not exportable")]
     KeyNotExportable,
+    /// An unwrapped KMIP Get of a Sensitive object (KMIP 1.4 section 3.48,
+    /// KMIP 2.1 section 4.55): its material leaves only wrapped.
+    #[error("the object is Sensitive: Get it wrapped (with a Key Wrapping Specification)")]
+    SensitiveObject,
     /// The key a KMIP Get was asked to wrap the exported key under (KMIP
     /// 1.4 section 2.1.6, Key Wrapping Specification) cannot wrap it:
     /// `source` says why (not found, not permitted, not Active, no Wrap
@@ -585,7 +599,9 @@ impl ServerError {
             | Self::AttributeSingleValued { .. }
             | Self::AttributeReadOnly { .. }
             | Self::AttributeNotFound { .. } => own(C::InvalidRequest),
-            Self::PublicKeyOnly | Self::NotAKey { .. } => own(C::UnsupportedOperation),
+            Self::PublicKeyOnly | Self::NotAKey { .. } | Self::LegacyKey { .. } => {
+                own(C::UnsupportedOperation)
+            }
             Self::Core(e) => core_public(e),
             Self::KeyNotFound => own(C::KeyNotFound),
             Self::KeyAlreadyExists => own(C::KeyAlreadyExists),
@@ -618,7 +634,8 @@ impl ServerError {
                 own(C::InvalidKeyMaterial)
             }
             Self::InvalidWrappingKey { .. } => own(C::InvalidWrappingKey),
-            Self::KeyNotExportable => own(C::KeyNotExportable),
+            // KMIP only: REST export always wraps.
+            Self::KeyNotExportable | Self::SensitiveObject => own(C::KeyNotExportable),
             Self::WrappingKeyRefused { source } => {
                 let (code, message) = source.public();
                 (code, format!("the wrapping key: {message}").into())
@@ -687,7 +704,9 @@ fn core_public(e: &CoreError) -> (ErrorCode, Cow<'static, str>) {
         | CoreError::InvalidValue { .. } => C::InvalidRequest,
         CoreError::UsageNotSupported { .. } => C::InvalidUsage,
         CoreError::UsageNotPermitted { .. } => C::UsageNotPermitted,
-        CoreError::OperationNotSupported { .. } => C::UnsupportedOperation,
+        CoreError::OperationNotSupported { .. } | CoreError::LegacyKeyNotUsed { .. } => {
+            C::UnsupportedOperation
+        }
         CoreError::IllegalTransition { .. } => C::IllegalStateTransition,
         CoreError::StateForbids { .. }
         | CoreError::NotPrimary { .. }

@@ -275,11 +275,11 @@ async fn key_pairs_leave_in_every_format_they_have() {
     };
     assert_eq!(n.expose(), modulus.expose());
     assert_eq!(public_exponent.expose(), &[1, 0, 1]);
-    for unfit in ["TransparentECPrivateKey", "Raw"] {
+    for unfit in ["TransparentECPrivateKey", "TransparentDSAPrivateKey", "Raw"] {
         let reason = refused(&mut conn, &get(&id, unfit)).await;
         assert_eq!(reason, Some(ResultReason::InvalidField), "{unfit}");
     }
-    let reason = refused(&mut conn, &get(&id, "TransparentDSAPrivateKey")).await;
+    let reason = refused(&mut conn, &get(&id, "TransparentDHPrivateKey")).await;
     assert_eq!(reason, Some(ResultReason::KeyFormatTypeNotSupported));
 
     let alg = &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING;

@@ -382,7 +382,8 @@ fn kept(a: &Attributes, tag: keyhold_ttlv::Tag) -> Option<keyhold_ttlv::Value> {
 /// material is served by a Get, Extractable and Never Extractable from
 /// Create, Lease Time, Revocation Reason and both compromise dates after a
 /// compromise; the 2.x-only ones appear in 2.x alone. A Create asking for
-/// a Sensitive object is refused and makes nothing.
+/// a Sensitive object makes one: Sensitive and Always Sensitive, never
+/// served by an unwrapped Get (Sensitive), and so still Fresh.
 #[tokio::test]
 async fn server_kept_attributes_follow_the_object() {
     use keyhold_ttlv::Value;
@@ -450,13 +451,16 @@ async fn server_kept_attributes_follow_the_object() {
         Some(Value::Boolean(true))
     );
     let sensitive = attribute("Sensitive", "Boolean", "true");
-    let reason = refused(
-        &mut conn,
-        &create(&format!("{}{sensitive}", name("sensitive"))),
-    )
-    .await;
-    assert_eq!(reason, Some(ResultReason::InvalidField));
-    assert!(locate(&mut conn, &name("sensitive")).await.is_empty());
+    let made = create(&format!("{}{sensitive}", name("sensitive")));
+    let sensitive = uid(&ok(&mut conn, &made).await);
+    ok(&mut conn, &on("Activate", &sensitive, "")).await;
+    let reason = refused(&mut conn, &on("Get", &sensitive, "")).await;
+    assert_eq!(reason, Some(ResultReason::Sensitive));
+    let a = attributes(&mut conn, &sensitive).await;
+    for tag in [tags::SENSITIVE, tags::ALWAYS_SENSITIVE, tags::FRESH] {
+        assert_eq!(kept(&a, tag), Some(Value::Boolean(true)), "{tag:?}");
+    }
+    assert_eq!(locate(&mut conn, &name("sensitive")).await.len(), 1);
 }
 
 /// keyhold keeps one Name per key, fixed when it is made: adding one is

@@ -524,9 +524,9 @@ async fn kmip_mac_and_get() {
         Some(ResultReason::InvalidField)
     );
     // A format keyhold never returns is refused before anything is read.
-    let dsa = r#"<KeyFormatType type="Enumeration" value="TransparentDSAPrivateKey"/>"#;
+    let dh = r#"<KeyFormatType type="Enumeration" value="TransparentDHPrivateKey"/>"#;
     assert_eq!(
-        failed_reason(&mut conn, &by_id("Get", &id, dsa)).await,
+        failed_reason(&mut conn, &by_id("Get", &id, dh)).await,
         Some(ResultReason::KeyFormatTypeNotSupported)
     );
 

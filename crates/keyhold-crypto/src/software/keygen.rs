@@ -62,6 +62,9 @@ impl KeyGenerator for AwsLcKeyGenerator {
             Algorithm::Ed25519 => spki(algorithm, keys::ed25519(secret)?.public_key())?,
             Algorithm::MlDsa65 => spki(algorithm, keys::ml_dsa_65(secret)?.public_key())?,
             Algorithm::MlKem768 => keys::ml_kem_768(secret)?.encapsulation,
+            Algorithm::Rsa1024Legacy | Algorithm::DsaLegacy => {
+                crate::legacy::public_spki(algorithm, secret)?
+            }
             _ => return Ok(None),
         };
         Ok(Some(spki))

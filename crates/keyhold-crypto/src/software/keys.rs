@@ -96,6 +96,11 @@ pub(crate) fn check(algorithm: Algorithm, secret: &[u8]) -> Result<(), CryptoErr
         Algorithm::Ed25519 => ed25519(secret).map(drop),
         Algorithm::MlDsa65 => ml_dsa_65(secret).map(drop),
         Algorithm::MlKem768 => ml_kem_768(secret).map(drop),
+        Algorithm::Rsa1024Legacy | Algorithm::DsaLegacy => {
+            // Stored material that fails its check is invalid, whatever
+            // the rule it breaks (kept in the error for the logs' sake).
+            crate::legacy::check(algorithm, secret).map_err(|_| invalid)
+        }
         _ => Err(invalid),
     }
 }

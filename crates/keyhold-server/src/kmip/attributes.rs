@@ -51,9 +51,14 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         (Some(_), true) => (ObjectType::PublicKey, public_usage(key.usage)),
     };
     out.push(A::ObjectType(object_type));
-    if let Some((algorithm, bits)) = pair.or_else(|| objects::kmip_algorithm(key.algorithm)) {
+    let spki = version.public_key.as_deref();
+    let pair_kind = pair.map(|a| (a, keypairs::kmip_length(key.algorithm, spki)));
+    let symmetric = || objects::kmip_algorithm(key.algorithm).map(|(a, b)| (a, Some(b)));
+    if let Some((algorithm, bits)) = pair_kind.or_else(symmetric) {
         out.push(A::CryptographicAlgorithm(algorithm));
-        out.push(A::CryptographicLength(bits));
+        if let Some(bits) = bits {
+            out.push(A::CryptographicLength(bits));
+        }
     }
     // A data object registered without a usage mask has none.
     if !(key.algorithm.is_data() && usage.is_empty()) {

@@ -112,6 +112,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
             symmetric_format: SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: objects::sensitive(attrs)?,
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

@@ -107,7 +107,9 @@ fn wrapping_v2_reason(cause: &ServerError) -> Option<ResultReason> {
             Some(ResultReason::WrappingObjectArchived)
         }
         ServerError::Core(
-            CoreError::UsageNotPermitted { .. } | CoreError::OperationNotSupported { .. },
+            CoreError::UsageNotPermitted { .. }
+            | CoreError::OperationNotSupported { .. }
+            | CoreError::LegacyKeyNotUsed { .. },
         ) => Some(ResultReason::IncompatibleCryptographicUsageMask),
         other => v2_reason_for(other),
     }
@@ -190,7 +192,11 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::InvalidKeyMaterial { .. } | ServerError::WeakKeyMaterial { .. } => {
             ResultReason::InvalidField
         }
-        ServerError::PublicKeyOnly | ServerError::NotAKey { .. } => ResultReason::IllegalOperation,
+        ServerError::PublicKeyOnly
+        | ServerError::NotAKey { .. }
+        | ServerError::LegacyKey { .. } => ResultReason::IllegalOperation,
+        // KMIP 1.4 section 11.11 and KMIP 2.1 section 6.1.19.1 (Get).
+        ServerError::SensitiveObject => ResultReason::Sensitive,
         _ => ResultReason::GeneralFailure,
     }
 }

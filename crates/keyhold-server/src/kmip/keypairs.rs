@@ -24,15 +24,37 @@ fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
 }
 
-/// The KMIP algorithm and length of a keyhold asymmetric algorithm.
-pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<(K, i32)> {
+/// The KMIP Cryptographic Algorithm (KMIP 1.4 section 3.4, KMIP 2.1
+/// section 4.13) of a keyhold key-pair algorithm, the legacy ones
+/// included; `None` for keys KMIP gives no key pair object here.
+pub(crate) fn kmip_algorithm(algorithm: Algorithm) -> Option<K> {
     Some(match algorithm {
-        Algorithm::Rsa2048 => (K::RSA, 2048),
-        Algorithm::Rsa3072 => (K::RSA, 3072),
-        Algorithm::Rsa4096 => (K::RSA, 4096),
-        Algorithm::EcdsaP256 => (K::ECDSA, 256),
-        Algorithm::EcdsaP384 => (K::ECDSA, 384),
-        Algorithm::Ed25519 => (K::Ed25519, 255),
+        Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 | Algorithm::Rsa1024Legacy => {
+            K::RSA
+        }
+        Algorithm::EcdsaP256 | Algorithm::EcdsaP384 => K::ECDSA,
+        Algorithm::Ed25519 => K::Ed25519,
+        Algorithm::DsaLegacy => K::DSA,
+        _ => return None,
+    })
+}
+
+/// The Cryptographic Length (KMIP 1.4 section 3.5, KMIP 2.1 section
+/// 4.15) of a key pair of `algorithm` whose public key is `spki`: the
+/// algorithm's, except a DSA key's, the bits of its p (read from `spki`).
+pub(crate) fn kmip_length(algorithm: Algorithm, spki: Option<&[u8]>) -> Option<i32> {
+    Some(match algorithm {
+        Algorithm::Rsa2048 => 2048,
+        Algorithm::Rsa3072 => 3072,
+        Algorithm::Rsa4096 => 4096,
+        Algorithm::Rsa1024Legacy => 1024,
+        Algorithm::EcdsaP256 => 256,
+        Algorithm::EcdsaP384 => 384,
+        Algorithm::Ed25519 => 255,
+        Algorithm::DsaLegacy => {
+            let bits = keyhold_crypto::legacy::dsa_bits(spki?).ok()?;
+            i32::try_from(bits).ok()?
+        }
         _ => return None,
     })
 }

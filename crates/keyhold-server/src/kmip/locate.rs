@@ -219,8 +219,7 @@ impl Filter {
 
     fn key_matches(&self, key: &Key) -> bool {
         let algorithm = keypairs::kmip_algorithm(key.algorithm)
-            .or_else(|| objects::kmip_algorithm(key.algorithm))
-            .map(|(a, _)| a);
+            .or_else(|| objects::kmip_algorithm(key.algorithm).map(|(a, _)| a));
         let kmip_name = key.kmip.kmip_name(&key.name).map(KeyName::as_str);
         self.name.as_deref().is_none_or(|n| Some(n) == kmip_name)
             && self

@@ -17,7 +17,9 @@ use keyhold_kmip::{
 
 use super::asym_formats::{self, Half};
 use super::errors::ItemFailure;
-use super::{Dispatcher, asym_register, data_objects, key_wrapping, keypairs, objects};
+use super::{
+    Dispatcher, asym_register, data_objects, key_wrapping, keypairs, objects, server_attributes,
+};
 use crate::error::ServerError;
 use crate::ops::KmipKeySpec;
 
@@ -39,13 +41,14 @@ pub(super) fn check_format(format: Option<KeyFormatType>) -> Result<(), ItemFail
             | KeyFormatType::PKCS8
             | KeyFormatType::PKCS1
             | KeyFormatType::TransparentRSAPrivateKey
+            | KeyFormatType::TransparentDSAPrivateKey
             | KeyFormatType::TransparentECPrivateKey
             | KeyFormatType::Opaque,
         ) => Ok(()),
         Some(_) => Err(failure(
             ResultReason::KeyFormatTypeNotSupported,
             "keys are returned as Raw or Transparent Symmetric Key, private keys as PKCS#8, \
-             PKCS#1 or Transparent RSA / EC, Secret Data as Raw or Opaque",
+             PKCS#1 or Transparent RSA / DSA / EC, Secret Data as Raw or Opaque",
         )),
     }
 }
@@ -291,11 +294,12 @@ impl Dispatcher {
             KeyFormatType::X509,
             KeyFormatType::PKCS1,
             KeyFormatType::TransparentRSAPublicKey,
+            KeyFormatType::TransparentDSAPublicKey,
             KeyFormatType::TransparentECPublicKey,
         ];
         if format.is_some_and(|f| !public_formats.contains(&f)) {
             let m = "public keys are returned in X.509 (SubjectPublicKeyInfo), PKCS#1 (RSA) or \
-                     Transparent RSA / EC";
+                     Transparent RSA / DSA / EC";
             return Err(failure(ResultReason::KeyFormatTypeNotSupported, m));
         }
         let found = self.blocking(request_id, Action::KeyRead, move |ops, caller| {
@@ -312,6 +316,11 @@ impl Dispatcher {
             }
             if meta.state.is_destroyed() {
                 return Err(ServerError::MaterialGone { state: meta.state });
+            }
+            // A Sensitive public key leaves only wrapped, and keyhold
+            // wraps no public key: it does not leave.
+            if server_attributes::is_sensitive(&key, true) {
+                return Err(ServerError::SensitiveObject);
             }
             Ok((key, meta))
         });

@@ -258,18 +258,25 @@ fn boolean(attrs: &Attributes, tag: Tag, name: &str) -> Result<Option<bool>, Ite
     }
 }
 
-/// Refuses attributes asking for a Sensitive object (KMIP 1.4 section
-/// 3.47, KMIP 2.1 section 4.55): keyhold serves an Extractable object's
-/// material unwrapped over the authenticated connection and keeps no
-/// object whose material may only leave wrapped. Extractable false keeps
-/// the material in the server altogether.
+/// Whether the attributes ask for a Sensitive object (KMIP 1.4 section
+/// 3.48, KMIP 2.1 section 4.55: "If True then the server SHALL prevent
+/// the object value being retrieved (via the Get operation) unless it is
+/// wrapped by another key"); false when absent, as both versions define.
+pub(crate) fn sensitive(attrs: &Attributes) -> Result<bool, ItemFailure> {
+    Ok(boolean(attrs, tags::SENSITIVE, "Sensitive")?.unwrap_or(false))
+}
+
+/// Refuses attributes asking for a Sensitive key pair: keyhold keeps one
+/// Sensitive per key, the object the client made, and a Create Key Pair
+/// makes two (Extractable false keeps both halves' material in the
+/// server instead).
 pub(crate) fn refuse_sensitive(attrs: &Attributes) -> Result<(), ItemFailure> {
-    match boolean(attrs, tags::SENSITIVE, "Sensitive")? {
-        Some(true) => Err(ItemFailure::new(
+    match sensitive(attrs)? {
+        true => Err(ItemFailure::new(
             ResultReason::InvalidField,
-            "keyhold keeps no Sensitive objects (make it not Extractable instead)",
+            "a key pair cannot be made Sensitive (register its Private Key Sensitive, or make it not Extractable)",
         )),
-        _ => Ok(()),
+        false => Ok(()),
     }
 }
 
@@ -314,10 +321,10 @@ pub(crate) fn create_spec(req: &CreateRequest) -> Result<KmipKeySpec, ItemFailur
 
 /// The key of `algorithm` a Create or Register makes with `attrs`: its
 /// name, Description, usage (`usage` fitted to the algorithm), Extractable,
-/// Cryptographic Parameters, Object Groups, custom attributes and usage
-/// dates from the attributes, refused when they require a Quantum Safe
-/// key it is not. `format` is the Key Format Type a symmetric key is
-/// given back in.
+/// Cryptographic Parameters, Object Groups, custom attributes, usage
+/// dates and Sensitive from the attributes, refused when they require a
+/// Quantum Safe key it is not. `format` is the Key Format Type a
+/// symmetric key is given back in.
 pub(crate) fn key_spec(
     attrs: &Attributes,
     algorithm: Algorithm,
@@ -325,7 +332,6 @@ pub(crate) fn key_spec(
     format: SymmetricFormat,
 ) -> Result<KmipKeySpec, ItemFailure> {
     check_quantum_safe(attrs, algorithm)?;
-    refuse_sensitive(attrs)?;
     let (name, name_source) = name_of(attrs)?;
     Ok(KmipKeySpec {
         name,
@@ -341,6 +347,7 @@ pub(crate) fn key_spec(
             symmetric_format: format,
             usage_limits: usage_limits::of(attrs)?,
             links: Vec::new(),
+            sensitive: sensitive(attrs)?,
         },
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),

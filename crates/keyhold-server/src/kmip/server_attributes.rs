@@ -5,7 +5,7 @@
 //! Identifier, Key Format Type and Protection Storage Mask.
 
 use keyhold_core::crypto_params::HashAlgorithm;
-use keyhold_core::{Key, KeyVersion, Protection, RevocationReason};
+use keyhold_core::{Key, KeyVersion, Origin, Protection, RevocationReason};
 use keyhold_kmip::{AttributeValue, KeyFormatType, ProtocolVersion, RevocationReasonCode, tags};
 use keyhold_ttlv::{Tag, Ttlv, Value};
 
@@ -23,10 +23,9 @@ const STORAGE_HARDWARE: i32 = 0x2;
 
 /// The server-kept attributes of `version` of `key` (its Public Key object
 /// when `public`) in protocol `protocol`:
-/// - Sensitive and Always Sensitive: false. keyhold serves an Extractable
-///   object's material over the mutually authenticated connection
-///   unwrapped, so no object is Sensitive (a Create asking for it is
-///   refused: [`objects::key_spec`]).
+/// - Sensitive and Always Sensitive: as the client made the object
+///   ([`is_sensitive`]; it cannot be changed afterwards, so both are the
+///   same).
 /// - Extractable: the key's export flag; Never Extractable: its negation
 ///   (the flag is fixed when the key is made).
 /// - Fresh: until the version's secret material is first served.
@@ -43,9 +42,10 @@ pub(crate) fn of_version(
     public: bool,
     protocol: ProtocolVersion,
 ) -> Vec<AttributeValue> {
+    let sensitive = is_sensitive(key, public);
     let mut out = vec![
-        other(tags::SENSITIVE, Value::Boolean(false)),
-        other(tags::ALWAYS_SENSITIVE, Value::Boolean(false)),
+        other(tags::SENSITIVE, Value::Boolean(sensitive)),
+        other(tags::ALWAYS_SENSITIVE, Value::Boolean(sensitive)),
         other(tags::EXTRACTABLE, Value::Boolean(key.exportable)),
         other(tags::NEVER_EXTRACTABLE, Value::Boolean(!key.exportable)),
         other(tags::FRESH, Value::Boolean(version.served_at.is_none())),
@@ -61,6 +61,15 @@ pub(crate) fn of_version(
         out.extend(v2_only(key, version, public, protocol));
     }
     out
+}
+
+/// Whether the object (the Public Key object of `key` when `public`) is
+/// Sensitive (KMIP 1.4 section 3.48, KMIP 2.1 section 4.55): the key's
+/// flag belongs to the object the client made, a key pair's Private Key
+/// or a public key registered alone; the Public Key keyhold derives for a
+/// private key was never asked to be Sensitive, and is not.
+pub(crate) fn is_sensitive(key: &Key, public: bool) -> bool {
+    key.kmip.sensitive && public == (key.origin == Origin::ImportedPublic)
 }
 
 fn v2_only(

@@ -48,6 +48,11 @@ impl Operations {
                 algorithm: req.algorithm,
             });
         }
+        if req.algorithm.is_legacy() {
+            return Err(ServerError::LegacyKey {
+                algorithm: req.algorithm,
+            });
+        }
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
         // Refuse bad metadata before the (possibly slow) key generation.
@@ -101,7 +106,9 @@ impl Operations {
         }
         kmip.meta.check(req.algorithm)?;
         let mut req = self.with_tenant_defaults(caller, req)?;
-        if matches!(content, NewContent::PublicOnly(_)) || req.algorithm.is_data() {
+        // Nothing rotates a public key alone, a data object or a legacy key.
+        let never_rotates = req.algorithm.is_data() || req.algorithm.is_legacy();
+        if matches!(content, NewContent::PublicOnly(_)) || never_rotates {
             req.rotation_period_secs = None;
         }
         let now = self.now();

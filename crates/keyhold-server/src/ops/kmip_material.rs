@@ -28,13 +28,15 @@ impl Operations {
     /// key in a state REST export allows too (never Suspended, archived or
     /// scheduled for destruction; Compromised only for a principal granted
     /// `key:use-compromised`), once any quorum approval the export needs
-    /// is spent. Audited as `key:export`.
+    /// is spent. Audited as `key:export`. A Sensitive object's material
+    /// never leaves this way (KMIP 1.4 section 3.48, KMIP 2.1 section
+    /// 4.55): only wrapped ([`Operations::version_material_wrapped`]).
     pub fn version_material(
         &self,
         caller: &Caller,
         id: VersionId,
     ) -> Result<(Key, KeyVersion, KeyMaterial), ServerError> {
-        let (key, version, material) = self.material_to_export(caller, id, |_| Ok(()))?;
+        let (key, version, material) = self.material_to_export(caller, id, refuse_sensitive)?;
         self.mark_served(caller, &version)?;
         Ok((key, version.meta, material))
     }
@@ -132,14 +134,23 @@ impl Operations {
     }
 }
 
+/// Refuses the unwrapped Get of a Sensitive object: the key's material is
+/// Sensitive unless the key is a public key registered alone (whose
+/// Sensitive is its public key's, [`keyhold_core::KmipMeta::sensitive`]).
+pub(crate) fn refuse_sensitive(key: &Key) -> Result<(), ServerError> {
+    if key.kmip.sensitive && key.origin != Origin::ImportedPublic {
+        return Err(ServerError::SensitiveObject);
+    }
+    Ok(())
+}
+
 /// Material that does not parse as a key of its algorithm, or that its
 /// standard forbids.
 pub(crate) fn invalid_material(e: CryptoError) -> ServerError {
     match e {
         CryptoError::InvalidKeyMaterial { algorithm }
-        | CryptoError::InvalidPublicKey { algorithm } => {
-            ServerError::InvalidKeyMaterial { algorithm }
-        }
+        | CryptoError::InvalidPublicKey { algorithm }
+        | CryptoError::LegacyKey { algorithm, .. } => ServerError::InvalidKeyMaterial { algorithm },
         CryptoError::WeakKey { algorithm, reason } => {
             ServerError::WeakKeyMaterial { algorithm, reason }
         }

@@ -70,7 +70,7 @@ impl Operations {
         build: impl FnOnce(Option<&CryptoParams>) -> Result<CipherRequest, ServerError>,
         plaintext: &[u8],
     ) -> Result<PartOutput, ServerError> {
-        let (key, version) = self.cipher_version(caller, id)?;
+        let (key, version) = self.cipher_version(caller, id, KeyOperation::Encrypt)?;
         let owner = StreamOwner {
             tenant: caller.tenant.id,
             principal: principal_id(&caller.identity),

@@ -149,7 +149,7 @@ impl Operations {
         build: impl FnOnce(Option<&CryptoParams>) -> Result<CipherRequest, ServerError>,
         plaintext: &[u8],
     ) -> Result<CipherOutput, ServerError> {
-        let (key, version) = self.cipher_version(caller, id)?;
+        let (key, version) = self.cipher_version(caller, id, KeyOperation::Encrypt)?;
         let out = self.encrypt_with(caller, (&key, &version), build, plaintext)?;
         self.charge_usage(&key, plaintext.len())?;
         Ok(out)
@@ -216,7 +216,7 @@ impl Operations {
         id: VersionId,
         build: impl FnOnce(Option<&CryptoParams>) -> Result<DecryptInput, ServerError>,
     ) -> Result<SecretBytes, ServerError> {
-        let (key, version) = self.cipher_version(caller, id)?;
+        let (key, version) = self.cipher_version(caller, id, KeyOperation::Decrypt)?;
         let input = build(key.crypto_params.as_ref())?;
         let (req, ciphertext, tag) = (
             &input.cipher,
@@ -249,11 +249,13 @@ impl Operations {
     }
 
     /// The caller's symmetric encryption key holding version `id`, with
-    /// the version (from the key cache).
+    /// the version (from the key cache). A legacy key says why it does
+    /// not `op` ([`keyhold_core::CoreError::LegacyKeyNotUsed`]).
     pub(super) fn cipher_version(
         &self,
         caller: &Caller,
         id: VersionId,
+        op: KeyOperation,
     ) -> Result<(Key, StoredVersion), ServerError> {
         self.vault.unlocked()?;
         let wanted = super::key_cache::Wanted::Version(id);
@@ -261,6 +263,9 @@ impl Operations {
         let version = version.ok_or(ServerError::KeyNotFound)?;
         let (key, version) = (entry.key.clone(), version.stored.clone());
         caller.admit_key(&key, Some(version.meta.version))?;
+        if key.algorithm.is_legacy() {
+            op.check(key.algorithm, key.usage)?;
+        }
         if !key.algorithm.is_raw_cipher() && !is_data_aead(key.algorithm) && !is_rsa(key.algorithm)
         {
             return Err(ServerError::InvalidRequest {

@@ -77,6 +77,11 @@ impl Operations {
                 algorithm: req.algorithm,
             });
         }
+        if req.algorithm.is_legacy() {
+            return Err(ServerError::LegacyKey {
+                algorithm: req.algorithm,
+            });
+        }
         let usage = req.usage.unwrap_or(req.algorithm.default_usage());
         req.algorithm.check_usage(usage)?;
         self.vault.unlocked()?;

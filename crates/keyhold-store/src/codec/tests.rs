@@ -112,6 +112,7 @@ fn rows_round_trip() {
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: true,
         },
         ..with_params
     };

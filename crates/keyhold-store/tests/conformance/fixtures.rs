@@ -92,6 +92,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: false,
         },
     }
 }
@@ -161,6 +162,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             symmetric_format: keyhold_core::SymmetricFormat::Raw,
             usage_limits: None,
             links: Vec::new(),
+            sensitive: true,
         },
         ..key(tenant, name, algorithm)
     }

@@ -130,6 +130,12 @@ impl Operations {
 /// `when` is [`When::Due`], only once its rotation time has come.
 fn check_rotatable(rows: &KeyRows, when: When, now: Timestamp) -> Result<(), ServerError> {
     rows.refuse_destroyed()?;
+    if rows.key.algorithm.is_legacy() {
+        // Never generated: a legacy key is kept until it is retired.
+        return Err(ServerError::LegacyKey {
+            algorithm: rows.key.algorithm,
+        });
+    }
     if rows.key.origin == Origin::ImportedPublic {
         // keyhold cannot make the private half of a key it was given.
         return Err(ServerError::PublicKeyOnly);
