@@ -32,8 +32,11 @@
 //!
 //! What it does not do: no I/O, no storage, no policy or lifecycle decisions
 //! (that is `keyhold-core` and the server), no key caching, and no
-//! cryptography of its own: every primitive comes from aws-lc-rs (Shamir's
-//! GF(2^8) arithmetic from vsss-rs). It is not a FIPS build.
+//! cryptography of its own: every primitive comes from aws-lc-rs, or from
+//! the AWS-LC under it through keyhold-awslc where aws-lc-rs does not
+//! expose what KMIP needs (RSA-OAEP whose MGF1 hash differs from its label
+//! hash);
+//! Shamir's GF(2^8) arithmetic comes from vsss-rs. It is not a FIPS build.
 
 pub mod audit_chain;
 pub mod audit_signing;

@@ -261,7 +261,7 @@ pub trait AsymmetricEncryption: Send + Sync + Debug {
     fn encrypt_padded(
         &self,
         public_key_spki: &[u8],
-        padding: RsaPadding,
+        padding: &RsaPadding,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError>;
     /// Decrypts with an RSA private key and `padding`; every failure of the
@@ -269,7 +269,7 @@ pub trait AsymmetricEncryption: Send + Sync + Debug {
     fn decrypt_padded(
         &self,
         key: &KeyMaterial,
-        padding: RsaPadding,
+        padding: &RsaPadding,
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError>;
     /// The longest plaintext RSA-OAEP-SHA-256 can encrypt with a key of
