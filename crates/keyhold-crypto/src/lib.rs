@@ -35,7 +35,7 @@
 //! cryptography of its own: every primitive comes from aws-lc-rs, or from
 //! the AWS-LC under it through keyhold-awslc where aws-lc-rs does not
 //! expose what KMIP needs (RSA-OAEP whose MGF1 hash differs from its label
-//! hash);
+//! hash, RSA-PSS with other salt lengths or MGF1 hashes; [`rsa_pss`]);
 //! Shamir's GF(2^8) arithmetic comes from vsss-rs. It is not a FIPS build.
 
 pub mod audit_chain;
@@ -54,6 +54,7 @@ pub mod key_import;
 pub mod material;
 pub mod provider;
 pub mod rsa_padding;
+pub mod rsa_pss;
 pub mod scheme;
 pub mod seal;
 pub mod secret;

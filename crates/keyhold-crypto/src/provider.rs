@@ -14,6 +14,7 @@ use crate::cipher::{CipherSpec, RawCiphertext};
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::rsa_padding::RsaPadding;
+use crate::rsa_pss::{PssParams, Signed};
 use crate::scheme::SignatureScheme;
 use crate::secret::SecretBytes;
 
@@ -183,6 +184,28 @@ pub trait Signatures: Send + Sync + Debug {
         scheme: SignatureScheme,
         public_key_spki: &[u8],
         digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+    /// Signs with an RSA key and RSASSA-PSS under `params` (a KMIP
+    /// client's Cryptographic Parameters), over a message or its digest.
+    /// SHA-1 signs nothing and a salt longer than the key holds is refused
+    /// ([`CryptoError::InvalidInput`]); a digest of the wrong length is
+    /// [`CryptoError::InvalidInput`] too.
+    fn sign_pss(
+        &self,
+        key: &KeyMaterial,
+        params: &PssParams,
+        signed: Signed<'_>,
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies an RSASSA-PSS signature under `params` with an RSA public
+    /// key (SubjectPublicKeyInfo DER); SHA-1 is accepted here, for legacy
+    /// signatures. Errors as [`Signatures::verify`].
+    fn verify_pss(
+        &self,
+        algorithm: Algorithm,
+        params: &PssParams,
+        public_key_spki: &[u8],
+        signed: Signed<'_>,
         signature: &[u8],
     ) -> Result<(), CryptoError>;
     /// Whether this implementation is FIPS approved.

@@ -2,7 +2,8 @@
 //! 9.1.3.2.15 Padding Method, with Hashing Algorithm, Mask Generator
 //! Hashing Algorithm and P Source for OAEP, section 3.6): RSAES-OAEP (RFC
 //! 8017 section 7.1) with any of the hashes below for the label and for
-//! MGF1 and any label, or RSAES-PKCS1-v1_5 (RFC 8017 section 7.2).
+//! MGF1 and any label, or RSAES-PKCS1-v1_5 (RFC 8017 section 7.2). The
+//! same hashes serve RSASSA-PSS ([`crate::rsa_pss`]).
 
 use std::fmt;
 

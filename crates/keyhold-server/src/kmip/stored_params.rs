@@ -1,7 +1,9 @@
 //! A key's Cryptographic Parameters attribute (KMIP 1.4 section 3.6, KMIP
 //! 2.1 section 4.16), kept with the key as [`CryptoParams`]: read from the
 //! attributes of a Create, Create Key Pair or Register, given back by Get
-//! Attributes, and the defaults of the key's Encrypt and Decrypt requests.
+//! Attributes, and the defaults of the key's Encrypt, Decrypt, Sign and
+//! Signature Verify requests (for the last two only when they name a
+//! signature: [`effective_for_signature`]).
 //!
 //! KMIP 1.4 sections 4.29 and 4.30 (Encrypt, Decrypt): "If omitted then the
 //! Cryptographic Parameters associated with the Managed Cryptographic
@@ -123,6 +125,23 @@ pub(crate) fn effective(
         (None, Some(k)) => Some(to_kmip(k)),
         (Some(r), Some(k)) => Some(r.over(&to_kmip(k))),
     }
+}
+
+/// The parameters a Sign or Signature Verify runs with (KMIP 1.4 sections
+/// 4.31 and 4.32: "If omitted then the Cryptographic Parameters associated
+/// with the Managed Cryptographic Object" are used), as [`effective`] but
+/// with the key's parameters only when they name a signature (Padding
+/// Method PSS or PKCS1 v1.5, or a Digital Signature Algorithm): a key pair
+/// made with OAEP parameters for its Encrypt still signs with its default
+/// scheme.
+pub(crate) fn effective_for_signature(
+    request: Option<&CryptographicParameters>,
+    key: Option<&CryptoParams>,
+) -> Option<CryptographicParameters> {
+    let signs = |k: &&CryptoParams| {
+        k.signature.is_some() || matches!(k.padding, Some(Padding::Pss | Padding::Pkcs1v15))
+    };
+    effective(request, key.filter(signs))
 }
 
 fn length(n: i32) -> Result<u32, ItemFailure> {
@@ -348,5 +367,32 @@ mod tests {
         assert_eq!(merged.mask_generator_hashing_algorithm, Some(H::SHA256));
         assert_eq!(merged.cryptographic_algorithm, Some(K::RSA));
         assert_eq!(effective(Some(&request), None), Some(request));
+    }
+
+    #[test]
+    fn a_signature_takes_the_key_parameters_only_when_they_name_one() {
+        let oaep = to_core(&oaep()).unwrap();
+        assert_eq!(effective_for_signature(None, Some(&oaep)), None);
+        let pss = CryptographicParameters {
+            padding_method: Some(PaddingMethod::PSS),
+            hashing_algorithm: Some(H::SHA256),
+            cryptographic_algorithm: Some(K::RSA),
+            ..CryptographicParameters::default()
+        };
+        let key = to_core(&pss).unwrap();
+        assert_eq!(effective_for_signature(None, Some(&key)), Some(pss.clone()));
+        let sha1 = CryptographicParameters {
+            hashing_algorithm: Some(H::SHA1),
+            ..CryptographicParameters::default()
+        };
+        let merged = effective_for_signature(Some(&sha1), Some(&key)).unwrap();
+        assert_eq!(merged.padding_method, Some(PaddingMethod::PSS));
+        assert_eq!(merged.hashing_algorithm, Some(H::SHA1));
+        let ecdsa = CryptographicParameters {
+            digital_signature_algorithm: Some(D::ECDSAWithSHA384),
+            ..CryptographicParameters::default()
+        };
+        let key = to_core(&ecdsa).unwrap();
+        assert_eq!(effective_for_signature(None, Some(&key)), Some(ecdsa));
     }
 }
