@@ -160,6 +160,55 @@ pub struct CryptoParams {
     /// Mask Generator Hashing Algorithm (MGF1's hash).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mgf1_hash: Option<HashAlgorithm>,
+    /// P Source: OAEP's label (RFC 8017 section 7.1), not empty, kept as
+    /// hex. Not secret: a label is bound to a ciphertext, not hidden by it.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "hex_bytes")]
+    pub oaep_label: Option<Vec<u8>>,
+}
+
+/// Bytes as a lower-case hex string in JSON.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+    pub(super) fn serialize<S: Serializer>(
+        bytes: &Option<Vec<u8>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let Some(bytes) = bytes else {
+            return s.serialize_none();
+        };
+        let text: String = bytes
+            .iter()
+            .flat_map(|b| [b >> 4, b & 0x0f])
+            .map(|nibble| char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0')))
+            .collect();
+        s.serialize_str(&text)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        let text = String::deserialize(d)?;
+        let nibble = |c: u8| -> Result<u8, D::Error> {
+            char::from(c)
+                .to_digit(16)
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or_else(|| D::Error::custom("not a hex digit"))
+        };
+        if text.len() % 2 != 0 {
+            return Err(D::Error::custom("an odd number of hex digits"));
+        }
+        text.as_bytes()
+            .chunks(2)
+            .map(|pair| match pair {
+                [hi, lo] => Ok((nibble(*hi)? << 4) | nibble(*lo)?),
+                _ => Err(D::Error::custom("an odd number of hex digits")),
+            })
+            .collect::<Result<Vec<u8>, _>>()
+            .map(Some)
+    }
 }
 
 impl CryptoParams {
@@ -192,5 +241,44 @@ mod tests {
         assert_eq!(kw.mode, Some(BlockMode::NistKeyWrap));
         assert!(serde_json::from_str::<CryptoParams>(r#"{"label":"x"}"#).is_err());
         assert!(CryptoParams::default().is_empty() && !p.is_empty());
+    }
+
+    /// CS-AC-M-OAEP-9 and 10's parameters: MGF1 over SHA-256 under
+    /// SHA-384, and a label, kept as hex.
+    #[test]
+    fn an_oaep_label_is_kept_as_hex() {
+        let p = CryptoParams {
+            padding: Some(PaddingMethod::Oaep),
+            hash: Some(HashAlgorithm::Sha384),
+            mgf1_hash: Some(HashAlgorithm::Sha256),
+            oaep_label: Some(b"Kilroy was here".to_vec()),
+            ..CryptoParams::default()
+        };
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            json,
+            r#"{"padding":"oaep","hash":"sha384","mgf1_hash":"sha256","oaep_label":"4b696c726f79207761732068657265"}"#
+        );
+        assert_eq!(serde_json::from_str::<CryptoParams>(&json).unwrap(), p);
+        let upper = r#"{"oaep_label":"FF00"}"#;
+        let read: CryptoParams = serde_json::from_str(upper).unwrap();
+        assert_eq!(read.oaep_label, Some(vec![0xff, 0]));
+        for bad in [
+            r#"{"oaep_label":"abc"}"#,
+            r#"{"oaep_label":"zz"}"#,
+            r#"{"oaep_label":1}"#,
+        ] {
+            assert!(serde_json::from_str::<CryptoParams>(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Parameters stored before labels were kept (migration 9's JSON) read
+    /// as they were, with no label.
+    #[test]
+    fn parameters_stored_before_labels_read_unchanged() {
+        let old = r#"{"padding":"oaep","hash":"sha384","mgf1":true,"mgf1_hash":"sha384"}"#;
+        let p: CryptoParams = serde_json::from_str(old).unwrap();
+        assert_eq!(p.oaep_label, None);
+        assert_eq!(serde_json::to_string(&p).unwrap(), old);
     }
 }

@@ -34,9 +34,13 @@
 //!
 //! What it does not do: no I/O, no storage, no policy or lifecycle decisions
 //! (that is `keyhold-core` and the server), no key caching, and no
-//! cryptography of its own: every primitive comes from aws-lc-rs (Shamir's
-//! GF(2^8) arithmetic from vsss-rs; the shape checks of legacy keys from
-//! crypto-bigint, which signs and encrypts nothing). It is not a FIPS build.
+//! cryptography of its own: every primitive comes from aws-lc-rs, or from
+//! the AWS-LC under it through keyhold-awslc where aws-lc-rs does not
+//! expose what KMIP needs (RSA-OAEP whose MGF1 hash differs from its label
+//! hash, RSA-PSS with other salt lengths or MGF1 hashes; [`rsa_pss`]);
+//! Shamir's GF(2^8) arithmetic comes from vsss-rs; the shape checks of
+//! legacy keys from crypto-bigint, which signs and encrypts nothing. It is
+//! not a FIPS build.
 
 pub mod audit_chain;
 pub mod audit_signing;
@@ -55,6 +59,7 @@ pub mod legacy;
 pub mod material;
 pub mod provider;
 pub mod rsa_padding;
+pub mod rsa_pss;
 pub mod scheme;
 pub mod seal;
 pub mod secret;

@@ -14,6 +14,7 @@ use crate::cipher::{CipherSpec, RawCiphertext};
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::rsa_padding::RsaPadding;
+use crate::rsa_pss::{PssParams, Signed};
 use crate::scheme::SignatureScheme;
 use crate::secret::SecretBytes;
 
@@ -185,6 +186,28 @@ pub trait Signatures: Send + Sync + Debug {
         digest: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+    /// Signs with an RSA key and RSASSA-PSS under `params` (a KMIP
+    /// client's Cryptographic Parameters), over a message or its digest.
+    /// SHA-1 signs nothing and a salt longer than the key holds is refused
+    /// ([`CryptoError::InvalidInput`]); a digest of the wrong length is
+    /// [`CryptoError::InvalidInput`] too.
+    fn sign_pss(
+        &self,
+        key: &KeyMaterial,
+        params: &PssParams,
+        signed: Signed<'_>,
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies an RSASSA-PSS signature under `params` with an RSA public
+    /// key (SubjectPublicKeyInfo DER); SHA-1 is accepted here, for legacy
+    /// signatures. Errors as [`Signatures::verify`].
+    fn verify_pss(
+        &self,
+        algorithm: Algorithm,
+        params: &PssParams,
+        public_key_spki: &[u8],
+        signed: Signed<'_>,
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
     /// Whether this implementation is FIPS approved.
     fn fips_approved(&self) -> bool;
 }
@@ -261,7 +284,7 @@ pub trait AsymmetricEncryption: Send + Sync + Debug {
     fn encrypt_padded(
         &self,
         public_key_spki: &[u8],
-        padding: RsaPadding,
+        padding: &RsaPadding,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError>;
     /// Decrypts with an RSA private key and `padding`; every failure of the
@@ -269,7 +292,7 @@ pub trait AsymmetricEncryption: Send + Sync + Debug {
     fn decrypt_padded(
         &self,
         key: &KeyMaterial,
-        padding: RsaPadding,
+        padding: &RsaPadding,
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError>;
     /// The longest plaintext RSA-OAEP-SHA-256 can encrypt with a key of

@@ -156,19 +156,22 @@ async fn a_keys_random_iv_is_drawn_by_the_server() {
 }
 
 /// Parameters keyhold does not serve (Block Cipher Mode OFB, Hashing
-/// Algorithm MD5, a P Source) refuse the Create or Register with Invalid
-/// Field, and no key is made.
+/// Algorithm MD5, a P Source over 4096 bytes) refuse the Create or
+/// Register with Invalid Field, and no key is made.
 #[tokio::test]
 async fn parameters_keyhold_cannot_serve_refuse_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let (server, pki, token, mut conn) = session(dir.path()).await;
     let ofb = r#"<BlockCipherMode type="Enumeration" value="OFB"/>"#;
     let md5 = r#"<HashingAlgorithm type="Enumeration" value="MD5"/>"#;
-    let label = r#"<PSource type="ByteString" value="6c6162656c"/>"#;
+    let label = format!(
+        r#"<PSource type="ByteString" value="{}"/>"#,
+        "6c".repeat(4097)
+    );
     let cases = [
         create("p-ofb", ofb),
         register("p-md5", &format!("{ECB}{md5}")),
-        register("p-label", label),
+        register("p-label", &label),
     ];
     for request in cases {
         let reason = refused(&mut conn, &request).await;

@@ -352,8 +352,10 @@ fn the_crypto_provider_uses_no_legacy_key() {
                 .verify(alg, scheme, &spki, b"m", &[1; 128]);
             assert!(verified.is_err(), "{alg}");
         }
-        let oaep = RsaPadding::Oaep(crate::rsa_padding::OaepHash::Sha256);
-        let encrypted = SOFTWARE.asymmetric.encrypt_padded(&spki, oaep, b"m");
+        let oaep = RsaPadding::Oaep(crate::rsa_padding::Oaep::paired(
+            crate::rsa_padding::RsaHash::Sha256,
+        ));
+        let encrypted = SOFTWARE.asymmetric.encrypt_padded(&spki, &oaep, b"m");
         assert!(encrypted.is_err(), "{alg}");
         assert!(SOFTWARE.asymmetric.encrypt(&spki, b"m").is_err(), "{alg}");
         assert!(

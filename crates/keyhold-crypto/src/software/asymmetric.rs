@@ -68,7 +68,7 @@ impl AsymmetricEncryption for AwsLcRsaOaep {
     fn encrypt_padded(
         &self,
         public_key_spki: &[u8],
-        padding: RsaPadding,
+        padding: &RsaPadding,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         super::rsa_padded::encrypt(public_key_spki, padding, plaintext)
@@ -77,7 +77,7 @@ impl AsymmetricEncryption for AwsLcRsaOaep {
     fn decrypt_padded(
         &self,
         key: &KeyMaterial,
-        padding: RsaPadding,
+        padding: &RsaPadding,
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError> {
         super::rsa_padded::decrypt(key, padding, ciphertext)

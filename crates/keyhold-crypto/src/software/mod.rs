@@ -19,6 +19,7 @@ mod random;
 mod raw_aead;
 mod raw_cipher;
 mod rsa_padded;
+mod rsa_pss;
 mod signatures;
 mod tdes;
 

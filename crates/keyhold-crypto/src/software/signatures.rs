@@ -16,6 +16,7 @@ use super::keys;
 use crate::error::CryptoError;
 use crate::material::KeyMaterial;
 use crate::provider::Signatures;
+use crate::rsa_pss::{PssParams, Signed};
 use crate::scheme::SignatureScheme;
 use crate::spki;
 
@@ -122,6 +123,26 @@ impl Signatures for AwsLcSignatures {
             .map_err(|_| CryptoError::BadSignature)
     }
 
+    fn sign_pss(
+        &self,
+        key: &KeyMaterial,
+        params: &PssParams,
+        signed: Signed<'_>,
+    ) -> Result<Vec<u8>, CryptoError> {
+        super::rsa_pss::sign(key, params, signed)
+    }
+
+    fn verify_pss(
+        &self,
+        algorithm: Algorithm,
+        params: &PssParams,
+        public_key_spki: &[u8],
+        signed: Signed<'_>,
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        super::rsa_pss::verify(algorithm, params, public_key_spki, signed, signature)
+    }
+
     fn fips_approved(&self) -> bool {
         false
     }
@@ -205,7 +226,7 @@ fn verification(scheme: SignatureScheme) -> &'static dyn VerificationAlgorithm {
 }
 
 /// An RSA public key must have the modulus size its algorithm names.
-fn check_rsa_size(algorithm: Algorithm, spki: &[u8]) -> Result<(), CryptoError> {
+pub(super) fn check_rsa_size(algorithm: Algorithm, spki: &[u8]) -> Result<(), CryptoError> {
     let Some(bits) = keys::rsa_bits(algorithm) else {
         return Ok(());
     };

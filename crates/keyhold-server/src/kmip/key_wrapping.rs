@@ -29,11 +29,11 @@
 //! to wrap with the key and Key Wrap Type are *Feature Not Supported*.
 
 use keyhold_core::{Action, RequestId, VersionId};
-use keyhold_crypto::rsa_padding::{OaepHash, RsaPadding};
+use keyhold_crypto::rsa_padding::{Oaep, RsaHash, RsaPadding};
 use keyhold_kmip::payload::GetResponse;
 use keyhold_kmip::{
-    BlockCipherMode, CryptographicParameters, EncodingOption, HashingAlgorithm, KeyBlock,
-    KeyFormatType, KeyMaterial, KeyValue, KeyWrappingData, KeyWrappingSpecification, ManagedObject,
+    BlockCipherMode, CryptographicParameters, EncodingOption, KeyBlock, KeyFormatType, KeyMaterial,
+    KeyValue, KeyWrappingData, KeyWrappingSpecification, ManagedObject, MaskGenerator,
     PaddingMethod, ProtocolVersion, ResponsePayload, ResultReason, SecretBytes,
     WrappingKeyInformation, WrappingMethod,
 };
@@ -145,9 +145,9 @@ impl WrapPlan {
         let bytes = self.bytes_to_wrap(block, version)?;
         let requested = self.info.cryptographic_parameters.as_ref();
         let scheme = scheme(requested, kek, bytes.len()).map_err(ItemFailure::into_server_error)?;
-        let wrapped = ops.wrap_under(kek, scheme, bytes.expose())?;
+        let wrapped = ops.wrap_under(kek, &scheme, bytes.expose())?;
         block.key_value = Some(KeyValue::Wrapped(SecretBytes::new(wrapped)));
-        block.key_wrapping_data = Some(self.wrapping_data(scheme));
+        block.key_wrapping_data = Some(self.wrapping_data(&scheme));
         Ok(())
     }
 
@@ -180,7 +180,7 @@ impl WrapPlan {
 
     /// The Key Wrapping Data: the Encryption Key Information as sent, with
     /// the parameters used when it gave none.
-    fn wrapping_data(&self, scheme: WrapScheme) -> KeyWrappingData {
+    fn wrapping_data(&self, scheme: &WrapScheme) -> KeyWrappingData {
         let mut info = self.info.clone();
         if info.cryptographic_parameters.is_none() {
             info.cryptographic_parameters = Some(used_params(scheme));
@@ -240,18 +240,19 @@ fn rsa_scheme(p: &CryptographicParameters) -> Result<WrapScheme, ItemFailure> {
         if p.block_cipher_mode.is_some() {
             return Err(invalid("an RSA key wraps with Padding Method OAEP"));
         }
-        return Ok(WrapScheme::RsaOaep(OaepHash::Sha256));
+        return Ok(WrapScheme::RsaOaep(Oaep::paired(RsaHash::Sha256)));
     }
     match rsa_params::rsa_padding(p)? {
-        RsaPadding::Oaep(hash) => Ok(WrapScheme::RsaOaep(hash)),
+        RsaPadding::Oaep(oaep) => Ok(WrapScheme::RsaOaep(oaep)),
         RsaPadding::Pkcs1v15 => Err(invalid(
             "keyhold wraps keys with RSA OAEP only, never PKCS1 v1.5",
         )),
     }
 }
 
-/// The Cryptographic Parameters that name `scheme`.
-fn used_params(scheme: WrapScheme) -> CryptographicParameters {
+/// The Cryptographic Parameters that name `scheme` (MGF1's hash when it is
+/// not OAEP's, the label when there is one).
+fn used_params(scheme: &WrapScheme) -> CryptographicParameters {
     let mode = |m| CryptographicParameters {
         block_cipher_mode: Some(m),
         ..CryptographicParameters::default()
@@ -259,16 +260,18 @@ fn used_params(scheme: WrapScheme) -> CryptographicParameters {
     match scheme {
         WrapScheme::Kw => mode(BlockCipherMode::NISTKeyWrap),
         WrapScheme::Kwp => mode(BlockCipherMode::AESKeyWrapPadding),
-        WrapScheme::RsaOaep(hash) => CryptographicParameters {
-            padding_method: Some(PaddingMethod::OAEP),
-            hashing_algorithm: Some(match hash {
-                OaepHash::Sha1 => HashingAlgorithm::SHA1,
-                OaepHash::Sha256 => HashingAlgorithm::SHA256,
-                OaepHash::Sha384 => HashingAlgorithm::SHA384,
-                OaepHash::Sha512 => HashingAlgorithm::SHA512,
-            }),
-            ..CryptographicParameters::default()
-        },
+        WrapScheme::RsaOaep(oaep) => {
+            let own_mgf1 = oaep.mgf1_hash != oaep.hash;
+            CryptographicParameters {
+                padding_method: Some(PaddingMethod::OAEP),
+                hashing_algorithm: Some(rsa_params::kmip_hash(oaep.hash)),
+                mask_generator: own_mgf1.then_some(MaskGenerator::MGF1),
+                mask_generator_hashing_algorithm: own_mgf1
+                    .then(|| rsa_params::kmip_hash(oaep.mgf1_hash)),
+                p_source: Some(oaep.label.clone()).filter(|l| !l.is_empty()),
+                ..CryptographicParameters::default()
+            }
+        }
     }
 }
 
@@ -308,6 +311,8 @@ impl Dispatcher {
 
 #[cfg(test)]
 mod tests {
+    use keyhold_kmip::HashingAlgorithm;
+
     use super::*;
 
     fn spec(method: WrappingMethod) -> KeyWrappingSpecification {
@@ -401,7 +406,8 @@ mod tests {
 
     #[test]
     fn rsa_wraps_with_oaep() {
-        let sha256 = WrapScheme::RsaOaep(OaepHash::Sha256);
+        let paired = |h| WrapScheme::RsaOaep(Oaep::paired(h));
+        let sha256 = paired(RsaHash::Sha256);
         assert_eq!(rsa_scheme(&mode(None)).unwrap(), sha256);
         let oaep = |h| CryptographicParameters {
             padding_method: Some(PaddingMethod::OAEP),
@@ -410,26 +416,44 @@ mod tests {
         };
         assert_eq!(
             rsa_scheme(&oaep(Some(HashingAlgorithm::SHA384))).unwrap(),
-            WrapScheme::RsaOaep(OaepHash::Sha384)
+            paired(RsaHash::Sha384)
         );
         // OAEP named without a hash: SHA-1, as RSA Encrypt reads it.
-        assert_eq!(
-            rsa_scheme(&oaep(None)).unwrap(),
-            WrapScheme::RsaOaep(OaepHash::Sha1)
-        );
+        assert_eq!(rsa_scheme(&oaep(None)).unwrap(), paired(RsaHash::Sha1));
         let pkcs1 = CryptographicParameters {
             padding_method: Some(PaddingMethod::PKCS1V15),
             ..CryptographicParameters::default()
         };
         assert!(rsa_scheme(&pkcs1).is_err());
         assert!(rsa_scheme(&mode(Some(BlockCipherMode::NISTKeyWrap))).is_err());
+        let used = used_params(&sha256);
+        assert_eq!(used.hashing_algorithm, Some(HashingAlgorithm::SHA256));
+        assert_eq!(used.mask_generator_hashing_algorithm, None);
+        assert_eq!(used.p_source, None);
         assert_eq!(
-            used_params(sha256).hashing_algorithm,
-            Some(HashingAlgorithm::SHA256)
-        );
-        assert_eq!(
-            used_params(WrapScheme::Kw).block_cipher_mode,
+            used_params(&WrapScheme::Kw).block_cipher_mode,
             Some(BlockCipherMode::NISTKeyWrap)
         );
+    }
+
+    /// A wrapping key's own MGF1 hash and label wrap, and are echoed.
+    #[test]
+    fn rsa_wraps_with_an_mgf1_hash_and_label_of_its_own() {
+        let mut p = CryptographicParameters {
+            padding_method: Some(PaddingMethod::OAEP),
+            hashing_algorithm: Some(HashingAlgorithm::SHA384),
+            mask_generator_hashing_algorithm: Some(HashingAlgorithm::SHA256),
+            p_source: Some(b"label".to_vec()),
+            ..CryptographicParameters::default()
+        };
+        let scheme = rsa_scheme(&p).unwrap();
+        let expected = Oaep {
+            hash: RsaHash::Sha384,
+            mgf1_hash: RsaHash::Sha256,
+            label: b"label".to_vec(),
+        };
+        assert_eq!(scheme, WrapScheme::RsaOaep(expected));
+        p.mask_generator = Some(MaskGenerator::MGF1);
+        assert_eq!(used_params(&scheme), p);
     }
 }

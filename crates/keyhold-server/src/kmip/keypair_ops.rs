@@ -1,19 +1,23 @@
 //! Create Key Pair, Sign and Signature Verify (KMIP 1.4 sections 4.2,
 //! 4.31 and 4.32; KMIP 2.1 sections 6.1.9, 6.1.51 and 6.1.52) with
-//! keyhold's RSA, ECDSA and Ed25519 keys, single-part.
+//! keyhold's RSA, ECDSA and Ed25519 keys, single-part. The Cryptographic
+//! Parameters of a Sign or Signature Verify are the request's over the
+//! key's own (when those name a signature).
 
 use keyhold_api::b64::Base64;
-use keyhold_api::crypto::{SignRequest, VerifyRequest as ApiVerify};
-use keyhold_core::{Action, RequestId, VersionId};
+use keyhold_core::{Action, CryptoParams, RequestId, VersionId};
 use keyhold_kmip::payload::{
     CreateKeyPairRequest, DigestRequest, DigestResponse, KeyPairResponse, VerifyRequest,
     VerifyResponse,
 };
-use keyhold_kmip::{ResponsePayload, ResultReason, ValidityIndicator};
+use keyhold_kmip::{CryptographicParameters, ResponsePayload, ResultReason, ValidityIndicator};
 
 use super::crypto_ops::check_single_part;
 use super::errors::ItemFailure;
-use super::{Dispatcher, keypairs, objects};
+use super::keypairs::SignatureUse;
+use super::{Dispatcher, keypairs, objects, stored_params};
+use crate::error::ServerError;
+use crate::ops::{KmipSignature, KmipSigned};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
@@ -25,10 +29,16 @@ fn invalid(message: &str) -> ItemFailure {
 fn signed(
     data: Option<&keyhold_kmip::SecretBytes>,
     digested: Option<&Vec<u8>>,
-) -> Result<(Option<Base64>, Option<Base64>), ItemFailure> {
+) -> Result<KmipSigned, ItemFailure> {
     match (data, digested) {
-        (Some(d), None) => Ok((Some(Base64(d.expose().to_vec())), None)),
-        (None, Some(h)) => Ok((None, Some(Base64(h.clone())))),
+        (Some(d), None) => Ok(KmipSigned {
+            message: Some(Base64(d.expose().to_vec())),
+            digest: None,
+        }),
+        (None, Some(h)) => Ok(KmipSigned {
+            message: None,
+            digest: Some(Base64(h.clone())),
+        }),
         _ => Err(invalid("give exactly one of Data and Digested Data")),
     }
 }
@@ -56,7 +66,8 @@ impl Dispatcher {
         }))
     }
 
-    /// Sign with the key's primary version.
+    /// Sign with the key's primary version, under the request's
+    /// Cryptographic Parameters over the key's.
     pub(super) async fn sign(
         &self,
         req: &DigestRequest,
@@ -64,16 +75,15 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        let scheme = keypairs::scheme(req.cryptographic_parameters.as_ref())?;
+        let asked = req.cryptographic_parameters.as_ref();
+        // Refuse what the request alone makes impossible before the key
+        // is read (SHA-1, a bad Salt Length, ...).
+        keypairs::signature(asked, SignatureUse::Sign)?;
         check_single_part(req)?;
-        let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
-        let sign = SignRequest {
-            message,
-            digest,
-            scheme,
-        };
+        let what = signed(req.data.as_ref(), req.digested_data.as_ref())?;
+        let build = signature_builder(asked, SignatureUse::Sign);
         let signature = self.blocking(request_id, Action::KeySign, move |ops, caller| {
-            ops.sign_version(caller, id, sign)
+            ops.sign_version(caller, id, build, what)
         });
         Ok(ResponsePayload::Sign(DigestResponse {
             unique_identifier: Some(objects::version_uid(id)),
@@ -93,22 +103,17 @@ impl Dispatcher {
     ) -> Answer {
         let uid = req.unique_identifier.as_ref();
         let id = objects::version_id(uid, placeholder)?;
-        let scheme = keypairs::scheme(req.cryptographic_parameters.as_ref())?;
+        let asked = req.cryptographic_parameters.as_ref();
+        keypairs::signature(asked, SignatureUse::Verify)?;
         check_single_part(req)?;
-        let (message, digest) = signed(req.data.as_ref(), req.digested_data.as_ref())?;
+        let what = signed(req.data.as_ref(), req.digested_data.as_ref())?;
         let signature = req
             .signature_data
             .clone()
             .ok_or_else(|| invalid("Signature Data is required"))?;
-        let verify = ApiVerify {
-            message,
-            digest,
-            signature: Base64(signature),
-            scheme,
-            version: None,
-        };
+        let build = signature_builder(asked, SignatureUse::Verify);
         let valid = self.blocking(request_id, Action::KeyVerify, move |ops, caller| {
-            ops.verify_version(caller, id, verify)
+            ops.verify_version(caller, id, build, what, signature)
         });
         let indicator = if valid.await? {
             ValidityIndicator::Valid
@@ -121,5 +126,19 @@ impl Dispatcher {
             data: None,
             correlation_value: None,
         }))
+    }
+}
+
+/// Chooses the signature once the key's default Cryptographic Parameters
+/// are known: the request's over the key's, when the key's name a
+/// signature ([`stored_params::effective_for_signature`]).
+fn signature_builder(
+    asked: Option<&CryptographicParameters>,
+    used: SignatureUse,
+) -> impl FnOnce(Option<&CryptoParams>) -> Result<KmipSignature, ServerError> + Send + 'static {
+    let asked = asked.cloned();
+    move |key: Option<&CryptoParams>| {
+        let params = stored_params::effective_for_signature(asked.as_ref(), key);
+        keypairs::signature(params.as_ref(), used).map_err(ItemFailure::into_server_error)
     }
 }

@@ -1,13 +1,15 @@
 //! Key pairs over KMIP (KMIP 1.4 sections 2.2.3, 2.2.4 and 4.2; KMIP 2.1
 //! sections 2.5, 2.6 and 6.1.9): which keyhold algorithm a Create Key Pair
-//! asks for, and which signature scheme a Sign's Cryptographic Parameters
-//! name. Both halves are one keyhold key version; the Private Key object
+//! asks for, and which signature a Sign's or Signature Verify's
+//! Cryptographic Parameters (KMIP 1.4 section 3.6) name. Both halves are one keyhold key version; the Private Key object
 //! is the version id, the Public Key object the same id with a suffix.
 
 use keyhold_api::crypto::SignatureScheme as Scheme;
 use std::collections::BTreeMap;
 
 use keyhold_core::{Algorithm, KmipMeta, Timestamp, UsageMask};
+use keyhold_crypto::rsa_padding::RsaHash;
+use keyhold_crypto::rsa_pss::PssParams;
 use keyhold_kmip::payload::CreateKeyPairRequest;
 use keyhold_kmip::{
     AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm as K, CryptographicParameters,
@@ -17,8 +19,8 @@ use keyhold_kmip::{
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
-use super::{objects, stored_params};
-use crate::ops::{KmipKeySpec, UsageDates};
+use super::{objects, rsa_params, stored_params};
+use crate::ops::{KmipKeySpec, KmipSignature, UsageDates};
 
 fn invalid(message: &str) -> ItemFailure {
     ItemFailure::new(ResultReason::InvalidField, message)
@@ -171,37 +173,81 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
     })
 }
 
-/// The signature scheme the Cryptographic Parameters name, if they name
-/// one; `None` lets the key's algorithm choose its default (RSA-PSS with
-/// SHA-256, ECDSA with the curve's hash, Ed25519). The operations service
-/// checks that the scheme fits the key.
-pub(crate) fn scheme(p: Option<&CryptographicParameters>) -> Result<Option<Scheme>, ItemFailure> {
-    let Some(p) = p else { return Ok(None) };
-    let hash = p.hashing_algorithm;
-    let by_hash = |pss: bool| -> Result<Scheme, ItemFailure> {
-        Ok(match (pss, hash) {
-            (true, None | Some(HashingAlgorithm::SHA256)) => Scheme::RsaPssSha256,
-            (true, Some(HashingAlgorithm::SHA384)) => Scheme::RsaPssSha384,
-            (true, Some(HashingAlgorithm::SHA512)) => Scheme::RsaPssSha512,
-            (false, None | Some(HashingAlgorithm::SHA256)) => Scheme::RsaPkcs1Sha256,
-            (false, Some(HashingAlgorithm::SHA384)) => Scheme::RsaPkcs1Sha384,
-            (false, Some(HashingAlgorithm::SHA512)) => Scheme::RsaPkcs1Sha512,
-            _ => return Err(invalid("signatures use SHA-256, SHA-384 or SHA-512")),
-        })
+/// Whether a signature is made or checked: SHA-1 only checks (NIST SP
+/// 800-131A Rev. 2 section 9 disallows it for generating signatures).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignatureUse {
+    /// Sign.
+    Sign,
+    /// Signature Verify.
+    Verify,
+}
+
+/// How the Cryptographic Parameters (the request's over the key's) sign;
+/// `Scheme(None)` when they name nothing lets the key's algorithm choose
+/// its default (RSA-PSS with SHA-256, ECDSA with the curve's hash,
+/// Ed25519). The operations service checks that the scheme fits the key.
+pub(crate) fn signature(
+    p: Option<&CryptographicParameters>,
+    used: SignatureUse,
+) -> Result<KmipSignature, ItemFailure> {
+    let Some(p) = p else {
+        return Ok(KmipSignature::Scheme(None));
     };
+    let scheme = |s| Ok(KmipSignature::Scheme(Some(s)));
     match (p.digital_signature_algorithm, p.padding_method) {
-        (Some(D::SHA256WithRSAEncryption), _) => Ok(Some(Scheme::RsaPkcs1Sha256)),
-        (Some(D::SHA384WithRSAEncryption), _) => Ok(Some(Scheme::RsaPkcs1Sha384)),
-        (Some(D::SHA512WithRSAEncryption), _) => Ok(Some(Scheme::RsaPkcs1Sha512)),
-        (Some(D::RSASSAPSS), _) => by_hash(true).map(Some),
-        (Some(D::ECDSAWithSHA256), _) => Ok(Some(Scheme::EcdsaP256Sha256)),
-        (Some(D::ECDSAWithSHA384), _) => Ok(Some(Scheme::EcdsaP384Sha384)),
+        (Some(D::SHA256WithRSAEncryption), _) => scheme(Scheme::RsaPkcs1Sha256),
+        (Some(D::SHA384WithRSAEncryption), _) => scheme(Scheme::RsaPkcs1Sha384),
+        (Some(D::SHA512WithRSAEncryption), _) => scheme(Scheme::RsaPkcs1Sha512),
+        (Some(D::RSASSAPSS), _) | (None, Some(PaddingMethod::PSS)) => pss(p, used),
+        (Some(D::ECDSAWithSHA256), _) => scheme(Scheme::EcdsaP256Sha256),
+        (Some(D::ECDSAWithSHA384), _) => scheme(Scheme::EcdsaP384Sha384),
         (Some(_), _) => Err(invalid("Digital Signature Algorithm not supported")),
-        (None, Some(PaddingMethod::PSS)) => by_hash(true).map(Some),
-        (None, Some(PaddingMethod::PKCS1V15)) => by_hash(false).map(Some),
+        (None, Some(PaddingMethod::PKCS1V15)) => scheme(pkcs1(p.hashing_algorithm)?),
         (None, Some(_)) => Err(invalid("signatures use PSS or PKCS#1 v1.5 padding")),
-        (None, None) => Ok(None),
+        (None, None) => Ok(KmipSignature::Scheme(None)),
     }
+}
+
+/// RSASSA-PKCS1-v1_5 with the Hashing Algorithm (SHA-256 when absent).
+fn pkcs1(hash: Option<HashingAlgorithm>) -> Result<Scheme, ItemFailure> {
+    match hash {
+        None | Some(HashingAlgorithm::SHA256) => Ok(Scheme::RsaPkcs1Sha256),
+        Some(HashingAlgorithm::SHA384) => Ok(Scheme::RsaPkcs1Sha384),
+        Some(HashingAlgorithm::SHA512) => Ok(Scheme::RsaPkcs1Sha512),
+        Some(_) => Err(invalid(
+            "PKCS#1 v1.5 signatures use SHA-256, SHA-384 or SHA-512",
+        )),
+    }
+}
+
+/// RSASSA-PSS with the Hashing Algorithm (SHA-256 when absent; SHA-1 to
+/// verify only), MGF1 over the Mask Generator Hashing Algorithm (else the
+/// same hash) and the Salt Length (else the hash's length to sign, any to
+/// verify), with the one-byte trailer (Trailer Field 1, RFC 8017 appendix
+/// A.2.3).
+fn pss(p: &CryptographicParameters, used: SignatureUse) -> Result<KmipSignature, ItemFailure> {
+    let hash = p.hashing_algorithm.map_or(Ok(RsaHash::Sha256), |h| {
+        rsa_params::rsa_hash(h, "PSS's Hashing Algorithm")
+    })?;
+    if hash == RsaHash::Sha1 && used == SignatureUse::Sign {
+        return Err(invalid(
+            "keyhold verifies SHA-1 signatures but makes none (NIST SP 800-131A): sign with \
+             SHA-256, SHA-384 or SHA-512",
+        ));
+    }
+    if p.trailer_field.is_some_and(|t| t != 1) {
+        return Err(invalid("PSS's Trailer Field is 1, the one-byte trailer"));
+    }
+    let salt_len = p
+        .salt_length
+        .map(|n| u16::try_from(n).map_err(|_| invalid("Salt Length must be 0 to 65535 bytes")))
+        .transpose()?;
+    Ok(KmipSignature::Pss(PssParams {
+        hash,
+        mgf1_hash: rsa_params::mgf1_hash(p, hash)?,
+        salt_len,
+    }))
 }
 
 #[cfg(test)]
@@ -234,22 +280,87 @@ mod tests {
 
     #[test]
     fn parameters_name_schemes() {
-        assert_eq!(scheme(None).unwrap(), None);
+        let verify = SignatureUse::Verify;
+        let named = |p: &CryptographicParameters| signature(Some(p), SignatureUse::Sign).unwrap();
+        assert_eq!(
+            signature(None, verify).unwrap(),
+            KmipSignature::Scheme(None)
+        );
         let p = CryptographicParameters {
             padding_method: Some(PaddingMethod::PKCS1V15),
             hashing_algorithm: Some(HashingAlgorithm::SHA384),
             ..CryptographicParameters::default()
         };
-        assert_eq!(scheme(Some(&p)).unwrap(), Some(Scheme::RsaPkcs1Sha384));
+        assert_eq!(
+            named(&p),
+            KmipSignature::Scheme(Some(Scheme::RsaPkcs1Sha384))
+        );
         let p = CryptographicParameters {
             digital_signature_algorithm: Some(D::ECDSAWithSHA256),
             ..CryptographicParameters::default()
         };
-        assert_eq!(scheme(Some(&p)).unwrap(), Some(Scheme::EcdsaP256Sha256));
+        assert_eq!(
+            named(&p),
+            KmipSignature::Scheme(Some(Scheme::EcdsaP256Sha256))
+        );
         let p = CryptographicParameters {
             padding_method: Some(PaddingMethod::OAEP),
             ..CryptographicParameters::default()
         };
-        assert!(scheme(Some(&p)).is_err());
+        assert!(signature(Some(&p), verify).is_err());
+    }
+
+    fn pss_params(hash: Option<HashingAlgorithm>) -> CryptographicParameters {
+        CryptographicParameters {
+            padding_method: Some(PaddingMethod::PSS),
+            hashing_algorithm: hash,
+            cryptographic_algorithm: Some(K::RSA),
+            ..CryptographicParameters::default()
+        }
+    }
+
+    /// CS-AC-M-2 and 3: PSS with SHA-256 and no Salt Length signs with a
+    /// 32-byte salt and verifies any; SHA-1 verifies but does not sign.
+    #[test]
+    fn pss_parameters_are_read_and_sha1_only_verifies() {
+        let sign = |p: &CryptographicParameters| signature(Some(p), SignatureUse::Sign);
+        let verify = |p: &CryptographicParameters| signature(Some(p), SignatureUse::Verify);
+        let sha256 = pss_params(Some(HashingAlgorithm::SHA256));
+        let paired = KmipSignature::Pss(PssParams::paired(RsaHash::Sha256));
+        assert_eq!(sign(&sha256).unwrap(), paired);
+        assert_eq!(verify(&sha256).unwrap(), paired);
+        assert_eq!(sign(&pss_params(None)).unwrap(), paired);
+        let sha1 = pss_params(Some(HashingAlgorithm::SHA1));
+        let legacy = KmipSignature::Pss(PssParams::paired(RsaHash::Sha1));
+        assert_eq!(verify(&sha1).unwrap(), legacy);
+        assert_eq!(sign(&sha1).unwrap_err().reason, ResultReason::InvalidField);
+        let mut own = pss_params(Some(HashingAlgorithm::SHA512));
+        own.mask_generator_hashing_algorithm = Some(HashingAlgorithm::SHA1);
+        own.salt_length = Some(20);
+        let expected = PssParams {
+            hash: RsaHash::Sha512,
+            mgf1_hash: RsaHash::Sha1,
+            salt_len: Some(20),
+        };
+        assert_eq!(verify(&own).unwrap(), KmipSignature::Pss(expected));
+        let by_algorithm = CryptographicParameters {
+            digital_signature_algorithm: Some(D::RSASSAPSS),
+            hashing_algorithm: Some(HashingAlgorithm::SHA384),
+            ..CryptographicParameters::default()
+        };
+        let sha384 = KmipSignature::Pss(PssParams::paired(RsaHash::Sha384));
+        assert_eq!(sign(&by_algorithm).unwrap(), sha384);
+        for bad in [
+            |p: &mut CryptographicParameters| p.salt_length = Some(-1),
+            |p: &mut CryptographicParameters| p.trailer_field = Some(2),
+            |p: &mut CryptographicParameters| p.hashing_algorithm = Some(HashingAlgorithm::MD5),
+            |p: &mut CryptographicParameters| {
+                p.mask_generator_hashing_algorithm = Some(HashingAlgorithm::SHA224)
+            },
+        ] {
+            let mut p = pss_params(None);
+            bad(&mut p);
+            assert!(verify(&p).is_err(), "{p:?}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! A key's Cryptographic Parameters attribute (KMIP 1.4 section 3.6, KMIP
 //! 2.1 section 4.16), kept with the key as [`CryptoParams`]: read from the
 //! attributes of a Create, Create Key Pair or Register, given back by Get
-//! Attributes, and the defaults of the key's Encrypt and Decrypt requests.
+//! Attributes, and the defaults of the key's Encrypt, Decrypt, Sign and
+//! Signature Verify requests (for the last two only when they name a
+//! signature: [`effective_for_signature`]).
 //!
 //! KMIP 1.4 sections 4.29 and 4.30 (Encrypt, Decrypt): "If omitted then the
 //! Cryptographic Parameters associated with the Managed Cryptographic
@@ -13,9 +15,10 @@
 //! parameters uses the key's whole.
 //!
 //! Only what keyhold serves is kept: parameters naming another mode, hash,
-//! padding or signature algorithm, a P Source, Key Role Type, Initial
-//! Counter Value, Fixed or Invocation Field Length or Trailer Field are
-//! refused when the key is made (*Invalid Field*, nothing stored).
+//! padding or signature algorithm, a Key Role Type, Initial Counter Value,
+//! Fixed or Invocation Field Length or Trailer Field, or a P Source (OAEP's
+//! label) over [`MAX_P_SOURCE`] bytes, are refused when the key is made
+//! (*Invalid Field*, nothing stored).
 
 use keyhold_core::CryptoParams;
 use keyhold_core::crypto_params::{
@@ -28,6 +31,10 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
+
+/// The longest P Source kept with a key, in bytes: a label names a
+/// context, it does not carry data.
+pub(crate) const MAX_P_SOURCE: usize = 4096;
 
 fn unsupported(what: &str) -> ItemFailure {
     let m = format!("the key's Cryptographic Parameters name {what}, which keyhold does not serve");
@@ -51,12 +58,14 @@ pub(crate) fn to_core(p: &CryptographicParameters) -> Result<CryptoParams, ItemF
         || p.initial_counter_value.is_some()
         || p.fixed_field_length.is_some()
         || p.invocation_field_length.is_some()
-        || p.trailer_field.is_some()
-        || p.p_source.as_ref().is_some_and(|s| !s.is_empty());
+        || p.trailer_field.is_some();
     if refused {
         return Err(unsupported(
-            "a Key Role Type, Initial Counter Value, IV field length, Trailer Field or P Source",
+            "a Key Role Type, Initial Counter Value, IV field length or Trailer Field",
         ));
+    }
+    if p.p_source.as_ref().is_some_and(|s| s.len() > MAX_P_SOURCE) {
+        return Err(unsupported("a P Source over 4096 bytes"));
     }
     if p.tag_length.is_some_and(|t| !(12..=16).contains(&t)) {
         return Err(unsupported("a Tag Length other than 12 to 16 bytes"));
@@ -77,6 +86,8 @@ pub(crate) fn to_core(p: &CryptographicParameters) -> Result<CryptoParams, ItemF
         salt_length: p.salt_length.map(length).transpose()?,
         mgf1: p.mask_generator.map(|_| true),
         mgf1_hash: p.mask_generator_hashing_algorithm.map(hash).transpose()?,
+        // An empty P Source is OAEP's default label: kept as none.
+        oaep_label: p.p_source.clone().filter(|s| !s.is_empty()),
     })
 }
 
@@ -96,6 +107,7 @@ pub(crate) fn to_kmip(p: &CryptoParams) -> CryptographicParameters {
         salt_length: p.salt_length.map(int),
         mask_generator: p.mgf1.filter(|m| *m).map(|_| MaskGenerator::MGF1),
         mask_generator_hashing_algorithm: p.mgf1_hash.map(hash_kmip),
+        p_source: p.oaep_label.clone(),
         ..CryptographicParameters::default()
     }
 }
@@ -113,6 +125,23 @@ pub(crate) fn effective(
         (None, Some(k)) => Some(to_kmip(k)),
         (Some(r), Some(k)) => Some(r.over(&to_kmip(k))),
     }
+}
+
+/// The parameters a Sign or Signature Verify runs with (KMIP 1.4 sections
+/// 4.31 and 4.32: "If omitted then the Cryptographic Parameters associated
+/// with the Managed Cryptographic Object" are used), as [`effective`] but
+/// with the key's parameters only when they name a signature (Padding
+/// Method PSS or PKCS1 v1.5, or a Digital Signature Algorithm): a key pair
+/// made with OAEP parameters for its Encrypt still signs with its default
+/// scheme.
+pub(crate) fn effective_for_signature(
+    request: Option<&CryptographicParameters>,
+    key: Option<&CryptoParams>,
+) -> Option<CryptographicParameters> {
+    let signs = |k: &&CryptoParams| {
+        k.signature.is_some() || matches!(k.padding, Some(Padding::Pss | Padding::Pkcs1v15))
+    };
+    effective(request, key.filter(signs))
 }
 
 fn length(n: i32) -> Result<u32, ItemFailure> {
@@ -282,7 +311,10 @@ mod tests {
             block_cipher_mode: Some(BlockCipherMode::AESKeyWrapPadding),
             ..CryptographicParameters::default()
         };
-        for p in [oaep(), cbc, kw, kwp] {
+        let mut labelled = oaep();
+        labelled.mask_generator_hashing_algorithm = Some(H::SHA256);
+        labelled.p_source = Some(b"Kilroy was here".to_vec());
+        for p in [oaep(), labelled, cbc, kw, kwp] {
             let core = to_core(&p).unwrap();
             assert_eq!(to_kmip(&core), p);
         }
@@ -304,7 +336,8 @@ mod tests {
             p.hashing_algorithm = Some(H::Unknown(0x8000_0001))
         }));
         refused(with(|p| p.padding_method = Some(PaddingMethod::ANSIX923)));
-        refused(with(|p| p.p_source = Some(b"label".to_vec())));
+        refused(with(|p| p.p_source = Some(vec![0; MAX_P_SOURCE + 1])));
+        refused(with(|p| p.trailer_field = Some(1)));
         refused(with(|p| p.cryptographic_algorithm = Some(K::DES)));
         refused(with(|p| {
             p.digital_signature_algorithm = Some(D::DSAWithSHA256)
@@ -313,7 +346,9 @@ mod tests {
         refused(with(|p| p.tag_length = Some(32)));
         refused(with(|p| p.initial_counter_value = Some(1)));
         // An empty P Source is OAEP's default label: kept as none.
-        assert!(to_core(&with(|p| p.p_source = Some(Vec::new()))).is_ok());
+        let empty = to_core(&with(|p| p.p_source = Some(Vec::new()))).unwrap();
+        assert_eq!(empty.oaep_label, None);
+        assert!(to_core(&with(|p| p.p_source = Some(vec![0; MAX_P_SOURCE]))).is_ok());
     }
 
     #[test]
@@ -332,5 +367,32 @@ mod tests {
         assert_eq!(merged.mask_generator_hashing_algorithm, Some(H::SHA256));
         assert_eq!(merged.cryptographic_algorithm, Some(K::RSA));
         assert_eq!(effective(Some(&request), None), Some(request));
+    }
+
+    #[test]
+    fn a_signature_takes_the_key_parameters_only_when_they_name_one() {
+        let oaep = to_core(&oaep()).unwrap();
+        assert_eq!(effective_for_signature(None, Some(&oaep)), None);
+        let pss = CryptographicParameters {
+            padding_method: Some(PaddingMethod::PSS),
+            hashing_algorithm: Some(H::SHA256),
+            cryptographic_algorithm: Some(K::RSA),
+            ..CryptographicParameters::default()
+        };
+        let key = to_core(&pss).unwrap();
+        assert_eq!(effective_for_signature(None, Some(&key)), Some(pss.clone()));
+        let sha1 = CryptographicParameters {
+            hashing_algorithm: Some(H::SHA1),
+            ..CryptographicParameters::default()
+        };
+        let merged = effective_for_signature(Some(&sha1), Some(&key)).unwrap();
+        assert_eq!(merged.padding_method, Some(PaddingMethod::PSS));
+        assert_eq!(merged.hashing_algorithm, Some(H::SHA1));
+        let ecdsa = CryptographicParameters {
+            digital_signature_algorithm: Some(D::ECDSAWithSHA384),
+            ..CryptographicParameters::default()
+        };
+        let key = to_core(&ecdsa).unwrap();
+        assert_eq!(effective_for_signature(None, Some(&key)), Some(ecdsa));
     }
 }

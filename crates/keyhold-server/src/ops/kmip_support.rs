@@ -3,7 +3,7 @@
 //! is a key version, DESIGN.md section 3).
 
 use keyhold_api::b64::Base64;
-use keyhold_api::crypto::{MacRequest, MacVerifyRequest, SignRequest, VerifyRequest};
+use keyhold_api::crypto::{MacRequest, MacVerifyRequest};
 use keyhold_api::keys::{CreateKeyRequest, InitialState};
 use keyhold_api::lifecycle::{RevokeRequest, ScheduleDestroyRequest};
 use std::collections::BTreeMap;
@@ -332,7 +332,7 @@ fn check_algorithm(key: &Key, expected: Option<Algorithm>) -> Result<(), ServerE
 }
 
 /// Only the primary version protects: another one is `NotPrimary`.
-fn check_primary(
+pub(super) fn check_primary(
     key: &Key,
     version: &KeyVersion,
     operation: KeyOperation,
@@ -390,32 +390,6 @@ impl Operations {
             version: Some(version.version),
         };
         Ok(self.mac_verify(caller, &KeyRef::Id(key.id), req)?.valid)
-    }
-}
-
-impl Operations {
-    /// KMIP Sign with version `id`, its key's primary version.
-    pub fn sign_version(
-        &self,
-        caller: &Caller,
-        id: VersionId,
-        req: SignRequest,
-    ) -> Result<Vec<u8>, ServerError> {
-        let (key, version) = self.key_by_version_id(caller, id)?;
-        check_primary(&key, &version, KeyOperation::Sign)?;
-        Ok(self.sign(caller, &KeyRef::Id(key.id), req)?.signature.0)
-    }
-
-    /// KMIP Signature Verify with version `id`'s public key.
-    pub fn verify_version(
-        &self,
-        caller: &Caller,
-        id: VersionId,
-        mut req: VerifyRequest,
-    ) -> Result<bool, ServerError> {
-        let (key, version) = self.key_by_version_id(caller, id)?;
-        req.version = Some(version.version);
-        Ok(self.verify(caller, &KeyRef::Id(key.id), req)?.valid)
     }
 }
 

@@ -21,7 +21,7 @@ use keyhold_core::{
     Action, Algorithm, CoreError, CryptoParams, Key, KeyId, KeyOperation, VersionId,
 };
 use keyhold_crypto::KeyMaterial;
-use keyhold_crypto::rsa_padding::{OaepHash, RsaPadding};
+use keyhold_crypto::rsa_padding::{Oaep, RsaPadding};
 
 use super::raw_cipher::cipher_error;
 use super::rsa_cipher::is_rsa;
@@ -29,7 +29,7 @@ use super::{Caller, Operations};
 use crate::error::ServerError;
 
 /// How the exported key is wrapped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WrapScheme {
     /// AES key wrap, KW (RFC 3394, NIST SP 800-38F section 6.2; KMIP
     /// NISTKeyWrap): a multiple of 8 bytes, at least 16.
@@ -37,8 +37,8 @@ pub enum WrapScheme {
     /// AES key wrap with padding, KWP (RFC 5649, NIST SP 800-38F section
     /// 6.3; KMIP AESKeyWrapPadding): any length.
     Kwp,
-    /// RSAES-OAEP with MGF1 over this hash: shorter than the modulus.
-    RsaOaep(OaepHash),
+    /// RSAES-OAEP with these parameters: shorter than the modulus.
+    RsaOaep(Oaep),
 }
 
 /// A key a Get may wrap under, checked and ready
@@ -132,18 +132,18 @@ impl Operations {
     pub fn wrap_under(
         &self,
         kek: &WrappingKey,
-        scheme: WrapScheme,
+        scheme: &WrapScheme,
         bytes: &[u8],
     ) -> Result<Vec<u8>, ServerError> {
         let wrapped = match (&kek.kek, scheme) {
             (Kek::Aes(m), WrapScheme::Kw) => self.crypto.key_wrap.wrap_kw(m, bytes),
             (Kek::Aes(m), WrapScheme::Kwp) => self.crypto.key_wrap.wrap(m, bytes),
-            (Kek::RsaPublic(spki), WrapScheme::RsaOaep(hash)) => {
-                let padding = RsaPadding::Oaep(hash);
+            (Kek::RsaPublic(spki), WrapScheme::RsaOaep(oaep)) => {
+                let padding = RsaPadding::Oaep(oaep.clone());
                 return self
                     .crypto
                     .asymmetric
-                    .encrypt_padded(spki, padding, bytes)
+                    .encrypt_padded(spki, &padding, bytes)
                     .map_err(|_| ServerError::InvalidRequest {
                         detail: format!(
                             "{} bytes are more than RSA-OAEP holds under a {} key; wrap with \

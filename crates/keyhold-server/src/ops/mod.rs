@@ -30,6 +30,7 @@ mod keyed_mac;
 mod keys;
 mod kmip_attributes;
 mod kmip_material;
+mod kmip_sign;
 mod kmip_support;
 mod kmip_wrap;
 mod lifecycle;
@@ -67,6 +68,7 @@ pub use self::key_cache::{
 };
 pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
 pub use self::kmip_attributes::{AttributeChange, LinkChange, UsageDate, is_custom_name};
+pub use self::kmip_sign::{KmipSignature, KmipSigned};
 pub use self::kmip_support::{KmipKeySpec, UsageDates};
 pub use self::kmip_wrap::{WrapScheme, WrappingKey};
 pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, LifecycleSettings};

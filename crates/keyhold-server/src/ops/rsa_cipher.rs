@@ -8,7 +8,7 @@
 
 use keyhold_core::{Algorithm, Key, KeyOperation};
 use keyhold_crypto::SecretBytes;
-use keyhold_crypto::rsa_padding::{OaepHash, RsaPadding};
+use keyhold_crypto::rsa_padding::{Oaep, RsaHash, RsaPadding};
 use keyhold_store::StoredVersion;
 
 use super::raw_cipher::cipher_error;
@@ -42,7 +42,7 @@ impl Operations {
             })?;
         self.crypto
             .asymmetric
-            .encrypt_padded(spki, padding, plaintext)
+            .encrypt_padded(spki, &padding, plaintext)
             .map_err(cipher_error)
     }
 
@@ -57,7 +57,7 @@ impl Operations {
         let material = self.usable_material(caller, key, version, KeyOperation::Decrypt)?;
         self.crypto
             .asymmetric
-            .decrypt_padded(&material, padding, ciphertext)
+            .decrypt_padded(&material, &padding, ciphertext)
             .map_err(cipher_error)
     }
 }
@@ -66,11 +66,11 @@ impl Operations {
 /// RSAES-OAEP with SHA-256 when it names no mode at all; a symmetric mode
 /// is refused.
 pub(super) fn padding_for(req: &CipherRequest) -> Result<RsaPadding, ServerError> {
-    if let Some(padding) = req.rsa {
-        return Ok(padding);
+    if let Some(padding) = &req.rsa {
+        return Ok(padding.clone());
     }
     let bare = req.mode.is_none() && req.iv.is_none() && req.aad.is_empty();
-    bare.then_some(RsaPadding::Oaep(OaepHash::Sha256))
+    bare.then_some(RsaPadding::Oaep(Oaep::paired(RsaHash::Sha256)))
         .ok_or_else(|| ServerError::InvalidRequest {
             detail: "RSA keys encrypt with Padding Method OAEP or PKCS1 v1.5 only".into(),
         })
@@ -106,7 +106,7 @@ mod tests {
         };
         assert_eq!(
             padding_for(&req).unwrap(),
-            RsaPadding::Oaep(OaepHash::Sha256)
+            RsaPadding::Oaep(Oaep::paired(RsaHash::Sha256))
         );
         req.iv = Some(vec![0; 12]);
         assert!(padding_for(&req).is_err());

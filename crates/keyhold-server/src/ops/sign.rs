@@ -11,30 +11,27 @@ use keyhold_api::b64::Base64;
 use keyhold_api::crypto::{
     SignRequest, SignResponse, SignatureScheme as WireScheme, VerifyRequest, VerifyResponse,
 };
-use keyhold_core::{Algorithm, KeyOperation, KeyRef};
+use keyhold_core::{Algorithm, KeyOperation, KeyRef, VersionNumber};
+use keyhold_crypto::rsa_pss::{PssParams, Signed};
 use keyhold_crypto::{CryptoError, SignatureScheme};
 
 use super::crypto::public_key;
+use super::rsa_cipher::is_rsa;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
-/// What a signature covers: the message, or its digest under the scheme's hash.
-#[derive(Clone, Copy, Debug)]
-enum Signed<'a> {
-    Message(&'a [u8]),
-    Digest(&'a [u8]),
-}
-
-impl<'a> Signed<'a> {
-    /// Exactly one of the two must be given.
-    fn of(message: Option<&'a Base64>, digest: Option<&'a Base64>) -> Result<Self, ServerError> {
-        match (message, digest) {
-            (Some(m), None) => Ok(Self::Message(&m.0)),
-            (None, Some(d)) => Ok(Self::Digest(&d.0)),
-            (Some(_), Some(_)) | (None, None) => Err(ServerError::InvalidRequest {
-                detail: "give exactly one of message and digest".into(),
-            }),
-        }
+/// What a request signs: exactly one of the message and its digest under
+/// the scheme's hash.
+pub(super) fn signed<'a>(
+    message: Option<&'a Base64>,
+    digest: Option<&'a Base64>,
+) -> Result<Signed<'a>, ServerError> {
+    match (message, digest) {
+        (Some(m), None) => Ok(Signed::Message(&m.0)),
+        (None, Some(d)) => Ok(Signed::Digest(&d.0)),
+        (Some(_), Some(_)) | (None, None) => Err(ServerError::InvalidRequest {
+            detail: "give exactly one of message and digest".into(),
+        }),
     }
 }
 
@@ -46,7 +43,7 @@ impl Operations {
         key: &KeyRef,
         req: SignRequest,
     ) -> Result<SignResponse, ServerError> {
-        let signed = Signed::of(req.message.as_ref(), req.digest.as_ref())?;
+        let signed = signed(req.message.as_ref(), req.digest.as_ref())?;
         let (key, version) = self.key_and_version(caller, key, None)?;
         self.check_usable(caller, &key, &version, KeyOperation::Sign)?;
         let (wire, scheme) = scheme_for(key.algorithm, req.scheme, signed)?;
@@ -72,7 +69,7 @@ impl Operations {
         key: &KeyRef,
         req: VerifyRequest,
     ) -> Result<VerifyResponse, ServerError> {
-        let signed = Signed::of(req.message.as_ref(), req.digest.as_ref())?;
+        let signed = signed(req.message.as_ref(), req.digest.as_ref())?;
         let (key, version) = self.key_and_version(caller, key, req.version)?;
         self.check_usable(caller, &key, &version, KeyOperation::Verify)?;
         let (wire, scheme) = scheme_for(key.algorithm, req.scheme, signed)?;
@@ -94,6 +91,75 @@ impl Operations {
             version: version.meta.version,
             scheme: wire,
         })
+    }
+}
+
+impl Operations {
+    /// Signs with RSASSA-PSS under a KMIP client's parameters, with the
+    /// key's primary version ([`Operations::sign`]'s checks).
+    pub(super) fn sign_pss(
+        &self,
+        caller: &Caller,
+        key: &KeyRef,
+        params: &PssParams,
+        signed: Signed<'_>,
+    ) -> Result<Vec<u8>, ServerError> {
+        let (key, version) = self.key_and_version(caller, key, None)?;
+        self.check_usable(caller, &key, &version, KeyOperation::Sign)?;
+        check_rsa(key.algorithm)?;
+        let material = self.material(caller, &key, &version)?;
+        self.crypto
+            .signatures
+            .sign_pss(&material, params, signed)
+            .map_err(pss_error)
+    }
+
+    /// Verifies an RSASSA-PSS signature under a KMIP client's parameters
+    /// with version `at`'s public key ([`Operations::verify`]'s checks).
+    pub(super) fn verify_pss(
+        &self,
+        caller: &Caller,
+        (key, number): (&KeyRef, VersionNumber),
+        params: &PssParams,
+        signed: Signed<'_>,
+        signature: &[u8],
+    ) -> Result<bool, ServerError> {
+        let (key, version) = self.key_and_version(caller, key, Some(number))?;
+        self.check_usable(caller, &key, &version, KeyOperation::Verify)?;
+        check_rsa(key.algorithm)?;
+        let spki = public_key(&version)?;
+        let checked =
+            self.crypto
+                .signatures
+                .verify_pss(key.algorithm, params, spki, signed, signature);
+        match checked {
+            Ok(()) => Ok(true),
+            Err(CryptoError::BadSignature) => Ok(false),
+            Err(other) => Err(pss_error(other)),
+        }
+    }
+}
+
+/// RSASSA-PSS is for RSA keys.
+fn check_rsa(algorithm: Algorithm) -> Result<(), ServerError> {
+    if is_rsa(algorithm) {
+        return Ok(());
+    }
+    Err(ServerError::InvalidRequest {
+        detail: format!("RSASSA-PSS signs with RSA keys, not {algorithm}"),
+    })
+}
+
+/// A refused input (SHA-1 or a long salt to sign, a digest of the wrong
+/// length) is the request's fault; anything else the crypto library's.
+fn pss_error(e: CryptoError) -> ServerError {
+    match e {
+        CryptoError::InvalidInput { .. } | CryptoError::DigestLength { .. } => {
+            ServerError::InvalidRequest {
+                detail: e.to_string(),
+            }
+        }
+        other => ServerError::Crypto(other),
     }
 }
 
@@ -177,10 +243,10 @@ mod tests {
     #[test]
     fn exactly_one_of_message_and_digest() {
         let b = Base64(vec![1]);
-        assert!(matches!(Signed::of(Some(&b), None), Ok(Signed::Message(_))));
-        assert!(matches!(Signed::of(None, Some(&b)), Ok(Signed::Digest(_))));
-        assert!(Signed::of(Some(&b), Some(&b)).is_err());
-        assert!(Signed::of(None, None).is_err());
+        assert!(matches!(signed(Some(&b), None), Ok(Signed::Message(_))));
+        assert!(matches!(signed(None, Some(&b)), Ok(Signed::Digest(_))));
+        assert!(signed(Some(&b), Some(&b)).is_err());
+        assert!(signed(None, None).is_err());
     }
 
     #[test]

@@ -80,6 +80,33 @@ fn corrupt_what(e: StoreError) -> &'static str {
     }
 }
 
+/// An OAEP label (KMIP P Source) is kept in the crypto_params JSON, and a
+/// row written before labels were kept (the JSON migration 9 introduced)
+/// still decodes: the column's form only gained an optional field, so no
+/// migration rewrites it.
+#[test]
+fn oaep_labels_round_trip_and_older_parameter_rows_decode() {
+    use keyhold_core::crypto_params::{HashAlgorithm, PaddingMethod};
+    let labelled = Key {
+        crypto_params: Some(CryptoParams {
+            padding: Some(PaddingMethod::Oaep),
+            hash: Some(HashAlgorithm::Sha384),
+            mgf1_hash: Some(HashAlgorithm::Sha256),
+            oaep_label: Some(b"Kilroy".to_vec()),
+            ..CryptoParams::default()
+        }),
+        ..sample_key()
+    };
+    let row = key_values(&labelled).unwrap();
+    assert_eq!(key_from(row).unwrap(), labelled);
+    let mut row = key_values(&labelled).unwrap();
+    let older = r#"{"padding":"oaep","hash":"sha384","mgf1":true,"mgf1_hash":"sha256"}"#;
+    row[22] = Value::Text(older.into());
+    let params = key_from(row).unwrap().crypto_params.unwrap();
+    assert_eq!(params.mgf1_hash, Some(HashAlgorithm::Sha256));
+    assert_eq!(params.oaep_label, None);
+}
+
 #[test]
 fn rows_round_trip() {
     let key = sample_key();

@@ -154,6 +154,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             salt_length: Some(32),
             mgf1: Some(true),
             mgf1_hash: Some(HashAlgorithm::Sha256),
+            oaep_label: Some(b"Kilroy was here".to_vec()),
         }),
         kmip: keyhold_core::KmipMeta {
             data: data_object(algorithm),
