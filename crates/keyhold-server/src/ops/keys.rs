@@ -311,7 +311,7 @@ fn new_key(
         _ => None,
     };
     Key {
-        id: KeyId::from_uuid(uuid::Uuid::new_v4()),
+        id: KeyId::from_uuid(uuid::Uuid::now_v7()),
         tenant: caller.tenant.id,
         name: req.name,
         description: req.description,
@@ -371,7 +371,7 @@ fn first_version(key: &Key, first: &FirstVersion, public_key: Option<Vec<u8>>) -
         deactivation_date: first.deactivation_date,
         public_key,
         ..KeyVersion::new(
-            VersionId::from_uuid(uuid::Uuid::new_v4()),
+            VersionId::from_uuid(uuid::Uuid::now_v7()),
             key.id,
             VersionNumber::FIRST,
             first.state,

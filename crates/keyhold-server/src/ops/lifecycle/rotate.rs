@@ -105,7 +105,7 @@ impl Operations {
             activation_date: Some(now),
             public_key: fresh.public_key,
             ..KeyVersion::new(
-                VersionId::from_uuid(uuid::Uuid::new_v4()),
+                VersionId::from_uuid(uuid::Uuid::now_v7()),
                 rows.key.id,
                 number,
                 KeyState::Active,
