@@ -14,6 +14,7 @@ use crate::algorithm::Algorithm;
 use crate::error::CoreError;
 use crate::kmip_links::ObjectLink;
 use crate::name::KeyName;
+use crate::time::Timestamp;
 
 /// The Secret Data Type or Opaque Data Type of a data object: a KMIP
 /// enumeration value (KMIP 1.4 sections 9.1.3.2.9 and 9.1.3.2.10, KMIP 2.1
@@ -186,6 +187,13 @@ pub struct KmipMeta {
     /// registered alone's.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sensitive: bool,
+    /// When the key's destruction was asked (KMIP Destroy, REST
+    /// schedule-destroy): from then on KMIP sees it Destroyed, so this is
+    /// its KMIP Destroy Date (KMIP 1.4 section 3.28, KMIP 2.1 section 4.25),
+    /// although the material is erased when the waiting period ends.
+    /// Cleared when the destruction is cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroy_requested_at: Option<Timestamp>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -272,15 +280,10 @@ impl NameSource {
 }
 
 impl KmipMeta {
-    /// Whether nothing is kept.
+    /// Whether nothing is kept: the default, whatever fields are added
+    /// (the store writes no column for an empty one).
     pub fn is_empty(&self) -> bool {
-        self.data.is_none()
-            && self.object_groups.is_empty()
-            && self.name_source.is_client()
-            && self.symmetric_format.is_raw()
-            && self.usage_limits.is_none()
-            && self.links.is_empty()
-            && !self.sensitive
+        *self == Self::default()
     }
 
     /// The KMIP Name of a key named `name`: none when keyhold chose it.
@@ -336,6 +339,7 @@ mod tests {
             usage_limits: None,
             links: Vec::new(),
             sensitive: false,
+            destroy_requested_at: None,
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
@@ -426,8 +430,24 @@ mod tests {
             usage_limits: None,
             links: Vec::new(),
             sensitive: false,
+            destroy_requested_at: None,
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
+    }
+
+    #[test]
+    fn any_field_set_makes_it_not_empty() {
+        assert!(KmipMeta::default().is_empty());
+        let asked = KmipMeta {
+            destroy_requested_at: Some(Timestamp::from_unix_seconds(1)),
+            ..KmipMeta::default()
+        };
+        assert!(!asked.is_empty());
+        let sensitive = KmipMeta {
+            sensitive: true,
+            ..KmipMeta::default()
+        };
+        assert!(!sensitive.is_empty());
     }
 
     #[test]
@@ -442,6 +462,7 @@ mod tests {
             usage_limits: None,
             links: Vec::new(),
             sensitive: false,
+            destroy_requested_at: None,
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(

@@ -943,6 +943,23 @@ async fn public_half_lives_apart(
     );
     let private_state = state_of(ok_item(conn, &by_id("GetAttributes", private, "")).await);
     assert_eq!(private_state, Some(keyhold_kmip::State::Compromised));
+    // The private key's Destroy (scheduled) makes it Destroyed Compromised
+    // for KMIP, with a Destroy Date, at once.
+    ok_item(conn, &by_id("Destroy", private, "")).await;
+    let ResponsePayload::GetAttributes(got) =
+        ok_item(conn, &by_id("GetAttributes", private, "")).await
+    else {
+        panic!();
+    };
+    let attrs = got.attributes.unwrap();
+    assert_eq!(
+        attrs.state(),
+        Some(keyhold_kmip::State::DestroyedCompromised)
+    );
+    assert!(
+        attrs.date(keyhold_kmip::DateAttribute::Destroy).is_some(),
+        "{attrs:?}"
+    );
 }
 
 /// Re-key Key Pair (KMIP 1.4 section 4.5): a new pair, both objects

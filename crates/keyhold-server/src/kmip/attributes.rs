@@ -86,8 +86,8 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
             linked_object_identifier: UniqueIdentifier::Text(link.target.as_str().to_owned()),
         }));
     }
-    out.push(A::State(kmip_state(key, version)));
-    push_dates(&mut out, key, version);
+    out.push(A::State(kmip_state(key, version, public)));
+    push_dates(&mut out, key, version, public);
     if !key.description.is_empty() {
         out.push(A::Description(key.description.clone()));
     }
@@ -109,8 +109,8 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
 /// The dates the version has (the date attributes of KMIP 1.4 section 3);
 /// its Protect Stop Date is the one the use checks enforce: its own, or
 /// the end of the key's originator-usage period if that comes first.
-fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
-    for (which, at) in dates(key, version) {
+fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion, public: bool) {
+    for (which, at) in dates(key, version, public) {
         if let Some(at) = at {
             out.push(AttributeValue::Date(which, Timestamp::unix_seconds(at)));
         }
@@ -123,7 +123,14 @@ fn push_dates(out: &mut Attributes, key: &Key, version: &KeyVersion) {
 /// the compromise happened, as the revoker said; the Compromise Date when
 /// keyhold recorded it (the former for versions compromised before
 /// keyhold kept both). Archive Date is not kept.
-pub(crate) fn dates(key: &Key, version: &KeyVersion) -> [(DateAttribute, Option<Timestamp>); 10] {
+///
+/// `public`: the dates of `version`'s Public Key object (`version` is then
+/// its [`KeyVersion::public_view`]).
+pub(crate) fn dates(
+    key: &Key,
+    version: &KeyVersion,
+    public: bool,
+) -> [(DateAttribute, Option<Timestamp>); 10] {
     let generated = key.origin == Origin::Generated;
     [
         (DateAttribute::Initial, Some(version.created_at)),
@@ -144,8 +151,25 @@ pub(crate) fn dates(key: &Key, version: &KeyVersion) -> [(DateAttribute, Option<
             version.compromise_recorded_at.or(version.compromise_date),
         ),
         (DateAttribute::CompromiseOccurrence, version.compromise_date),
-        (DateAttribute::Destroy, version.destroy_date),
+        (DateAttribute::Destroy, destroy_date(key, version, public)),
     ]
+}
+
+/// The KMIP Destroy Date: when the key's destruction was asked, since KMIP
+/// sees it Destroyed from then on ([`kmip_state`]); else the version's own
+/// (a Public Key object with its own state has only its own).
+fn destroy_date(key: &Key, version: &KeyVersion, public: bool) -> Option<Timestamp> {
+    if has_own_state(version, public) {
+        return version.destroy_date;
+    }
+    key.kmip.destroy_requested_at.or(version.destroy_date)
+}
+
+/// Whether the object is a Public Key that keeps its own state
+/// ([`keyhold_core::PublicHalf`]): the key's scheduled destruction is not
+/// its own.
+fn has_own_state(version: &KeyVersion, public: bool) -> bool {
+    public && version.public_half.is_some()
 }
 
 /// The uses of a private key: those of the key that need the secret.
@@ -259,13 +283,13 @@ pub(crate) fn references(all: &Attributes) -> Vec<AttributeRef> {
 /// when the scheduler's waiting period ends; until then a REST
 /// `cancel-destroy` brings the object back in its state before.
 ///
-/// A Public Key object that keeps its own state (`version` is then its
-/// [`KeyVersion::public_view`]) shows that state: the private key's
-/// scheduled destruction is not its own.
-pub(crate) fn kmip_state(key: &Key, version: &KeyVersion) -> State {
+/// A Public Key object (`public`) that keeps its own state (`version` is
+/// then its [`KeyVersion::public_view`]) shows that state: the private
+/// key's scheduled destruction is not its own.
+pub(crate) fn kmip_state(key: &Key, version: &KeyVersion, public: bool) -> State {
     let scheduled = key
         .destroy_scheduled_at
-        .filter(|_| version.public_half.is_none());
+        .filter(|_| !has_own_state(version, public));
     match (scheduled, version.state) {
         (Some(_), KeyState::Compromised) => State::DestroyedCompromised,
         (Some(_), KeyState::Destroyed | KeyState::DestroyedCompromised) | (None, _) => {

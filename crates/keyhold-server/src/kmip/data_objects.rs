@@ -113,6 +113,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
             usage_limits: None,
             links: Vec::new(),
             sensitive: objects::sensitive(attrs)?,
+            destroy_requested_at: None,
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

@@ -242,26 +242,26 @@ impl Filter {
     /// state and dates ([`KeyVersion::public_view`]).
     fn half_matches(&self, key: &Key, v: &KeyVersion, public: bool) -> bool {
         match (public, v.public_half) {
-            (true, Some(_)) => self.version_matches(key, &v.public_view()),
-            _ => self.version_matches(key, v),
+            (true, Some(_)) => self.version_matches(key, &v.public_view(), public),
+            _ => self.version_matches(key, v, public),
         }
     }
 
-    fn version_matches(&self, key: &Key, v: &KeyVersion) -> bool {
+    fn version_matches(&self, key: &Key, v: &KeyVersion, public: bool) -> bool {
         self.storage & Storage::of(key, v).bit() != 0
             && self
                 .state
-                .is_none_or(|s| s == attributes::kmip_state(key, v))
-            && self.dates_match(key, v)
+                .is_none_or(|s| s == attributes::kmip_state(key, v, public))
+            && self.dates_match(key, v, public)
     }
 
     /// Whether `v` has every date asked, in its range; a date the version
     /// does not have (or keyhold does not keep) matches nothing.
-    fn dates_match(&self, key: &Key, v: &KeyVersion) -> bool {
+    fn dates_match(&self, key: &Key, v: &KeyVersion, public: bool) -> bool {
         if self.dates.is_empty() {
             return true;
         }
-        let have = attributes::dates(key, v);
+        let have = attributes::dates(key, v, public);
         self.dates.iter().all(|(which, range)| {
             have.iter()
                 .find(|(d, _)| d == which)

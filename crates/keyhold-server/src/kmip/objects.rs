@@ -348,6 +348,7 @@ pub(crate) fn key_spec(
             usage_limits: usage_limits::of(attrs)?,
             links: Vec::new(),
             sensitive: sensitive(attrs)?,
+            destroy_requested_at: None,
         },
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),

@@ -140,6 +140,7 @@ fn rows_round_trip() {
             usage_limits: None,
             links: Vec::new(),
             sensitive: true,
+            destroy_requested_at: Some(Timestamp::from_unix_seconds(11)),
         },
         ..with_params
     };

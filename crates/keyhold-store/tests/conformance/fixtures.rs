@@ -93,6 +93,7 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
             usage_limits: None,
             links: Vec::new(),
             sensitive: false,
+            destroy_requested_at: None,
         },
     }
 }
@@ -164,6 +165,7 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             usage_limits: None,
             links: Vec::new(),
             sensitive: true,
+            destroy_requested_at: Some(keyhold_core::Timestamp::from_unix_seconds(42)),
         },
         ..key(tenant, name, algorithm)
     }

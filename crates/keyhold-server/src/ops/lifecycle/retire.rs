@@ -41,6 +41,7 @@ impl Operations {
             }
             check_destroyable(rows, now)?;
             rows.key.destroy_scheduled_at = Some(now.plus_seconds(i64::from(days) * DAY_SECS));
+            rows.key.kmip.destroy_requested_at = Some(now);
             Ok(())
         })
     }
@@ -52,6 +53,7 @@ impl Operations {
         key: &KeyRef,
     ) -> Result<KeyInfo, ServerError> {
         self.change_key(caller, key, |rows, _| {
+            rows.key.kmip.destroy_requested_at = None;
             rows.key
                 .destroy_scheduled_at
                 .take()
