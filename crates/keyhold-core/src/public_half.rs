@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{DateField, KeyState, Lifecycle};
 use crate::model::KeyVersion;
+use crate::name::KeyName;
 use crate::time::Timestamp;
 
 /// The Public Key object's own state and dates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicHalf {
     /// Its lifecycle state.
     pub state: KeyState,
@@ -33,6 +34,11 @@ pub struct PublicHalf {
     /// Destroy Date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destroy_date: Option<Timestamp>,
+    /// Its own KMIP Name, when Create Key Pair gave the Public Key one
+    /// (the key's name is the Private Key's). Shown by Get Attributes;
+    /// Locate by name finds the key's name only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<KeyName>,
 }
 
 impl PublicHalf {
@@ -45,6 +51,7 @@ impl PublicHalf {
             deactivation_date: None,
             compromise_date: None,
             destroy_date: None,
+            name: None,
         }
     }
 }
@@ -92,7 +99,7 @@ impl KeyVersion {
     /// half's own state and dates, when it has them (else as it is).
     pub fn public_view(&self) -> KeyVersion {
         let mut view = self.clone();
-        if let Some(half) = self.public_half {
+        if let Some(half) = &self.public_half {
             view.state = half.state;
             view.activation_date = half.activation_date;
             view.deactivation_date = half.deactivation_date;
@@ -141,7 +148,7 @@ mod tests {
             (half.state, half.compromise_date),
             (KeyState::Compromised, Some(T1))
         );
-        let before = half;
+        let before = half.clone();
         assert!(half.apply(LifecycleEvent::Activate, T1).is_err());
         assert_eq!(half, before, "an illegal event changes nothing");
         half.apply(LifecycleEvent::Destroy, T1).unwrap();

@@ -212,8 +212,9 @@ pub(crate) fn version_values(v: &StoredVersion) -> Result<Vec<Value>, StoreError
     let m = &v.meta;
     let public_half = m
         .public_half
+        .as_ref()
         .map(|h| {
-            serde_json::to_string(&h).map_err(|_| StoreError::OutOfRange {
+            serde_json::to_string(h).map_err(|_| StoreError::OutOfRange {
                 field: "key_version.public_half",
             })
         })

@@ -509,6 +509,7 @@ fn public_halves_arrive_empty_on_an_existing_database() {
                 deactivation_date: None,
                 compromise_date: Some(at(20)),
                 destroy_date: None,
+                name: Some("pair-public".parse().unwrap()),
             });
         },
         |v| v.public_half.is_none(),

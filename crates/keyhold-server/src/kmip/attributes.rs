@@ -35,7 +35,11 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
         objects::version_uid(version.id)
     };
     out.push(A::UniqueIdentifier(own));
-    if let Some(name) = key.kmip.kmip_name(&key.name) {
+    let own_name = match (&version.public_half, public) {
+        (Some(half), true) => half.name.as_ref(),
+        _ => None,
+    };
+    if let Some(name) = own_name.or(key.kmip.kmip_name(&key.name)) {
         out.push(A::Name(Name {
             value: name.to_string(),
             name_type: NameType::UninterpretedTextString,

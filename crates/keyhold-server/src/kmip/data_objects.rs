@@ -118,6 +118,7 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),
         split_pair: false,
+        public_name: None,
     })
 }
 

@@ -170,6 +170,7 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         // Two managed objects, each with its own state (KMIP 2.1 section
         // 6.1.9; the profiles' AKLC-M-2 and 3).
         split_pair: true,
+        public_name: public_name(req.public_key_attributes.as_ref())?,
     })
 }
 
@@ -181,6 +182,14 @@ pub(crate) enum SignatureUse {
     Sign,
     /// Signature Verify.
     Verify,
+}
+
+/// The Public Key object's own Name, when its attributes give one.
+fn public_name(attrs: Option<&Attributes>) -> Result<Option<keyhold_core::KeyName>, ItemFailure> {
+    let Some(attrs) = attrs.filter(|a| !a.names().is_empty()) else {
+        return Ok(None);
+    };
+    objects::name_of(attrs).map(|(name, _)| Some(name))
 }
 
 /// How the Cryptographic Parameters (the request's over the key's) sign;

@@ -241,7 +241,7 @@ impl Filter {
     /// object of `v`, or of its Public Key object, which may keep its own
     /// state and dates ([`KeyVersion::public_view`]).
     fn half_matches(&self, key: &Key, v: &KeyVersion, public: bool) -> bool {
-        match (public, v.public_half) {
+        match (public, &v.public_half) {
             (true, Some(_)) => self.version_matches(key, &v.public_view(), public),
             _ => self.version_matches(key, v, public),
         }

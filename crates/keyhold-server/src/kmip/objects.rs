@@ -353,6 +353,7 @@ pub(crate) fn key_spec(
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),
         split_pair: false,
+        public_name: None,
     })
 }
 

@@ -122,7 +122,9 @@ impl Operations {
         meta.process_start_date = kmip.dates.process_start;
         meta.protect_stop_date = kmip.dates.protect_stop;
         if kmip.split_pair && meta.public_key.is_some() {
-            meta.public_half = Some(PublicHalf::of_new(&meta));
+            let mut half = PublicHalf::of_new(&meta);
+            half.name = kmip.public_name;
+            meta.public_half = Some(half);
         }
         let version = StoredVersion {
             meta,

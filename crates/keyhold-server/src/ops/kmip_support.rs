@@ -42,6 +42,8 @@ pub struct KmipKeySpec {
     /// Whether it is a pair whose Public Key object keeps its own state
     /// and dates (KMIP Create Key Pair: [`keyhold_core::PublicHalf`]).
     pub split_pair: bool,
+    /// The Public Key object's own Name, when the request gave it one.
+    pub public_name: Option<KeyName>,
 }
 
 /// A KMIP object's own usage dates: its Process Start Date and Protect
@@ -77,6 +79,7 @@ impl KmipKeySpec {
             meta: self.kmip,
             dates: self.dates,
             split_pair: self.split_pair,
+            public_name: self.public_name,
         }
     }
 }
@@ -93,6 +96,8 @@ pub(super) struct KmipAttrs {
     pub(super) dates: UsageDates,
     /// The first version's Public Key object keeps its own state.
     pub(super) split_pair: bool,
+    /// The Public Key object's own Name.
+    pub(super) public_name: Option<KeyName>,
 }
 
 impl Operations {

@@ -53,6 +53,7 @@ fn sample_version() -> StoredVersion {
                 deactivation_date: None,
                 compromise_date: None,
                 destroy_date: None,
+                name: Some("pair-public".parse().unwrap()),
             }),
             ..KeyVersion::new(
                 VersionId::from_uuid(Uuid::from_u128(4)),
