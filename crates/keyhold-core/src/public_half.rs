@@ -56,43 +56,31 @@ impl PublicHalf {
     }
 }
 
-impl Lifecycle for PublicHalf {
-    fn state(&self) -> KeyState {
-        self.state
-    }
+/// Both kinds of lifecycle object name their state and dates alike.
+macro_rules! lifecycle_by_fields {
+    ($($t:ty),*) => {$(
+        impl Lifecycle for $t {
+            fn state(&self) -> KeyState {
+                self.state
+            }
 
-    fn set_state(&mut self, state: KeyState) {
-        self.state = state;
-    }
+            fn set_state(&mut self, state: KeyState) {
+                self.state = state;
+            }
 
-    fn date_mut(&mut self, field: DateField) -> &mut Option<Timestamp> {
-        match field {
-            DateField::Activation => &mut self.activation_date,
-            DateField::Deactivation => &mut self.deactivation_date,
-            DateField::Compromise => &mut self.compromise_date,
-            DateField::Destroy => &mut self.destroy_date,
+            fn date_mut(&mut self, field: DateField) -> &mut Option<Timestamp> {
+                match field {
+                    DateField::Activation => &mut self.activation_date,
+                    DateField::Deactivation => &mut self.deactivation_date,
+                    DateField::Compromise => &mut self.compromise_date,
+                    DateField::Destroy => &mut self.destroy_date,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl Lifecycle for KeyVersion {
-    fn state(&self) -> KeyState {
-        self.state
-    }
-
-    fn set_state(&mut self, state: KeyState) {
-        self.state = state;
-    }
-
-    fn date_mut(&mut self, field: DateField) -> &mut Option<Timestamp> {
-        match field {
-            DateField::Activation => &mut self.activation_date,
-            DateField::Deactivation => &mut self.deactivation_date,
-            DateField::Compromise => &mut self.compromise_date,
-            DateField::Destroy => &mut self.destroy_date,
-        }
-    }
-}
+lifecycle_by_fields!(PublicHalf, KeyVersion);
 
 impl KeyVersion {
     /// The version as its Public Key object shows it: with the public

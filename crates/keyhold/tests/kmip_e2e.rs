@@ -997,6 +997,14 @@ async fn kmip_rekey_key_pair() {
         failed_reason(&mut conn, &by_id("ReKey", &private, "")).await,
         Some(ResultReason::InvalidField)
     );
+    let with_offset = rekey_pair(&private).replace(
+        "</RequestPayload>",
+        r#"<Offset type="Interval" value="60"/></RequestPayload>"#,
+    );
+    assert_eq!(
+        failed_reason(&mut conn, &with_offset).await,
+        Some(ResultReason::FeatureNotSupported)
+    );
     let ResponsePayload::ReKeyKeyPair(new) = ok_item(&mut conn, &rekey_pair(&private)).await else {
         panic!();
     };

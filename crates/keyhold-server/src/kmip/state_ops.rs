@@ -37,6 +37,23 @@ pub(super) fn lifecycle_failure(e: ServerError, version: ProtocolVersion) -> Ite
     }
 }
 
+/// Re-key and Re-key Key Pair take no Offset and no new attributes:
+/// keyhold's rotation sets the new version's dates itself.
+fn refuse_offset_or_attributes(
+    operation: &str,
+    offset: Option<u32>,
+    attributes: &[Option<&keyhold_kmip::Attributes>],
+) -> Result<(), ItemFailure> {
+    let asks_more = attributes
+        .iter()
+        .any(|a| a.is_some_and(|a| !a.items.is_empty()));
+    if offset.is_some() || asks_more {
+        let m = format!("{operation} with an Offset or new attributes is not supported");
+        return Err(ItemFailure::new(ResultReason::FeatureNotSupported, m));
+    }
+    Ok(())
+}
+
 impl Dispatcher {
     /// Destroy: schedules the destruction of the key's material after the
     /// server's minimum waiting period; the material is erased when it
@@ -111,10 +128,7 @@ impl Dispatcher {
         placeholder: &mut Option<VersionId>,
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), *placeholder)?;
-        if req.offset.is_some() || req.attributes.as_ref().is_some_and(|a| !a.items.is_empty()) {
-            let m = "Re-key with an Offset or new attributes is not supported";
-            return Err(ItemFailure::new(ResultReason::FeatureNotSupported, m));
-        }
+        refuse_offset_or_attributes("Re-key", req.offset, &[req.attributes.as_ref()])?;
         let rotated = self.blocking(request_id, Action::KeyRotate, move |ops, caller| {
             ops.rekey_version(caller, id)
         });
@@ -142,17 +156,12 @@ impl Dispatcher {
             return Err(ItemFailure::new(ResultReason::InvalidField, m));
         }
         let id = objects::version_id(uid, *placeholder)?;
-        let asks_more = [
-            &req.common_attributes,
-            &req.private_key_attributes,
-            &req.public_key_attributes,
-        ]
-        .iter()
-        .any(|a| a.as_ref().is_some_and(|a| !a.items.is_empty()));
-        if req.offset.is_some() || asks_more {
-            let m = "Re-key Key Pair with an Offset or new attributes is not supported";
-            return Err(ItemFailure::new(ResultReason::FeatureNotSupported, m));
-        }
+        let lists = [
+            req.common_attributes.as_ref(),
+            req.private_key_attributes.as_ref(),
+            req.public_key_attributes.as_ref(),
+        ];
+        refuse_offset_or_attributes("Re-key Key Pair", req.offset, &lists)?;
         let rotated = self.blocking(request_id, Action::KeyRotate, move |ops, caller| {
             ops.rekey_pair_version(caller, id)
         });

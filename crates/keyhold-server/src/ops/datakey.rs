@@ -33,10 +33,7 @@ impl Operations {
         let (key, version) = self.key_and_version(caller, key, None)?;
         let sealer = self.sealer(caller, &key, &version, KeyOperation::GenerateDataKey)?;
         let mut data_key = Zeroizing::new(vec![0u8; len]);
-        self.crypto
-            .random
-            .fill(&mut data_key)
-            .map_err(ServerError::Crypto)?;
+        self.fill_random(&mut data_key)?;
         let ciphertext = sealer.seal(&self.crypto, &data_key, &req.context)?;
         Ok(GenerateDataKeyResponse {
             ciphertext: Base64(ciphertext),

@@ -83,12 +83,14 @@ impl Operations {
                 if !key.algorithm.is_raw_cipher() {
                     return Err(not_gcm());
                 }
-                let CipherMode::Gcm { tag_len } = raw_spec(key.algorithm, &req)?.mode else {
+                let mode = raw_spec(key.algorithm, &req)?.mode;
+                let CipherMode::Gcm { tag_len } = mode else {
                     return Err(not_gcm());
                 };
-                let (iv, chosen) = self.first_iv(&req)?;
-                let stream = GcmEncryption::start(&material, &iv, &req.aad, tag_len)
-                    .map_err(cipher_error)?;
+                let chosen = self.chosen_iv(&req, mode.iv_len())?;
+                let iv = req.iv.as_deref().or(chosen.as_deref()).unwrap_or_default();
+                let stream =
+                    GcmEncryption::start(&material, iv, &req.aad, tag_len).map_err(cipher_error)?;
                 (stream, chosen, self.new_correlation()?)
             }
             Part::Next { correlation, .. } => {
@@ -117,26 +119,9 @@ impl Operations {
         })
     }
 
-    /// The first part's IV: the client's, or 96 random bits the server
-    /// chose (returned to the client).
-    fn first_iv(&self, req: &CipherRequest) -> Result<(Vec<u8>, Option<Vec<u8>>), ServerError> {
-        if let Some(iv) = &req.iv {
-            return Ok((iv.clone(), None));
-        }
-        let mut iv = vec![0; 12];
-        self.crypto
-            .random
-            .fill(&mut iv)
-            .map_err(ServerError::Crypto)?;
-        Ok((iv.clone(), Some(iv)))
-    }
-
     fn new_correlation(&self) -> Result<Correlation, ServerError> {
         let mut c = [0u8; CORRELATION_LEN];
-        self.crypto
-            .random
-            .fill(&mut c)
-            .map_err(ServerError::Crypto)?;
+        self.fill_random(&mut c)?;
         Ok(c)
     }
 }

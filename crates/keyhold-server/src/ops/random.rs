@@ -17,11 +17,15 @@ impl Operations {
     ) -> Result<RandomResponse, ServerError> {
         let len = random_len(req.bytes)?;
         let mut random = SecretBase64(vec![0u8; len]);
-        self.crypto
-            .random
-            .fill(&mut random.0)
-            .map_err(ServerError::Crypto)?;
+        self.fill_random(&mut random.0)?;
         Ok(RandomResponse { random })
+    }
+
+    /// Fills `buf` from the provider's random source: every random value
+    /// the service makes (IVs, data keys, correlation values) comes from
+    /// here.
+    pub(super) fn fill_random(&self, buf: &mut [u8]) -> Result<(), ServerError> {
+        self.crypto.random.fill(buf).map_err(ServerError::Crypto)
     }
 }
 

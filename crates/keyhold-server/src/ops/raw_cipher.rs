@@ -183,17 +183,7 @@ impl Operations {
             return self.envelope_key_encrypt(&material, req, plaintext);
         }
         let spec = raw_spec(key.algorithm, req)?;
-        let chosen = match (&req.iv, spec.mode.iv_len()) {
-            (Some(_), _) | (None, 0) => None,
-            (None, len) => {
-                let mut iv = vec![0; len];
-                self.crypto
-                    .random
-                    .fill(&mut iv)
-                    .map_err(ServerError::Crypto)?;
-                Some(iv)
-            }
-        };
+        let chosen = self.chosen_iv(req, spec.mode.iv_len())?;
         let iv = req.iv.as_deref().or(chosen.as_deref()).unwrap_or_default();
         let out = self
             .crypto
@@ -205,6 +195,22 @@ impl Operations {
             iv: chosen,
             tag: out.tag,
         })
+    }
+
+    /// The IV the server chooses for `req`: `len` random bytes when the
+    /// client sent none and the mode takes one (it goes back to the
+    /// client), else none.
+    pub(super) fn chosen_iv(
+        &self,
+        req: &CipherRequest,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, ServerError> {
+        if req.iv.is_some() || len == 0 {
+            return Ok(None);
+        }
+        let mut iv = vec![0; len];
+        self.fill_random(&mut iv)?;
+        Ok(Some(iv))
     }
 
     /// KMIP Decrypt under version `id`; `build` makes the request and
