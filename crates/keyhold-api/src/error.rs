@@ -172,6 +172,10 @@ error_codes! {
     /// rotation, or a tenant sealed under the previous root key): nothing
     /// was changed; retry.
     RotationConflict = ("rotation_conflict", 409),
+    /// A KMIP batch item could not be undone when a later item failed
+    /// (Batch Error Continuation Option Undo): the object changed since,
+    /// or its material was erased. Its change stays.
+    UndoConflict = ("undo_conflict", 409),
     /// The key was not created exportable: its material never leaves the
     /// server, whatever the caller's rights.
     KeyNotExportable = ("key_not_exportable", 409),

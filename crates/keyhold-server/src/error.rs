@@ -533,6 +533,13 @@ pub enum ServerError {
     /// (never a secret).
     #[error("backup refused: {0}")]
     BackupInvalid(#[source] keyhold_crypto::backup::BackupError),
+    /// A KMIP batch item could not be undone (Batch Error Continuation
+    /// Option Undo): its change stays.
+    #[error("cannot undo the batch item: {reason}")]
+    UndoConflict {
+        /// Why.
+        reason: &'static str,
+    },
     /// A backup made under another root key or epoch.
     #[error("backup refused: {0}")]
     BackupWrongKey(#[source] keyhold_crypto::backup::BackupError),
@@ -682,6 +689,7 @@ impl ServerError {
             Self::BackupWrongKey(_) => own(C::BackupWrongKey),
             Self::RestoreRefused { .. } => own(C::RestoreRefused),
             Self::RotationConflict { .. } => own(C::RotationConflict),
+            Self::UndoConflict { .. } => own(C::UndoConflict),
             Self::PayloadTooLarge => own(C::PayloadTooLarge),
             Self::UnsupportedMediaType | Self::NotOctetStream => own(C::UnsupportedMediaType),
             Self::NotFound => own(C::NotFound),

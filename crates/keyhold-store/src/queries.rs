@@ -265,6 +265,15 @@ pub(crate) const VERSION_UPDATE: &str = "UPDATE key_versions SET state = $4, arc
      kek_generation = $14, process_start_date = $15, protect_stop_date = $16, \
      compromise_recorded_at = $17, served_at = $18, public_half = $19 WHERE id = $1 AND key_id = $2 AND version = $3";
 
+/// `$1` key id, `$2` version number: removes one version row (undoing the
+/// batch item that added it).
+pub(crate) const VERSION_DELETE: &str =
+    "DELETE FROM key_versions WHERE key_id = $1 AND version = $2";
+/// `$1` key id: removes every version of a key (before the key itself).
+pub(crate) const VERSIONS_DELETE: &str = "DELETE FROM key_versions WHERE key_id = $1";
+/// `$1` key id, `$2` tenant: removes the key row.
+pub(crate) const KEY_DELETE: &str = "DELETE FROM keys WHERE id = $1 AND tenant_id = $2";
+
 /// `$1` tenant id, `$2` KEK generation, `$3` limit: the tenant's versions
 /// whose material is sealed under an older KEK, by key id and version.
 pub(crate) const VERSIONS_SEALED_BEFORE: &str = "SELECT v.key_id, v.version, k.algorithm, \
@@ -340,7 +349,7 @@ pub(crate) const AUDIT_LAST_CHECKPOINT: &str = concat!(
 
 /// Every statement with the number of parameters its callers bind.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, usize); 42] = [
+pub(crate) const ALL: [(&str, usize); 45] = [
     (SYSTEM_GET, 1),
     (SYSTEM_PUT, 2),
     (SYSTEM_DELETE, 1),
@@ -369,6 +378,9 @@ pub(crate) const ALL: [(&str, usize); 42] = [
     (VERSIONS, 1),
     (VERSION_INSERT, 19),
     (VERSION_UPDATE, 19),
+    (VERSION_DELETE, 2),
+    (VERSIONS_DELETE, 1),
+    (KEY_DELETE, 2),
     (VERSIONS_SEALED_BEFORE, 3),
     (VERSION_RESEAL, 5),
     (AUDIT_APPEND, 17),

@@ -235,6 +235,13 @@ pub trait WriteTx: ReadTx {
         to: u32,
         sealed: &SealedBlob,
     ) -> Result<bool, StoreError>;
+    /// Removes a key with its versions and tags, erasing their bytes: the
+    /// undoing of the request that made it, never a lifecycle step (keys
+    /// are destroyed, not deleted). A missing one is [`StoreError::NotFound`].
+    fn key_remove(&mut self, tenant: TenantId, key: KeyId) -> Result<(), StoreError>;
+    /// Removes version `version` of `key`, erasing its bytes: the undoing of
+    /// the request that added it. A missing one is [`StoreError::NotFound`].
+    fn version_remove(&mut self, key: KeyId, version: VersionNumber) -> Result<(), StoreError>;
     /// Appends an audit event. It must be the stored chain's next one: its
     /// `seq` the head's plus one, else [`StoreError::AuditSequence`], and its
     /// `prev` the head's link, else [`StoreError::AuditPrev`]; either way

@@ -95,11 +95,16 @@ impl Dispatcher {
             );
             return self.message_error(version, ResultReason::InvalidMessage, &problem);
         }
-        let stop_on_error = !matches!(
-            request.header.batch_error_continuation,
-            Some(BatchErrorContinuationOption::Continue)
-        );
         let request_id = RequestId::from_uuid(uuid::Uuid::new_v4());
+        let stop_on_error = match request.header.batch_error_continuation {
+            Some(BatchErrorContinuationOption::Continue) => false,
+            Some(BatchErrorContinuationOption::Undo) => {
+                let items = self.undoable_batch(&request.items, version, request_id);
+                let response = self.response(version, items.await);
+                return limit_size(response, request);
+            }
+            _ => true,
+        };
         let mut items = Vec::with_capacity(request.items.len());
         let mut placeholder = None;
         for item in &request.items {
@@ -373,3 +378,4 @@ fn encode(response: &ResponseMessage) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests;
+mod undo;

@@ -46,6 +46,7 @@ mod rotate_root;
 mod rsa_cipher;
 mod sign;
 mod transfer;
+mod undo;
 mod usage_limits;
 
 use std::sync::{Arc, RwLock};
@@ -75,6 +76,7 @@ pub use self::lifecycle::{DEFAULT_MIN_DESTROY_WAITING_DAYS, KeyAction, Lifecycle
 pub use self::multipart_encrypt::{Part, PartOutput};
 pub use self::raw_cipher::{CipherOutput, CipherRequest, DecryptInput, RequestedMode};
 pub use self::request::{CertIdentity, Credentials, Proof};
+pub use self::undo::{KeyChange, KeySnapshot};
 use crate::audit::AuditTrail;
 use crate::error::ServerError;
 use crate::vault::{DEFAULT_TENANT, Vault, tx_error};

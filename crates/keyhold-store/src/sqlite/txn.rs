@@ -743,6 +743,27 @@ impl WriteTx for SqliteTxn<'_> {
         Ok(changed > 0)
     }
 
+    fn key_remove(&mut self, tenant: TenantId, key: KeyId) -> Result<(), StoreError> {
+        // Only a key of this tenant loses its versions and tags.
+        if self.key_get(tenant, key)?.is_none() {
+            return Err(StoreError::NotFound { entity: KEY.entity });
+        }
+        let id = [codec::id(key.as_bytes())];
+        self.execute(queries::KEY_TAGS_DELETE, &id, KEY_TAG)?;
+        self.execute(queries::VERSIONS_DELETE, &id, VERSION)?;
+        let selected = [codec::id(key.as_bytes()), codec::id(tenant.as_bytes())];
+        self.update(queries::KEY_DELETE, &selected, KEY)?;
+        self.erased = true;
+        Ok(())
+    }
+
+    fn version_remove(&mut self, key: KeyId, version: VersionNumber) -> Result<(), StoreError> {
+        let params = [codec::id(key.as_bytes()), codec::version_number(version)];
+        self.update(queries::VERSION_DELETE, &params, VERSION)?;
+        self.erased = true;
+        Ok(())
+    }
+
     fn audit_append(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
         // The writer holds the database's one write lock: nobody appends
         // between this read and the insert. The primary key still refuses a

@@ -374,6 +374,66 @@ pub(crate) fn erasing_material_keeps_the_tombstone(store: &Store) {
     .unwrap();
 }
 
+/// `key_remove` and `version_remove` take away what an insert added (a
+/// batch's undo): the key with its versions and tags, only in its own
+/// tenant; a missing row is `NotFound` and changes nothing.
+pub(crate) fn removing_undoes_an_insert_in_its_tenant_only(store: &Store) {
+    let (t, other) = (tenant("t"), tenant("other"));
+    let k = full_key(&t, "k", Algorithm::Aes256Gcm);
+    let kept = key(&t, "kept", Algorithm::Aes256Gcm);
+    let (v1, v2) = (
+        version(&k, 1, KeyState::Active),
+        version(&k, 2, KeyState::PreActive),
+    );
+    let kept_v = version(&kept, 1, KeyState::Active);
+    write(store, |tx| {
+        tx.tenant_insert(&t)?;
+        tx.tenant_insert(&other)?;
+        tx.key_insert(&k)?;
+        tx.key_insert(&kept)?;
+        [&v1, &v2, &kept_v]
+            .into_iter()
+            .try_for_each(|v| tx.version_insert(v))
+    })
+    .unwrap();
+    let two = VersionNumber::new(2).unwrap();
+    write(store, |tx| tx.version_remove(k.id, two)).unwrap();
+    let err = write(store, |tx| tx.version_remove(k.id, two)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                entity: "key version"
+            }
+        ),
+        "{err:?}"
+    );
+    let err = write(store, |tx| tx.key_remove(other.id, k.id)).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { entity: "key" }),
+        "{err:?}"
+    );
+    assert_eq!(
+        read(store, |tx| tx.versions(k.id)).unwrap(),
+        vec![v1.clone()]
+    );
+    write(store, |tx| tx.key_remove(t.id, k.id)).unwrap();
+    read(store, |tx| {
+        assert_eq!(tx.key_get(t.id, k.id)?, None);
+        assert_eq!(tx.version_by_id(v1.meta.id)?, None);
+        assert_eq!(tx.key_by_name(t.id, &k.name)?, None);
+        assert_eq!(tx.key_get(t.id, kept.id)?.as_ref(), Some(&kept));
+        assert_eq!(tx.versions(kept.id)?, vec![kept_v.clone()]);
+        Ok(())
+    })
+    .unwrap();
+    // Its name is free again.
+    write(store, |tx| {
+        tx.key_insert(&full_key(&t, "k", Algorithm::Aes256Gcm))
+    })
+    .unwrap();
+}
+
 /// A KEK rotation's queries: the tenant's versions still under an older
 /// KEK generation (oldest first, erased ones never), re-sealed one by one
 /// only while still under the generation read.

@@ -81,6 +81,7 @@ macro_rules! conformance_suite {
             updates_of_missing_rows_are_not_found,
             rows_need_their_parent,
             erasing_material_keeps_the_tombstone,
+            removing_undoes_an_insert_in_its_tenant_only,
             list_filters_by_name_prefix,
             list_filters_by_algorithm,
             list_filters_by_primary_version_state,

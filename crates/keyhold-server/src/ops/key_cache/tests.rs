@@ -271,8 +271,10 @@ fn versions_used_accumulate_while_the_key_row_is_unchanged() {
 }
 
 /// The store methods that write key or version rows.
-const KEY_WRITES: [&str; 7] = [
+const KEY_WRITES: [&str; 9] = [
     ".key_insert(",
+    ".key_remove(",
+    ".version_remove(",
     ".key_update(",
     ".key_mark_used(",
     ".key_mark_idle_warned(",
@@ -286,8 +288,9 @@ const KEY_WRITES: [&str; 7] = [
 /// it), or invalidates the keys itself (`key_use.rs`, `usage_limits.rs`),
 /// or empties the
 /// cache after it (`rotate_kek.rs`).
-const WRITERS: [&str; 8] = [
+const WRITERS: [&str; 9] = [
     "ops/keys.rs",
+    "ops/undo.rs",
     "ops/public_half_ops.rs",
     "ops/transfer.rs",
     "ops/usage_limits.rs",

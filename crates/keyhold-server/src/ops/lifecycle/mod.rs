@@ -348,4 +348,4 @@ pub(super) fn apply(
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

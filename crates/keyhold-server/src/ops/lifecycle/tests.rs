@@ -28,7 +28,8 @@ fn version(n: u32, state: KeyState) -> KeyVersion {
     }
 }
 
-fn rows(primary: KeyState, period: Option<u64>) -> KeyRows {
+/// A key of one version in state `primary`, rotated every `period` seconds.
+pub(in crate::ops) fn rows(primary: KeyState, period: Option<u64>) -> KeyRows {
     KeyRows {
         key: Key {
             id: KeyId::from_uuid(uuid::Uuid::from_u128(1)),
