@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Durable audit against the same build without audit writes (issue 5),
+# taking turns: ROUNDS rounds of (audited build, then the `bench-no-audit`
+# build with KEYHOLD_BENCH_NO_AUDIT=1), each a fresh dev server and data
+# directory (so the trail does not grow from run to run), the same
+# `keyhold bench` arguments. Everything stays on loopback and stops by
+# itself.
+# Usage: scripts/bench-audit-ab.sh BIN NO_AUDIT_BIN ROUNDS BENCH_ARGS...
+#   e.g. scripts/bench-audit-ab.sh /work/bin /work/bin-noaudit 3 --op encrypt --reuse --duration 10s
+set -u
+A=$1; B=$2; ROUNDS=$3; shift 3
+PORT=8261
+run() {
+  local bin=$1; local envv=$2; shift 2
+  local data; data=$(mktemp -d)
+  env $envv "$bin" server --dev --listen 127.0.0.1:$PORT --data-dir "$data" --dev-root-token bench --log warn > "$data/out" 2>&1 &
+  local s=$!
+  for _ in $(seq 100); do grep -q KEYHOLD_ADDR "$data/out" 2>/dev/null && break; sleep 0.1; done
+  KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench "$bin" bench "$@" --json 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin); l = d['latency_us']
+print(f\"{d['ops_per_sec']:9.0f} ops/s  p99 {l['p99']/1000:.2f} ms  errors {d['errors']['total']}\")"
+  kill $s; wait $s 2>/dev/null; rm -rf "$data"
+}
+for _ in $(seq "$ROUNDS"); do
+  echo -n "audit:    "; run "$A" "X=1" "$@"
+  echo -n "no-audit: "; run "$B" "KEYHOLD_BENCH_NO_AUDIT=1" "$@"
+done
