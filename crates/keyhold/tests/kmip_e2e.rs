@@ -27,18 +27,7 @@ async fn call(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<Respons
 }
 
 fn request(items: &[&str]) -> Vec<u8> {
-    let batch: String = items
-        .iter()
-        .map(|i| format!("<BatchItem>{i}</BatchItem>"))
-        .collect();
-    let text = format!(
-        r#"<RequestMessage><RequestHeader><ProtocolVersion>
-        <ProtocolVersionMajor type="Integer" value="1"/>
-        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
-        <BatchCount type="Integer" value="{}"/></RequestHeader>{batch}</RequestMessage>"#,
-        items.len()
-    );
-    keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap()
+    common::kmip::batch_bytes("", items)
 }
 
 const DISCOVER: &str =

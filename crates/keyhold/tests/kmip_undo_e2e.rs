@@ -15,7 +15,8 @@
 mod common;
 
 use common::kmip::{
-    attribute, create_aes, exchange, name_attribute, ok, on, refused, rest_client, session, uid,
+    attribute, batch_bytes, create_aes, exchange, name_attribute, ok, on, refused, rest_client,
+    session, uid,
 };
 use keyhold_api::audit::AuditEventsQuery;
 use keyhold_kmip::payload::ResponsePayload;
@@ -29,20 +30,8 @@ type Conn = TlsStream<TcpStream>;
 
 /// Sends `items` as one KMIP 1.4 batch with continuation `option`.
 async fn batch(conn: &mut Conn, option: &str, items: &[String]) -> ResponseMessage {
-    let body: String = items
-        .iter()
-        .map(|i| format!("<BatchItem>{i}</BatchItem>"))
-        .collect();
-    let text = format!(
-        r#"<RequestMessage><RequestHeader><ProtocolVersion>
-        <ProtocolVersionMajor type="Integer" value="1"/>
-        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
-        <BatchErrorContinuationOption type="Enumeration" value="{option}"/>
-        <BatchCount type="Integer" value="{}"/></RequestHeader>{body}</RequestMessage>"#,
-        items.len()
-    );
-    let bytes = keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap();
-    let tree = exchange(conn, &bytes).await.unwrap();
+    let header = format!(r#"<BatchErrorContinuationOption type="Enumeration" value="{option}"/>"#);
+    let tree = exchange(conn, &batch_bytes(&header, items)).await.unwrap();
     ResponseMessage::from_ttlv(&tree).unwrap()
 }
 

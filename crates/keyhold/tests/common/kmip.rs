@@ -197,6 +197,24 @@ pub async fn call(conn: &mut TlsStream<TcpStream>, item: &str) -> ResponseMessag
     call_in(conn, "1", "4", item).await
 }
 
+/// The bytes of a KMIP 1.4 request message holding `items` (each in the
+/// test vectors' XML form), with `header` (say a Batch Error Continuation
+/// Option) added to its header.
+pub fn batch_bytes(header: &str, items: &[impl AsRef<str>]) -> Vec<u8> {
+    let batch: String = items
+        .iter()
+        .map(|i| format!("<BatchItem>{}</BatchItem>", i.as_ref()))
+        .collect();
+    let text = format!(
+        r#"<RequestMessage><RequestHeader><ProtocolVersion>
+        <ProtocolVersionMajor type="Integer" value="1"/>
+        <ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>{header}
+        <BatchCount type="Integer" value="{}"/></RequestHeader>{batch}</RequestMessage>"#,
+        items.len()
+    );
+    keyhold_ttlv::encode(&keyhold_ttlv::xml::to_ttlv(&text).unwrap()).unwrap()
+}
+
 /// [`call`] in KMIP `major`.`minor`.
 pub async fn call_in(
     conn: &mut TlsStream<TcpStream>,
