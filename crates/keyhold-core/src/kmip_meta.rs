@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::algorithm::Algorithm;
 use crate::error::CoreError;
+use crate::kmip_app_info::{AltName, AppInfo};
+use crate::kmip_custom::CustomAttribute;
 use crate::kmip_links::ObjectLink;
 use crate::name::KeyName;
 use crate::time::Timestamp;
@@ -194,6 +196,17 @@ pub struct KmipMeta {
     /// Cleared when the destruction is cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destroy_requested_at: Option<Timestamp>,
+    /// Its Application Specific Information ([`crate::kmip_app_info`]), in
+    /// the order set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_info: Vec<AppInfo>,
+    /// Its Alternative Names ([`crate::kmip_app_info`]), in the order set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alt_names: Vec<AltName>,
+    /// Its custom attributes of types other than text
+    /// ([`crate::kmip_custom`]); text ones are the key's tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom: Vec<CustomAttribute>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -314,7 +327,10 @@ impl KmipMeta {
                 reason: "a key belongs to at most 16 Object Groups",
             });
         }
-        crate::kmip_links::check_links(&self.links)
+        crate::kmip_links::check_links(&self.links)?;
+        crate::kmip_app_info::check_app_infos(&self.app_info)?;
+        crate::kmip_app_info::check_alt_names(&self.alt_names)?;
+        crate::kmip_custom::check_custom(&self.custom)
     }
 }
 
@@ -340,6 +356,9 @@ mod tests {
             links: Vec::new(),
             sensitive: false,
             destroy_requested_at: None,
+            app_info: Vec::new(),
+            alt_names: Vec::new(),
+            custom: Vec::new(),
         };
         meta.check(Algorithm::SecretData).unwrap();
         assert!(meta.check(Algorithm::OpaqueData).is_err());
@@ -431,8 +450,52 @@ mod tests {
             links: Vec::new(),
             sensitive: false,
             destroy_requested_at: None,
+            app_info: Vec::new(),
+            alt_names: Vec::new(),
+            custom: Vec::new(),
         };
         assert!(meta.check(Algorithm::Aes256Raw).is_err());
+    }
+
+    #[test]
+    fn tape_library_attributes_are_kept_checked_and_not_empty() {
+        use crate::kmip_app_info::MAX_APP_INFOS;
+        use crate::kmip_custom::{CustomName, CustomValue};
+        let info = AppInfo::new("LIBRARY-LTO".into(), "0123".into()).unwrap();
+        let meta = KmipMeta {
+            app_info: vec![info.clone()],
+            alt_names: vec![AltName::new("XXA012A1".into(), 1).unwrap()],
+            custom: vec![CustomAttribute {
+                name: CustomName::try_from("x-VendorAttribute2".to_owned()).unwrap(),
+                value: CustomValue::Integer(0),
+            }],
+            ..KmipMeta::default()
+        };
+        assert!(!meta.is_empty());
+        meta.check(Algorithm::Aes256Raw).unwrap();
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(serde_json::from_str::<KmipMeta>(&json).unwrap(), meta);
+        let too_many = KmipMeta {
+            app_info: vec![info; MAX_APP_INFOS + 1],
+            ..KmipMeta::default()
+        };
+        assert!(too_many.check(Algorithm::Aes256Raw).is_err());
+        for one in [
+            KmipMeta {
+                app_info: meta.app_info.clone(),
+                ..KmipMeta::default()
+            },
+            KmipMeta {
+                alt_names: meta.alt_names.clone(),
+                ..KmipMeta::default()
+            },
+            KmipMeta {
+                custom: meta.custom.clone(),
+                ..KmipMeta::default()
+            },
+        ] {
+            assert!(!one.is_empty());
+        }
     }
 
     #[test]
@@ -463,6 +526,9 @@ mod tests {
             links: Vec::new(),
             sensitive: false,
             destroy_requested_at: None,
+            app_info: Vec::new(),
+            alt_names: Vec::new(),
+            custom: Vec::new(),
         };
         let json = serde_json::to_string(&meta).unwrap();
         assert_eq!(

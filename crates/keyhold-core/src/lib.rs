@@ -20,6 +20,8 @@ pub mod cryptoperiod;
 pub mod error;
 pub mod idle;
 pub mod ids;
+pub mod kmip_app_info;
+pub mod kmip_custom;
 pub mod kmip_links;
 pub mod kmip_meta;
 pub mod lifecycle;

@@ -177,6 +177,27 @@ pub struct Link {
     pub linked_object_identifier: UniqueIdentifier,
 }
 
+/// Application Specific Information (KMIP 1.4 section 3.36, KMIP 2.1
+/// section 4.4): data an application keeps with the object under its
+/// namespace (tape libraries find their keys by it).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ApplicationSpecificInformation {
+    /// Application Namespace.
+    pub namespace: String,
+    /// Application Data; a client may omit it to ask the server for it.
+    pub data: Option<String>,
+}
+
+/// Alternative Name (KMIP 1.4 section 3.40, KMIP 2.1 section 4.2).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AlternativeName {
+    /// Alternative Name Value.
+    pub value: String,
+    /// Alternative Name Type (KMIP 1.4 section 9.1.3.2.34, KMIP 2.1
+    /// section 11.3), extensions included.
+    pub name_type: u32,
+}
+
 /// An attribute's value, typed for the attributes the profiles use; every other standard
 /// attribute is kept as its tag and TTLV value.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -209,6 +230,10 @@ pub enum AttributeValue {
     Description(String),
     /// Link.
     Link(Link),
+    /// Application Specific Information.
+    ApplicationSpecificInformation(ApplicationSpecificInformation),
+    /// Alternative Name.
+    AlternativeName(AlternativeName),
     /// A 1.x Custom Attribute (`x-…`, `y-…`) or 2.x Vendor Attribute.
     Vendor {
         /// Vendor Identification (the `x` or `y` prefix of a 1.x name).
@@ -251,6 +276,10 @@ impl AttributeValue {
             t if t == tags::CONTACT_INFORMATION => A::ContactInformation(f::text(item)?),
             t if t == tags::DESCRIPTION => A::Description(f::text(item)?),
             t if t == tags::LINK => A::Link(parse_link(item)?),
+            t if t == tags::APPLICATION_SPECIFIC_INFORMATION => {
+                A::ApplicationSpecificInformation(parse_app_info(item)?)
+            }
+            t if t == tags::ALTERNATIVE_NAME => A::AlternativeName(parse_alternative_name(item)?),
             _ => A::Other {
                 tag,
                 value: item.value.clone(),
@@ -275,6 +304,8 @@ impl AttributeValue {
             A::ContactInformation(_) => tags::CONTACT_INFORMATION,
             A::Description(_) => tags::DESCRIPTION,
             A::Link(_) => tags::LINK,
+            A::ApplicationSpecificInformation(_) => tags::APPLICATION_SPECIFIC_INFORMATION,
+            A::AlternativeName(_) => tags::ALTERNATIVE_NAME,
             A::Vendor { .. } => tags::ATTRIBUTE,
             A::Other { tag, .. } => *tag,
         }
@@ -309,6 +340,20 @@ impl AttributeValue {
                         .to_ttlv(tags::LINKED_OBJECT_IDENTIFIER),
                 ],
             ),
+            A::ApplicationSpecificInformation(i) => {
+                let mut items = vec![f::text_item(tags::APPLICATION_NAMESPACE, &i.namespace)];
+                f::push_opt(&mut items, i.data.as_deref(), |d| {
+                    f::text_item(tags::APPLICATION_DATA, d)
+                });
+                Ttlv::structure(tag, items)
+            }
+            A::AlternativeName(n) => Ttlv::structure(
+                tag,
+                vec![
+                    f::text_item(tags::ALTERNATIVE_NAME_VALUE, &n.value),
+                    f::enum_item(tags::ALTERNATIVE_NAME_TYPE, n.name_type),
+                ],
+            ),
             A::Vendor { value, .. } | A::Other { value, .. } => Ttlv::new(tag, value.clone()),
         }
     }
@@ -333,6 +378,26 @@ fn parse_link(item: &Ttlv) -> Result<Link> {
     };
     r.finish()?;
     Ok(link)
+}
+
+fn parse_app_info(item: &Ttlv) -> Result<ApplicationSpecificInformation> {
+    let mut r = Reader::new(item)?;
+    let info = ApplicationSpecificInformation {
+        namespace: r.req_map(tags::APPLICATION_NAMESPACE, f::text)?,
+        data: r.opt_map(tags::APPLICATION_DATA, f::text)?,
+    };
+    r.finish()?;
+    Ok(info)
+}
+
+fn parse_alternative_name(item: &Ttlv) -> Result<AlternativeName> {
+    let mut r = Reader::new(item)?;
+    let name = AlternativeName {
+        value: r.req_map(tags::ALTERNATIVE_NAME_VALUE, f::text)?,
+        name_type: r.req_map(tags::ALTERNATIVE_NAME_TYPE, f::enumeration)?,
+    };
+    r.finish()?;
+    Ok(name)
 }
 
 /// Which attribute a request names: a standard one by tag, or a vendor one by name

@@ -451,6 +451,45 @@ mod tests {
     }
 
     #[test]
+    fn application_information_and_alternative_names_are_typed_in_both_forms() {
+        let v2 = r#"<Attributes>
+          <ApplicationSpecificInformation>
+            <ApplicationNamespace type="TextString" value="LIBRARY-LTO"/>
+            <ApplicationData type="TextString" value="0123"/>
+          </ApplicationSpecificInformation>
+          <ApplicationSpecificInformation>
+            <ApplicationNamespace type="TextString" value="ssl"/>
+          </ApplicationSpecificInformation>
+          <AlternativeName>
+            <AlternativeNameValue type="TextString" value="XXA012A1"/>
+            <AlternativeNameType type="Enumeration" value="UninterpretedTextString"/>
+          </AlternativeName>
+        </Attributes>"#;
+        let attrs = Attributes::parse_v2(&xml::to_ttlv(v2).unwrap()).unwrap();
+        let AttributeValue::ApplicationSpecificInformation(asi) = &attrs.items[0].value else {
+            panic!("{:?}", attrs.items[0]);
+        };
+        assert_eq!(asi.namespace, "LIBRARY-LTO");
+        assert_eq!(asi.data.as_deref(), Some("0123"));
+        assert!(matches!(
+            &attrs.items[1].value,
+            AttributeValue::ApplicationSpecificInformation(i) if i.data.is_none()
+        ));
+        assert!(matches!(
+            &attrs.items[2].value,
+            AttributeValue::AlternativeName(n) if n.value == "XXA012A1" && n.name_type == 1
+        ));
+        for one in &attrs.items {
+            assert_eq!(Attribute::parse_v1(&one.to_v1().unwrap()).unwrap(), *one);
+            assert_eq!(Attribute::parse_v2(&one.to_v2()).unwrap(), *one);
+        }
+        let no_namespace = r#"<Attributes><ApplicationSpecificInformation>
+            <ApplicationData type="TextString" value="d"/>
+          </ApplicationSpecificInformation></Attributes>"#;
+        assert!(Attributes::parse_v2(&xml::to_ttlv(no_namespace).unwrap()).is_err());
+    }
+
+    #[test]
     fn description_is_text_in_both_forms() {
         let v2 = r#"<Attributes><Description type="TextString" value="d"/></Attributes>"#;
         let attrs = Attributes::parse_v2(&xml::to_ttlv(v2).unwrap()).unwrap();

@@ -79,7 +79,8 @@ mod version;
 mod wrapping;
 
 pub use attribute::{
-    AttributeRef, AttributeValue, DateAttribute, Link, Name, attribute_tag, attribute_text_name,
+    AlternativeName, ApplicationSpecificInformation, AttributeRef, AttributeValue, DateAttribute,
+    Link, Name, attribute_tag, attribute_text_name,
 };
 pub use attributes::{Attribute, AttributeSet, Attributes};
 pub use crypto_params::CryptographicParameters;

@@ -143,6 +143,14 @@ pub enum ServerError {
         /// The attribute, by its KMIP name.
         attribute: &'static str,
     },
+    /// A KMIP 2.x Modify or Set Attribute that names no instance of an
+    /// attribute the object has several of (KMIP 2.1 sections 6.1.34 and
+    /// 6.1.51: Multi Valued Attribute).
+    #[error("the object has several {attribute}: name the one to change")]
+    AttributeMultiValued {
+        /// The attribute, by its KMIP name.
+        attribute: &'static str,
+    },
     /// No key with that id or name in the caller's tenant.
     #[error("key not found")]
     KeyNotFound,
@@ -605,7 +613,8 @@ impl ServerError {
             | Self::IncompleteRequest { .. }
             | Self::AttributeSingleValued { .. }
             | Self::AttributeReadOnly { .. }
-            | Self::AttributeNotFound { .. } => own(C::InvalidRequest),
+            | Self::AttributeNotFound { .. }
+            | Self::AttributeMultiValued { .. } => own(C::InvalidRequest),
             Self::PublicKeyOnly | Self::NotAKey { .. } | Self::LegacyKey { .. } => {
                 own(C::UnsupportedOperation)
             }

@@ -1,8 +1,17 @@
 //! Add, Modify, Set and Delete Attribute (KMIP 1.4 sections 4.13–4.16,
-//! KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom text
-//! attributes, the Description and the Activation Date of a Pre-Active
-//! key; every other attribute is keyhold's own and read-only.
+//! KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom attributes
+//! (text, Integer, Long Integer, Boolean, Enumeration, Date-Time,
+//! Interval, Byte String), the Description, the usage dates, Links,
+//! Application Specific Information and Alternative Names
+//! ([`super::instance_ops`]) and the Activation Date of a Pre-Active key;
+//! every other attribute is keyhold's own and read-only.
 
+use super::errors::ItemFailure;
+use super::instance_ops::{self, InstanceWanted};
+use super::state_ops::lifecycle_failure;
+use super::{Dispatcher, custom_attrs, objects};
+use crate::error::ServerError;
+use crate::ops::{AttributeChange, CustomAttr, LinkChange, UsageDate};
 use keyhold_core::kmip_links::{LinkedId, ObjectLink};
 use keyhold_core::{Action, RequestId, Timestamp, VersionId};
 use keyhold_kmip::payload::{
@@ -12,19 +21,13 @@ use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, DateAttribute, Link, Operation, ProtocolVersion,
     ResponsePayload, ResultReason, UniqueIdentifier, tags,
 };
-use keyhold_ttlv::Value;
-
-use super::errors::ItemFailure;
-use super::state_ops::lifecycle_failure;
-use super::{Dispatcher, objects};
-use crate::error::ServerError;
-use crate::ops::{AttributeChange, LinkChange, UsageDate};
 
 type Answer = Result<ResponsePayload, ItemFailure>;
 
 /// What a change asks of keyhold.
 enum Wanted {
-    Custom(String, AttributeChange),
+    Custom(String, AttributeChange<CustomAttr>),
+    Instances(InstanceWanted),
     Description(AttributeChange),
     Usage(UsageDate, AttributeChange<Timestamp>),
     Activation(Timestamp),
@@ -52,6 +55,9 @@ fn attribute_failure(e: ServerError, version: ProtocolVersion) -> ItemFailure {
         }
         ServerError::AttributeNotFound { .. } if version.is_v2() => {
             ItemFailure::new(ResultReason::AttributeNotFound, e.to_string())
+        }
+        ServerError::AttributeMultiValued { .. } if version.is_v2() => {
+            ItemFailure::new(ResultReason::MultiValuedAttribute, e.to_string())
         }
         ServerError::AttributeReadOnly { .. } if version.is_v2() => {
             ItemFailure::new(ResultReason::AttributeReadOnly, e.to_string())
@@ -83,28 +89,29 @@ fn custom_name(vendor: &str, name: &str) -> String {
     format!("{vendor}-{name}")
 }
 
-/// What an Add, Modify or Set of `attribute` asks for.
+/// What an Add, Modify or Set of `attribute` asks for (`current`: a 2.x
+/// Modify's Current Attribute).
 fn wanted(
     operation: Operation,
     attribute: &Attribute,
+    current: Option<&Attribute>,
     version: ProtocolVersion,
 ) -> Result<Wanted, ItemFailure> {
+    if let Some(change) = instance_ops::change(operation, attribute, current, version) {
+        return change.map(Wanted::Instances);
+    }
     match &attribute.value {
         AttributeValue::Vendor {
             vendor,
             name,
-            value: Value::TextString(text),
+            value,
         } => Ok(Wanted::Custom(
             custom_name(vendor, name),
-            change_of(operation, text.clone()),
+            change_of(operation, custom_attrs::kept(value)?),
         )),
         AttributeValue::Description(text) => {
             Ok(Wanted::Description(change_of(operation, text.clone())))
         }
-        AttributeValue::Vendor { .. } => Err(ItemFailure::new(
-            ResultReason::InvalidField,
-            "custom attributes hold text only",
-        )),
         AttributeValue::Date(DateAttribute::Activation, secs)
             if operation != Operation::AddAttribute =>
         {
@@ -143,7 +150,7 @@ impl Dispatcher {
         request_id: RequestId,
     ) -> Answer {
         let id = objects::version_id(req.unique_identifier.as_ref(), placeholder)?;
-        let change = wanted(operation, &req.new, version)?;
+        let change = wanted(operation, &req.new, req.current.as_ref(), version)?;
         let done = self.ops.perform(
             self.credentials(request_id),
             Action::KeyUpdate,
@@ -151,6 +158,7 @@ impl Dispatcher {
                 Wanted::Custom(name, c) => {
                     ops.change_custom_attribute(caller, id, name, c).map(drop)
                 }
+                Wanted::Instances(c) => c.perform(ops, caller, id).map(drop),
                 Wanted::Description(c) => ops.change_description(caller, id, c).map(drop),
                 Wanted::Usage(which, c) => ops.change_usage_date(caller, id, which, c),
                 Wanted::Activation(at) => ops.set_activation_date(caller, id, at),
@@ -189,6 +197,11 @@ impl Dispatcher {
         if reference == Some(AttributeRef::Standard(tags::LINK)) {
             return self.delete_link(req, version, id, request_id).await;
         }
+        if let Some(change) = instance_ops::deletion(reference.as_ref(), req, version) {
+            return self
+                .delete_instance(req, version, id, change?, request_id)
+                .await;
+        }
         let custom = match &reference {
             Some(AttributeRef::Vendor { vendor, name }) => Some(custom_name(vendor, name)),
             Some(AttributeRef::Standard(tags::DESCRIPTION)) => None,
@@ -201,13 +214,17 @@ impl Dispatcher {
                 Some(name) => {
                     ops.change_custom_attribute(caller, id, name, AttributeChange::Delete)
                 }
-                None => ops.change_description(caller, id, AttributeChange::Delete),
+                None => ops
+                    .change_description(caller, id, AttributeChange::Delete)
+                    .map(|d| d.map(CustomAttr::Text)),
             },
         );
         let before = done.await.map_err(|e| attribute_failure(e, version))?;
         // KMIP 1.4 section 4.16: a 1.x answer carries the deleted attribute.
         let deleted = match (reference, before) {
-            (Some(r), Some(text)) if !version.is_v2() => Some(Attribute::new(text_value(r, text))),
+            (Some(r), Some(value)) if !version.is_v2() => {
+                deleted_value(r, value).map(Attribute::new)
+            }
             _ => None,
         };
         Ok(ResponsePayload::DeleteAttribute(AttributeChangeResponse {
@@ -221,6 +238,32 @@ impl Dispatcher {
 }
 
 impl Dispatcher {
+    /// Delete Attribute of Application Specific Information or an
+    /// Alternative Name ([`instance_ops`]); a 1.x answer carries the
+    /// instance deleted (KMIP 1.4 section 4.16).
+    async fn delete_instance(
+        &self,
+        req: &DeleteAttributeRequest,
+        version: ProtocolVersion,
+        id: VersionId,
+        change: InstanceWanted,
+        request_id: RequestId,
+    ) -> Answer {
+        let done = self.ops.perform(
+            self.credentials(request_id),
+            Action::KeyUpdate,
+            move |ops, caller| change.perform(ops, caller, id),
+        );
+        let removed = done.await.map_err(|e| attribute_failure(e, version))?;
+        Ok(ResponsePayload::DeleteAttribute(AttributeChangeResponse {
+            unique_identifier: req
+                .unique_identifier
+                .clone()
+                .unwrap_or_else(|| objects::version_uid(id)),
+            attribute: removed.filter(|_| !version.is_v2()).map(Attribute::new),
+        }))
+    }
+
     /// Delete Attribute of a Link: the one the Current Attribute names,
     /// else every Link the client set.
     async fn delete_link(
@@ -265,16 +308,17 @@ fn kept_link(link: &Link) -> Result<ObjectLink, ItemFailure> {
     })
 }
 
-/// The text attribute `reference` names with value `text`: a custom
-/// attribute or the Description.
-fn text_value(reference: AttributeRef, text: String) -> AttributeValue {
-    match reference {
-        AttributeRef::Vendor { vendor, name } => AttributeValue::Vendor {
-            vendor,
-            name,
-            value: Value::TextString(text),
-        },
-        AttributeRef::Standard(_) => AttributeValue::Description(text),
+/// The attribute `reference` names with value `value`: a custom
+/// attribute, or the Description (text).
+fn deleted_value(reference: AttributeRef, value: CustomAttr) -> Option<AttributeValue> {
+    match (reference, value) {
+        (AttributeRef::Vendor { vendor, name }, value) => {
+            custom_attrs::attribute(&custom_name(&vendor, &name), &value)
+        }
+        (AttributeRef::Standard(_), CustomAttr::Text(text)) => {
+            Some(AttributeValue::Description(text))
+        }
+        (AttributeRef::Standard(_), CustomAttr::Typed(_)) => None,
     }
 }
 
@@ -283,33 +327,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_custom_text_and_activation_can_change() {
+    fn only_custom_attributes_and_activation_can_change() {
+        use keyhold_ttlv::Value;
         let v1 = ProtocolVersion::V1_4;
         let custom = Attribute::new(AttributeValue::Vendor {
             vendor: "x".into(),
             name: "attribute1".into(),
             value: Value::TextString("v".into()),
         });
-        let Ok(Wanted::Custom(name, AttributeChange::Modify(v))) =
-            wanted(Operation::ModifyAttribute, &custom, v1)
+        let Ok(Wanted::Custom(name, AttributeChange::Modify(CustomAttr::Text(v)))) =
+            wanted(Operation::ModifyAttribute, &custom, None, v1)
         else {
             panic!("a custom text attribute");
         };
         assert_eq!((name.as_str(), v.as_str()), ("x-attribute1", "v"));
+        let typed = Attribute::new(AttributeValue::Vendor {
+            vendor: "x".into(),
+            name: "n".into(),
+            value: Value::DateTime(5),
+        });
+        assert!(matches!(
+            wanted(Operation::ModifyAttribute, &typed, None, v1),
+            Ok(Wanted::Custom(
+                _,
+                AttributeChange::Modify(CustomAttr::Typed(_))
+            ))
+        ));
+        let big = Attribute::new(AttributeValue::Vendor {
+            vendor: "x".into(),
+            name: "n".into(),
+            value: Value::BigInteger(vec![1]),
+        });
+        let refused = wanted(Operation::AddAttribute, &big, None, v1);
+        assert_eq!(refused.err().unwrap().reason, ResultReason::InvalidField);
         let state = Attribute::new(AttributeValue::State(keyhold_kmip::State::Active));
-        let refused = wanted(Operation::ModifyAttribute, &state, v1);
+        let refused = wanted(Operation::ModifyAttribute, &state, None, v1);
         assert_eq!(
             refused.err().unwrap().reason,
             ResultReason::PermissionDenied
         );
-        let refused = wanted(Operation::SetAttribute, &state, ProtocolVersion::V2_0);
+        let refused = wanted(Operation::SetAttribute, &state, None, ProtocolVersion::V2_0);
         assert_eq!(
             refused.err().unwrap().reason,
             ResultReason::AttributeReadOnly
         );
         let date = Attribute::new(AttributeValue::Date(DateAttribute::Activation, 0));
         assert!(matches!(
-            wanted(Operation::ModifyAttribute, &date, v1),
+            wanted(Operation::ModifyAttribute, &date, None, v1),
             Ok(Wanted::Activation(_))
         ));
     }
@@ -319,7 +383,7 @@ mod tests {
         let v1 = ProtocolVersion::V1_4;
         let description = Attribute::new(AttributeValue::Description("d".into()));
         assert!(matches!(
-            wanted(Operation::AddAttribute, &description, v1),
+            wanted(Operation::AddAttribute, &description, None, v1),
             Ok(Wanted::Description(AttributeChange::Add(d))) if d == "d"
         ));
         let second = || ServerError::AttributeSingleValued {

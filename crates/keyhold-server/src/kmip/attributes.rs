@@ -1,8 +1,7 @@
 //! A key version's KMIP attributes (KMIP 1.4 section 3, KMIP 2.1 section
 //! 4): what Get Attributes and Get Attribute List answer.
 
-use super::{data_objects, keypairs, objects, stored_params};
-use crate::ops::is_custom_name;
+use super::{app_attrs, custom_attrs, data_objects, keypairs, objects, stored_params};
 use keyhold_core::{Key, KeyState, KeyVersion, Origin, Timestamp, UsageMask};
 use keyhold_kmip::{
     Attribute, AttributeRef, AttributeValue, Attributes, CryptographicAlgorithm, DateAttribute,
@@ -17,7 +16,9 @@ use keyhold_ttlv::{Ttlv, Value};
 /// Cryptographic Usage Mask (for a key pair, the half's share of the
 /// key's usage), Cryptographic Parameters (KMIP 1.4 section 3.6) when the
 /// key was made with them, the Link to the other half of a key pair, State
-/// and the dates set. `public` picks the Public Key object of a key pair.
+/// and the dates set, the Description, Object Groups, Application Specific
+/// Information, Alternative Names and custom attributes. `public` picks
+/// the Public Key object of a key pair.
 pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attributes {
     use AttributeValue as A;
     let view;
@@ -98,15 +99,8 @@ pub(crate) fn of_version(key: &Key, version: &KeyVersion, public: bool) -> Attri
     for group in &key.kmip.object_groups {
         out.push(A::ObjectGroup(group.as_str().to_owned()));
     }
-    for (name, text) in &key.tags {
-        if let Some((vendor, rest)) = name.split_once('-').filter(|_| is_custom_name(name)) {
-            out.push(A::Vendor {
-                vendor: vendor.to_owned(),
-                name: rest.to_owned(),
-                value: Value::TextString(text.clone()),
-            });
-        }
-    }
+    app_attrs::report(key, &mut out);
+    custom_attrs::report(key, &mut out);
     out
 }
 

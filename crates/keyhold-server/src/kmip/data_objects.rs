@@ -16,7 +16,7 @@ use keyhold_kmip::{
 };
 
 use super::errors::ItemFailure;
-use super::{certificates, objects};
+use super::{app_attrs, certificates, custom_attrs, objects};
 use crate::ops::KmipKeySpec;
 
 fn failure(reason: ResultReason, message: &str) -> ItemFailure {
@@ -114,6 +114,9 @@ pub(crate) fn spec(req: &RegisterRequest, data: DataObject) -> Result<KmipKeySpe
             links: Vec::new(),
             sensitive: objects::sensitive(attrs)?,
             destroy_requested_at: None,
+            app_info: app_attrs::app_info_of(attrs)?,
+            alt_names: app_attrs::alt_names_of(attrs)?,
+            custom: custom_attrs::typed_of(attrs)?,
         },
         custom: objects::custom_attributes(attrs),
         dates: objects::usage_dates(attrs),

@@ -165,6 +165,7 @@ pub(crate) fn reason_for(e: &ServerError) -> ResultReason {
         ServerError::InvalidRequest { .. }
         | ServerError::AttributeSingleValued { .. }
         | ServerError::AttributeNotFound { .. }
+        | ServerError::AttributeMultiValued { .. }
         | ServerError::Core(_) => ResultReason::InvalidField,
         ServerError::IncompleteRequest { .. } => ResultReason::InvalidMessage,
         ServerError::DecryptionFailed | ServerError::Crypto(_) => {

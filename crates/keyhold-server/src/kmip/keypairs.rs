@@ -19,7 +19,7 @@ use keyhold_kmip::{
 use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
-use super::{objects, rsa_params, stored_params};
+use super::{app_attrs, objects, rsa_params, stored_params};
 use crate::ops::{KmipKeySpec, KmipSignature, UsageDates};
 
 fn invalid(message: &str) -> ItemFailure {
@@ -146,6 +146,7 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         objects::refuse_sensitive(attrs)?;
     }
     let described = lists.iter().flatten().find(|a| a.description().is_some());
+    let (app_info, alt_names) = app_attrs::of_pair(&lists)?;
     Ok(KmipKeySpec {
         name,
         description: described.map_or(Ok(String::new()), |a| objects::description_of(a))?,
@@ -158,6 +159,8 @@ pub(crate) fn pair_spec(req: &CreateKeyPairRequest) -> Result<KmipKeySpec, ItemF
         // A pair's Object Groups and custom attributes are not kept yet.
         kmip: KmipMeta {
             name_source,
+            app_info,
+            alt_names,
             ..KmipMeta::default()
         },
         custom: BTreeMap::new(),

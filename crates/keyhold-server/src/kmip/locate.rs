@@ -1,18 +1,20 @@
 //! Locate (KMIP 1.4 section 4.9, KMIP 2.1 section 6.1.27): which objects
-//! match every attribute a request names. An attribute keyhold does not
-//! keep (Application Specific Information, ...) matches no object, as KMIP
-//! defines. Key pairs count as two objects.
+//! match every attribute a request names. Application Specific
+//! Information matches an object that has one of that namespace and data
+//! (any data when the request gives none), an Alternative Name or custom
+//! attribute one that has it equal. An attribute keyhold does not keep
+//! matches no object, as KMIP defines. Key pairs count as two objects.
 
 use keyhold_core::{Key, KeyName, KeyState, KeyVersion, Timestamp};
 use keyhold_kmip::payload::LocateRequest;
 use keyhold_kmip::{
-    AttributeValue, CryptographicAlgorithm, DateAttribute, ObjectType, ResultReason, State,
-    UniqueIdentifier,
+    AlternativeName, ApplicationSpecificInformation, AttributeValue, CryptographicAlgorithm,
+    DateAttribute, ObjectType, ResultReason, State, UniqueIdentifier,
 };
-use keyhold_ttlv::Value;
 
 use super::errors::ItemFailure;
-use super::{attributes, data_objects, keypairs, objects};
+use super::{app_attrs, attributes, custom_attrs, data_objects, keypairs, objects};
+use crate::ops::CustomAttr;
 
 /// Where an object is kept, as the Storage Status Mask names it (KMIP 1.4
 /// section 9.1.3.3.2; Destroyed Storage from KMIP 2.1 section 12.3).
@@ -123,7 +125,9 @@ pub(crate) struct Filter {
     algorithm: Option<CryptographicAlgorithm>,
     state: Option<State>,
     uid: Option<UniqueIdentifier>,
-    custom: Vec<(String, String)>,
+    custom: Vec<(String, CustomAttr)>,
+    app_info: Vec<ApplicationSpecificInformation>,
+    alt_names: Vec<AlternativeName>,
     groups: Vec<String>,
     dates: Vec<(DateAttribute, DateRange)>,
     /// An attribute no keyhold object has: nothing matches.
@@ -167,11 +171,16 @@ impl Filter {
             AttributeValue::State(s) => self.state = Some(*s),
             AttributeValue::UniqueIdentifier(u) => self.uid = Some(u.clone()),
             AttributeValue::ObjectGroup(g) => self.groups.push(g.clone()),
+            AttributeValue::ApplicationSpecificInformation(i) => self.app_info.push(i.clone()),
+            AttributeValue::AlternativeName(n) => self.alt_names.push(n.clone()),
             AttributeValue::Vendor {
                 vendor,
                 name,
-                value: Value::TextString(text),
-            } => self.custom.push((format!("{vendor}-{name}"), text.clone())),
+                value,
+            } => match custom_attrs::kept(value) {
+                Ok(v) => self.custom.push((format!("{vendor}-{name}"), v)),
+                Err(_) => self.unmatchable = true,
+            },
             _ => self.unmatchable = true,
         }
     }
@@ -227,10 +236,15 @@ impl Filter {
                 .as_deref()
                 .is_none_or(|d| !d.is_empty() && d == key.description)
             && self.algorithm.is_none_or(|a| Some(a) == algorithm)
+            && self.custom.iter().all(|(n, v)| has_custom(key, n, v))
             && self
-                .custom
+                .app_info
                 .iter()
-                .all(|(n, v)| key.tags.get(n).is_some_and(|have| have == v))
+                .all(|i| app_attrs::has_app_info(key, i))
+            && self
+                .alt_names
+                .iter()
+                .all(|n| app_attrs::has_alt_name(key, n))
             && self
                 .groups
                 .iter()
@@ -271,6 +285,18 @@ impl Filter {
     }
 }
 
+/// Whether `key` has the custom attribute `name` equal to `value`.
+fn has_custom(key: &Key, name: &str, value: &CustomAttr) -> bool {
+    match value {
+        CustomAttr::Text(text) => key.tags.get(name) == Some(text),
+        CustomAttr::Typed(v) => key
+            .kmip
+            .custom
+            .iter()
+            .any(|c| c.name.as_str() == name && c.value == *v),
+    }
+}
+
 /// The page Maximum Items and Offset Items ask for.
 pub(crate) fn page(
     found: Vec<UniqueIdentifier>,
@@ -288,6 +314,7 @@ pub(crate) fn page(
 mod tests {
     use super::*;
     use keyhold_kmip::{Attributes, Name, NameType};
+    use keyhold_ttlv::Value;
 
     fn request(values: Vec<AttributeValue>) -> LocateRequest {
         let mut attrs = Attributes::default();
@@ -305,11 +332,30 @@ mod tests {
 
     #[test]
     fn an_attribute_keyhold_does_not_keep_matches_nothing() {
-        let asi = AttributeValue::Other {
-            tag: keyhold_kmip::tags::APPLICATION_SPECIFIC_INFORMATION,
+        let rng = AttributeValue::Other {
+            tag: keyhold_kmip::tags::RANDOM_NUMBER_GENERATOR,
             value: Value::Structure(Vec::new()),
         };
-        assert!(Filter::of(&request(vec![asi])).unwrap().unmatchable);
+        assert!(Filter::of(&request(vec![rng])).unwrap().unmatchable);
+        let big = AttributeValue::Vendor {
+            vendor: "x".into(),
+            name: "n".into(),
+            value: Value::BigInteger(vec![1]),
+        };
+        assert!(Filter::of(&request(vec![big])).unwrap().unmatchable);
+        let asi = AttributeValue::ApplicationSpecificInformation(ApplicationSpecificInformation {
+            namespace: "LIBRARY-LTO".into(),
+            data: None,
+        });
+        let typed = AttributeValue::Vendor {
+            vendor: "x".into(),
+            name: "n".into(),
+            value: Value::Integer(1),
+        };
+        let f = Filter::of(&request(vec![asi, typed])).unwrap();
+        assert!(!f.unmatchable);
+        assert_eq!(f.app_info.len(), 1);
+        assert_eq!(f.custom.len(), 1);
         let group = AttributeValue::ObjectGroup("g".into());
         assert!(!Filter::of(&request(vec![group])).unwrap().unmatchable);
         let name = AttributeValue::Name(Name {

@@ -21,6 +21,7 @@
 //! Operation Not Supported for its batch item; the connection stays open.
 //! docs/kmip.md is the user's view.
 
+mod app_attrs;
 mod asym_formats;
 mod asym_register;
 mod attribute_ops;
@@ -29,10 +30,12 @@ mod certificates;
 mod check_ops;
 mod cipher_params;
 mod crypto_ops;
+mod custom_attrs;
 mod data_objects;
 pub mod dispatch;
 mod errors;
 mod hash_ops;
+mod instance_ops;
 mod key_wrapping;
 mod keypair_ops;
 mod keypairs;

@@ -21,7 +21,7 @@ use keyhold_kmip::{
 use keyhold_ttlv::{Tag, Value};
 
 use super::errors::ItemFailure;
-use super::{stored_params, usage_limits};
+use super::{app_attrs, custom_attrs, stored_params, usage_limits};
 use crate::ops::{KmipKeySpec, UsageDates, is_custom_name};
 
 /// The key length of AES-256 and ChaCha20 keys, in bits.
@@ -349,6 +349,9 @@ pub(crate) fn key_spec(
             links: Vec::new(),
             sensitive: sensitive(attrs)?,
             destroy_requested_at: None,
+            app_info: app_attrs::app_info_of(attrs)?,
+            alt_names: app_attrs::alt_names_of(attrs)?,
+            custom: custom_attrs::typed_of(attrs)?,
         },
         custom: custom_attributes(attrs),
         dates: usage_dates(attrs),

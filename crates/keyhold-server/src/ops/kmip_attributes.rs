@@ -1,17 +1,18 @@
 //! The KMIP attribute changes keyhold can hold (KMIP 1.4 sections
-//! 4.13–4.16, KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): custom
-//! (`x-…`/`y-…`) text attributes, kept as the key's tags under the same
-//! name, one instance each; the Description, kept as the key's
-//! description; and the Activation Date of a Pre-Active key, which can be
-//! brought to now (activating it). Every other attribute is set by
-//! keyhold itself.
+//! 4.13–4.16, KMIP 2.1 sections 6.1.2, 6.1.13, 6.1.34, 6.1.51): the
+//! Description, kept as the key's description; the usage dates; client
+//! Links; and the Activation Date of a Pre-Active key, which can be
+//! brought to now (activating it). Custom attributes are changed in
+//! [`super::kmip_custom`], Application Specific Information and
+//! Alternative Names in [`super::kmip_instances`]. Every other attribute
+//! is set by keyhold itself.
 
 use keyhold_core::kmip_links::{ObjectLink, check_links};
 use keyhold_core::{KeyName, KeyRef, KeyState, KeyVersion, Timestamp, VersionId};
 use keyhold_store::TxError;
 
 use super::lifecycle::KeyAction;
-use super::lifecycle::validate::{check_description, check_tags};
+use super::lifecycle::validate::check_description;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 use crate::vault::tx_error;
@@ -63,50 +64,6 @@ pub fn is_custom_name(name: &str) -> bool {
 }
 
 impl Operations {
-    /// Changes the custom attribute `name` of version `id`'s key; answers
-    /// the value it had (what a KMIP 1.x Delete Attribute gives back).
-    pub fn change_custom_attribute(
-        &self,
-        caller: &Caller,
-        id: VersionId,
-        name: String,
-        change: AttributeChange,
-    ) -> Result<Option<String>, ServerError> {
-        if !is_custom_name(&name) {
-            return Err(ServerError::InvalidRequest {
-                detail: format!("{name} is not a custom attribute (x-… or y-…)"),
-            });
-        }
-        let (key, _) = self.key_by_version_id(caller, id)?;
-        let mut before = None;
-        self.change_key(caller, &KeyRef::Id(key.id), |rows, _| {
-            let tags = &mut rows.key.tags;
-            before = tags.get(&name).cloned();
-            let exists = before.is_some();
-            let missing = || ServerError::InvalidRequest {
-                detail: format!("the object has no attribute {name}"),
-            };
-            match change {
-                AttributeChange::Add(_) if exists => {
-                    return Err(ServerError::InvalidRequest {
-                        detail: format!("{name} is set already: keyhold keeps one instance"),
-                    });
-                }
-                AttributeChange::Modify(_) | AttributeChange::Delete if !exists => {
-                    return Err(missing());
-                }
-                AttributeChange::Add(v) | AttributeChange::Modify(v) | AttributeChange::Set(v) => {
-                    tags.insert(name, v);
-                }
-                AttributeChange::Delete => {
-                    tags.remove(&name);
-                }
-            }
-            check_tags(tags).map_err(ServerError::Core)
-        })?;
-        Ok(before)
-    }
-
     /// Changes the Description of version `id`'s key (KMIP 1.4 section
     /// 3.46, KMIP 2.1 section 4), kept as the key's description (REST's
     /// `description`; empty is none). It is single-valued: an Add when it

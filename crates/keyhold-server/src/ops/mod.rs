@@ -29,6 +29,8 @@ mod key_use;
 mod keyed_mac;
 mod keys;
 mod kmip_attributes;
+mod kmip_custom;
+mod kmip_instances;
 mod kmip_material;
 mod kmip_sign;
 mod kmip_support;
@@ -69,6 +71,8 @@ pub use self::key_cache::{
 };
 pub use self::key_use::GRANULARITY_SECS as KEY_USE_GRANULARITY_SECS;
 pub use self::kmip_attributes::{AttributeChange, LinkChange, UsageDate, is_custom_name};
+pub use self::kmip_custom::CustomAttr;
+pub use self::kmip_instances::{Instance, InstanceChange};
 pub use self::kmip_sign::{KmipSignature, KmipSigned};
 pub use self::kmip_support::{KmipKeySpec, UsageDates};
 pub use self::kmip_wrap::{WrapScheme, WrappingKey};

@@ -142,6 +142,15 @@ fn rows_round_trip() {
             links: Vec::new(),
             sensitive: true,
             destroy_requested_at: Some(Timestamp::from_unix_seconds(11)),
+            app_info: vec![
+                keyhold_core::kmip_app_info::AppInfo::new("LIBRARY-LTO".into(), "01".into())
+                    .unwrap(),
+            ],
+            alt_names: vec![keyhold_core::kmip_app_info::AltName::new("XXA1".into(), 1).unwrap()],
+            custom: vec![keyhold_core::kmip_custom::CustomAttribute {
+                name: "x-n".to_owned().try_into().unwrap(),
+                value: keyhold_core::kmip_custom::CustomValue::DateTime(7),
+            }],
         },
         ..with_params
     };

@@ -94,6 +94,9 @@ pub(crate) fn key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key {
             links: Vec::new(),
             sensitive: false,
             destroy_requested_at: None,
+            app_info: Vec::new(),
+            alt_names: Vec::new(),
+            custom: Vec::new(),
         },
     }
 }
@@ -166,6 +169,9 @@ pub(crate) fn full_key(tenant: &Tenant, name: &str, algorithm: Algorithm) -> Key
             links: Vec::new(),
             sensitive: true,
             destroy_requested_at: Some(keyhold_core::Timestamp::from_unix_seconds(42)),
+            app_info: Vec::new(),
+            alt_names: Vec::new(),
+            custom: Vec::new(),
         },
         ..key(tenant, name, algorithm)
     }
