@@ -6,7 +6,8 @@ use keyhold_core::{Action, RequestId};
 use keyhold_kmip::payload::{
     DiscoverVersionsPayload, EmptyPayload, LogRequest, QueryRequest, QueryResponse,
 };
-use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction, ResponsePayload};
+use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction, ResponsePayload, tags};
+use keyhold_ttlv::{Ttlv, Value};
 
 use super::Dispatcher;
 use super::errors::ItemFailure;
@@ -84,8 +85,10 @@ pub(crate) fn discover_versions(req: &DiscoverVersionsPayload) -> DiscoverVersio
     DiscoverVersionsPayload { versions }
 }
 
-/// Query: operations, object types (keys, Secret Data, Opaque Objects, Certificates) and the vendor, as the request's Query Functions ask; other functions
-/// are ignored, as KMIP 1.4 section 4.25 allows.
+/// Query: operations, object types (keys, Secret Data, Opaque Objects,
+/// Certificates), the vendor and the server's capabilities, as the
+/// request's Query Functions ask; other functions are ignored, as KMIP 1.4
+/// section 4.25 allows.
 pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
     let asks = |f: QueryFunction| req.functions.contains(&f);
     QueryResponse {
@@ -115,16 +118,62 @@ pub(crate) fn query(req: &QueryRequest) -> QueryResponse {
         rng_parameters: Vec::new(),
         profile_information: Vec::new(),
         validation_information: Vec::new(),
-        capability_information: Vec::new(),
+        capability_information: if asks(QueryFunction::QueryCapabilities) {
+            vec![capabilities()]
+        } else {
+            Vec::new()
+        },
         client_registration_methods: Vec::new(),
         defaults_information: None,
         protection_storage_masks: None,
     }
 }
 
+/// Destroy Action Key Material Shredded (KMIP 1.4 section 9.1.3.2.44).
+const KEY_MATERIAL_SHREDDED: u32 = 0x0000_0003;
+
+/// Capability Information (KMIP 1.4 section 2.1.21, KMIP 2.1 section
+/// 7.5): no streaming (only AES-GCM Encrypt runs in parts, Decrypt
+/// never), no asynchronous operations, no attestation; batches may undo
+/// and continue (`dispatch`); Destroy erases the key material, overwritten
+/// in the store (SQLite `secure_delete`), and keeps the metadata.
+fn capabilities() -> Ttlv {
+    let flag = |tag, on: bool| Ttlv::new(tag, Value::Boolean(on));
+    Ttlv::structure(
+        tags::CAPABILITY_INFORMATION,
+        vec![
+            flag(tags::STREAMING_CAPABILITY, false),
+            flag(tags::ASYNCHRONOUS_CAPABILITY, false),
+            flag(tags::ATTESTATION_CAPABILITY, false),
+            flag(tags::BATCH_UNDO_CAPABILITY, true),
+            flag(tags::BATCH_CONTINUE_CAPABILITY, true),
+            Ttlv::new(
+                tags::DESTROY_ACTION,
+                Value::Enumeration(KEY_MATERIAL_SHREDDED),
+            ),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capabilities_are_given_only_when_asked() {
+        let ask = |functions| QueryRequest { functions };
+        let none = query(&ask(vec![QueryFunction::QueryOperations]));
+        assert!(none.capability_information.is_empty());
+        let some = query(&ask(vec![QueryFunction::QueryCapabilities]));
+        let [info] = some.capability_information.as_slice() else {
+            panic!("{some:?}");
+        };
+        let Value::Structure(items) = &info.value else {
+            panic!("{info:?}");
+        };
+        let undo = items.iter().find(|i| i.tag == tags::BATCH_UNDO_CAPABILITY);
+        assert_eq!(undo.map(|i| &i.value), Some(&Value::Boolean(true)));
+    }
 
     #[test]
     fn discover_versions_intersects_with_the_client_list() {
