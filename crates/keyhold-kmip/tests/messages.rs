@@ -85,12 +85,12 @@ fn unknown_and_unmodelled_operations_answer_operation_not_supported() {
       <UniqueBatchItemID type="ByteString" value="01"/>
       <RequestPayload><Data type="ByteString" value="00"/></RequestPayload>
     </BatchItem>"#;
-    let seed = r#"<BatchItem>
-      <Operation type="Enumeration" value="RNGSeed"/>
+    let lease = r#"<BatchItem>
+      <Operation type="Enumeration" value="ObtainLease"/>
       <UniqueBatchItemID type="ByteString" value="02"/>
       <RequestPayload><Data type="ByteString" value="00"/></RequestPayload>
     </BatchItem>"#;
-    let text = request((2, 1), "", &[unknown, seed]);
+    let text = request((2, 1), "", &[unknown, lease]);
     let msg = parse(&text).unwrap();
     assert_eq!(msg.items[0].operation, Operation::Unknown(0x99));
     for item in &msg.items {
@@ -106,7 +106,7 @@ fn unknown_and_unmodelled_operations_answer_operation_not_supported() {
     }
     // The request still round-trips: unknown payloads are kept as sent.
     assert_eq!(msg.to_ttlv().unwrap(), xml::to_ttlv(&text).unwrap());
-    assert!(!keyhold_kmip::payload::is_supported(Operation::RNGSeed));
+    assert!(!keyhold_kmip::payload::is_supported(Operation::ObtainLease));
     assert!(keyhold_kmip::payload::is_supported(Operation::Encrypt));
 }
 

@@ -193,3 +193,26 @@ async fn a_change_that_cannot_be_undone_stays() {
         .unwrap();
     assert!(count.contains("LongInteger(9)"), "{count}");
 }
+
+/// Query Capabilities says so: Batch Undo Capability true.
+#[tokio::test]
+async fn query_capabilities_announce_undo() {
+    use keyhold_ttlv::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _pki, _token, mut conn) = session(dir.path()).await;
+    let query = r#"<Operation type="Enumeration" value="Query"/><RequestPayload>
+        <QueryFunction type="Enumeration" value="QueryCapabilities"/></RequestPayload>"#;
+    let ResponsePayload::Query(q) = ok(&mut conn, query).await else {
+        panic!("not a Query answer");
+    };
+    let [info] = q.capability_information.as_slice() else {
+        panic!("{q:?}");
+    };
+    let Value::Structure(items) = &info.value else {
+        panic!("{info:?}");
+    };
+    let undo = items
+        .iter()
+        .find(|i| i.tag == keyhold_kmip::tags::BATCH_UNDO_CAPABILITY);
+    assert_eq!(undo.map(|i| &i.value), Some(&Value::Boolean(true)));
+}

@@ -173,6 +173,22 @@ payload! {
     }
 }
 
+payload! {
+    /// RNG Seed request (KMIP 1.4 section 4.36, KMIP 2.1 section 6.1.50).
+    RngSeedRequest {
+        /// The seed material the client offers.
+        data: req SecretBytes = tags::DATA,
+    }
+}
+
+payload! {
+    /// RNG Seed response.
+    RngSeedResponse {
+        /// How many bytes of the seed material the server used.
+        data_length: req i32 = tags::DATA_LENGTH,
+    }
+}
+
 /// The multi-part fields of a cryptographic request (KMIP 1.4 sections
 /// 4.29 to 4.34, KMIP 2.1 section 6.1): Correlation Value, Init Indicator
 /// and Final Indicator.

@@ -17,8 +17,8 @@ pub use attribute_ops::{
 };
 pub use crypto::{
     DecryptRequest, DecryptResponse, DigestRequest, DigestResponse, EncryptRequest,
-    EncryptResponse, MultiPart, RngRetrieveRequest, RngRetrieveResponse, VerifyRequest,
-    VerifyResponse,
+    EncryptResponse, MultiPart, RngRetrieveRequest, RngRetrieveResponse, RngSeedRequest,
+    RngSeedResponse, VerifyRequest, VerifyResponse,
 };
 pub use lifecycle::{
     CheckPayload, IdentifierRequest, IdentifierResponse, LocateRequest, LocateResponse,
@@ -174,6 +174,8 @@ payloads! {
     MACVerify => VerifyRequest, VerifyResponse;
     /// RNG Retrieve.
     RNGRetrieve => RngRetrieveRequest, RngRetrieveResponse;
+    /// RNG Seed.
+    RNGSeed => RngSeedRequest, RngSeedResponse;
     /// Hash.
     Hash => DigestRequest, DigestResponse;
     /// Interop.

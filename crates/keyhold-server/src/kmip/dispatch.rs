@@ -171,6 +171,7 @@ impl Dispatcher {
                 });
                 Ok(ResponsePayload::RNGRetrieve(out.await?))
             }
+            RequestPayload::RNGSeed(s) => self.rng_seed(s, request_id).await,
             RequestPayload::Create(c) => self.create(c, request_id, placeholder).await,
             RequestPayload::Activate(a) => {
                 let uid = a.unique_identifier.as_ref();

@@ -1,10 +1,12 @@
 //! The operations about the server itself: Discover Versions and Query
 //! (KMIP 1.4 sections 4.25 and 4.26, KMIP 2.1 sections 6.1.16 and 6.1.40),
-//! Interop and Log (KMIP 2.1 sections 6.1.26 and 6.1.29).
+//! Interop and Log (KMIP 2.1 sections 6.1.26 and 6.1.29), RNG Seed (KMIP
+//! 1.4 section 4.36, KMIP 2.1 section 6.1.50).
 
 use keyhold_core::{Action, RequestId};
 use keyhold_kmip::payload::{
-    DiscoverVersionsPayload, EmptyPayload, LogRequest, QueryRequest, QueryResponse,
+    DiscoverVersionsPayload, EmptyPayload, LogRequest, QueryRequest, QueryResponse, RngSeedRequest,
+    RngSeedResponse,
 };
 use keyhold_kmip::{ObjectType, Operation, ProtocolVersion, QueryFunction, ResponsePayload, tags};
 use keyhold_ttlv::{Ttlv, Value};
@@ -14,7 +16,7 @@ use super::errors::ItemFailure;
 use crate::ops::LogMessage;
 
 /// The operations the KMIP listener serves, in the order Query lists them.
-pub(crate) const SERVED: [Operation; 31] = [
+pub(crate) const SERVED: [Operation; 32] = [
     Operation::DiscoverVersions,
     Operation::Query,
     Operation::Create,
@@ -43,6 +45,7 @@ pub(crate) const SERVED: [Operation; 31] = [
     Operation::MAC,
     Operation::MACVerify,
     Operation::RNGRetrieve,
+    Operation::RNGSeed,
     Operation::Hash,
     Operation::Interop,
     Operation::Log,
@@ -69,6 +72,22 @@ impl Dispatcher {
         })
         .await?;
         Ok(ResponsePayload::Log(EmptyPayload {}))
+    }
+
+    /// RNG Seed (KMIP 1.4 section 4.36, KMIP 2.1 section 6.1.50): taken
+    /// by a caller who may draw random numbers, and ignored
+    /// (`Operations::rng_seed`): Data Length 0.
+    pub(super) async fn rng_seed(
+        &self,
+        req: &RngSeedRequest,
+        request_id: RequestId,
+    ) -> Result<ResponsePayload, ItemFailure> {
+        let offered = req.data.len();
+        let used = self.blocking(request_id, Action::RandomGenerate, move |ops, caller| {
+            Ok(ops.rng_seed(caller, offered))
+        });
+        let data_length = i32::try_from(used.await?).unwrap_or(i32::MAX);
+        Ok(ResponsePayload::RNGSeed(RngSeedResponse { data_length }))
     }
 }
 

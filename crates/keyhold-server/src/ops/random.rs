@@ -21,6 +21,18 @@ impl Operations {
         Ok(RandomResponse { random })
     }
 
+    /// RNG Seed (KMIP 1.4 section 4.36, KMIP 2.1 section 6.1.50): keyhold
+    /// takes no seed material from clients, and answers how much it used:
+    /// none. Its generator (AWS-LC's CTR-DRBG) seeds itself from the
+    /// operating system, and bytes a client chose must not steer the keys
+    /// made for others; KMIP lets a server ignore the material and say so
+    /// with a Data Length of zero. The event records how many bytes were
+    /// offered, never the bytes.
+    pub fn rng_seed(&self, caller: &Caller, offered: usize) -> u32 {
+        caller.note("rng_seed_offered_bytes", offered.to_string());
+        0
+    }
+
     /// Fills `buf` from the provider's random source: every random value
     /// the service makes (IVs, data keys, correlation values) comes from
     /// here.
