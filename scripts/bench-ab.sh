@@ -9,17 +9,15 @@
 set -u
 A=$1; B=$2; ROUNDS=$3; shift 3
 PORT=${PORT:-8251}
+. "$(dirname "$0")/bench-lib.sh"
 run() {
   local bin=$1; shift
-  local data; data=$(mktemp -d)
-  "$bin" server --dev --listen 127.0.0.1:$PORT --data-dir "$data" --dev-root-token bench --log warn > "$data/out" 2>&1 &
-  local s=$!
-  for _ in $(seq 100); do grep -q KEYHOLD_ADDR "$data/out" 2>/dev/null && break; sleep 0.1; done
+  dev_server "$bin" "$PORT"
   KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench "$bin" bench "$@" --json 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin); l = d['latency_us']
 print(f\"{d['ops_per_sec']:9.0f} ops/s  p99 {l['p99']/1000:.2f} ms  errors {d['errors']['total']}\")"
-  kill $s; wait $s 2>/dev/null; rm -rf "$data"
+  stop_dev_server
 }
 for _ in $(seq "$ROUNDS"); do
   echo -n "A $(basename "$A"): "; run "$A" "$@"

@@ -10,19 +10,17 @@
 set -u
 A=$1; B=$2; ROUNDS=$3; shift 3
 PORT=8261
+. "$(dirname "$0")/bench-lib.sh"
 run() {
   local bin=$1; local envv=$2; shift 2
-  local data; data=$(mktemp -d)
-  env $envv "$bin" server --dev --listen 127.0.0.1:$PORT --data-dir "$data" --dev-root-token bench --log warn > "$data/out" 2>&1 &
-  local s=$!
-  for _ in $(seq 100); do grep -q KEYHOLD_ADDR "$data/out" 2>/dev/null && break; sleep 0.1; done
+  dev_server "$bin" "$PORT" "$envv"
   KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench "$bin" bench "$@" --json 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin); l = d['latency_us']
 print(f\"{d['ops_per_sec']:9.0f} ops/s  p99 {l['p99']/1000:.2f} ms  errors {d['errors']['total']}\")"
-  kill $s; wait $s 2>/dev/null; rm -rf "$data"
+  stop_dev_server
 }
 for _ in $(seq "$ROUNDS"); do
-  echo -n "audit:    "; run "$A" "X=1" "$@"
+  echo -n "audit:    "; run "$A" "KEYHOLD_BENCH_RUN=audit" "$@"
   echo -n "no-audit: "; run "$B" "KEYHOLD_BENCH_NO_AUDIT=1" "$@"
 done

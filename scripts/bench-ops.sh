@@ -7,11 +7,10 @@
 set -euo pipefail
 BIN=$1; PORT=8241; RUNS=${RUNS:-3}; DURATION=${DURATION:-10s}
 export KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench
-DATA=$(mktemp -d)
-"$BIN" server --dev --listen 127.0.0.1:$PORT --data-dir "$DATA" --dev-root-token bench --log warn > "$DATA/out" 2>&1 &
-S=$!
-trap 'kill $S 2>/dev/null; rm -rf $DATA' EXIT
-for _ in $(seq 100); do grep -q KEYHOLD_ADDR "$DATA/out" 2>/dev/null && break; sleep 0.1; done
+. "$(dirname "$0")/bench-lib.sh"
+dev_server "$BIN" "$PORT"
+trap stop_dev_server EXIT
+DATA=$DEV_DATA
 # The median run (by ops/s) of RUNS, as one line.
 read -r -d '' MEDIAN <<'PY' || true
 import json, sys

@@ -8,11 +8,10 @@ set -euo pipefail
 BIN=$1; PORT=8251; RUNS=${RUNS:-3}; DURATION=${DURATION:-10}
 command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 export KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench
-DATA=$(mktemp -d)
-"$BIN" server --dev --listen 127.0.0.1:$PORT --data-dir "$DATA" --dev-root-token bench --log warn > "$DATA/out" 2>&1 &
-S=$!
-trap 'kill $S 2>/dev/null; rm -rf $DATA' EXIT
-for _ in $(seq 100); do grep -q KEYHOLD_ADDR "$DATA/out" 2>/dev/null && break; sleep 0.1; done
+. "$(dirname "$0")/bench-lib.sh"
+dev_server "$BIN" "$PORT"
+trap stop_dev_server EXIT
+DATA=$DEV_DATA
 # The key `keyhold bench --reuse` uses, created by a short warm-up run.
 "$BIN" bench --op encrypt --reuse --duration 2s --json > /dev/null
 KEY=bench-encrypt-aes-256-gcm-0
