@@ -8,11 +8,12 @@
 #   e.g. scripts/bench-ab.sh /work/benchbin6 /work/benchbin8 3 --op create-key --duration 10s
 set -u
 A=$1; B=$2; ROUNDS=$3; shift 3
-PORT=${PORT:-8251}
+PORT=${PORT:-8252}
 . "$(dirname "$0")/bench-lib.sh"
+trap stop_dev_server EXIT
 run() {
   local bin=$1; shift
-  dev_server "$bin" "$PORT"
+  dev_server "$bin" "$PORT" || exit 1
   KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench "$bin" bench "$@" --json 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin); l = d['latency_us']

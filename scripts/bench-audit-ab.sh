@@ -11,9 +11,10 @@ set -u
 A=$1; B=$2; ROUNDS=$3; shift 3
 PORT=8261
 . "$(dirname "$0")/bench-lib.sh"
+trap stop_dev_server EXIT
 run() {
   local bin=$1; local envv=$2; shift 2
-  dev_server "$bin" "$PORT" "$envv"
+  dev_server "$bin" "$PORT" "$envv" || exit 1
   KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench "$bin" bench "$@" --json 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin); l = d['latency_us']
@@ -21,6 +22,6 @@ print(f\"{d['ops_per_sec']:9.0f} ops/s  p99 {l['p99']/1000:.2f} ms  errors {d['e
   stop_dev_server
 }
 for _ in $(seq "$ROUNDS"); do
-  echo -n "audit:    "; run "$A" "KEYHOLD_BENCH_RUN=audit" "$@"
+  echo -n "audit:    "; run "$A" "KEYHOLD_BENCH_AUDIT=on" "$@"
   echo -n "no-audit: "; run "$B" "KEYHOLD_BENCH_NO_AUDIT=1" "$@"
 done

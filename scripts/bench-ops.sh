@@ -8,8 +8,8 @@ set -euo pipefail
 BIN=$1; PORT=8241; RUNS=${RUNS:-3}; DURATION=${DURATION:-10s}
 export KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench
 . "$(dirname "$0")/bench-lib.sh"
-dev_server "$BIN" "$PORT"
 trap stop_dev_server EXIT
+dev_server "$BIN" "$PORT"
 DATA=$DEV_DATA
 # The median run (by ops/s) of RUNS, as one line.
 read -r -d '' MEDIAN <<'PY' || true

@@ -9,8 +9,8 @@ BIN=$1; PORT=8251; RUNS=${RUNS:-3}; DURATION=${DURATION:-10}
 command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 export KEYHOLD_ADDR=http://127.0.0.1:$PORT KEYHOLD_TOKEN=bench
 . "$(dirname "$0")/bench-lib.sh"
-dev_server "$BIN" "$PORT"
 trap stop_dev_server EXIT
+dev_server "$BIN" "$PORT"
 DATA=$DEV_DATA
 # The key `keyhold bench --reuse` uses, created by a short warm-up run.
 "$BIN" bench --op encrypt --reuse --duration 2s --json > /dev/null

@@ -15,8 +15,8 @@
 mod common;
 
 use common::kmip::{
-    attribute, batch_bytes, create_aes, exchange, name_attribute, ok, on, refused, rest_client,
-    session, uid,
+    attribute, batch_bytes, create_aes, exchange, locate, located, name_attribute, ok, on, refused,
+    rest_client, session, uid,
 };
 use keyhold_api::audit::AuditEventsQuery;
 use keyhold_kmip::payload::ResponsePayload;
@@ -70,6 +70,8 @@ async fn a_failed_item_undoes_the_items_before_it() {
         on("AddAttribute", &a, &described("ops@example.com")),
         on("ReKey", &a, ""),
         failing(),
+        // Never runs: the batch stops at the failure.
+        create_aes(&name_attribute("after-failure")),
     ];
     let r = batch(&mut conn, "Undo", &items).await;
     let undone = ResultStatus::OperationUndone;
@@ -103,6 +105,11 @@ async fn a_failed_item_undoes_the_items_before_it() {
     assert_eq!(after.description(), None);
     // The name of the key that was made is free again.
     ok(&mut conn, &create_aes(&name_attribute("undo-b"))).await;
+    let after = ok(&mut conn, &locate(&name_attribute("after-failure"))).await;
+    assert!(
+        located(&after).is_empty(),
+        "no item runs after the failed one"
+    );
 
     let rest = rest_client(&server, &pki, Some(&token));
     let query = AuditEventsQuery {

@@ -86,7 +86,7 @@ impl Dispatcher {
         let used = self.blocking(request_id, Action::RandomGenerate, move |ops, caller| {
             Ok(ops.rng_seed(caller, offered))
         });
-        let data_length = i32::try_from(used.await?).unwrap_or(i32::MAX);
+        let data_length = used.await?;
         Ok(ResponsePayload::RNGSeed(RngSeedResponse { data_length }))
     }
 }

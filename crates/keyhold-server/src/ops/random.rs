@@ -28,7 +28,7 @@ impl Operations {
     /// made for others; KMIP lets a server ignore the material and say so
     /// with a Data Length of zero. The event records how many bytes were
     /// offered, never the bytes.
-    pub fn rng_seed(&self, caller: &Caller, offered: usize) -> u32 {
+    pub fn rng_seed(&self, caller: &Caller, offered: usize) -> i32 {
         caller.note("rng_seed_offered_bytes", offered.to_string());
         0
     }

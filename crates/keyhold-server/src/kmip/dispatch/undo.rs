@@ -77,8 +77,14 @@ impl Dispatcher {
         let mut answers = Vec::with_capacity(items.len());
         let mut changes = Vec::with_capacity(items.len());
         let mut placeholder = None;
-        for item in items {
-            let reach = item.typed_payload().map_or(Reach::Nothing, reach);
+        for (i, item) in items.iter().enumerate() {
+            // The last item's change is never undone (it fails and changed
+            // nothing, or it ends the batch): no snapshots for it.
+            let last = i + 1 == items.len();
+            let reach = match item.typed_payload() {
+                Ok(payload) if !last => reach(payload),
+                _ => Reach::Nothing,
+            };
             let named = match reach {
                 Reach::Names(uid, _) => objects::version_id(uid, placeholder).ok(),
                 Reach::Nothing | Reach::Makes(_) => None,
@@ -91,11 +97,11 @@ impl Dispatcher {
                 return answers;
             }
             let change = match reach {
-                Reach::Nothing => None,
+                Reach::Nothing => Undoing::Nothing,
                 // Not read before: nothing known to restore (never a removal).
                 Reach::Names(_, action) => match before {
                     Some(before) => self.change(action, Some(before), named, request_id).await,
-                    None => None,
+                    None => Undoing::Unknown,
                 },
                 Reach::Makes(action) => {
                     let made = made(answer.payload.as_ref())
@@ -126,36 +132,62 @@ impl Dispatcher {
 
     /// What a successful item authorized as `action` changed of the key
     /// holding object `id`: from `before` (`None`: the item made it) to
-    /// now.
+    /// now; unknown when the key could not be read after it.
     async fn change(
         &self,
         action: Action,
         before: Option<KeySnapshot>,
         id: Option<VersionId>,
         request_id: RequestId,
-    ) -> Option<KeyChange> {
+    ) -> Undoing {
         let creds = self.credentials(request_id);
-        let after = self.ops.undo_snapshot(creds, action, id?).await?;
-        KeyChange::between(action, before, after)
+        let after = match id {
+            Some(id) => self.ops.undo_snapshot(creds, action, id).await,
+            None => None,
+        };
+        match after {
+            Some(after) => KeyChange::between(action, before, after)
+                .map_or(Undoing::Nothing, |c| Undoing::Change(Box::new(c))),
+            None => Undoing::Unknown,
+        }
     }
 
-    /// Undoes `changes` (one per answer, `None`: nothing to undo), last
-    /// first, and marks each answer undone unless its undoing failed.
+    /// Undoes `changes` (one per answer), last first, and marks each answer
+    /// undone unless its change is unknown or its undoing failed.
     async fn undo_all(
         &self,
         answers: &mut [ResponseBatchItem],
-        changes: Vec<Option<KeyChange>>,
+        changes: Vec<Undoing>,
         request_id: RequestId,
     ) {
         for (answer, change) in answers.iter_mut().zip(changes).rev() {
-            if let Some(change) = change {
-                let undone = self.ops.undo(self.credentials(request_id), change).await;
-                if let Err(e) = undone {
-                    tracing::warn!(error = %e, "a batch item could not be undone; it stays");
+            match change {
+                Undoing::Nothing => {}
+                Undoing::Unknown => {
+                    tracing::warn!("a batch item's change is unknown; it stays");
                     continue;
+                }
+                Undoing::Change(change) => {
+                    let undone = self.ops.undo(self.credentials(request_id), *change).await;
+                    if let Err(e) = undone {
+                        tracing::warn!(error = %e, "a batch item could not be undone; it stays");
+                        continue;
+                    }
                 }
             }
             answer.result_status = ResultStatus::OperationUndone;
         }
     }
+}
+
+/// What undoing one successful item takes.
+#[derive(Debug)]
+enum Undoing {
+    /// Nothing: it changed no object.
+    Nothing,
+    /// Writing back its change.
+    Change(Box<KeyChange>),
+    /// Its change is not known (the object could not be read around it): it
+    /// stays, and keeps its Success.
+    Unknown,
 }

@@ -205,7 +205,7 @@ impl KeyRows {
 
     /// Writes every row that differs from `before`, and the key with
     /// `updated_at` moved to `now` if anything changed.
-    fn save(
+    pub(super) fn save(
         mut self,
         tx: &mut dyn WriteTx,
         before: &Self,
