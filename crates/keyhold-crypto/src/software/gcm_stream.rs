@@ -6,9 +6,11 @@
 //!
 //! The state between parts holds no key: every part is handed the key
 //! again (the server authorizes each part on its own). It holds J0, the
-//! running GHASH (whose key H the `polyval` crate wipes on drop), the
-//! unused keystream of the last counter block and the ciphertext bytes not
-//! yet hashed; the keystream is wiped when dropped.
+//! running GHASH, the unused keystream of the last counter block and the
+//! ciphertext bytes not yet hashed. J0 and the keystream are wiped when
+//! dropped; so are the GHASH key H and its running value, which `polyval`
+//! (feature `zeroize`) wipes only when the hash is finalized, so an
+//! encryption dropped unfinished (abandoned, idle, failed) finalizes it.
 
 use std::fmt;
 
@@ -30,8 +32,9 @@ const MAX_BLOCKS: u64 = (1 << 32) - 2;
 /// of its state.
 pub struct GcmEncryption {
     algorithm: Algorithm,
-    hasher: GHash,
-    j0: Block,
+    /// `Some` until [`finish`](Self::finish) takes it.
+    hasher: Option<GHash>,
+    j0: Zeroizing<Block>,
     /// The inc32 count of the next counter block (the first is 1).
     next_block: u32,
     /// What is left of the last keystream block.
@@ -88,8 +91,8 @@ impl GcmEncryption {
         hasher.update_padded(aad);
         Ok(Self {
             algorithm,
-            hasher,
-            j0,
+            hasher: Some(hasher),
+            j0: Zeroizing::new(j0),
             next_block: 1,
             keystream: Zeroizing::new(Vec::new()),
             unhashed: Vec::new(),
@@ -148,24 +151,38 @@ impl GcmEncryption {
     fn hash_ciphertext(&mut self, ciphertext: &[u8]) {
         self.unhashed.extend_from_slice(ciphertext);
         let whole = self.unhashed.len() - self.unhashed.len() % AES_BLOCK_LEN;
-        if let Some(blocks) = self.unhashed.get(..whole) {
-            self.hasher.update_padded(blocks);
+        if let (Some(blocks), Some(hasher)) = (self.unhashed.get(..whole), self.hasher.as_mut()) {
+            hasher.update_padded(blocks);
         }
         self.unhashed.drain(..whole);
     }
 
     /// Ends the encryption: the tag, as long as asked at the start.
-    pub fn finish(self, key: &KeyMaterial) -> Result<Vec<u8>, CryptoError> {
+    pub fn finish(mut self, key: &KeyMaterial) -> Result<Vec<u8>, CryptoError> {
         if key.algorithm() != self.algorithm {
             return Err(not_raw_aes(key.algorithm()));
         }
-        let mut hasher = self.hasher;
+        let mut hasher = self.hasher.take().ok_or(CryptoError::InvalidInput {
+            what: "encryption",
+            reason: "already finished",
+        })?;
         hasher.update_padded(&self.unhashed);
         hasher.update(&[lengths(self.aad_len, self.ct_len).into()]);
         let s: Block = hasher.finalize().into();
         let mut tag = gctr(key.secret().expose(), &self.j0, &s)?;
         tag.truncate(self.tag_len);
         Ok(tag)
+    }
+}
+
+impl Drop for GcmEncryption {
+    fn drop(&mut self) {
+        if let Some(hasher) = self.hasher.take() {
+            // Finalizing is what wipes H and the running value; the value
+            // it gives is wiped too.
+            let mut rest: Block = hasher.finalize().into();
+            zeroize::Zeroize::zeroize(&mut rest);
+        }
     }
 }
 
