@@ -337,31 +337,57 @@ fn legacy_material_is_checked_for_its_algorithm_and_never_generated() {
 
 #[test]
 fn the_crypto_provider_uses_no_legacy_key() {
-    use crate::rsa_padding::RsaPadding;
+    use crate::rsa_padding::{Oaep, RsaHash, RsaPadding};
     use crate::scheme::SignatureScheme as S;
+    // Refused for the key, never tried with it: a bad signature or a
+    // failed decryption would mean the legacy key was used.
+    let refused = |what: &str, alg: Algorithm, r: Result<(), CryptoError>| {
+        let err = r.expect_err(what);
+        assert!(
+            !matches!(err, CryptoError::BadSignature | CryptoError::Decrypt),
+            "{alg} {what}: {err:?}"
+        );
+    };
     for alg in [Algorithm::Rsa1024Legacy, Algorithm::DsaLegacy] {
         let key = crate::test_support::material(alg);
         let spki = SOFTWARE.keygen.public_key(&key).unwrap().unwrap();
         for scheme in [S::RsaPssSha256, S::RsaPkcs1Sha256, S::EcdsaP256Sha256] {
-            assert!(
-                SOFTWARE.signatures.sign(&key, scheme, b"m").is_err(),
-                "{alg}"
+            refused(
+                "sign",
+                alg,
+                SOFTWARE.signatures.sign(&key, scheme, b"m").map(drop),
             );
             let verified = SOFTWARE
                 .signatures
                 .verify(alg, scheme, &spki, b"m", &[1; 128]);
-            assert!(verified.is_err(), "{alg}");
+            refused("verify", alg, verified.map(drop));
         }
-        let oaep = RsaPadding::Oaep(crate::rsa_padding::Oaep::paired(
-            crate::rsa_padding::RsaHash::Sha256,
-        ));
-        let encrypted = SOFTWARE.asymmetric.encrypt_padded(&spki, &oaep, b"m");
-        assert!(encrypted.is_err(), "{alg}");
-        assert!(SOFTWARE.asymmetric.encrypt(&spki, b"m").is_err(), "{alg}");
-        assert!(
-            SOFTWARE.asymmetric.decrypt(&key, &[1; 128]).is_err(),
-            "{alg}"
+        let paired = RsaPadding::Oaep(Oaep::paired(RsaHash::Sha256));
+        // Another MGF1 hash takes the keyhold-awslc path.
+        let mut other = Oaep::paired(RsaHash::Sha256);
+        other.mgf1_hash = RsaHash::Sha384;
+        for padding in [paired, RsaPadding::Oaep(other)] {
+            let encrypted = SOFTWARE.asymmetric.encrypt_padded(&spki, &padding, b"m");
+            refused("encrypt_padded", alg, encrypted.map(drop));
+            let decrypted = SOFTWARE
+                .asymmetric
+                .decrypt_padded(&key, &padding, &[1; 128]);
+            refused("decrypt_padded", alg, decrypted.map(drop));
+        }
+        refused(
+            "encrypt",
+            alg,
+            SOFTWARE.asymmetric.encrypt(&spki, b"m").map(drop),
         );
-        assert!(SOFTWARE.aead.encrypt(&key, b"", b"m").is_err(), "{alg}");
+        refused(
+            "decrypt",
+            alg,
+            SOFTWARE.asymmetric.decrypt(&key, &[1; 128]).map(drop),
+        );
+        refused(
+            "aead",
+            alg,
+            SOFTWARE.aead.encrypt(&key, b"", b"m").map(drop),
+        );
     }
 }
