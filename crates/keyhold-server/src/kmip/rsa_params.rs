@@ -77,10 +77,16 @@ fn oaep(p: &CryptographicParameters) -> Result<Oaep, ItemFailure> {
     let hash = p.hashing_algorithm.map_or(Ok(RsaHash::Sha1), |h| {
         rsa_hash(h, "OAEP's Hashing Algorithm")
     })?;
+    let label = p.p_source.clone().unwrap_or_default();
+    // The same bound as a key's stored parameters (`stored_params`).
+    if label.len() > super::stored_params::MAX_P_SOURCE {
+        let most = super::stored_params::MAX_P_SOURCE;
+        return Err(invalid(&format!("a P Source holds at most {most} bytes")));
+    }
     Ok(Oaep {
         hash,
         mgf1_hash: mgf1_hash(p, hash)?,
-        label: p.p_source.clone().unwrap_or_default(),
+        label,
     })
 }
 
@@ -169,6 +175,9 @@ mod tests {
         refused(params(HashingAlgorithm::MD5, HashingAlgorithm::MD5));
         refused(params(HashingAlgorithm::SHA256, HashingAlgorithm::SHA3256));
         refused(params(HashingAlgorithm::SHA224, HashingAlgorithm::SHA256));
+        let mut long = params(HashingAlgorithm::SHA256, HashingAlgorithm::SHA256);
+        long.p_source = Some(vec![0; super::super::stored_params::MAX_P_SOURCE + 1]);
+        refused(long);
         let mut p = params(HashingAlgorithm::SHA256, HashingAlgorithm::SHA256);
         p.mask_generator = Some(MaskGenerator::Unknown(2));
         refused(p);
