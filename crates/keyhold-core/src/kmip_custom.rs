@@ -137,9 +137,34 @@ pub fn check_custom(attrs: &[CustomAttribute]) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Checks that no typed custom attribute shares its name with one of the
+/// key's tags (its text custom attributes): a custom attribute has one
+/// instance, of one type, whichever interface set it.
+pub fn check_apart_from_tags(
+    attrs: &[CustomAttribute],
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), CoreError> {
+    match attrs.iter().find(|a| tags.contains_key(a.name.as_str())) {
+        Some(_) => Err(CoreError::InvalidValue {
+            field: "tags",
+            reason: "a tag has the name of a custom attribute of another type (KMIP)",
+        }),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_never_shares_a_typed_attributes_name() {
+        let typed = [attr("x-count", CustomValue::Integer(1))];
+        let mut tags = std::collections::BTreeMap::from([("x-other".to_owned(), "a".to_owned())]);
+        assert!(check_apart_from_tags(&typed, &tags).is_ok());
+        tags.insert("x-count".into(), "1".into());
+        assert!(check_apart_from_tags(&typed, &tags).is_err());
+    }
 
     fn attr(name: &str, value: CustomValue) -> CustomAttribute {
         CustomAttribute {

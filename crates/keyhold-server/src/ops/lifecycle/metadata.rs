@@ -34,6 +34,7 @@ impl Operations {
                 k.description = description;
             }
             if let Some(tags) = req.tags {
+                keyhold_core::kmip_custom::check_apart_from_tags(&k.kmip.custom, &tags)?;
                 k.tags = tags;
             }
             let period = match req.rotation_period_secs {
