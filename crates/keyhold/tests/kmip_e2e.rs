@@ -912,23 +912,37 @@ async fn public_half_lives_apart(
     ok_item(conn, &revoke(private, "KeyCompromise")).await;
     let public_state = state_of(ok_item(conn, &by_id("GetAttributes", public, "")).await);
     assert_eq!(public_state, Some(keyhold_kmip::State::Active));
-    assert!(
-        failed_reason(conn, &by_id("Destroy", public, ""))
-            .await
-            .is_some()
+    let reason = failed_reason(conn, &by_id("Destroy", public, "")).await;
+    assert_eq!(
+        reason,
+        Some(ResultReason::PermissionDenied),
+        "an Active public key is not destroyed"
     );
     ok_item(conn, &revoke(public, "CessationOfOperation")).await;
     let public_state = state_of(ok_item(conn, &by_id("GetAttributes", public, "")).await);
     assert_eq!(public_state, Some(keyhold_kmip::State::Deactivated));
-    ok_item(conn, verify).await;
+    let ResponsePayload::SignatureVerify(verified) = ok_item(conn, verify).await else {
+        panic!("not a Signature Verify answer");
+    };
+    assert_eq!(
+        verified.validity_indicator,
+        Some(keyhold_kmip::ValidityIndicator::Valid),
+        "revoked, it still verifies"
+    );
     ok_item(conn, &by_id("Destroy", public, "")).await;
     let public_state = state_of(ok_item(conn, &by_id("GetAttributes", public, "")).await);
     assert_eq!(public_state, Some(keyhold_kmip::State::Destroyed));
-    assert!(failed_reason(conn, verify).await.is_some());
-    assert!(
-        failed_reason(conn, &by_id("Get", public, ""))
-            .await
-            .is_some()
+    let reason = failed_reason(conn, verify).await;
+    assert_eq!(
+        reason,
+        Some(ResultReason::IllegalOperation),
+        "a destroyed public key does not verify"
+    );
+    let reason = failed_reason(conn, &by_id("Get", public, "")).await;
+    assert_eq!(
+        reason,
+        Some(ResultReason::IllegalOperation),
+        "a destroyed public key is not served"
     );
     let private_state = state_of(ok_item(conn, &by_id("GetAttributes", private, "")).await);
     assert_eq!(private_state, Some(keyhold_kmip::State::Compromised));

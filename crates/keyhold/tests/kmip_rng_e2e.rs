@@ -37,6 +37,10 @@ async fn rng_seed_is_taken_and_ignored() {
     assert_eq!(used.data_length, 0, "no seed material is used");
     let r = call_in(&mut conn, "2", "1", &seed("00")).await;
     assert_eq!(r.items[0].result_status, ResultStatus::Success, "{r:?}");
+    let Some(ResponsePayload::RNGSeed(used)) = &r.items[0].payload else {
+        panic!("{r:?}");
+    };
+    assert_eq!(used.data_length, 0, "none used at 2.1 either");
 
     let rest = rest_client(&server, &pki, Some(&token));
     let query = AuditEventsQuery {
