@@ -8,9 +8,9 @@
 //! material gets.
 
 use keyhold_core::lifecycle::Lifecycle;
-use keyhold_core::{LifecycleEvent, VersionId};
-use keyhold_store::TxError;
+use keyhold_core::{KeyRef, LifecycleEvent, VersionId};
 
+use super::lifecycle::Tombstone;
 use super::{Caller, Operations};
 use crate::error::ServerError;
 
@@ -30,17 +30,26 @@ impl Operations {
             return Ok(false);
         }
         caller.note("object", "public_key");
-        let (key_id, number, now) = (key.id, version.version, self.now());
-        self.write_audited(caller, |tx| {
-            let gone = || TxError::Abort(ServerError::KeyNotFound);
-            let mut stored = tx.version_get(key_id, number)?.ok_or_else(gone)?;
-            let mut half = stored.meta.public_half.ok_or_else(gone)?;
-            half.apply(event, now)
-                .map_err(|e| TxError::Abort(ServerError::Core(e)))?;
-            stored.meta.public_half = Some(half);
-            tx.version_update(&stored)?;
-            Ok(())
-        })?;
+        let number = version.version;
+        // The key's one read-decide-write path: a quorum rule on the action
+        // binds the public key's change too, and the key's `updated_at`
+        // moves. A destroyed private key leaves its public key changeable.
+        let request = serde_json::json!({});
+        self.change_key_rows(
+            caller,
+            &KeyRef::Id(key.id),
+            Tombstone::Reach,
+            &request,
+            |rows, now| {
+                let gone = || ServerError::KeyNotFound;
+                let half = rows
+                    .version_mut(number)?
+                    .public_half
+                    .as_mut()
+                    .ok_or_else(gone)?;
+                half.apply(event, now).map_err(ServerError::Core)
+            },
+        )?;
         Ok(true)
     }
 }

@@ -288,10 +288,9 @@ const KEY_WRITES: [&str; 9] = [
 /// it), or invalidates the keys itself (`key_use.rs`, `usage_limits.rs`),
 /// or empties the
 /// cache after it (`rotate_kek.rs`).
-const WRITERS: [&str; 9] = [
+const WRITERS: [&str; 8] = [
     "ops/keys.rs",
     "ops/undo.rs",
-    "ops/public_half_ops.rs",
     "ops/transfer.rs",
     "ops/usage_limits.rs",
     "ops/lifecycle/mod.rs",
