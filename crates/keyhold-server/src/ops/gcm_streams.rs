@@ -61,6 +61,13 @@ impl GcmStreams {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Refuses a new stream when [`MAX_STREAMS`] are under way (idle ones
+    /// dropped first): checked before a first part does any work, so a
+    /// refusal costs the key no use. [`keep`](Self::keep) checks again.
+    pub(super) fn check_room(&self, now: Instant) -> Result<(), ServerError> {
+        room(&mut self.lock(), now)
+    }
+
     /// Keeps `stream` for its next part under `correlation` (a new one, or
     /// the one it came under). Refused when [`MAX_STREAMS`] are under way.
     pub(super) fn keep(
@@ -71,10 +78,7 @@ impl GcmStreams {
         now: Instant,
     ) -> Result<(), ServerError> {
         let mut entries = self.lock();
-        entries.retain(|_, e| now.saturating_duration_since(e.touched) < IDLE);
-        if entries.len() >= MAX_STREAMS {
-            return Err(ServerError::TooManyStreams { max: MAX_STREAMS });
-        }
+        room(&mut entries, now)?;
         let touched = now;
         entries.insert(
             correlation,
@@ -118,6 +122,16 @@ impl GcmStreams {
     pub(super) fn len(&self) -> usize {
         self.lock().len()
     }
+}
+
+/// Drops the idle streams of `entries`, and refuses a new one when
+/// [`MAX_STREAMS`] are still under way.
+fn room(entries: &mut HashMap<Correlation, Entry>, now: Instant) -> Result<(), ServerError> {
+    entries.retain(|_, e| now.saturating_duration_since(e.touched) < IDLE);
+    if entries.len() >= MAX_STREAMS {
+        return Err(ServerError::TooManyStreams { max: MAX_STREAMS });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -171,6 +185,12 @@ mod tests {
             t.keep([0xff; 16], owner(1), stream(), later),
             Err(ServerError::TooManyStreams { max: MAX_STREAMS })
         ));
+        // A first part is told before it does any work.
+        assert!(matches!(
+            t.check_room(later),
+            Err(ServerError::TooManyStreams { max: MAX_STREAMS })
+        ));
+        assert!(t.check_room(later + IDLE).is_ok());
         // Once they idle out, there is room again.
         t.keep([0xff; 16], owner(1), stream(), later + IDLE)
             .unwrap();

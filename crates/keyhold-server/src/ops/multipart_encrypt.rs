@@ -70,6 +70,9 @@ impl Operations {
         build: impl FnOnce(Option<&CryptoParams>) -> Result<CipherRequest, ServerError>,
         plaintext: &[u8],
     ) -> Result<PartOutput, ServerError> {
+        if matches!(part, Part::First { .. }) && !part.is_last() {
+            self.gcm_streams.check_room(Instant::now())?;
+        }
         let (key, version) = self.cipher_version(caller, id, KeyOperation::Encrypt)?;
         let owner = StreamOwner {
             tenant: caller.tenant.id,
