@@ -166,48 +166,25 @@ pub struct CryptoParams {
     pub oaep_label: Option<Vec<u8>>,
 }
 
-/// Bytes as a lower-case hex string in JSON.
+/// Bytes as a lower-case hex string in JSON (the `hex` crate's).
 mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
     pub(super) fn serialize<S: Serializer>(
         bytes: &Option<Vec<u8>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let Some(bytes) = bytes else {
-            return s.serialize_none();
-        };
-        let text: String = bytes
-            .iter()
-            .flat_map(|b| [b >> 4, b & 0x0f])
-            .map(|nibble| char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0')))
-            .collect();
-        s.serialize_str(&text)
+        match bytes {
+            Some(bytes) => s.serialize_str(&hex::encode(bytes)),
+            None => s.serialize_none(),
+        }
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Vec<u8>>, D::Error> {
         let text = String::deserialize(d)?;
-        let nibble = |c: u8| -> Result<u8, D::Error> {
-            char::from(c)
-                .to_digit(16)
-                .and_then(|n| u8::try_from(n).ok())
-                .ok_or_else(|| D::Error::custom("not a hex digit"))
-        };
-        if text.len() % 2 != 0 {
-            return Err(D::Error::custom("an odd number of hex digits"));
-        }
-        text.as_bytes()
-            .chunks(2)
-            .map(|pair| match pair {
-                [hi, lo] => Ok((nibble(*hi)? << 4) | nibble(*lo)?),
-                _ => Err(D::Error::custom("an odd number of hex digits")),
-            })
-            .collect::<Result<Vec<u8>, _>>()
-            .map(Some)
+        hex::decode(text).map(Some).map_err(D::Error::custom)
     }
 }
 
